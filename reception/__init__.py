@@ -1,0 +1,131 @@
+"""Qabyldau: the application factory."""
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, Config
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the application; tests pass a subclass of Config."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+    )
+    app.config.from_object(config_class)
+    _check_production_settings(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    _init_login(app)
+    _init_babel(app)
+
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    for key in ("SECRET_KEY", "PIN_HMAC_KEY"):
+        if app.config[key].startswith("dev-only"):
+            raise RuntimeError(f"{key} must be set in production")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets the web server and the worker read while one writes; the busy timeout makes a writer
+    # wait for the lock instead of failing; SQLite checks foreign keys only when asked.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        # The cookie carries "id:token"; a new token (password change, disabling) invalidates it.
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_enabled or user.session_token != token:
+            return None
+        return user
+
+
+def _init_babel(app: Flask) -> None:
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, default_timezone=app.config["DISPLAY_TIMEZONE"])
+
+    @app.context_processor
+    def inject_i18n():
+        from flask_login import current_user
+
+        from .main.navigation import navigation_for
+
+        return {
+            "languages": i18n.LANGUAGE_NAMES,
+            "current_language": i18n.current_language(),
+            "navigation": navigation_for(current_user) if current_user.is_authenticated else [],
+        }
+
+    app.jinja_env.filters["localtime"] = i18n.local_time
+    app.jinja_env.filters["localized"] = i18n.localized
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.access import enforce_view_access
+    from .accounts.views import admin_bp as accounts_bp
+    from .accounts.views import bp as auth_bp
+    from .audit.views import bp as audit_bp
+    from .directory.views import bp as directory_bp
+    from .main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp):
+        app.register_blueprint(bp)
+    app.before_request(enforce_view_access)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .demo.cli import demo_cli
+    from .devserver import serve_command
+    from .directory.cli import directory_cli
+    from .jobs import ping_worker_command, worker_command
+
+    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command):
+        app.cli.add_command(command)

@@ -1,0 +1,36 @@
+"""Forms of the accounts domain."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from .models import ROLE_LABELS
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)], render_kw={"autofocus": True, "autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("new_password", _l("The passwords do not match."))]
+    )
+
+
+def role_choices():
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    deputy = SelectField(_l("Deputy (for a deputy's own account)"), coerce=str, validators=[Optional()])
+    deputies = SelectMultipleField(_l("Deputies an assistant acts for"), coerce=str, validators=[Optional()])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
+    is_enabled = BooleanField(_l("Account enabled"), default=True)

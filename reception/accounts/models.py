@@ -1,0 +1,127 @@
+"""Users, their roles, and the record of failed logins used for throttling."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..directory.models import Branch, Deputy
+from ..extensions import db
+
+
+class Role(enum.Enum):
+    staff = "staff"
+    branch_head = "branch_head"
+    deputy = "deputy"
+    assistant = "assistant"
+    analyst = "analyst"
+    admin = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.staff: _l("Reception staff"),
+    Role.branch_head: _l("Branch head"),
+    Role.deputy: _l("Deputy"),
+    Role.assistant: _l("Deputy's assistant"),
+    Role.analyst: _l("Central office analyst"),
+    Role.admin: _l("Administrator"),
+}
+
+#: Roles bound to one branch; the rest are not.
+BRANCH_ROLES = frozenset({Role.staff, Role.branch_head})
+
+
+assistant_deputies = Table(
+    "assistant_deputies",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def _new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(db.Model):
+    """A person who signs in: staff, branch head, deputy, assistant, analyst or administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-case; the login name.
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    #: For staff and branch heads: the branch whose data they see.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    #: For a deputy's own account: the deputy it signs in as.
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), unique=True)
+    #: Interface language chosen in the switcher; None until they choose.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of the session cookie; replacing it ends every session of this user at once.
+    session_token: Mapped[str] = mapped_column(String(64), default=_new_session_token)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Branch | None] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
+    #: For assistants: the deputies they act for.
+    deputies: Mapped[list[Deputy]] = relationship(secondary=assistant_deputies, order_by="Deputy.full_name")
+
+    # Flask-Login protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        """Hash with werkzeug's current default and end every existing session."""
+        self.password_hash = generate_password_hash(password)
+        self.password_changed_dt = utcnow()
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        self.session_token = _new_session_token()
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class LoginFailure(db.Model):
+    """One failed login attempt; recent rows per account and per IP drive throttling."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_dt", "email", "created_dt"),
+        Index("ix_login_failures_ip_dt", "ip", "created_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: As typed (lower-cased), whether or not such a user exists.
+    email: Mapped[str] = mapped_column(String(255))
+    ip: Mapped[str] = mapped_column(String(64))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,192 @@
+"""What happens to accounts: signing in (with throttling), creating, disabling, changing passwords."""
+
+import logging
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+
+from ..audit.log import audit
+from ..dbtypes import utcnow
+from ..directory.models import Branch, Deputy
+from ..extensions import db
+from .models import BRANCH_ROLES, LoginFailure, Role, User
+
+logger = logging.getLogger(__name__)
+
+#: Passwords of the demo accounts (README.md lists them); refused at login in production.
+DEMO_PASSWORDS = frozenset({"demo-password"})
+
+
+class AccountError(Exception):
+    """A refusal whose message is shown to the user as is."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class LoginThrottled(AccountError):
+    pass
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def is_throttled(email: str, ip: str) -> bool:
+    """True when the account or the IP has had too many recent failures."""
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    recent = select(LoginFailure).where(LoginFailure.created_dt >= since)
+    by_email = db.session.scalar(
+        select(func.count()).select_from(recent.where(LoginFailure.email == email).subquery())
+    )
+    if by_email >= limit:
+        return True
+    by_ip = db.session.scalar(select(func.count()).select_from(recent.where(LoginFailure.ip == ip).subquery()))
+    return by_ip >= limit
+
+
+def authenticate(email: str, password: str, ip: str) -> User:
+    """The user these credentials belong to; raises a refusal the login page shows as is.
+
+    An unknown e-mail, a wrong password and a disabled account all get the same message, so the page
+    does not tell which accounts exist.
+    """
+    email = normalize_email(email)
+    if is_throttled(email, ip):
+        raise LoginThrottled(_l("Too many failed attempts. Please try again in 15 minutes."))
+    user = find_user(email)
+    ok = user is not None and user.check_password(password) and user.is_enabled
+    if ok and current_app.config["ENV_NAME"] == "production" and password in DEMO_PASSWORDS:
+        logger.warning("demo password refused in production for %s", email)
+        ok = False
+    if not ok:
+        db.session.add(LoginFailure(email=email, ip=ip))
+        audit("user.login_failed", user, details={"email": email})
+        db.session.commit()
+        raise InvalidCredentials(_l("Wrong e-mail or password."))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    user.last_login_dt = utcnow()
+    audit("user.login", user, user=user)
+    db.session.commit()
+    return user
+
+
+def purge_old_login_failures() -> int:
+    """Forget failures older than the throttling window; returns how many rows went."""
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    result = db.session.execute(delete(LoginFailure).where(LoginFailure.created_dt < since))
+    db.session.commit()
+    return result.rowcount
+
+
+def validate_binding(role: Role, branch: Branch | None, deputy: Deputy | None, deputies: list[Deputy]) -> None:
+    """Check that a role has exactly the branch/deputy binding it needs."""
+    if role in BRANCH_ROLES and branch is None:
+        raise AccountError(_l("Reception staff and branch heads must belong to a branch."))
+    if role not in BRANCH_ROLES and branch is not None:
+        raise AccountError(_l("Only reception staff and branch heads belong to a branch."))
+    if role == Role.deputy and deputy is None:
+        raise AccountError(_l("A deputy's account must name the deputy."))
+    if role != Role.deputy and deputy is not None:
+        raise AccountError(_l("Only a deputy's account names a deputy."))
+    if role == Role.assistant and not deputies:
+        raise AccountError(_l("An assistant must act for at least one deputy."))
+    if role != Role.assistant and deputies:
+        raise AccountError(_l("Only assistants act for deputies."))
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    branch: Branch | None = None,
+    deputy: Deputy | None = None,
+    deputies: list[Deputy] | None = None,
+    created_by: User | None = None,
+) -> User:
+    """Create an account; the caller commits."""
+    email = normalize_email(email)
+    if not email or "@" not in email:
+        raise AccountError(_l("Enter a valid e-mail address."))
+    if find_user(email) is not None:
+        raise AccountError(_l("A user with this e-mail already exists."))
+    if len(password) < 8:
+        raise AccountError(_l("The password must be at least 8 characters long."))
+    deputies = deputies or []
+    validate_binding(role, branch, deputy, deputies)
+    if deputy is not None and db.session.scalar(select(User.id).where(User.deputy_id == deputy.id)):
+        raise AccountError(_l("This deputy already has an account."))
+    user = User(email=email, full_name=full_name.strip(), role=role, branch=branch, deputy=deputy, deputies=deputies)
+    user.set_password(password)
+    db.session.add(user)
+    audit("user.create", user, user=created_by, details={"role": role.value})
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    full_name: str,
+    role: Role,
+    branch: Branch | None,
+    deputy: Deputy | None,
+    deputies: list[Deputy],
+    updated_by: User | None = None,
+) -> None:
+    """Change name, role and bindings; a change of role or branch ends the user's sessions."""
+    validate_binding(role, branch, deputy, deputies)
+    if deputy is not None:
+        other = db.session.scalar(select(User.id).where(User.deputy_id == deputy.id, User.id != user.id))
+        if other:
+            raise AccountError(_l("This deputy already has an account."))
+    before = {"role": user.role.value, "branch": user.branch_id, "deputy": user.deputy_id}
+    rights_changed = role != user.role or (branch.id if branch else None) != user.branch_id
+    user.full_name = full_name.strip()
+    user.role, user.branch, user.deputy, user.deputies = role, branch, deputy, deputies
+    if rights_changed:
+        user.end_sessions()
+    audit("user.update", user, user=updated_by, details={"before": before, "role": role.value})
+
+
+def disable_user(user: User, *, disabled_by: User | None = None) -> None:
+    """Disable the account and end its sessions at once."""
+    user.is_enabled = False
+    user.end_sessions()
+    audit("user.disable", user, user=disabled_by)
+
+
+def enable_user(user: User, *, enabled_by: User | None = None) -> None:
+    user.is_enabled = True
+    audit("user.enable", user, user=enabled_by)
+
+
+def change_password(user: User, new_password: str, *, changed_by: User | None = None) -> None:
+    """Set a new password; every session of the user ends, including other devices."""
+    if len(new_password) < 8:
+        raise AccountError(_l("The password must be at least 8 characters long."))
+    user.set_password(new_password)
+    audit("user.set_password", user, user=changed_by)
+
+
+def search_users(query: str = "", role: Role | None = None):
+    """Users matching a name/e-mail fragment and a role, for the admin list."""
+    stmt = select(User).order_by(User.full_name)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.full_name).like(like), User.email.like(like)))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    return stmt

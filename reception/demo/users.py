@@ -1,0 +1,56 @@
+"""Demo accounts, one or more per role; README.md lists them. Their password is refused in production."""
+
+from sqlalchemy import select
+
+from ..accounts import operations as ops
+from ..accounts.models import Role
+from ..directory.models import Branch, BodyKind, Deputy, MandateType, RepresentativeBody
+from ..extensions import db
+
+DEMO_PASSWORD = "demo-password"
+assert DEMO_PASSWORD in ops.DEMO_PASSWORDS
+
+#: (e-mail, full name, role, branch code); deputies are picked from the generated ones.
+BRANCH_ACCOUNTS = [
+    ("staff.ast@demo.kz", "Сотрудник Астана-01", Role.staff, "AST-01"),
+    ("staff.alm@demo.kz", "Сотрудник Алматинская обл.-03", Role.staff, "ALM-03"),
+    ("head.alm@demo.kz", "Руководитель Алматинского филиала", Role.branch_head, "ALM-00"),
+    ("head.central@demo.kz", "Руководитель центральной приемной", Role.branch_head, "KZ-00"),
+]
+OTHER_ACCOUNTS = [
+    ("analyst@demo.kz", "Аналитик центрального аппарата", Role.analyst),
+    ("admin@demo.kz", "Администратор", Role.admin),
+]
+
+
+def _branch(code: str) -> Branch:
+    return db.session.scalar(select(Branch).where(Branch.code == code))
+
+
+def _first_deputy(kind: BodyKind, mandate: MandateType) -> Deputy:
+    return db.session.scalar(
+        select(Deputy).join(RepresentativeBody).where(RepresentativeBody.kind == kind, Deputy.mandate_type == mandate)
+        .order_by(Deputy.id).limit(1)
+    )
+
+
+def create_demo_users() -> list[str]:
+    """Create the demo accounts that do not exist yet; returns the e-mails created."""
+    created = []
+
+    def add(email, **kwargs):
+        if ops.find_user(email) is None:
+            ops.create_user(email=email, password=DEMO_PASSWORD, **kwargs)
+            created.append(email)
+
+    for email, name, role, code in BRANCH_ACCOUNTS:
+        add(email, full_name=name, role=role, branch=_branch(code))
+    for email, name, role in OTHER_ACCOUNTS:
+        add(email, full_name=name, role=role)
+    mazhilis = _first_deputy(BodyKind.parliament_chamber, MandateType.single_mandate)
+    maslikhat = _first_deputy(BodyKind.maslikhat, MandateType.single_mandate)
+    add("deputy@demo.kz", full_name=mazhilis.full_name, role=Role.deputy, deputy=mazhilis)
+    add("deputy.maslikhat@demo.kz", full_name=maslikhat.full_name, role=Role.deputy, deputy=maslikhat)
+    add("assistant@demo.kz", full_name="Помощник депутата", role=Role.assistant, deputies=[mazhilis, maslikhat])
+    db.session.flush()
+    return created

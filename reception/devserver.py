@@ -1,0 +1,57 @@
+"""`flask serve`: the web server and a background worker together, for `make run`.
+
+Without REDIS_URL it starts the embedded Redis here and hands its socket to both children, so the web
+server and the worker talk to the same server; Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .jobs import redis_url
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the application with a background rq worker (and an embedded Redis if none is configured)."""
+    embedded = not current_app.config.get("REDIS_URL")
+    url = redis_url(current_app)
+    click.echo(f"redis: {'embedded, ' if embedded else ''}{url}")
+    env = dict(os.environ, REDIS_URL=url)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    children = [
+        subprocess.Popen([*flask, "worker"], env=env),
+        subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"], env=env),
+    ]
+    click.echo(f"serving on http://{host}:{port}/ with a background worker; Ctrl-C stops both")
+
+    def stop(*_args):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        click.echo("a child process exited; stopping", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+    # The embedded Redis shuts down when this process exits.

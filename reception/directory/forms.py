@@ -1,0 +1,54 @@
+"""Administrators' forms for the directory."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+
+class NamesForm(FlaskForm):
+    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=255)])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=255)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=255)])
+
+
+class BranchForm(NamesForm):
+    address_kk = StringField(_l("Address in Kazakh"), validators=[Length(max=500)])
+    address_ru = StringField(_l("Address in Russian"), validators=[Length(max=500)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))])
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
+    is_active = BooleanField(_l("Open"))
+
+
+class TopicForm(NamesForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[a-z0-9_]+$", message=_l("Latin lower-case letters, digits and _ only."))])
+    position = IntegerField(_l("Position in lists"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    is_active = BooleanField(_l("In use"), default=True)
+
+
+class GovernmentBodyForm(NamesForm):
+    head_title_kk = StringField(_l("Head's title in Kazakh"), validators=[Length(max=255)])
+    head_title_ru = StringField(_l("Head's title in Russian"), validators=[Length(max=255)])
+    head_title_en = StringField(_l("Head's title in English"), validators=[Length(max=255)])
+    head_name_kk = StringField(_l("Head's name in Kazakh"), validators=[Length(max=255)])
+    head_name_ru = StringField(_l("Head's name in Russian"), validators=[Length(max=255)])
+    head_name_en = StringField(_l("Head's name in English"), validators=[Length(max=255)])
+    is_active = BooleanField(_l("In use"))
+
+
+class DeputyForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    body = SelectField(_l("Representative body"), coerce=int, validators=[DataRequired()])
+    mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
+    constituency = SelectField(_l("Single-mandate district"), coerce=str, validators=[Optional()])
+    region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))])
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class SeatsForm(FlaskForm):
+    party_list = IntegerField(_l("Party-list seats"), validators=[Optional(), NumberRange(min=0, max=1000)])
+    single_mandate = IntegerField(_l("Single-mandate seats"), validators=[Optional(), NumberRange(min=0, max=1000)])

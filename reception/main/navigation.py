@@ -1,0 +1,36 @@
+"""Navigation by role: each entry names the roles that see it, matching the views' own rules."""
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.access import ANY_USER, PUBLIC, declared_access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+
+
+#: Entries in display order; who sees one is decided by its view's declared access, so the menu
+#: can never offer a page that would answer 403.
+ITEMS = (
+    NavItem("main.index", _l("Home")),
+    NavItem("directory.index", _l("Directory")),
+    NavItem("accounts.users", _l("Users")),
+    NavItem("audit.index", _l("Audit log")),
+)
+
+
+def navigation_for(user) -> list[dict]:
+    """The menu entries `user` may open."""
+    items = []
+    for item in ITEMS:
+        rule = declared_access(item.endpoint)
+        if rule is None:
+            continue
+        if rule in (PUBLIC, ANY_USER) or (user.is_authenticated and user.role in rule):
+            items.append({"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint})
+    return items

@@ -1,0 +1,66 @@
+"""The home page, the language switcher and the health check."""
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..accounts.access import public, signed_in
+from ..extensions import db
+from ..i18n import LANGUAGE_NAMES
+from ..jobs import get_redis, worker_count
+from .navigation import navigation_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    """Signed-in users see their start page; everyone else goes to the login page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("main/index.html", sections=navigation_for(current_user))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+@public
+def set_language(code: str):
+    """Switch the interface language; remembered on the account, or in the session before login."""
+    if code not in LANGUAGE_NAMES:
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """The state of the database and Redis, as JSON; 503 when either is down."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True, "dialect": db.engine.dialect.name}
+    except Exception as exc:  # noqa: BLE001 - a health check reports any failure
+        db.session.rollback()
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    try:
+        get_redis().ping()
+        checks["redis"] = {"ok": True, "workers": worker_count()}
+    except Exception as exc:  # noqa: BLE001
+        current_app.logger.warning("health check: redis unreachable: %s", exc)
+        checks["redis"] = {"ok": False, "error": type(exc).__name__}
+    ok = all(c["ok"] for c in checks.values())
+    return jsonify(status="ok" if ok else "unavailable", checks=checks), (200 if ok else 503)
+
+
+@bp.route("/me")
+@signed_in
+def me():
+    """Who am I: account, role and what it is bound to."""
+    return render_template("main/me.html")

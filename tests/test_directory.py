@@ -1,0 +1,172 @@
+"""The directory: what the shipped data holds, loading it again, and administrators editing it."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import csrf_token
+from reception.accounts.models import Role
+from reception.audit.models import AuditEntry
+from reception.directory.loader import DATA_DIR, DirectoryDataError, load_directory
+from reception.directory.models import (
+    BodyKind,
+    BodySeats,
+    Branch,
+    BranchLevel,
+    Constituency,
+    GovernmentBody,
+    GovernmentBodyKind,
+    MandateType,
+    Region,
+    RepresentativeBody,
+    Topic,
+)
+from reception.extensions import db
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_twenty_regions_with_names_in_three_languages(ctx):
+    regions = db.session.scalars(select(Region)).all()
+    assert len(regions) == 20
+    assert {r.code for r in regions} >= {"AST", "ALA", "SHY", "ABA", "ZHE", "ULY"}
+    assert all(r.name_kk and r.name_ru and r.name_en for r in regions)
+    assert sum(1 for r in regions if r.kind.value == "city") == 3
+
+
+def test_249_branches_in_a_tree(ctx):
+    assert count(Branch) == 249
+    central = db.session.scalar(select(Branch).where(Branch.level == BranchLevel.central))
+    assert central.code == "KZ-00" and central.parent is None
+    assert count(Branch, Branch.level == BranchLevel.regional, Branch.parent_id == central.id) == 20
+    district_branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
+    assert len(district_branches) == 228
+    assert all(b.parent.level == BranchLevel.regional and b.parent.region_id == b.region_id for b in district_branches)
+
+
+def test_representative_bodies_are_rows(ctx):
+    mazhilis = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))
+    seats = {s.mandate_type: s.count for s in mazhilis.seats}
+    assert seats == {MandateType.party_list: 69, MandateType.single_mandate: 29}
+    assert len(mazhilis.constituencies) == 29
+    assert all(c.region is not None for c in mazhilis.constituencies)
+    assert count(RepresentativeBody, RepresentativeBody.kind == BodyKind.maslikhat) == 223
+    maslikhat_seats = db.session.scalar(
+        select(func.sum(BodySeats.count)).join(RepresentativeBody).where(RepresentativeBody.kind == BodyKind.maslikhat)
+    )
+    assert maslikhat_seats == 3415
+
+
+def test_government_bodies_and_topics(ctx):
+    government = db.session.scalar(select(GovernmentBody).where(GovernmentBody.kind == GovernmentBodyKind.government))
+    assert government.head_title_ru and government.head_name_ru and government.head_title_kk
+    assert count(GovernmentBody, GovernmentBody.kind == GovernmentBodyKind.ministry) >= 15
+    assert count(GovernmentBody, GovernmentBody.kind == GovernmentBodyKind.akimat_region) == 20
+    topics = db.session.scalars(select(Topic.code).order_by(Topic.position)).all()
+    assert len(topics) == 17 and topics[0] == "business" and topics[-1] == "other"
+
+
+def test_loading_again_changes_nothing(ctx):
+    report = load_directory()
+    assert report.created == {} and report.updated == {}
+    assert count(Branch) == 249
+
+
+def test_a_bad_file_is_refused_with_its_name(ctx, tmp_path):
+    for name in ("regions.json", "topics.json", "bodies.json", "government_bodies.json"):
+        (tmp_path / name).write_text((DATA_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "branches.json").write_text('{"items": [{"code": "X-01", "level": "district", "region": "NOPE",'
+                                            ' "name_kk": "a", "name_ru": "b", "name_en": "c"}]}', encoding="utf-8")
+    with pytest.raises(DirectoryDataError, match="unknown region code 'NOPE'"):
+        load_directory(tmp_path)
+    db.session.rollback()
+    assert count(Branch, Branch.code == "X-01") == 0
+
+
+def test_data_files_say_where_they_approximate(ctx):
+    import json
+
+    note = json.loads((DATA_DIR / "branches.json").read_text(encoding="utf-8"))["note"]
+    assert "approximation" in note.lower()
+
+
+def test_cli_import(app):
+    result = app.test_cli_runner().invoke(args=["directory", "import"])
+    assert result.exit_code == 0, result.output
+    assert "directory imported" in result.output
+
+
+# --- administrators' pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(client, auth, make_user):
+    _, email = make_user(Role.admin)
+    auth.login(email)
+    return client
+
+
+@pytest.fixture
+def restore_directory(app):
+    """Tests that edit the directory put the shipped data back afterwards."""
+    yield
+    with app.app_context():
+        db.session.execute(db.delete(Topic).where(Topic.code.notin_(
+            [t["code"] for t in __import__("json").loads((DATA_DIR / "topics.json").read_text())["items"]])))
+        load_directory()
+        db.session.commit()
+
+
+def test_admin_edits_a_branch_and_it_is_audited(app, admin, restore_directory):
+    page = admin.get("/directory/branches/ALM-03")
+    assert page.status_code == 200
+    token = csrf_token(admin, "/directory/branches/ALM-03")
+    with app.app_context():
+        b = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
+        data = {"name_kk": b.name_kk, "name_ru": "Новое имя приемной", "name_en": b.name_en, "address_kk": b.address_kk,
+                "address_ru": "г. Конаев, ул. Новая, 1", "phone": "+77272000000", "email": "alm-03@qabyldau.kz",
+                "is_active": "y", "csrf_token": token}
+    response = admin.post("/directory/branches/ALM-03", data=data)
+    assert response.status_code == 302
+    assert "Новое имя приемной" in admin.get("/directory/branches?q=ALM-03", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "directory.update_branches"))
+        assert entry.details["changes"]["name_ru"][1] == "Новое имя приемной"
+
+
+def test_bad_branch_input_is_a_form_error_and_nothing_changes(app, admin, restore_directory):
+    token = csrf_token(admin, "/directory/branches/ALM-03")
+    response = admin.post("/directory/branches/ALM-03", data={"name_kk": "", "name_ru": "X", "name_en": "X",
+                                                               "phone": "12345", "csrf_token": token})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert 'class="error"' in body
+    with app.app_context():
+        assert db.session.scalar(select(Branch.name_ru).where(Branch.code == "ALM-03")) != "X"
+
+
+def test_admin_adds_a_topic_and_changes_seats(app, admin, restore_directory):
+    token = csrf_token(admin, "/directory/topics/new")
+    response = admin.post("/directory/topics/new", data={"code": "culture", "name_kk": "Мәдениет", "name_ru": "Культура",
+                                                          "name_en": "Culture", "position": "18", "is_active": "y",
+                                                          "csrf_token": token})
+    assert response.status_code == 302
+    duplicate = admin.post("/directory/topics/new", data={"code": "culture", "name_kk": "a", "name_ru": "b", "name_en": "c",
+                                                           "csrf_token": token})
+    assert "already exists" in duplicate.get_data(as_text=True)
+    response = admin.post("/directory/bodies/MAZHILIS/seats", data={"party_list": "0", "single_mandate": "100",
+                                                                     "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))
+        assert {s.mandate_type: s.count for s in body.seats} == {MandateType.single_mandate: 100}
+
+
+def test_analyst_reads_but_cannot_edit(client, auth, make_user):
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    assert client.get("/directory/branches").status_code == 200
+    assert client.get("/directory/branches/ALM-03").status_code == 403
