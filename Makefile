@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # Compiled catalogues (.mo) are build products, made from the .po files in git.
 translations: $(VENV)/.installed-run
-	$(BIN)/pybabel compile -q -d $(TRANSLATIONS) -D messages
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -D messages
 
 run: $(VENV)/.installed-run translations
 	$(FLASK) db upgrade

@@ -40,7 +40,14 @@ def render_error(code: int, description: str | None = None):
     detail = description if description else str(message)
     if _wants_json():
         return jsonify(error=str(title), message=detail), code
-    return render_template("errors/error.html", code=code, title=title, message=detail), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=detail), code
+    except Exception:  # noqa: BLE001 - e.g. the database is down and the layout cannot load the user
+        from flask import current_app
+        from markupsafe import escape
+
+        current_app.logger.exception("error page could not be rendered")
+        return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>", code
 
 
 def handle_http_exception(exc: HTTPException):

@@ -22,7 +22,7 @@ from .extensions import db
 logger = logging.getLogger(__name__)
 
 #: Queues by purpose, in the order a worker serves them.
-QUEUES = ("default", "notifications", "periodic")
+QUEUES = ("default", "notifications", "documents", "periodic")
 
 
 def start_embedded_redis(path: str) -> str:

@@ -170,3 +170,16 @@ def test_analyst_reads_but_cannot_edit(client, auth, make_user):
     auth.login(email)
     assert client.get("/directory/branches").status_code == 200
     assert client.get("/directory/branches/ALM-03").status_code == 403
+
+
+def test_staff_see_only_their_branch_and_heads_their_region(client, auth, make_user):
+    make_user(Role.staff, "ALM-05")
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    page = client.get("/directory/my-branch").get_data(as_text=True)
+    assert 'data-branch="ALM-03"' in page and 'data-branch="ALM-05"' not in page
+    auth.logout()
+    _, head = make_user(Role.branch_head, "ALM-00")
+    auth.login(head)
+    page = client.get("/directory/my-branch").get_data(as_text=True)
+    assert 'data-branch="ALM-03"' in page and 'data-branch="ALM-05"' in page and 'data-branch="AST-01"' not in page

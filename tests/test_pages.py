@@ -94,8 +94,8 @@ def test_unknown_language_is_404(client):
 
 
 NAV = {
-    Role.staff: set(),
-    Role.branch_head: set(),
+    Role.staff: {"directory.my_branch"},
+    Role.branch_head: {"directory.my_branch"},
     Role.deputy: set(),
     Role.assistant: set(),
     Role.analyst: {"directory.index"},

@@ -1,7 +1,5 @@
 """Signing in and out, one's own password, and the administrators' user pages."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -10,6 +8,7 @@ from sqlalchemy import select
 from ..audit.log import audit, client_ip
 from ..directory.models import Branch, Deputy
 from ..extensions import db
+from ..redirects import safe_local_url
 from . import operations as ops
 from .access import allow, public, signed_in
 from .forms import ChangePasswordForm, LoginForm, UserForm
@@ -17,13 +16,6 @@ from .models import Role, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 admin_bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect after login is a phishing tool.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,7 +43,7 @@ def login():
             if user.locale is None and locale:
                 user.locale = locale
                 db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_local_url(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form), status
 
 

@@ -2,6 +2,7 @@
 
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,19 @@ class GovernmentBodyKind(enum.Enum):
     agency = "agency"
     akimat_region = "akimat_region"
     akimat_district = "akimat_district"
+
+    @property
+    def label(self) -> str:
+        return str(GOVERNMENT_BODY_KIND_LABELS[self])
+
+
+GOVERNMENT_BODY_KIND_LABELS = {
+    GovernmentBodyKind.government: _l("Government"),
+    GovernmentBodyKind.ministry: _l("Ministry"),
+    GovernmentBodyKind.agency: _l("Agency"),
+    GovernmentBodyKind.akimat_region: _l("Akimat of a region"),
+    GovernmentBodyKind.akimat_district: _l("Akimat of a district or city"),
+}
 
 
 class Region(NamedMixin, db.Model):

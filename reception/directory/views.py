@@ -64,6 +64,27 @@ def index():
     return render_template("directory/index.html", counts=counts)
 
 
+@bp.route("/my-branch")
+@allow(Role.staff, Role.branch_head)
+def my_branch():
+    """The user's own branch, and for a branch head the branches under it, with their people."""
+    from ..accounts.access import visible_branch_ids
+    from ..accounts.models import User
+
+    ids = visible_branch_ids(_user())
+    branches = db.session.scalars(
+        select(Branch).where(Branch.id.in_(ids)).options(selectinload(Branch.region)).order_by(Branch.code)
+    ).all()
+    people = db.session.scalars(
+        select(User).where(User.branch_id.in_(ids), User.is_enabled.is_(True)).order_by(User.full_name)
+    ).all()
+    by_branch: dict[int, list] = {}
+    for person in people:
+        by_branch.setdefault(person.branch_id, []).append(person)
+    own = next(b for b in branches if b.id == current_user.branch_id)
+    return render_template("directory/my_branch.html", own=own, branches=branches, by_branch=by_branch)
+
+
 # --- territory ------------------------------------------------------------------------------
 
 

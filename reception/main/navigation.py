@@ -18,6 +18,7 @@ class NavItem:
 #: can never offer a page that would answer 403.
 ITEMS = (
     NavItem("main.index", _l("Home")),
+    NavItem("directory.my_branch", _l("My branch")),
     NavItem("directory.index", _l("Directory")),
     NavItem("accounts.users", _l("Users")),
     NavItem("audit.index", _l("Audit log")),

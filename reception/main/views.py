@@ -8,6 +8,7 @@ from ..accounts.access import public, signed_in
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..jobs import get_redis, worker_count
+from ..redirects import safe_local_url
 from .navigation import navigation_for
 
 bp = Blueprint("main", __name__)
@@ -32,10 +33,7 @@ def set_language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_local_url(request.form.get("next"), url_for("main.index")))
 
 
 @bp.route("/healthz")
