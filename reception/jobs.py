@@ -73,7 +73,10 @@ def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
 
     If the transaction rolls back, nothing is queued.
     """
-    db.session.info.setdefault(_PENDING, []).append((func, args, queue, kwargs))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any SQL still drops the job
+    session.info.setdefault(_PENDING, []).append((func, args, queue, kwargs))
 
 
 _PENDING = "reception.pending_jobs"
@@ -85,9 +88,11 @@ def _enqueue_pending(session: Session) -> None:
         enqueue(func, *args, queue=queue, **kwargs)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    # Soft rollback fires even when no SQL was sent yet; a savepoint's rollback keeps the outer jobs.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def record_worker_ping(token: str) -> None:
