@@ -1,0 +1,66 @@
+"""The legal deadlines of an appeal, in working days (Administrative Procedural-Process Code of Kazakhstan).
+
+All deadline rules live here:
+- a decision is due 15 working days after registration;
+- an appeal registered on a non-working day is counted as if registered on the next working day;
+- an appeal outside the recipient's competence is forwarded within 3 working days;
+- a reasoned extension may move the deadline to at most 2 months after registration in total, and the
+  citizen must be told of it within 3 working days.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .workdays import WorkCalendar
+
+DECISION_WORKING_DAYS = 15
+FORWARD_WORKING_DAYS = 3
+EXTENSION_NOTICE_WORKING_DAYS = 3
+EXTENSION_MAX_MONTHS = 2
+LEGAL_ZONE = ZoneInfo("Asia/Almaty")
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in Kazakhstan at `moment` (deadlines are counted in local days)."""
+    return moment.astimezone(LEGAL_ZONE).date()
+
+
+def counting_start(registered: datetime, calendar: WorkCalendar) -> date:
+    """The day counting starts from: the registration day, or the next working day if it was not one."""
+    return calendar.next_working_day(local_date(registered))
+
+
+def decision_deadline(registered: datetime, calendar: WorkCalendar) -> date:
+    """The last day for a decision: 15 working days after the (effective) registration day."""
+    return calendar.add_working_days(counting_start(registered, calendar), DECISION_WORKING_DAYS)
+
+
+def forwarding_deadline(registered: datetime, calendar: WorkCalendar) -> date:
+    """The last day to forward an appeal outside the recipient's competence."""
+    return calendar.add_working_days(counting_start(registered, calendar), FORWARD_WORKING_DAYS)
+
+
+def latest_extension(registered: datetime) -> date:
+    """An extension may not go past two months after registration."""
+    return local_date(registered) + relativedelta(months=EXTENSION_MAX_MONTHS)
+
+
+def extension_notice_deadline(extended_on: date, calendar: WorkCalendar) -> date:
+    """The citizen must be told of an extension within 3 working days of the decision."""
+    return calendar.add_working_days(extended_on, EXTENSION_NOTICE_WORKING_DAYS)
+
+
+def current_deadline(registered: datetime, extended_until: date | None, calendar: WorkCalendar) -> date:
+    """The deadline in force: the extension if there is one, else the decision deadline."""
+    return extended_until or decision_deadline(registered, calendar)
+
+
+def working_days_left(deadline: date, today: date, calendar: WorkCalendar) -> int:
+    """Working days from `today` to `deadline` (0 on the day itself, negative once overdue)."""
+    return calendar.working_days_between(today, deadline)
+
+
+def is_overdue(deadline: date, today: date) -> bool:
+    return today > deadline

@@ -1,0 +1,248 @@
+"""Citizens, their appeals, the appeals' events and attachments, and the working-day calendar."""
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..directory.models import Branch, District, Region, Topic
+from ..extensions import db
+
+
+class AppealType(enum.Enum):
+    complaint = "complaint"
+    request = "request"
+    proposal = "proposal"
+    response = "response"
+
+    @property
+    def label(self) -> str:
+        return str({AppealType.complaint: _l("Complaint"), AppealType.request: _l("Request"),
+                    AppealType.proposal: _l("Proposal"), AppealType.response: _l("Response")}[self])
+
+
+class Channel(enum.Enum):
+    walk_in = "walk_in"
+    online = "online"
+    phone = "phone"
+    mail = "mail"
+    mobile_reception = "mobile_reception"
+
+    @property
+    def label(self) -> str:
+        return str({Channel.walk_in: _l("Walk-in"), Channel.online: _l("Online"), Channel.phone: _l("Phone"),
+                    Channel.mail: _l("Mail"), Channel.mobile_reception: _l("Mobile reception of a deputy")}[self])
+
+
+class AppealState(enum.Enum):
+    registered = "registered"
+    routed = "routed"
+    in_progress = "in_progress"
+    inquiry_sent = "inquiry_sent"
+    answer_received = "answer_received"
+    resolved = "resolved"
+    rejected = "rejected"
+    redirected = "redirected"
+    closed = "closed"
+    reopened = "reopened"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (AppealState.closed,)
+
+
+STATE_LABELS = {
+    AppealState.registered: _l("Registered"),
+    AppealState.routed: _l("Routed"),
+    AppealState.in_progress: _l("In progress"),
+    AppealState.inquiry_sent: _l("Inquiry sent"),
+    AppealState.answer_received: _l("Answer received"),
+    AppealState.resolved: _l("Resolved"),
+    AppealState.rejected: _l("Rejected"),
+    AppealState.redirected: _l("Redirected"),
+    AppealState.closed: _l("Closed"),
+    AppealState.reopened: _l("Reopened"),
+}
+
+
+class Citizen(db.Model):
+    """A person who brings appeals; one row per IIN. Personal data, protected by law."""
+
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 12 digits, validated; None only for a citizen anonymised after the retention period.
+    iin: Mapped[str | None] = mapped_column(String(12), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    #: E.164, e.g. +77011234567.
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    #: The language answers and notifications are written in: "kk" or "ru".
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    consent_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The version of the consent text the citizen agreed to.
+    consent_version: Mapped[str] = mapped_column(String(32))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    region: Mapped[Region | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    consent_taken_by_user = relationship("User")
+
+
+class Appeal(db.Model):
+    """An appeal of a citizen (or an anonymous one), from registration to closing."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "year", "sequence"),
+        Index("ix_appeals_branch_state", "branch_id", "state"),
+        Index("ix_appeals_citizen_topic", "citizen_id", "topic_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "ALM-03/2026/000153": branch code, year, sequence within the branch and year.
+    registration_number: Mapped[str] = mapped_column(String(40), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    #: Public code the citizen tracks the appeal with, e.g. "K7QM-3XPD-RT9".
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    #: HMAC-SHA256 of the 6-digit PIN with the server's PIN key.
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    #: None for an anonymous appeal.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    type: Mapped[AppealType] = mapped_column(enum_type(AppealType))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel))
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    #: The place the appeal concerns.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    is_collective: Mapped[bool] = mapped_column(Boolean, default=False)
+    cosigners: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[AppealState] = mapped_column(enum_type(AppealState), default=AppealState.registered, index=True)
+    #: Why staff registered it despite a possible duplicate, if they did.
+    duplicate_override_reason: Mapped[str] = mapped_column(String(500), default="")
+    registered_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The first working day counted (the registration day, or the next working day).
+    counting_from: Mapped[date] = mapped_column(Date)
+    #: The day by which a decision is due; moves on extension and on calendar changes.
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    #: Set by a reasoned extension (at most two months from registration in total).
+    extended_until: Mapped[date | None] = mapped_column(Date)
+    closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Optimistic locking: a stale form cannot overwrite a newer state.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    branch: Mapped[Branch] = relationship()
+    citizen: Mapped[Citizen | None] = relationship(backref="appeals")
+    topic: Mapped[Topic] = relationship()
+    region: Mapped[Region | None] = relationship()
+    district: Mapped[District | None] = relationship()
+    registered_by_user = relationship("User", foreign_keys=[registered_by_id])
+    updated_by_user = relationship("User", foreign_keys=[updated_by_id])
+    events: Mapped[list["AppealEvent"]] = relationship(
+        back_populates="appeal", order_by="AppealEvent.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="appeal", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.citizen_id is None
+
+
+class AppealEvent(db.Model):
+    """One step on an appeal's timeline: a change of state or a note, by whom, when, and why."""
+
+    __tablename__ = "appeal_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: "transition", "extension", "note", ...
+    kind: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[AppealState | None] = mapped_column(enum_type(AppealState))
+    to_state: Mapped[AppealState | None] = mapped_column(enum_type(AppealState))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: Shown to the citizen on the public status page.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="events")
+    user = relationship("User")
+
+
+class Attachment(db.Model):
+    """A file attached to an appeal, stored outside static/ and served only to those allowed."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: Path relative to the attachments folder.
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    appeal: Mapped[Appeal] = relationship(back_populates="attachments")
+
+
+class RegistrationCounter(db.Model):
+    """The last registration sequence used per branch and year; incremented atomically."""
+
+    __tablename__ = "registration_counters"
+
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarTransferKind(enum.Enum):
+    day_off = "day_off"
+    working_day = "working_day"
+
+
+class CalendarTransfer(db.Model):
+    """A government day-off transfer: a weekday made a rest day, or a weekend day made a working day."""
+
+    __tablename__ = "calendar_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[CalendarTransferKind] = mapped_column(enum_type(CalendarTransferKind))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
