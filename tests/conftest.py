@@ -70,12 +70,14 @@ def redis_url(tmp_path_factory):
             Redis.from_url(url, socket_connect_timeout=2).ping()
         except Exception as exc:  # noqa: BLE001
             require("Redis", f"cannot connect to {url}: {exc}")
-        return url
+        yield url
+        return
     if IN_CI:
         require("Redis", "TEST_REDIS_URL is not set")
-    from reception.jobs import start_embedded_redis
+    from reception.jobs import start_embedded_redis, stop_embedded_redis
 
-    return start_embedded_redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield start_embedded_redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    stop_embedded_redis()
 
 
 def make_config(database_url: str, redis_url: str, **overrides) -> type:

@@ -41,7 +41,7 @@ def test_unknown_user_and_wrong_password_get_the_same_message(client, auth, make
     wrong = auth.login(email, "not the password")
     unknown = auth.login("nobody@test.kz", "whatever")
     assert wrong.status_code == unknown.status_code == 401
-    message = "Wrong e-mail or password."
+    message = "Неверная электронная почта или пароль."  # Russian is the default language
     assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
 
 
@@ -56,7 +56,7 @@ def test_ten_failures_lock_the_account_with_429(app, client, auth, make_user):
         assert auth.login(email, "bad password").status_code == 401
     locked = auth.login(email)  # even the right password is refused now
     assert locked.status_code == 429
-    assert "Too many failed attempts" in locked.get_data(as_text=True)
+    assert "Слишком много неудачных попыток" in locked.get_data(as_text=True)
 
 
 def test_failures_from_one_ip_lock_that_ip_for_every_account(app, make_user):
@@ -99,7 +99,7 @@ def test_disabled_user_cannot_sign_in_and_is_signed_out_at_once(app, client, aut
         db.session.commit()
     assert client.get("/me").status_code == 302  # the running session is gone
     response = auth.login(email)
-    assert response.status_code == 401 and "Wrong e-mail or password." in response.get_data(as_text=True)
+    assert response.status_code == 401 and "Неверная электронная почта или пароль." in response.get_data(as_text=True)
 
 
 def test_password_change_ends_other_sessions(app, make_user):
@@ -164,9 +164,9 @@ def test_login_and_failure_are_audited(app, auth, make_user):
 
 
 @pytest.mark.parametrize("role, binding_error", [
-    (Role.staff, "must belong to a branch"),
-    (Role.deputy, "must name the deputy"),
-    (Role.assistant, "at least one deputy"),
+    (Role.staff, "необходимо указать филиал"),
+    (Role.deputy, "необходимо указать депутата"),
+    (Role.assistant, "хотя бы за одним депутатом"),
 ])
 def test_roles_need_their_binding(ctx, role, binding_error):
     with pytest.raises(ops.AccountError, match=binding_error):
@@ -206,6 +206,6 @@ def test_cli_reports_bad_input_clearly(app):
     assert result.exit_code != 0 and "no branch NOPE" in result.output
     result = runner.invoke(args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "AST-01"],
                            input="short\n")
-    assert result.exit_code != 0 and "at least 8 characters" in result.output
+    assert result.exit_code != 0 and "не менее 8 символов" in result.output
     with app.app_context():
         assert _user("a@test.kz") is None

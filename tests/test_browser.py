@@ -15,7 +15,7 @@ def test_sign_in_and_switch_to_kazakh(live_server, browser_page, make_user):
     assert page.locator("html").get_attribute("lang") == "ru"
     page.get_by_label("Электронная почта").fill(email)
     page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("button", name="Вход").click()
     page.wait_for_url(live_server + "/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Добро пожаловать")
 

@@ -156,7 +156,7 @@ def test_admin_adds_a_topic_and_changes_seats(app, admin, restore_directory):
     assert response.status_code == 302
     duplicate = admin.post("/directory/topics/new", data={"code": "culture", "name_kk": "a", "name_ru": "b", "name_en": "c",
                                                            "csrf_token": token})
-    assert "already exists" in duplicate.get_data(as_text=True)
+    assert "Тема с таким кодом уже существует." in duplicate.get_data(as_text=True)
     response = admin.post("/directory/bodies/MAZHILIS/seats", data={"party_list": "0", "single_mandate": "100",
                                                                      "csrf_token": token})
     assert response.status_code == 302

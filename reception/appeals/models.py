@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
-from ..directory.models import Branch, District, Region, Topic
+from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
 
 
@@ -144,6 +144,8 @@ class Appeal(db.Model):
     is_collective: Mapped[bool] = mapped_column(Boolean, default=False)
     cosigners: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[AppealState] = mapped_column(enum_type(AppealState), default=AppealState.registered, index=True)
+    #: The deputy whose queue holds the appeal (set by routing); None while unrouted.
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), index=True)
     #: Why staff registered it despite a possible duplicate, if they did.
     duplicate_override_reason: Mapped[str] = mapped_column(String(500), default="")
     registered_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -165,6 +167,7 @@ class Appeal(db.Model):
     branch: Mapped[Branch] = relationship()
     citizen: Mapped[Citizen | None] = relationship(backref="appeals")
     topic: Mapped[Topic] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
     registered_by_user = relationship("User", foreign_keys=[registered_by_id])

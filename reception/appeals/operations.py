@@ -1,0 +1,424 @@
+"""Everything that changes an appeal: registering it and moving it through its lifecycle.
+
+Each transition is a function here; it checks who may make it, requires a reason where the law does,
+writes an event row and an audit entry, and is the only way an appeal's state changes.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.access import visible_branch_ids
+from ..accounts.models import Role, User
+from ..audit.log import audit
+from ..dbtypes import utcnow
+from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..extensions import db
+from . import deadlines
+from .codes import hash_pin, new_pin, new_tracking_code
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealState,
+    AppealType,
+    CalendarTransfer,
+    CalendarTransferKind,
+    Channel,
+    Citizen,
+    RegistrationCounter,
+)
+from .workdays import WorkCalendar
+
+logger = logging.getLogger(__name__)
+
+S = AppealState
+#: The lifecycle: from each state, the states it may move to.
+TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
+    S.registered: frozenset({S.routed, S.redirected, S.rejected}),
+    S.routed: frozenset({S.in_progress, S.redirected, S.rejected}),
+    S.in_progress: frozenset({S.inquiry_sent, S.resolved, S.rejected, S.redirected}),
+    S.inquiry_sent: frozenset({S.answer_received}),
+    S.answer_received: frozenset({S.in_progress, S.inquiry_sent, S.resolved, S.rejected}),
+    S.resolved: frozenset({S.closed}),
+    S.rejected: frozenset({S.closed}),
+    S.redirected: frozenset({S.closed}),
+    S.closed: frozenset({S.reopened}),
+    S.reopened: frozenset({S.routed, S.in_progress}),
+}
+#: Where the law wants a reason on record.
+REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened})
+#: States in which the appeal is still being worked on (deadlines run, duplicates are flagged).
+OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
+#: Which states each kind of actor may move an appeal to (within what they can see).
+BRANCH_MOVES = frozenset({S.routed, S.redirected, S.rejected, S.closed, S.reopened})
+HOLDER_MOVES = frozenset({S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected})
+DUPLICATE_WINDOW = timedelta(days=90)
+CONSENT_VERSION = "2026-01"
+
+
+class AppealError(Exception):
+    """A refusal shown to the user as is; `status` is the HTTP code the UI answers with."""
+
+    status = 400
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class TransitionNotAllowed(AppealError):
+    status = 409
+
+
+class StaleAppeal(AppealError):
+    status = 409
+
+
+# --- the calendar -------------------------------------------------------------------------------
+
+
+def work_calendar() -> WorkCalendar:
+    """Weekends and public holidays, adjusted by the government transfers stored in the database."""
+    rows = db.session.execute(select(CalendarTransfer.day, CalendarTransfer.kind)).all()
+    return WorkCalendar(
+        extra_days_off=frozenset(d for d, k in rows if k == CalendarTransferKind.day_off),
+        extra_working_days=frozenset(d for d, k in rows if k == CalendarTransferKind.working_day),
+    )
+
+
+def recompute_deadlines(calendar: WorkCalendar | None = None) -> int:
+    """Recompute the deadline of every open appeal after the calendar changed; returns how many moved."""
+    calendar = calendar or work_calendar()
+    moved = 0
+    stmt = select(Appeal).where(Appeal.state.in_(OPEN_STATES), Appeal.extended_until.is_(None))
+    for appeal in db.session.scalars(stmt.execution_options(yield_per=500)):
+        start = deadlines.counting_start(appeal.registered_dt, calendar)
+        deadline = deadlines.decision_deadline(appeal.registered_dt, calendar)
+        if (start, deadline) != (appeal.counting_from, appeal.deadline):
+            # A calendar fix is not an edit of the appeal: keep its version, so open forms stay valid.
+            db.session.execute(
+                Appeal.__table__.update().where(Appeal.id == appeal.id).values(counting_from=start, deadline=deadline)
+            )
+            moved += 1
+    return moved
+
+
+def set_calendar_transfer(day: date, kind: CalendarTransferKind | None, *, note: str = "", user=None) -> int:
+    """Add, change or (kind=None) remove a transfer day, then recompute open deadlines."""
+    row = db.session.scalar(select(CalendarTransfer).where(CalendarTransfer.day == day))
+    if kind is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(CalendarTransfer(day=day, kind=kind, note=note, created_by_id=user.id if user else None))
+    else:
+        row.kind, row.note = kind, note
+    db.session.flush()
+    audit("calendar.transfer", user=user, details={"day": day.isoformat(), "kind": kind.value if kind else None})
+    return recompute_deadlines()
+
+
+# --- citizens -----------------------------------------------------------------------------------
+
+
+def find_citizen(iin: str) -> Citizen | None:
+    return db.session.scalar(select(Citizen).where(Citizen.iin == iin))
+
+
+@dataclass
+class CitizenData:
+    iin: str
+    full_name: str
+    birth_date: date | None
+    phone: str
+    email: str
+    address: str
+    region: Region | None
+    district: District | None
+    language: str
+
+
+def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -> Citizen:
+    """The citizen with this IIN, created or brought up to date, with their consent on record."""
+    if not consent:
+        raise AppealError(_l("The citizen's consent to the processing of personal data is required."))
+    citizen = find_citizen(data.iin)
+    if citizen is None:
+        citizen = Citizen(iin=data.iin)
+        db.session.add(citizen)
+    citizen.full_name = data.full_name.strip()
+    citizen.birth_date = data.birth_date
+    citizen.phone = data.phone
+    citizen.email = data.email.strip().lower()
+    citizen.address = data.address.strip()
+    citizen.region, citizen.district = data.region, data.district
+    citizen.language = data.language
+    citizen.consent_dt = utcnow()
+    citizen.consent_taken_by_id = taken_by.id if taken_by else None
+    citizen.consent_version = CONSENT_VERSION
+    return citizen
+
+
+def possible_duplicates(citizen: Citizen | None, topic: Topic, now: datetime | None = None) -> list[Appeal]:
+    """Open appeals of the same citizen on the same topic from the last 90 days."""
+    if citizen is None or citizen.id is None:
+        return []
+    since = (now or utcnow()) - DUPLICATE_WINDOW
+    return list(db.session.scalars(
+        select(Appeal).where(Appeal.citizen_id == citizen.id, Appeal.topic_id == topic.id,
+                             Appeal.state.in_(OPEN_STATES), Appeal.registered_dt >= since)
+        .order_by(Appeal.registered_dt.desc())
+    ))
+
+
+# --- registering --------------------------------------------------------------------------------
+
+
+def next_sequence(branch: Branch, year: int) -> int:
+    """The next registration sequence of a branch in a year, atomic under concurrent intake.
+
+    One upsert statement increments the counter row and returns the new value; concurrent transactions
+    queue on that row's lock, so no two get the same number.
+    """
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(RegistrationCounter).values(branch_id=branch.id, year=year, last_value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["branch_id", "year"], set_={"last_value": RegistrationCounter.last_value + 1}
+    ).returning(RegistrationCounter.last_value)
+    return db.session.execute(stmt).scalar_one()
+
+
+def registration_number(branch: Branch, year: int, sequence: int) -> str:
+    return f"{branch.code}/{year}/{sequence:06d}"
+
+
+@dataclass
+class Registered:
+    appeal: Appeal
+    #: The PIN in clear, shown once on the receipt and never stored.
+    pin: str
+
+
+def register_appeal(
+    *,
+    branch: Branch,
+    citizen: Citizen | None,
+    type: AppealType,
+    topic: Topic,
+    summary: str,
+    text: str,
+    channel: Channel,
+    language: str,
+    region: Region | None = None,
+    district: District | None = None,
+    is_collective: bool = False,
+    cosigners: int = 0,
+    registered_by: User | None = None,
+    duplicate_override_reason: str = "",
+    now: datetime | None = None,
+) -> Registered:
+    """Register an appeal: number, tracking code, PIN, deadline, first event. The caller commits."""
+    if is_collective and cosigners < 2:
+        raise AppealError(_l("A collective appeal has at least two co-signers."))
+    if not is_collective:
+        cosigners = 0
+    if district is not None and region is not None and district.region_id != region.id:
+        raise AppealError(_l("The district is not in the chosen region."))
+    if district is not None and region is None:
+        region = district.region
+    now = now or utcnow()
+    calendar = work_calendar()
+    year = deadlines.local_date(now).year
+    sequence = next_sequence(branch, year)
+    pin = new_pin()
+    appeal = Appeal(
+        registration_number=registration_number(branch, year, sequence),
+        branch=branch, year=year, sequence=sequence,
+        tracking_code=_unused_tracking_code(),
+        pin_hash=hash_pin(pin, current_app.config["PIN_HMAC_KEY"]),
+        citizen=citizen, type=type, topic=topic, summary=summary.strip(), text=text.strip(), channel=channel,
+        language=language, region=region, district=district, is_collective=is_collective, cosigners=cosigners,
+        state=S.registered, registered_dt=now, registered_by_id=registered_by.id if registered_by else None,
+        updated_by_id=registered_by.id if registered_by else None,
+        counting_from=deadlines.counting_start(now, calendar),
+        deadline=deadlines.decision_deadline(now, calendar),
+        duplicate_override_reason=duplicate_override_reason.strip(),
+    )
+    db.session.add(appeal)
+    appeal.events.append(AppealEvent(kind="transition", from_state=None, to_state=S.registered, user_id=appeal.registered_by_id,
+                                     is_public=True, created_dt=now))
+    db.session.flush()
+    audit("appeal.register", appeal, user=registered_by,
+          details={"number": appeal.registration_number, "duplicate_override": bool(duplicate_override_reason)})
+    logger.info("appeal %s registered by %s", appeal.registration_number, registered_by)
+    return Registered(appeal=appeal, pin=pin)
+
+
+def _unused_tracking_code() -> str:
+    # 50 random bits make a collision astronomically rare; the unique index is the real guarantee.
+    for _ in range(5):
+        code = new_tracking_code()
+        if not db.session.scalar(select(Appeal.id).where(Appeal.tracking_code == code)):
+            return code
+    raise RuntimeError("could not find an unused tracking code")
+
+
+# --- who sees and moves what ---------------------------------------------------------------------
+
+
+def deputy_ids_of(user: User) -> set[int]:
+    """The deputies whose queue `user` works: their own, or those an assistant acts for."""
+    if user.role == Role.deputy and user.deputy_id:
+        return {user.deputy_id}
+    if user.role == Role.assistant:
+        return {d.id for d in user.deputies}
+    return set()
+
+
+def visible_appeals_filter(user: User):
+    """A WHERE clause limiting appeals to those `user` may see; denies by default."""
+    if user.role in (Role.admin, Role.analyst):
+        return and_(True)
+    if user.role in (Role.staff, Role.branch_head):
+        ids = visible_branch_ids(user) or set()
+        return Appeal.branch_id.in_(ids)
+    deputies = deputy_ids_of(user)
+    if deputies:
+        return Appeal.deputy_id.in_(deputies)
+    return and_(False)
+
+
+def can_see(user: User, appeal: Appeal) -> bool:
+    if user.role in (Role.admin, Role.analyst):
+        return True
+    if user.role in (Role.staff, Role.branch_head):
+        return appeal.branch_id in (visible_branch_ids(user) or set())
+    return appeal.deputy_id is not None and appeal.deputy_id in deputy_ids_of(user)
+
+
+def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
+    """The states `user` may move this appeal to right now."""
+    if not can_see(user, appeal):
+        return frozenset()
+    possible = TRANSITIONS[appeal.state]
+    if user.role in (Role.admin, Role.branch_head):
+        return possible
+    if user.role == Role.staff:
+        return possible & BRANCH_MOVES
+    if user.role in (Role.deputy, Role.assistant):
+        return possible & HOLDER_MOVES
+    return frozenset()
+
+
+def transition(
+    appeal: Appeal,
+    to_state: AppealState,
+    *,
+    user: User,
+    comment: str = "",
+    is_public: bool = True,
+    expected_version: int | None = None,
+    deputy: Deputy | None = None,
+) -> AppealEvent:
+    """Move `appeal` to `to_state` on behalf of `user`; the caller commits."""
+    check_version(appeal, expected_version)
+    if to_state not in TRANSITIONS[appeal.state]:
+        raise TransitionNotAllowed(_l("An appeal in state “%(state)s” cannot become “%(target)s”.",
+                                      state=appeal.state.label, target=to_state.label))
+    if to_state not in moves_for(user, appeal):
+        raise TransitionNotAllowed(_l("You may not move this appeal to “%(target)s”.", target=to_state.label))
+    comment = comment.strip()
+    if to_state in REASON_REQUIRED and not comment:
+        raise AppealError(_l("Give the reason: the law requires it for this decision."))
+    if to_state == S.routed:
+        if deputy is None:
+            raise AppealError(_l("Choose the deputy the appeal goes to."))
+        appeal.deputy = deputy
+    event = AppealEvent(kind="transition", from_state=appeal.state, to_state=to_state, user_id=user.id,
+                        comment=comment, is_public=is_public)
+    appeal.events.append(event)
+    before = appeal.state
+    appeal.state = to_state
+    appeal.updated_by_id = user.id
+    if to_state == S.closed:
+        appeal.closed_dt = utcnow()
+    if to_state == S.reopened:
+        appeal.closed_dt = None
+    _flush_or_stale(appeal)
+    audit("appeal.transition", appeal, user=user, details={"from": before.value, "to": to_state.value})
+    return event
+
+
+def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None) -> AppealEvent:
+    """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
+    check_version(appeal, expected_version)
+    if appeal.state not in OPEN_STATES or not (moves_for(user, appeal) or user.role == Role.admin):
+        raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))
+    if not reason.strip():
+        raise AppealError(_l("Give the reason: the law requires it for this decision."))
+    if until <= appeal.deadline:
+        raise AppealError(_l("The new deadline must be later than the current one."))
+    limit = deadlines.latest_extension(appeal.registered_dt)
+    if until > limit:
+        raise AppealError(_l("An extension may not go past %(date)s (two months after registration).",
+                             date=limit.strftime("%d.%m.%Y")))
+    previous = appeal.deadline
+    appeal.extended_until = until
+    appeal.deadline = until
+    appeal.updated_by_id = user.id
+    event = AppealEvent(kind="extension", from_state=appeal.state, to_state=appeal.state, user_id=user.id,
+                        comment=reason.strip(), is_public=True)
+    appeal.events.append(event)
+    _flush_or_stale(appeal)
+    audit("appeal.extend", appeal, user=user, details={"from": previous.isoformat(), "to": until.isoformat()})
+    return event
+
+
+def check_version(appeal: Appeal, expected_version: int | None) -> None:
+    """Refuse to act on a stale form: someone changed the appeal since it was loaded."""
+    if expected_version is not None and appeal.version != expected_version:
+        raise StaleAppeal(_stale_message(appeal))
+
+
+def _flush_or_stale(appeal: Appeal) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Another transaction committed a change between our read and our write.
+        db.session.rollback()
+        fresh = db.session.get(Appeal, appeal.id)
+        raise StaleAppeal(_stale_message(fresh)) from None
+
+
+def _stale_message(appeal: Appeal):
+    from ..i18n import local_time
+
+    who = appeal.updated_by_user.full_name if appeal.updated_by_user else "—"
+    return _l("This appeal was changed by %(who)s at %(when)s. Reload the page to see the changes.",
+              who=who, when=local_time(appeal.updated_dt))
+
+
+def search_filter(query: str):
+    """Match a registration number, tracking code, citizen name or IIN, or words of the summary and text."""
+    from .codes import normalize_tracking_code
+
+    query = query.strip()
+    code = normalize_tracking_code(query)
+    if code:
+        return Appeal.tracking_code == code
+    like = f"%{query.lower()}%"
+    citizen_match = select(Citizen.id).where(or_(Citizen.iin == query, func.lower(Citizen.full_name).like(like)))
+    return or_(
+        Appeal.registration_number == query.upper(),
+        Appeal.citizen_id.in_(citizen_match),
+        func.lower(Appeal.summary).like(like),
+        func.lower(Appeal.text).like(like),
+    )
+
+
