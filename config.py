@@ -55,6 +55,8 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a long intake form must not expire under the clerk's hands
 
+    #: Where appeal attachments are kept: outside static/, served only through access checks.
+    ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
 
     LANGUAGES = ("kk", "ru", "en")

@@ -61,6 +61,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # SQLite's lower() folds ASCII only; searches need Cyrillic and Kazakh letters folded too.
+        dbapi_connection.create_function("lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
 
 
 def _init_login(app: Flask) -> None:
@@ -111,11 +113,13 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.access import enforce_view_access
     from .accounts.views import admin_bp as accounts_bp
     from .accounts.views import bp as auth_bp
+    from .appeals.views import bp as appeals_bp
     from .audit.views import bp as audit_bp
     from .directory.views import bp as directory_bp
     from .main.views import bp as main_bp
+    from .public.views import bp as public_bp
 
-    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp):
+    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
 

@@ -81,7 +81,10 @@ def redis_url(tmp_path_factory):
 
 
 def make_config(database_url: str, redis_url: str, **overrides) -> type:
+    import tempfile
+
     class TestConfig(Config):
+        ATTACHMENTS_DIR = tempfile.mkdtemp(prefix="qabyldau-attachments-")
         TESTING = True
         SECRET_KEY = "test-secret"
         PIN_HMAC_KEY = "test-pin-key"

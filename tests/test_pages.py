@@ -94,12 +94,12 @@ def test_unknown_language_is_404(client):
 
 
 NAV = {
-    Role.staff: {"directory.my_branch"},
-    Role.branch_head: {"directory.my_branch"},
-    Role.deputy: set(),
-    Role.assistant: set(),
-    Role.analyst: {"directory.index"},
-    Role.admin: {"directory.index", "accounts.users", "audit.index"},
+    Role.staff: {"appeals.new", "appeals.index", "directory.my_branch"},
+    Role.branch_head: {"appeals.new", "appeals.index", "directory.my_branch"},
+    Role.deputy: {"appeals.index"},
+    Role.assistant: {"appeals.index"},
+    Role.analyst: {"appeals.index", "directory.index"},
+    Role.admin: {"appeals.index", "directory.index", "accounts.users", "appeals.calendar", "audit.index"},
 }
 
 

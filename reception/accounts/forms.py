@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..formkit import options
 from .models import ROLE_LABELS
 
 
@@ -22,7 +23,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 def role_choices():
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return options((role.value, label) for role, label in ROLE_LABELS.items())
 
 
 class UserForm(FlaskForm):

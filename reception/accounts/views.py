@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..audit.log import audit, client_ip
 from ..directory.models import Branch, Deputy
 from ..extensions import db
+from ..formkit import options, with_blank
 from ..redirects import safe_local_url
 from . import operations as ops
 from .access import allow, public, signed_in
@@ -102,9 +103,9 @@ def users():
 def _fill_choices(form: UserForm) -> None:
     branches = db.session.execute(select(Branch.id, Branch.code, Branch.name_ru).order_by(Branch.code)).all()
     deputies = db.session.execute(select(Deputy.id, Deputy.full_name).order_by(Deputy.full_name)).all()
-    form.branch.choices = [("", "—")] + [(str(b.id), f"{b.code} {b.name_ru}") for b in branches]
-    form.deputy.choices = [("", "—")] + [(str(d.id), d.full_name) for d in deputies]
-    form.deputies.choices = [(str(d.id), d.full_name) for d in deputies]
+    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name_ru}") for b in branches)
+    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in deputies)
+    form.deputies.choices = options((str(d.id), d.full_name) for d in deputies)
 
 
 def _bindings(form: UserForm):

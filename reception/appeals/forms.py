@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from ..formkit import options
 from .iin import InvalidIIN, parse_iin
 from .models import AppealType, Channel
 
@@ -75,12 +76,12 @@ class IntakeForm(FlaskForm):
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     citizen_region = SelectField(_l("Region of residence"), coerce=str, validators=[Optional()])
     citizen_district = SelectField(_l("District of residence"), coerce=str, validators=[Optional()])
-    language = SelectField(_l("Language of the answer"), choices=[("ru", "Русский"), ("kk", "Қазақша")], default="ru")
+    language = SelectField(_l("Language of the answer"), choices=options([("ru", "Русский"), ("kk", "Қазақша")]), default="ru")
     consent = BooleanField(_l("The citizen agrees to the processing of personal data"))
 
-    type = SelectField(_l("Type"), choices=lambda: [(t.value, t.label) for t in AppealType], validators=[DataRequired()])
+    type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[DataRequired()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
-    channel = SelectField(_l("Channel"), choices=lambda: [(c.value, c.label) for c in Channel], default=Channel.walk_in.value)
+    channel = SelectField(_l("Channel"), choices=lambda: options((c.value, c.label) for c in Channel), default=Channel.walk_in.value)
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Full text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()])
@@ -123,5 +124,5 @@ class ExtendForm(FlaskForm):
 
 class CalendarTransferForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
-    kind = SelectField(_l("The day becomes"), choices=[("day_off", _l("a day off")), ("working_day", _l("a working day"))])
+    kind = SelectField(_l("The day becomes"), choices=options([("day_off", _l("a day off")), ("working_day", _l("a working day"))]))
     note = StringField(_l("Note (e.g. the government decree)"), validators=[Optional(), Length(max=255)])

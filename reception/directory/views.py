@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.access import allow
 from ..accounts.models import Role
 from ..extensions import db
+from ..formkit import options, with_blank
 from . import operations as ops
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
@@ -238,17 +239,17 @@ def deputies():
 
 
 def _deputy_choices(form: DeputyForm) -> None:
-    form.body.choices = [(b.id, f"{b.code} · {b.name}") for b in
-                         db.session.scalars(select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code))]
-    form.mandate_type.choices = [(MandateType.party_list.value, _("party list")),
-                                 (MandateType.single_mandate.value, _("single-mandate district"))]
-    form.constituency.choices = [("", "—")] + [
+    form.body.choices = options((b.id, f"{b.code} · {b.name}") for b in
+                               db.session.scalars(select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)))
+    form.mandate_type.choices = options([(MandateType.party_list.value, _("party list")),
+                                          (MandateType.single_mandate.value, _("single-mandate district"))])
+    form.constituency.choices = with_blank(
         (str(c.id), f"{c.body.code} №{c.number} {c.name}")
         for c in db.session.scalars(select(Constituency).options(selectinload(Constituency.body)).order_by(Constituency.body_id, Constituency.number))
-    ]
-    form.region.choices = [("", "—")] + [(str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code))]
-    form.district.choices = [("", "—")] + [(str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code))]
-    form.topics.choices = [(t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position))]
+    )
+    form.region.choices = with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code)))
+    form.district.choices = with_blank((str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code)))
+    form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
 
 
 def _deputy_values(form: DeputyForm) -> dict:

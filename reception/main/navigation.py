@@ -18,9 +18,12 @@ class NavItem:
 #: can never offer a page that would answer 403.
 ITEMS = (
     NavItem("main.index", _l("Home")),
+    NavItem("appeals.new", _l("New appeal")),
+    NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
     NavItem("directory.index", _l("Directory")),
     NavItem("accounts.users", _l("Users")),
+    NavItem("appeals.calendar", _l("Work calendar")),
     NavItem("audit.index", _l("Audit log")),
 )
 

@@ -1,0 +1,328 @@
+"""Reception staff's intake, the receipt, the appeal page and its actions, search, and the work calendar."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..accounts.access import allow
+from ..accounts.models import Role
+from ..audit.log import audit
+from ..directory.models import Deputy, District, Region, Topic
+from ..extensions import db
+from ..formkit import with_blank
+from . import attachments, deadlines
+from . import operations as ops
+from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
+from .iin import parse_iin
+from .models import Appeal, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
+from .receipt import qr_svg, status_url
+
+bp = Blueprint("appeals", __name__, url_prefix="/appeals")
+
+INTAKE_ROLES = (Role.staff, Role.branch_head)
+READ_ROLES = (Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.analyst, Role.admin)
+#: Key in the session under which the PIN waits for the receipt page (shown once, then dropped).
+PIN_KEY = "receipt_pins"
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _visible_or_404(appeal_id: int) -> Appeal:
+    """The appeal if the user may see it; 404 otherwise, so that its existence is not revealed."""
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None or not ops.can_see(_user(), appeal):
+        abort(404)
+    return appeal
+
+
+def _fill_intake_choices(form: IntakeForm) -> None:
+    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+    districts = db.session.scalars(select(District).order_by(District.code)).all()
+    region_choices = with_blank((str(r.id), r.name) for r in regions)
+    district_choices = with_blank((str(d.id), d.name) for d in districts)
+    form.citizen_region.choices = form.region.choices = region_choices
+    form.citizen_district.choices = form.district.choices = district_choices
+    form.topic.choices = with_blank((str(t.id), t.name) for t in
+                                    db.session.scalars(select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.position)))
+
+
+def _get(model, value):
+    return db.session.get(model, int(value)) if value else None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*INTAKE_ROLES)
+def new():
+    """Log a walk-in visitor's appeal; errors show in the visitor's language."""
+    form = IntakeForm()
+    _fill_intake_choices(form)
+    user = _user()
+    duplicates = []
+    language = form.language.data if form.language.data in ("kk", "ru") else "ru"
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        topic = _get(Topic, form.topic.data) if form.topic.data else None
+        citizen = ops.find_citizen(form.iin.data) if valid and not form.anonymous.data else None
+        if valid and topic is not None:
+            duplicates = ops.possible_duplicates(citizen, topic)
+            if duplicates and not (form.duplicate_override_reason.data or "").strip():
+                form.duplicate_override_reason.errors.append(
+                    _("A possible duplicate: give the reason to register it anyway."))
+                valid = False
+        checked = []
+        if valid:
+            try:
+                checked = attachments.check_uploads(request.files.getlist(form.attachments.name))
+            except attachments.AttachmentRejected as exc:
+                form.attachments.errors.append(exc.message)
+                valid = False
+        if valid:
+            try:
+                registered = _register(form, user, topic)
+                stored = attachments.store(registered.appeal, checked, user.id)
+            except ops.AppealError as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+            else:
+                try:
+                    db.session.commit()
+                except Exception:
+                    for row in stored:  # nothing on disk without its row
+                        attachments.path_of(row).unlink(missing_ok=True)
+                    raise
+                pins = session.get(PIN_KEY, {})
+                pins[str(registered.appeal.id)] = registered.pin
+                session[PIN_KEY] = pins
+                flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
+                return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
+        # Field errors in the visitor's language, whatever the clerk's interface language.
+        with force_locale(language):
+            errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
+        status = 422
+    else:
+        errors, status = {}, 200
+    return render_template("appeals/new.html", form=form, errors=errors, duplicates=duplicates), status
+
+
+def _register(form: IntakeForm, user, topic: Topic):
+    citizen = None
+    if not form.anonymous.data:
+        info = parse_iin(form.iin.data)
+        citizen = ops.record_citizen(
+            ops.CitizenData(
+                iin=info.iin, full_name=form.full_name.data, birth_date=form.birth_date.data or info.birth_date,
+                phone=form.phone.data or "", email=form.email.data or "", address=form.address.data or "",
+                region=_get(Region, form.citizen_region.data), district=_get(District, form.citizen_district.data),
+                language=form.language.data,
+            ),
+            taken_by=user, consent=form.consent.data,
+        )
+    return ops.register_appeal(
+        branch=user.branch, citizen=citizen, type=AppealType(form.type.data), topic=topic,
+        summary=form.summary.data, text=form.text.data, channel=Channel(form.channel.data),
+        language=form.language.data, region=_get(Region, form.region.data), district=_get(District, form.district.data),
+        is_collective=form.is_collective.data, cosigners=form.cosigners.data or 0, registered_by=user,
+        duplicate_override_reason=form.duplicate_override_reason.data or "",
+    )
+
+
+@bp.route("/citizen-lookup")
+@allow(*INTAKE_ROLES)
+def citizen_lookup():
+    """JSON for the intake form: the citizen with this IIN, and their earlier appeals."""
+    iin = request.args.get("iin", "").strip()
+    if len(iin) != 12 or not iin.isdigit():
+        return jsonify(found=False, error=_("Enter the 12 digits of the IIN.")), 400
+    citizen = ops.find_citizen(iin)
+    if citizen is None:
+        return jsonify(found=False)
+    audit("citizen.lookup", citizen)
+    db.session.commit()
+    earlier = db.session.execute(
+        select(Appeal.registration_number, Appeal.registered_dt, Appeal.state, Topic.code)
+        .join(Topic, Appeal.topic_id == Topic.id).where(Appeal.citizen_id == citizen.id)
+        .order_by(Appeal.registered_dt.desc()).limit(20)
+    ).all()
+    return jsonify(
+        found=True, full_name=citizen.full_name, language=citizen.language,
+        birth_date=citizen.birth_date.isoformat() if citizen.birth_date else None,
+        phone=citizen.phone, email=citizen.email, address=citizen.address,
+        region_id=citizen.region_id, district_id=citizen.district_id,
+        appeals=[{"number": n, "date": dt.date().isoformat(), "state": s.label, "topic": t} for n, dt, s, t in earlier],
+    )
+
+
+@bp.route("/<int:appeal_id>/receipt")
+@allow(*INTAKE_ROLES)
+def receipt(appeal_id: int):
+    """The printable receipt; the PIN appears only the first time it is opened."""
+    appeal = _visible_or_404(appeal_id)
+    pins = session.get(PIN_KEY, {})
+    pin = pins.pop(str(appeal.id), None)
+    session[PIN_KEY] = pins
+    language = appeal.citizen.language if appeal.citizen else appeal.language
+    url = status_url(appeal.tracking_code)
+    with force_locale(language):
+        return render_template("appeals/receipt.html", appeal=appeal, pin=pin, status_url=url, qr=qr_svg(url),
+                               receipt_language=language)
+
+
+@bp.route("/<int:appeal_id>")
+@allow(*READ_ROLES)
+def detail(appeal_id: int):
+    """The appeal: citizen card (masked), text, timeline, deadline, and what the user may do."""
+    appeal = db.session.scalar(
+        select(Appeal).where(Appeal.id == appeal_id).options(
+            joinedload(Appeal.citizen), joinedload(Appeal.topic), joinedload(Appeal.branch),
+            selectinload(Appeal.events), selectinload(Appeal.attachments),
+        )
+    )
+    if appeal is None or not ops.can_see(_user(), appeal):
+        abort(404)
+    return _render_detail(appeal)
+
+
+def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, transition_form=None, extend_form=None):
+    user = _user()
+    calendar = ops.work_calendar()
+    today = deadlines.local_date(ops.utcnow())
+    moves = sorted(ops.moves_for(user, appeal), key=lambda s: list(AppealState).index(s))
+    transition_form = transition_form or TransitionForm(version=appeal.version)
+    if AppealState.routed in moves:
+        transition_form.deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal))
+    else:
+        transition_form.deputy.choices = with_blank([])
+    extend_form = extend_form or ExtendForm(version=appeal.version)
+    return render_template(
+        "appeals/detail.html", appeal=appeal, revealed=revealed, moves=moves,
+        reasons=ops.REASON_REQUIRED, transition_form=transition_form, extend_form=extend_form,
+        can_extend=appeal.state in ops.OPEN_STATES and bool(moves),
+        days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
+        overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
+        latest_extension=deadlines.latest_extension(appeal.registered_dt),
+    ), status
+
+
+def _deputies_for(appeal: Appeal) -> list[Deputy]:
+    """Deputies to route to: those working the appeal's region (or the branch's), and their topic first."""
+    region_id = appeal.region_id or appeal.branch.region_id
+    stmt = select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True))
+    if region_id:
+        stmt = stmt.where(Deputy.region_id == region_id)
+    return list(db.session.scalars(stmt.order_by(Deputy.full_name).limit(300)))
+
+
+@bp.route("/<int:appeal_id>/attachments/<int:attachment_id>")
+@allow(*READ_ROLES)
+def attachment(appeal_id: int, attachment_id: int):
+    """Download an attachment of an appeal the user may see (404 otherwise)."""
+    appeal = _visible_or_404(appeal_id)
+    row = next((a for a in appeal.attachments if a.id == attachment_id), None)
+    if row is None:
+        abort(404)
+    return send_file(attachments.path_of(row), mimetype=row.content_type, as_attachment=True,
+                     download_name=row.filename, max_age=0)
+
+
+@bp.route("/<int:appeal_id>/reveal", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+def reveal(appeal_id: int):
+    """Show the citizen's full IIN and phone; an audited action."""
+    appeal = _visible_or_404(appeal_id)
+    if appeal.citizen is None:
+        abort(404)
+    audit("citizen.view_personal_data", appeal.citizen, details={"appeal": appeal.registration_number})
+    db.session.commit()
+    return _render_detail(appeal, revealed=True)
+
+
+@bp.route("/<int:appeal_id>/transition", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+def move(appeal_id: int):
+    """Move the appeal to another state; a refused move answers 409 with the reason."""
+    appeal = _visible_or_404(appeal_id)
+    form = TransitionForm()
+    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        target = AppealState(form.to_state.data)
+        ops.transition(appeal, target, user=_user(), comment=form.comment.data or "", is_public=form.is_public.data,
+                       expected_version=int(form.version.data), deputy=_get(Deputy, form.deputy.data))
+    except ValueError:
+        abort(400)
+    except ops.AppealError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        fresh = db.session.get(Appeal, appeal_id)
+        return _render_detail(fresh, status=exc.status)
+    db.session.commit()
+    flash(_("The appeal is now “%(state)s”.", state=appeal.state.label), "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+
+
+@bp.route("/<int:appeal_id>/extend", methods=["POST"])
+@allow(Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+def extend(appeal_id: int):
+    """Extend the deadline by a reasoned decision."""
+    appeal = _visible_or_404(appeal_id)
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        return _render_detail(appeal, status=400, extend_form=form)
+    try:
+        ops.extend_deadline(appeal, form.until.data, user=_user(), reason=form.reason.data,
+                            expected_version=int(form.version.data))
+    except ops.AppealError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _render_detail(db.session.get(Appeal, appeal_id), status=exc.status)
+    db.session.commit()
+    flash(_("The deadline is now %(date)s.", date=appeal.deadline.strftime("%d.%m.%Y")), "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+
+
+@bp.route("/")
+@allow(*READ_ROLES)
+def index():
+    """Appeals the user may see, newest first, with search."""
+    query = request.args.get("q", "").strip()
+    stmt = (select(Appeal).where(ops.visible_appeals_filter(_user()))
+            .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
+            .order_by(Appeal.registered_dt.desc(), Appeal.id.desc()))
+    if query:
+        stmt = stmt.where(ops.search_filter(query))
+    page = db.paginate(stmt, per_page=50, count=False)
+    return render_template("appeals/index.html", page=page, q=query)
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@allow(Role.admin)
+def calendar():
+    """Government day-off transfers; saving one recomputes the deadlines of open appeals."""
+    form = CalendarTransferForm()
+    if form.validate_on_submit():
+        moved = ops.set_calendar_transfer(form.day.data, CalendarTransferKind(form.kind.data),
+                                          note=form.note.data or "", user=_user())
+        db.session.commit()
+        flash(_("Saved; %(count)s open appeals got a new deadline.", count=moved), "success")
+        return redirect(url_for("appeals.calendar"))
+    if request.method == "POST" and request.form.get("remove"):
+        try:
+            day = date.fromisoformat(request.form["remove"])
+        except ValueError:
+            abort(400)
+        moved = ops.set_calendar_transfer(day, None, user=_user())
+        db.session.commit()
+        flash(_("Removed; %(count)s open appeals got a new deadline.", count=moved), "success")
+        return redirect(url_for("appeals.calendar"))
+    rows = db.session.scalars(select(CalendarTransfer).order_by(CalendarTransfer.day.desc())).all()
+    return render_template("appeals/calendar.html", form=form, rows=rows)
+
+

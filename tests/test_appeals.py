@@ -1,0 +1,399 @@
+"""Appeals: intake through the page, the receipt, the lifecycle, deadlines, attachments, who sees what."""
+
+import html
+import io
+import re
+import threading
+from datetime import date, datetime, timezone
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from conftest import branch, csrf_token, make_deputy
+from reception.accounts.models import Role, User
+from reception.appeals import operations as ops
+from reception.appeals.models import (
+    Appeal,
+    AppealState,
+    AppealType,
+    Attachment,
+    CalendarTransferKind,
+    Channel,
+    Citizen,
+)
+from reception.audit.models import AuditEntry
+from reception.directory.models import Topic
+from reception.extensions import db
+
+S = AppealState
+VALID_IIN = "900101300017"
+
+
+def topic(code="housing") -> Topic:
+    return db.session.scalar(select(Topic).where(Topic.code == code))
+
+
+def intake_data(token, **overrides):
+    data = {
+        "csrf_token": token, "iin": VALID_IIN, "full_name": "Сейткали Айгуль Болатовна", "phone": "8 701 123 45 67",
+        "email": "", "address": "г. Косшы, ул. Абая, 1", "language": "ru", "consent": "y",
+        "type": "complaint", "channel": "walk_in", "summary": "Нет воды в доме",
+        "text": "Третью неделю нет холодной воды в доме по ул. Абая, 1.",
+    }
+    with_topic = overrides.pop("topic_code", "housing")
+    data["topic"] = str(db.session.scalar(select(Topic.id).where(Topic.code == with_topic)))
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def staff(app, client, auth, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    return client
+
+
+def submit(app, client, **overrides):
+    token = csrf_token(client, "/appeals/new")
+    with app.app_context():
+        data = intake_data(token, **overrides)
+    return client.post("/appeals/new", data=data, content_type="multipart/form-data")
+
+
+def register(user_email=None, branch_code="ALM-03", iin=VALID_IIN, topic_code="housing", now=None, **kwargs) -> Appeal:
+    """Register an appeal directly through the operation (a citizen with `iin`, or anonymous)."""
+    citizen = None
+    if iin:
+        citizen = ops.record_citizen(ops.CitizenData(
+            iin=iin, full_name="Тестова Айжан", birth_date=None, phone="+77011234567", email="", address="",
+            region=None, district=None, language="ru"), taken_by=None, consent=True)
+    registered = ops.register_appeal(
+        branch=branch(branch_code), citizen=citizen, type=AppealType.request, topic=topic(topic_code),
+        summary="Ремонт дороги", text="Прошу отремонтировать дорогу.", channel=Channel.walk_in, language="ru",
+        now=now, **kwargs)
+    db.session.commit()
+    return registered.appeal
+
+
+def user(email) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+# --- intake and receipt ---------------------------------------------------------------------------
+
+
+def test_staff_register_a_walk_in_appeal_and_get_a_receipt(app, staff):
+    response = submit(app, staff)
+    assert response.status_code == 302
+    receipt = staff.get(response.headers["Location"]).get_data(as_text=True)
+    number = re.search(r'data-receipt="number">([^<]+)<', receipt).group(1)
+    assert re.fullmatch(r"ALM-03/\d{4}/000001", number)
+    pin = re.search(r'data-receipt="pin">(\d{6})<', receipt).group(1)
+    code = re.search(r'data-receipt="code">([^<]+)<', receipt).group(1)
+    assert "<svg" in receipt and f"/status/{code}" in receipt
+    # The PIN is shown once: the receipt opened again does not show it.
+    again = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert pin not in re.search(r'data-receipt="pin">(.*?)</dd>', again, re.S).group(1)
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.pin_hash != pin and len(appeal.pin_hash) == 64
+        assert appeal.citizen.phone == "+77011234567"
+        assert appeal.events[0].to_state == S.registered
+    # The citizen sees the status with code and PIN.
+    public = app.test_client()
+    token = csrf_token(public, f"/status/{code}")
+    page = public.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": pin})
+    assert page.status_code == 200 and 'data-status="state"' in page.get_data(as_text=True)
+    wrong = public.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": "000000" if pin != "000000" else "111111"})
+    assert wrong.status_code == 404
+
+
+@pytest.mark.parametrize("iin", ["900101300015", "90010130001", "9001013000170", "90010130001A", "901301300017"])
+def test_bad_iin_is_a_field_error_in_the_visitors_language(app, staff, iin):
+    response = submit(app, staff, iin=iin, language="kk")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    errors = [html.unescape(e) for e in re.findall(r'data-field="iin".*?<div class="error" role="alert">([^<]+)</div>', body, re.S)]
+    assert errors
+    from reception.appeals.forms import IIN_REASONS
+
+    with app.test_request_context():
+        with force_locale("kk"):
+            kazakh = {str(m) for m in IIN_REASONS.values()}
+        with force_locale("en"):
+            english = {str(m) for m in IIN_REASONS.values()}
+    assert errors[0] in kazakh and errors[0] not in english
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_phone_is_normalised_and_bad_phone_refused(app, staff):
+    assert submit(app, staff, phone="+7 (701) 765-43-21").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Citizen.phone)) == "+77017654321"
+    assert submit(app, staff, phone="12345", topic_code="education").status_code == 422
+
+
+def test_consent_is_required_unless_anonymous(app, staff):
+    assert submit(app, staff, consent="").status_code == 422
+    response = submit(app, staff, consent="", anonymous="y", iin="", full_name="")
+    assert response.status_code == 302
+    receipt = staff.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.citizen is None
+    assert "анонимное" in receipt.lower() or "anonymous" in receipt.lower()
+
+
+def test_possible_duplicate_needs_a_reason(app, staff):
+    assert submit(app, staff).status_code == 302
+    second = submit(app, staff)
+    assert second.status_code == 422 and 'id="duplicates"' in second.get_data(as_text=True)
+    other_topic = submit(app, staff, topic_code="education")
+    assert other_topic.status_code == 302
+    forced = submit(app, staff, duplicate_override_reason="Новые обстоятельства")
+    assert forced.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 3
+        assert db.session.scalar(select(func.count(Citizen.id))) == 1  # one citizen per IIN
+
+
+def test_iin_lookup_finds_the_citizen_and_earlier_appeals(app, staff):
+    submit(app, staff)
+    data = staff.get(f"/appeals/citizen-lookup?iin={VALID_IIN}").get_json()
+    assert data["found"] and data["full_name"] == "Сейткали Айгуль Болатовна"
+    assert data["appeals"][0]["number"].startswith("ALM-03/")
+    assert staff.get("/appeals/citizen-lookup?iin=123").status_code == 400
+    assert staff.get("/appeals/citizen-lookup?iin=880101300015").get_json() == {"found": False}
+
+
+# --- attachments ------------------------------------------------------------------------------------
+
+
+def test_attachments_checked_by_content(app, staff):
+    token = csrf_token(staff, "/appeals/new")
+    with app.app_context():
+        data = intake_data(token)
+    data["attachments"] = [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "report.pdf")]
+    response = staff.post("/appeals/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "report.pdf" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+    data["attachments"] = [(io.BytesIO(b"%PDF-1.4\n%test\n"), "scan.pdf"), (io.BytesIO(b"\x89PNG\r\n\x1a\n...."), "photo.png")]
+    response = staff.post("/appeals/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert [(a.filename, a.content_type) for a in appeal.attachments] == [("scan.pdf", "application/pdf"), ("photo.png", "image/png")]
+        url = f"/appeals/{appeal.id}/attachments/{appeal.attachments[0].id}"
+    download = staff.get(url)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-1.4")
+    download.close()
+
+
+def test_oversize_upload_is_a_413_page_and_nothing_stored(app, staff):
+    token = csrf_token(staff, "/appeals/new")
+    with app.app_context():
+        data = intake_data(token)
+    data["attachments"] = [(io.BytesIO(b"%PDF-" + b"0" * (21 * 1024 * 1024)), "huge.pdf")]
+    response = staff.post("/appeals/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+# --- lifecycle ---------------------------------------------------------------------------------------
+
+ALL_EDGES = [(a, b) for a in S for b in S]
+
+
+def _appeal_in(state: AppealState, deputy) -> Appeal:
+    appeal = register()
+    appeal.state = state  # set up the starting state directly; the transition under test is the real one
+    appeal.deputy = deputy
+    db.session.commit()
+    return appeal
+
+
+@pytest.mark.parametrize("start, target", ALL_EDGES)
+def test_every_transition_allowed_or_refused(ctx, make_user, start, target):
+    admin = user(make_user(Role.admin)[1])
+    deputy = make_deputy("Депутат Переходов")
+    appeal = _appeal_in(start, deputy)
+    allowed = target in ops.TRANSITIONS[start]
+    if allowed:
+        event = ops.transition(appeal, target, user=admin, comment="причина", deputy=deputy)
+        db.session.commit()
+        assert appeal.state == target and event.from_state == start and event.to_state == target
+    else:
+        with pytest.raises(ops.TransitionNotAllowed):
+            ops.transition(appeal, target, user=admin, comment="причина", deputy=deputy)
+        db.session.rollback()
+        assert db.session.get(Appeal, appeal.id).state == start
+
+
+def test_who_may_make_which_move(ctx, make_user):
+    staff_user = user(make_user(Role.staff, "ALM-03")[1])
+    other_staff = user(make_user(Role.staff, "AST-01")[1])
+    deputy_user = user(make_user(Role.deputy)[1])
+    analyst = user(make_user(Role.analyst)[1])
+    appeal = register()
+    with pytest.raises(ops.TransitionNotAllowed):
+        ops.transition(appeal, S.routed, user=other_staff, deputy=deputy_user.deputy)  # another branch
+    with pytest.raises(ops.TransitionNotAllowed):
+        ops.transition(appeal, S.routed, user=analyst, deputy=deputy_user.deputy)  # reads only
+    ops.transition(appeal, S.routed, user=staff_user, deputy=deputy_user.deputy)
+    with pytest.raises(ops.TransitionNotAllowed):
+        ops.transition(appeal, S.in_progress, user=staff_user)  # the deputy's move, not staff's
+    ops.transition(appeal, S.in_progress, user=deputy_user)
+    with pytest.raises(ops.AppealError, match=""):
+        ops.transition(appeal, S.rejected, user=deputy_user)  # a rejection needs its reason
+    ops.transition(appeal, S.resolved, user=deputy_user, comment="Вода подключена")
+    db.session.commit()
+    assert [e.to_state for e in appeal.events] == [S.registered, S.routed, S.in_progress, S.resolved]
+
+
+def test_stale_form_is_refused_and_nothing_overwritten(app, client, auth, make_user):
+    _, head_email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        appeal = register()
+        appeal_id, version = appeal.id, appeal.version
+        ops.transition(appeal, S.rejected, user=user(head_email), comment="Вне компетенции", expected_version=version)
+        db.session.commit()
+    auth.login(head_email)
+    token = csrf_token(client, f"/appeals/{appeal_id}")
+    response = client.post(f"/appeals/{appeal_id}/transition",
+                           data={"csrf_token": token, "to_state": "closed", "version": str(version), "comment": ""})
+    assert response.status_code == 409
+    assert "Обновите страницу" in response.get_data(as_text=True) or "Reload" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).state == S.rejected
+
+
+def test_invalid_transition_in_the_ui_is_409_with_the_reason(app, client, auth, make_user):
+    _, head_email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        appeal = register()
+        appeal_id, version = appeal.id, appeal.version
+    auth.login(head_email)
+    token = csrf_token(client, f"/appeals/{appeal_id}")
+    response = client.post(f"/appeals/{appeal_id}/transition",
+                           data={"csrf_token": token, "to_state": "closed", "version": str(version)})
+    assert response.status_code == 409 and 'class="flash flash-error"' in response.get_data(as_text=True)
+
+
+# --- deadlines ---------------------------------------------------------------------------------------
+
+
+def test_deadline_counts_working_days_from_registration(ctx):
+    # Registered on Saturday 21 March 2026 (Nauryz): counting starts Thursday 26 March.
+    appeal = register(now=datetime(2026, 3, 21, 6, 0, tzinfo=timezone.utc))
+    assert appeal.counting_from == date(2026, 3, 26)
+    assert appeal.deadline == date(2026, 4, 16)
+
+
+def test_calendar_change_recomputes_open_deadlines(ctx, make_user):
+    admin = user(make_user(Role.admin)[1])
+    appeal = register(now=datetime(2026, 6, 24, 6, 0, tzinfo=timezone.utc))
+    before = appeal.deadline
+    moved = ops.set_calendar_transfer(date(2026, 7, 3), CalendarTransferKind.day_off, note="Постановление", user=admin)
+    db.session.commit()
+    db.session.refresh(appeal)
+    assert moved == 1 and appeal.deadline > before
+    ops.set_calendar_transfer(date(2026, 7, 3), None, user=admin)
+    db.session.commit()
+    db.session.refresh(appeal)
+    assert appeal.deadline == before
+
+
+def test_extension_limited_to_two_months_and_reasoned(ctx, make_user):
+    head = user(make_user(Role.branch_head, "ALM-00")[1])
+    appeal = register(now=datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+    with pytest.raises(ops.AppealError):
+        ops.extend_deadline(appeal, date(2026, 4, 30), user=head, reason="")
+    with pytest.raises(ops.AppealError):
+        ops.extend_deadline(appeal, date(2026, 5, 4), user=head, reason="Запрос в министерство")
+    ops.extend_deadline(appeal, date(2026, 5, 2), user=head, reason="Запрос в министерство")
+    db.session.commit()
+    assert appeal.deadline == date(2026, 5, 2) and appeal.events[-1].kind == "extension"
+
+
+# --- who sees what ------------------------------------------------------------------------------------
+
+
+def test_staff_of_another_branch_get_404_by_url_search_and_attachment(app, client, auth, make_user):
+    with app.app_context():
+        appeal = register()
+        appeal.attachments.append(Attachment(filename="a.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
+                                             storage_key="x/never-served"))
+        db.session.commit()
+        appeal_id, number, attachment_id = appeal.id, appeal.registration_number, appeal.attachments[0].id
+    _, stranger = make_user(Role.staff, "AST-01")
+    auth.login(stranger)
+    assert client.get(f"/appeals/{appeal_id}").status_code == 404
+    assert client.get(f"/appeals/{appeal_id}/receipt").status_code == 404
+    assert client.get(f"/appeals/{appeal_id}/attachments/{attachment_id}").status_code == 404
+    assert f'data-appeal="{number}"' not in client.get(f"/appeals/?q={number}").get_data(as_text=True)
+    auth.logout()
+    _, own = make_user(Role.staff, "ALM-03")
+    auth.login(own)
+    assert f'data-appeal="{number}"' in client.get(f"/appeals/?q={number}").get_data(as_text=True)
+    assert client.get(f"/appeals/{appeal_id}").status_code == 200
+
+
+def test_masked_personal_data_and_audited_reveal(app, client, auth, make_user):
+    with app.app_context():
+        appeal_id = register().id
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
+    assert "********0017" in page and VALID_IIN not in page
+    token = csrf_token(client, f"/appeals/{appeal_id}")
+    revealed = client.post(f"/appeals/{appeal_id}/reveal", data={"csrf_token": token}).get_data(as_text=True)
+    assert VALID_IIN in revealed
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "citizen.view_personal_data"))
+        assert entry is not None and entry.user.email == email
+
+
+def test_search_by_number_code_name_iin_and_words(ctx, make_user):
+    admin = user(make_user(Role.admin)[1])
+    appeal = register()
+    for query in (appeal.registration_number, appeal.tracking_code.lower(), "Тестова", VALID_IIN, "отремонтировать"):
+        found = db.session.scalars(select(Appeal.id).where(ops.visible_appeals_filter(admin), ops.search_filter(query))).all()
+        assert found == [appeal.id], query
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+
+
+def test_fifty_concurrent_intakes_get_unique_numbers(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrency is checked on PostgreSQL; SQLite serialises writers")
+    errors = []
+    barrier = threading.Barrier(50)
+
+    def worker(n):
+        with app.app_context():
+            try:
+                barrier.wait(10)
+                register(iin=None)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with app.app_context():
+        rows = db.session.execute(select(Appeal.registration_number, Appeal.tracking_code)).all()
+    assert len(rows) == 50
+    assert len({r[0] for r in rows}) == 50 and len({r[1] for r in rows}) == 50
+    assert sorted(int(r[0].rsplit("/", 1)[1]) for r in rows) == list(range(1, 51))
+
