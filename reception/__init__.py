@@ -29,7 +29,10 @@ def create_app(config_class: type = Config) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    from .appeals.fulltext import include_object
+
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True,
+                     include_object=include_object)
     csrf.init_app(app)
     _init_login(app)
     _init_babel(app)

@@ -369,9 +369,7 @@ def test_search_by_number_code_name_iin_and_words(ctx, make_user):
 # --- concurrency -----------------------------------------------------------------------------------
 
 
-def test_fifty_concurrent_intakes_get_unique_numbers(app, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("concurrency is checked on PostgreSQL; SQLite serialises writers")
+def test_fifty_concurrent_intakes_get_unique_numbers(app):
     errors = []
     barrier = threading.Barrier(50)
 

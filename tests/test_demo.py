@@ -16,15 +16,16 @@ from reception.extensions import db
 @pytest.fixture
 def demo(app):
     with app.app_context():
-        first = load_demo()
-        second = load_demo()
+        first = load_demo(appeals=30)
+        second = load_demo(appeals=30)
     return first, second  # deputies and users are emptied after each test like all non-directory rows
 
 
 def test_demo_load_is_idempotent(app, demo):
     first, second = demo
     assert first["deputies"] == 98 + 3415 and first["users"]
-    assert second == {"deputies": 0, "users": []}
+    assert first["appeals"] == 30
+    assert second == {"deputies": 0, "users": [], "appeals": 0}
     with app.app_context():
         assert db.session.scalar(select(func.count(Deputy.id))) == 98 + 3415
         roles = set(db.session.scalars(select(User.role)))

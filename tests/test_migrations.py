@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from conftest import make_config
+from reception.appeals.fulltext import include_object
 from reception import create_app
 from reception.extensions import db
 
@@ -47,7 +48,8 @@ def test_upgrade_from_empty_creates_every_table(migrated_app):
 
 def test_migrations_match_the_models(migrated_app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                         "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
@@ -61,3 +63,13 @@ def test_audit_log_refuses_update_and_delete_in_the_database(migrated_app):
                 conn.execute(text(statement))
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_log")).scalars().all() == ["x"]
+
+
+def test_full_text_search_objects_exist(migrated_app):
+    from reception.appeals.fulltext import FTS_PREFIX, PG_INDEX
+
+    inspector = inspect(db.engine)
+    if db.engine.dialect.name == "postgresql":
+        assert PG_INDEX in {ix["name"] for ix in inspector.get_indexes("appeals")}
+    else:
+        assert FTS_PREFIX in inspector.get_table_names()

@@ -20,7 +20,7 @@ from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
-from . import deadlines
+from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
     Appeal,
@@ -148,20 +148,20 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
     """The citizen with this IIN, created or brought up to date, with their consent on record."""
     if not consent:
         raise AppealError(_l("The citizen's consent to the processing of personal data is required."))
+    values = {
+        "full_name": data.full_name.strip(), "birth_date": data.birth_date, "phone": data.phone,
+        "email": data.email.strip().lower(), "address": data.address.strip(), "region": data.region,
+        "district": data.district, "language": data.language, "consent_dt": utcnow(),
+        "consent_taken_by_id": taken_by.id if taken_by else None, "consent_version": CONSENT_VERSION,
+    }
+    # Everything is computed before the row joins the session, so no autoflush sees it half-filled.
     citizen = find_citizen(data.iin)
     if citizen is None:
-        citizen = Citizen(iin=data.iin)
+        citizen = Citizen(iin=data.iin, **values)
         db.session.add(citizen)
-    citizen.full_name = data.full_name.strip()
-    citizen.birth_date = data.birth_date
-    citizen.phone = data.phone
-    citizen.email = data.email.strip().lower()
-    citizen.address = data.address.strip()
-    citizen.region, citizen.district = data.region, data.district
-    citizen.language = data.language
-    citizen.consent_dt = utcnow()
-    citizen.consent_taken_by_id = taken_by.id if taken_by else None
-    citizen.consent_version = CONSENT_VERSION
+    else:
+        for key, value in values.items():
+            setattr(citizen, key, value)
     return citizen
 
 
@@ -417,8 +417,7 @@ def search_filter(query: str):
     return or_(
         Appeal.registration_number == query.upper(),
         Appeal.citizen_id.in_(citizen_match),
-        func.lower(Appeal.summary).like(like),
-        func.lower(Appeal.text).like(like),
+        fulltext.matches(query, db.session.get_bind().dialect.name),
     )
 
 

@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 from ..directory.loader import load_directory
 from ..directory.models import Region
 from ..extensions import db
+from .appeals import appeal_count, generate_appeals
 from .deputies import generate_deputies
 from .users import create_demo_users
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
 
-def load_demo() -> dict:
+def load_demo(appeals: int | None = None) -> dict:
     """Load the directory (only into an empty database, so administrators' edits survive), the
     deputies and the demo users; running it again adds nothing."""
     report = {}
@@ -22,7 +23,12 @@ def load_demo() -> dict:
     report["deputies"] = generate_deputies()
     report["users"] = create_demo_users()
     db.session.commit()
+    report["appeals"] = 0 if appeal_count() else generate_appeals(DEMO_APPEALS if appeals is None else appeals)
     return report
+
+
+#: Appeals `make run` starts with.
+DEMO_APPEALS = 2000
 
 
 @demo_cli.command("load")
@@ -30,3 +36,15 @@ def load_command() -> None:
     """Load the demo data once (idempotent)."""
     report = load_demo()
     click.echo(f"demo data: {report}")
+
+
+@demo_cli.command("generate")
+@click.option("--appeals", "count", type=click.IntRange(1), required=True, help="How many appeals to add.")
+@click.option("--seed", default=7, show_default=True)
+def generate_command(count: int, seed: int) -> None:
+    """Add COUNT demo appeals (for benchmarks too), registered through the real operations."""
+    import time
+
+    started = time.perf_counter()
+    generate_appeals(count, seed=seed)
+    click.echo(f"{count} appeals in {time.perf_counter() - started:.1f} s; {appeal_count()} in all")

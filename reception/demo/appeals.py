@@ -1,0 +1,97 @@
+"""Demo appeals: fictitious citizens with valid IINs, spread over branches, topics, states and the last months."""
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..accounts.models import Role, User
+from ..appeals import operations as ops
+from ..appeals.iin import check_digit
+from ..appeals.models import Appeal, AppealState, AppealType, Channel
+from ..dbtypes import utcnow
+from ..directory.models import Branch, BranchLevel, Deputy, Topic
+from ..extensions import db
+from .deputies import fictitious_name
+
+SUMMARIES = [
+    ("housing", "Нет холодной воды в доме", "Третью неделю в доме нет холодной воды, обращения в КСК без ответа."),
+    ("transport", "Не ходит автобус в село", "Автобусный маршрут до села отменён, жители не могут добраться до райцентра."),
+    ("education", "Нет мест в детском саду", "Ребёнок третий год в очереди в детский сад, мест нет."),
+    ("healthcare", "Закрыт фельдшерский пункт", "В посёлке закрыли ФАП, ближайшая больница в 60 км."),
+    ("land", "Отказ в выделении участка", "Акимат отказал в выделении земельного участка под ИЖС без объяснения причин."),
+    ("social", "Не назначено пособие", "Документы на пособие поданы два месяца назад, пособие не назначено."),
+    ("ecology", "Свалка у реки", "На берегу реки образовалась стихийная свалка."),
+    ("employment", "Задержка зарплаты", "Работникам предприятия три месяца не выплачивают зарплату."),
+    ("banking", "Навязанная страховка по кредиту", "При оформлении кредита банк навязал страховку."),
+    ("business", "Проверки малого бизнеса", "Частые внеплановые проверки магазина без оснований."),
+]
+
+
+def fictitious_iin(rng: random.Random, used: set[str]) -> str:
+    """A valid IIN (real date, century digit, check digit) for nobody in particular."""
+    while True:
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 55))
+        century = (3 if born.year < 2000 else 5) + rng.randrange(2)
+        first = f"{born:%y%m%d}{century}{rng.randrange(0, 10000):04d}"
+        digit = check_digit(first)
+        if digit is not None and (iin := first + str(digit)) not in used:
+            used.add(iin)
+            return iin
+
+
+def generate_appeals(count: int, seed: int = 7) -> int:
+    """Register `count` demo appeals through the real operations; returns how many were made."""
+    rng = random.Random(seed)
+    admin = db.session.scalar(select(User).where(User.role == Role.admin).order_by(User.id))
+    if admin is None:
+        raise RuntimeError("load the demo users first (flask demo load)")
+    branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
+    topics = {t.code: t for t in db.session.scalars(select(Topic))}
+    deputies_by_region: dict[int, list[Deputy]] = {}
+    for deputy in db.session.scalars(select(Deputy).where(Deputy.region_id.is_not(None))):
+        deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
+    used: set[str] = set(db.session.scalars(select(ops.Citizen.iin)))
+    citizens = []
+    now = utcnow()
+    for n in range(count):
+        branch = rng.choice(branches)
+        topic_code, summary, text = rng.choice(SUMMARIES)
+        if citizens and rng.random() < 0.15:
+            citizen = rng.choice(citizens)  # some people come back
+        elif rng.random() < 0.05:
+            citizen = None  # anonymous
+        else:
+            citizen = ops.record_citizen(ops.CitizenData(
+                iin=fictitious_iin(rng, used), full_name=fictitious_name(rng), birth_date=None,
+                phone=f"+7701{rng.randrange(1000000, 9999999)}", email="", address=branch.address_ru,
+                region=branch.region, district=branch.district, language=rng.choice(["ru", "ru", "kk"])),
+                taken_by=admin, consent=True)
+            citizens.append(citizen)
+        registered = ops.register_appeal(
+            branch=branch, citizen=citizen, type=rng.choice(list(AppealType)), topic=topics[topic_code],
+            summary=summary, text=text, channel=rng.choice([Channel.walk_in] * 4 + list(Channel)),
+            language=citizen.language if citizen else "ru", region=branch.region, district=branch.district,
+            registered_by=admin, now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
+            duplicate_override_reason="demo",
+        )
+        _advance(registered.appeal, rng, deputies_by_region.get(branch.region_id, []), admin)
+        if n % 200 == 199:
+            db.session.commit()
+    db.session.commit()
+    return count
+
+
+def _advance(appeal: Appeal, rng: random.Random, deputies: list[Deputy], admin: User) -> None:
+    """Move a demo appeal some way along its lifecycle, as if people had worked on it."""
+    path = [AppealState.routed, AppealState.in_progress, AppealState.resolved, AppealState.closed]
+    steps = rng.choice([0, 1, 1, 2, 2, 3, 4])
+    if not deputies or steps == 0:
+        return
+    for state in path[:steps]:
+        comment = "Вопрос решён" if state == AppealState.resolved else ""
+        ops.transition(appeal, state, user=admin, comment=comment, deputy=rng.choice(deputies))
+
+
+def appeal_count() -> int:
+    return db.session.scalar(select(func.count(Appeal.id)))
