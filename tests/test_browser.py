@@ -28,3 +28,42 @@ def test_sign_in_and_switch_to_kazakh(live_server, browser_page, make_user):
     # The choice is remembered: the directory page opens in Kazakh too.
     page.locator('[data-nav="directory.index"]').click()
     assert page.locator("html").get_attribute("lang") == "kk"
+
+
+def test_staff_log_a_walk_in_appeal_print_the_receipt_and_open_its_qr_link(live_server, browser_page, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    page = browser_page
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Вход").click()
+    page.locator('[data-nav="appeals.new"]').click()
+
+    page.locator("#iin").fill("900101300017")
+    page.locator("#full_name").fill("Сейткали Айгуль Болатовна")
+    page.locator("#phone").fill("8 701 123 45 67")
+    page.locator("#consent").check()
+    page.locator("#topic").select_option(label="Жилищно-коммунальное хозяйство (ЖКХ)")
+    page.locator("#summary").fill("Нет воды в доме")
+    page.locator("#text").fill("Третью неделю нет холодной воды.")
+    page.locator("form.intake button[type=submit]").click()
+
+    page.wait_for_url("**/receipt")
+    number = page.locator('[data-receipt="number"]').inner_text()
+    assert number.startswith("ALM-03/")
+    pin = page.locator('[data-receipt="pin"]').inner_text().strip()
+    assert len(pin) == 6 and pin.isdigit()
+    assert page.locator(".qr svg").count() == 1
+    status_url = page.locator('[data-receipt="status-url"]').get_attribute("href")
+
+    # The QR code on the page draws exactly the encoding of the link printed beside it.
+    import re
+
+    from reception.appeals.receipt import qr_svg
+
+    drawn = page.locator(".qr svg path").get_attribute("d")
+    assert drawn == re.search(r'<path[^>]* d="([^"]+)"', str(qr_svg(status_url))).group(1)
+    page.goto(status_url)
+    page.locator("#pin").fill(pin)
+    page.locator("main form button.primary").click()
+    assert page.locator('[data-status="state"]').inner_text() == "Зарегистрировано"
