@@ -17,6 +17,7 @@ MESSAGES = {
     409: (_l("Conflict"), _l("The record was changed in the meantime. Please reload the page.")),
     413: (_l("File too large"), _l("The upload is larger than allowed. Please send a smaller file.")),
     429: (_l("Too many requests"), _l("Too many attempts. Please wait a while and try again.")),
+    503: (_l("Temporarily unavailable"), _l("This service is temporarily unavailable. Please try again later.")),
     500: (_l("Something went wrong"), _l("An internal error occurred. It has been logged; please try again later.")),
 }
 

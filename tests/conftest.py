@@ -250,3 +250,14 @@ def browser_page():
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def soffice():
+    """LibreOffice for PDF rendering; required in CI."""
+    from reception.documents.convert import soffice_path
+
+    path = soffice_path()
+    if path is None:
+        require("LibreOffice", "soffice not found (apt-get install libreoffice-writer-nogui)")
+    return path

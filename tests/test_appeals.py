@@ -109,6 +109,28 @@ def test_staff_register_a_walk_in_appeal_and_get_a_receipt(app, staff):
     assert wrong.status_code == 404
 
 
+def test_receipt_pdf_in_the_citizens_language_with_the_pin_once(app, staff, soffice):
+    from pypdf import PdfReader
+
+    response = submit(app, staff, language="kk")
+    receipt_url = response.headers["Location"]
+    page = staff.get(receipt_url).get_data(as_text=True)
+    pin = re.search(r'data-receipt="pin">(\d{6})<', page).group(1)
+    first = staff.get(receipt_url.replace("/receipt", "/receipt.pdf"))
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(first.data)).pages)
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        number, code = appeal.registration_number, appeal.tracking_code
+    with app.test_request_context(), force_locale("kk"):
+        from flask_babel import gettext
+
+        heading = gettext("Receipt of an appeal")
+    assert number in text and code in text and pin in text and heading in text
+    again = staff.get(receipt_url.replace("/receipt", "/receipt.pdf"))
+    assert pin not in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(again.data)).pages)
+
+
 @pytest.mark.parametrize("iin", ["900101300015", "90010130001", "9001013000170", "90010130001A", "901301300017"])
 def test_bad_iin_is_a_field_error_in_the_visitors_language(app, staff, iin):
     response = submit(app, staff, iin=iin, language="kk")

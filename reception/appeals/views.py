@@ -2,7 +2,19 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +25,8 @@ from ..accounts.access import allow
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..directory.models import Deputy, District, Region, Topic
+from ..documents.convert import ConversionUnavailable, docx_to_pdf
+from ..errors import abort_with
 from ..extensions import db
 from ..formkit import with_blank
 from . import attachments, deadlines
@@ -20,14 +34,28 @@ from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
 from .iin import parse_iin
 from .models import Appeal, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
-from .receipt import qr_svg, status_url
+from .receipt import qr_svg, receipt_docx, status_url
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
 INTAKE_ROLES = (Role.staff, Role.branch_head)
 READ_ROLES = (Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.analyst, Role.admin)
-#: Key in the session under which the PIN waits for the receipt page (shown once, then dropped).
+#: Keys in the session under which the PIN waits for the receipt page and its PDF (each used once).
 PIN_KEY = "receipt_pins"
+PDF_PIN_KEY = "receipt_pdf_pins"
+
+
+def _keep_pin(key: str, appeal: Appeal, pin: str) -> None:
+    pins = dict(session.get(key, {}))
+    pins[str(appeal.id)] = pin
+    session[key] = pins
+
+
+def _take_pin(key: str, appeal: Appeal) -> str | None:
+    pins = dict(session.get(key, {}))
+    pin = pins.pop(str(appeal.id), None)
+    session[key] = pins
+    return pin
 
 
 def _user():
@@ -97,9 +125,7 @@ def new():
                     for row in stored:  # nothing on disk without its row
                         attachments.path_of(row).unlink(missing_ok=True)
                     raise
-                pins = session.get(PIN_KEY, {})
-                pins[str(registered.appeal.id)] = registered.pin
-                session[PIN_KEY] = pins
+                _keep_pin(PIN_KEY, registered.appeal, registered.pin)
                 flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
                 return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
         # Field errors in the visitor's language, whatever the clerk's interface language.
@@ -164,14 +190,35 @@ def citizen_lookup():
 def receipt(appeal_id: int):
     """The printable receipt; the PIN appears only the first time it is opened."""
     appeal = _visible_or_404(appeal_id)
-    pins = session.get(PIN_KEY, {})
-    pin = pins.pop(str(appeal.id), None)
-    session[PIN_KEY] = pins
+    pin = _take_pin(PIN_KEY, appeal)
+    if pin:
+        # The PDF of this receipt may carry the PIN once more; after that it is gone for good.
+        _keep_pin(PDF_PIN_KEY, appeal, pin)
     language = appeal.citizen.language if appeal.citizen else appeal.language
     url = status_url(appeal.tracking_code)
     with force_locale(language):
         return render_template("appeals/receipt.html", appeal=appeal, pin=pin, status_url=url, qr=qr_svg(url),
                                receipt_language=language)
+
+
+@bp.route("/<int:appeal_id>/receipt.pdf")
+@allow(*INTAKE_ROLES)
+def receipt_pdf(appeal_id: int):
+    """The receipt as a PDF (A5), in the citizen's language."""
+    appeal = _visible_or_404(appeal_id)
+    pin = _take_pin(PDF_PIN_KEY, appeal)
+    language = appeal.citizen.language if appeal.citizen else appeal.language
+    with force_locale(language):
+        document = receipt_docx(appeal, pin, status_url(appeal.tracking_code))
+    try:
+        pdf = docx_to_pdf(document)
+    except ConversionUnavailable:
+        abort_with(503, _("PDF is not available on this server; print the receipt page instead."))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="receipt-{appeal.tracking_code}.pdf"'
+    response.headers["Cache-Control"] = "no-store"  # it may carry the PIN
+    return response
 
 
 @bp.route("/<int:appeal_id>")
