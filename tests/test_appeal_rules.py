@@ -121,3 +121,61 @@ def test_a_government_transfer_moves_a_day_off():
 def test_working_days_between():
     assert CAL.working_days_between(date(2026, 11, 23), date(2026, 11, 30)) == 5
     assert CAL.working_days_between(date(2026, 11, 30), date(2026, 11, 23)) == -5
+
+
+# --- deadline rules -----------------------------------------------------------------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+from reception.appeals import deadlines  # noqa: E402
+
+
+def test_decision_is_due_fifteen_working_days_after_registration():
+    # Wednesday 25 November 2026, 10:00 in Almaty.
+    registered = datetime(2026, 11, 25, 5, 0, tzinfo=timezone.utc)
+    assert deadlines.counting_start(registered, CAL) == date(2026, 11, 25)
+    assert deadlines.decision_deadline(registered, CAL) == date(2026, 12, 17)  # 16 December is a holiday
+
+
+def test_registration_late_in_the_evening_counts_in_local_time():
+    # 23:30 in Almaty on Friday 27 November is 18:30 UTC: still Friday there, so counting starts Friday.
+    registered = datetime(2026, 11, 27, 18, 30, tzinfo=timezone.utc)
+    assert deadlines.counting_start(registered, CAL) == date(2026, 11, 27)
+    # 00:30 on Saturday in Almaty (19:30 UTC Friday) counts from Monday.
+    assert deadlines.counting_start(datetime(2026, 11, 27, 19, 30, tzinfo=timezone.utc), CAL) == date(2026, 11, 30)
+
+
+def test_forwarding_within_three_working_days():
+    registered = datetime(2026, 12, 30, 5, 0, tzinfo=timezone.utc)  # Wednesday before New Year
+    assert deadlines.forwarding_deadline(registered, CAL) == date(2027, 1, 6)
+
+
+def test_extension_limit_and_notice():
+    registered = datetime(2026, 12, 31, 5, 0, tzinfo=timezone.utc)
+    assert deadlines.latest_extension(registered) == date(2027, 2, 28)  # two calendar months, clamped
+    # 31 Dec, then 1-2 January 2027 and the observed Monday 4 January are off: 31 Dec, 5 Jan, 6 Jan.
+    assert deadlines.extension_notice_deadline(date(2026, 12, 30), CAL) == date(2027, 1, 6)
+
+
+def test_days_left_and_overdue():
+    assert deadlines.working_days_left(date(2026, 11, 30), date(2026, 11, 25), CAL) == 3
+    assert deadlines.is_overdue(date(2026, 11, 24), date(2026, 11, 25))
+    assert not deadlines.is_overdue(date(2026, 11, 25), date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("typed, e164", [
+    ("8 701 123 45 67", "+77011234567"), ("+7 (701) 123-45-67", "+77011234567"), ("87011234567", "+77011234567"),
+    ("+77011234567", "+77011234567"), ("8 (7172) 55-00-01", "+77172550001"),
+])
+def test_phones_are_normalised_to_e164(typed, e164):
+    from reception.appeals.forms import normalize_phone
+
+    assert normalize_phone(typed) == e164
+
+
+@pytest.mark.parametrize("typed", ["12345", "+1 202 555 0100", "+7 916 123 45 67", "телефон"])
+def test_foreign_or_broken_phones_are_refused(typed):
+    from reception.appeals.forms import normalize_phone
+
+    with pytest.raises(ValueError):
+        normalize_phone(typed)

@@ -355,6 +355,49 @@ def transition(
     return event
 
 
+# Named transitions: what the UI and other domains call. Each is the lifecycle's one way to its state.
+
+
+def route_appeal(appeal: Appeal, deputy: Deputy, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+    """Send the appeal to a deputy's queue (again, after a reopening)."""
+    return transition(appeal, S.routed, user=user, comment=comment, deputy=deputy, expected_version=expected_version)
+
+
+def take_into_work(appeal: Appeal, *, user: User, expected_version=None) -> AppealEvent:
+    return transition(appeal, S.in_progress, user=user, expected_version=expected_version)
+
+
+def mark_inquiry_sent(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+    return transition(appeal, S.inquiry_sent, user=user, comment=comment, expected_version=expected_version)
+
+
+def record_answer(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+    return transition(appeal, S.answer_received, user=user, comment=comment, expected_version=expected_version)
+
+
+def resolve_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+    return transition(appeal, S.resolved, user=user, comment=comment, expected_version=expected_version)
+
+
+def reject_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+    """Refuse the appeal; the reason is required and shown to the citizen."""
+    return transition(appeal, S.rejected, user=user, comment=reason, expected_version=expected_version)
+
+
+def redirect_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+    """Forward the appeal outside the recipient's competence (within 3 working days by law)."""
+    return transition(appeal, S.redirected, user=user, comment=reason, expected_version=expected_version)
+
+
+def close_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+    return transition(appeal, S.closed, user=user, comment=comment, expected_version=expected_version)
+
+
+def reopen_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+    """Reopen a closed appeal on the citizen's justified complaint; the reason is required."""
+    return transition(appeal, S.reopened, user=user, comment=reason, expected_version=expected_version)
+
+
 def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None) -> AppealEvent:
     """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
     check_version(appeal, expected_version)
@@ -376,7 +419,9 @@ def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, exp
                         comment=reason.strip(), is_public=True)
     appeal.events.append(event)
     _flush_or_stale(appeal)
-    audit("appeal.extend", appeal, user=user, details={"from": previous.isoformat(), "to": until.isoformat()})
+    notify_by = deadlines.extension_notice_deadline(deadlines.local_date(utcnow()), work_calendar())
+    audit("appeal.extend", appeal, user=user,
+          details={"from": previous.isoformat(), "to": until.isoformat(), "notify_citizen_by": notify_by.isoformat()})
     return event
 
 

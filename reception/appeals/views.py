@@ -254,6 +254,8 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
         latest_extension=deadlines.latest_extension(appeal.registered_dt),
+        forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
+        if appeal.state in (AppealState.registered, AppealState.routed) else None,
     ), status
 
 
