@@ -263,18 +263,25 @@ def test_who_may_make_which_move(ctx, make_user):
     analyst = user(make_user(Role.analyst)[1])
     appeal = register()
     with pytest.raises(ops.TransitionNotAllowed):
-        ops.transition(appeal, S.routed, user=other_staff, deputy=deputy_user.deputy)  # another branch
+        ops.route_appeal(appeal, deputy_user.deputy, user=other_staff)  # another branch
     with pytest.raises(ops.TransitionNotAllowed):
-        ops.transition(appeal, S.routed, user=analyst, deputy=deputy_user.deputy)  # reads only
-    ops.transition(appeal, S.routed, user=staff_user, deputy=deputy_user.deputy)
+        ops.route_appeal(appeal, deputy_user.deputy, user=analyst)  # reads only
+    ops.route_appeal(appeal, deputy_user.deputy, user=staff_user)
     with pytest.raises(ops.TransitionNotAllowed):
-        ops.transition(appeal, S.in_progress, user=staff_user)  # the deputy's move, not staff's
-    ops.transition(appeal, S.in_progress, user=deputy_user)
-    with pytest.raises(ops.AppealError, match=""):
-        ops.transition(appeal, S.rejected, user=deputy_user)  # a rejection needs its reason
-    ops.transition(appeal, S.resolved, user=deputy_user, comment="Вода подключена")
+        ops.take_into_work(appeal, user=staff_user)  # the deputy's move, not staff's
+    ops.take_into_work(appeal, user=deputy_user)
+    with pytest.raises(ops.AppealError):
+        ops.reject_appeal(appeal, user=deputy_user, reason="  ")  # a rejection needs its reason
+    ops.mark_inquiry_sent(appeal, user=deputy_user)
+    ops.record_answer(appeal, user=deputy_user, comment="Ответ акимата")
+    ops.resolve_appeal(appeal, user=deputy_user, comment="Вода подключена")
+    ops.close_appeal(appeal, user=staff_user)
+    with pytest.raises(ops.AppealError):
+        ops.reopen_appeal(appeal, user=staff_user, reason="")
+    ops.reopen_appeal(appeal, user=staff_user, reason="Вода снова отключена")
     db.session.commit()
-    assert [e.to_state for e in appeal.events] == [S.registered, S.routed, S.in_progress, S.resolved]
+    assert [e.to_state for e in appeal.events] == [S.registered, S.routed, S.in_progress, S.inquiry_sent,
+                                                   S.answer_received, S.resolved, S.closed, S.reopened]
 
 
 def test_stale_form_is_refused_and_nothing_overwritten(app, client, auth, make_user):

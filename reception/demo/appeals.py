@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Role, User
 from ..appeals import operations as ops
 from ..appeals.iin import check_digit
-from ..appeals.models import Appeal, AppealState, AppealType, Channel
+from ..appeals.models import Appeal, AppealType, Channel
 from ..dbtypes import utcnow
 from ..directory.models import Branch, BranchLevel, Deputy, Topic
 from ..extensions import db
@@ -84,13 +84,16 @@ def generate_appeals(count: int, seed: int = 7) -> int:
 
 def _advance(appeal: Appeal, rng: random.Random, deputies: list[Deputy], admin: User) -> None:
     """Move a demo appeal some way along its lifecycle, as if people had worked on it."""
-    path = [AppealState.routed, AppealState.in_progress, AppealState.resolved, AppealState.closed]
     steps = rng.choice([0, 1, 1, 2, 2, 3, 4])
     if not deputies or steps == 0:
         return
-    for state in path[:steps]:
-        comment = "Вопрос решён" if state == AppealState.resolved else ""
-        ops.transition(appeal, state, user=admin, comment=comment, deputy=rng.choice(deputies))
+    ops.route_appeal(appeal, rng.choice(deputies), user=admin)
+    if steps > 1:
+        ops.take_into_work(appeal, user=admin)
+    if steps > 2:
+        ops.resolve_appeal(appeal, user=admin, comment="Вопрос решён")
+    if steps > 3:
+        ops.close_appeal(appeal, user=admin)
 
 
 def appeal_count() -> int:
