@@ -63,8 +63,9 @@ class AppealState(enum.Enum):
         return str(STATE_LABELS[self])
 
     @property
-    def is_open(self) -> bool:
-        return self not in (AppealState.closed,)
+    def action_label(self) -> str:
+        """The button that moves an appeal into this state."""
+        return str(ACTION_LABELS[self])
 
 
 STATE_LABELS = {
@@ -78,6 +79,20 @@ STATE_LABELS = {
     AppealState.redirected: _l("Redirected"),
     AppealState.closed: _l("Closed"),
     AppealState.reopened: _l("Reopened"),
+}
+
+
+ACTION_LABELS = {
+    AppealState.registered: _l("Register"),
+    AppealState.routed: _l("Route to the deputy"),
+    AppealState.in_progress: _l("Take into work"),
+    AppealState.inquiry_sent: _l("Inquiry sent"),
+    AppealState.answer_received: _l("Answer received"),
+    AppealState.resolved: _l("Resolve"),
+    AppealState.rejected: _l("Reject"),
+    AppealState.redirected: _l("Redirect to a competent body"),
+    AppealState.closed: _l("Close"),
+    AppealState.reopened: _l("Reopen"),
 }
 
 

@@ -316,6 +316,14 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     return frozenset()
 
 
+#: Who decides on an extension: the branch head, the deputy (or assistant) holding it, an administrator.
+EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy, Role.assistant, Role.admin})
+
+
+def can_extend(user: User, appeal: Appeal) -> bool:
+    return user.role in EXTENDING_ROLES and appeal.state in OPEN_STATES and can_see(user, appeal)
+
+
 def transition(
     appeal: Appeal,
     to_state: AppealState,
@@ -401,7 +409,7 @@ def reopen_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=N
 def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None) -> AppealEvent:
     """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
     check_version(appeal, expected_version)
-    if appeal.state not in OPEN_STATES or not (moves_for(user, appeal) or user.role == Role.admin):
+    if not can_extend(user, appeal):
         raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))
     if not reason.strip():
         raise AppealError(_l("Give the reason: the law requires it for this decision."))

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.access import allow
 from ..accounts.models import Role
@@ -72,9 +73,10 @@ def _visible_or_404(appeal_id: int) -> Appeal:
 
 def _fill_intake_choices(form: IntakeForm) -> None:
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    districts = db.session.scalars(select(District).order_by(District.code)).all()
+    districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code)).all()
     region_choices = with_blank((str(r.id), r.name) for r in regions)
-    district_choices = with_blank((str(d.id), d.name) for d in districts)
+    # Grouped by region, so a clerk finds a district among 226 by its region's heading.
+    district_choices = with_blank([]) + [SelectChoice(str(d.id), d.name, optgroup=d.region.name) for d in districts]
     form.citizen_region.choices = form.region.choices = region_choices
     form.citizen_district.choices = form.district.choices = district_choices
     form.topic.choices = with_blank((str(t.id), t.name) for t in
@@ -250,7 +252,7 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
     return render_template(
         "appeals/detail.html", appeal=appeal, revealed=revealed, moves=moves,
         reasons=ops.REASON_REQUIRED, transition_form=transition_form, extend_form=extend_form,
-        can_extend=appeal.state in ops.OPEN_STATES and bool(moves),
+        can_extend=ops.can_extend(user, appeal),
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
         latest_extension=deadlines.latest_extension(appeal.registered_dt),
@@ -318,7 +320,7 @@ def move(appeal_id: int):
 
 
 @bp.route("/<int:appeal_id>/extend", methods=["POST"])
-@allow(Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+@allow(*ops.EXTENDING_ROLES)
 def extend(appeal_id: int):
     """Extend the deadline by a reasoned decision."""
     appeal = _visible_or_404(appeal_id)
