@@ -73,3 +73,7 @@ def test_full_text_search_objects_exist(migrated_app):
         assert PG_INDEX in {ix["name"] for ix in inspector.get_indexes("appeals")}
     else:
         assert FTS_PREFIX in inspector.get_table_names()
+        with db.engine.connect() as conn:
+            triggers = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        # Later migrations that rebuild `appeals` must keep the triggers that feed the index.
+        assert {f"{FTS_PREFIX}_ai", f"{FTS_PREFIX}_ad", f"{FTS_PREFIX}_au"} <= triggers

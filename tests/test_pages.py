@@ -99,7 +99,7 @@ NAV = {
     Role.deputy: {"appeals.index"},
     Role.assistant: {"appeals.index"},
     Role.analyst: {"appeals.index", "directory.index"},
-    Role.admin: {"appeals.index", "directory.index", "accounts.users", "appeals.calendar", "audit.index"},
+    Role.admin: {"appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar", "audit.index"},
 }
 
 

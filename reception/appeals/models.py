@@ -161,6 +161,8 @@ class Appeal(db.Model):
     state: Mapped[AppealState] = mapped_column(enum_type(AppealState), default=AppealState.registered, index=True)
     #: The deputy whose queue holds the appeal (set by routing); None while unrouted.
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), index=True)
+    #: The branch whose head triages the appeal by hand, when no deputy was found for it.
+    triage_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     #: Why staff registered it despite a possible duplicate, if they did.
     duplicate_override_reason: Mapped[str] = mapped_column(String(500), default="")
     registered_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -179,7 +181,8 @@ class Appeal(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    branch: Mapped[Branch] = relationship()
+    branch: Mapped[Branch] = relationship(foreign_keys=[branch_id])
+    triage_branch: Mapped[Branch | None] = relationship(foreign_keys=[triage_branch_id])
     citizen: Mapped[Citizen | None] = relationship(backref="appeals")
     topic: Mapped[Topic] = relationship()
     deputy: Mapped[Deputy | None] = relationship()

@@ -328,18 +328,18 @@ def transition(
     appeal: Appeal,
     to_state: AppealState,
     *,
-    user: User,
+    user: User | None,
     comment: str = "",
     is_public: bool = True,
     expected_version: int | None = None,
     deputy: Deputy | None = None,
 ) -> AppealEvent:
-    """Move `appeal` to `to_state` on behalf of `user`; the caller commits."""
+    """Move `appeal` to `to_state` on behalf of `user` (None: the system itself, e.g. routing rules)."""
     check_version(appeal, expected_version)
     if to_state not in TRANSITIONS[appeal.state]:
         raise TransitionNotAllowed(_l("An appeal in state “%(state)s” cannot become “%(target)s”.",
                                       state=appeal.state.label, target=to_state.label))
-    if to_state not in moves_for(user, appeal):
+    if user is not None and to_state not in moves_for(user, appeal):
         raise TransitionNotAllowed(_l("You may not move this appeal to “%(target)s”.", target=to_state.label))
     comment = comment.strip()
     if to_state in REASON_REQUIRED and not comment:
@@ -348,12 +348,14 @@ def transition(
         if deputy is None:
             raise AppealError(_l("Choose the deputy the appeal goes to."))
         appeal.deputy = deputy
-    event = AppealEvent(kind="transition", from_state=appeal.state, to_state=to_state, user_id=user.id,
+        appeal.triage_branch = None
+    user_id = user.id if user is not None else None
+    event = AppealEvent(kind="transition", from_state=appeal.state, to_state=to_state, user_id=user_id,
                         comment=comment, is_public=is_public)
     appeal.events.append(event)
     before = appeal.state
     appeal.state = to_state
-    appeal.updated_by_id = user.id
+    appeal.updated_by_id = user_id
     if to_state == S.closed:
         appeal.closed_dt = utcnow()
     if to_state == S.reopened:
@@ -366,7 +368,7 @@ def transition(
 # Named transitions: what the UI and other domains call. Each is the lifecycle's one way to its state.
 
 
-def route_appeal(appeal: Appeal, deputy: Deputy, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
+def route_appeal(appeal: Appeal, deputy: Deputy, *, user: User | None, comment: str = "", expected_version=None) -> AppealEvent:
     """Send the appeal to a deputy's queue (again, after a reopening)."""
     return transition(appeal, S.routed, user=user, comment=comment, deputy=deputy, expected_version=expected_version)
 

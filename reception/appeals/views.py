@@ -36,6 +36,7 @@ from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
 from .iin import parse_iin
 from .models import Appeal, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
 from .receipt import qr_svg, receipt_docx, status_url
+from ..routing.engine import route_by_rules
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
@@ -117,6 +118,7 @@ def new():
             try:
                 registered = _register(form, user, topic)
                 stored = attachments.store(registered.appeal, checked, user.id)
+                route_by_rules(registered.appeal)
             except ops.AppealError as exc:
                 db.session.rollback()
                 flash(str(exc.message), "error")

@@ -23,6 +23,7 @@ ITEMS = (
     NavItem("directory.my_branch", _l("My branch")),
     NavItem("directory.index", _l("Directory")),
     NavItem("accounts.users", _l("Users")),
+    NavItem("routing.rules", _l("Routing rules")),
     NavItem("appeals.calendar", _l("Work calendar")),
     NavItem("audit.index", _l("Audit log")),
 )

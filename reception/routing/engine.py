@@ -1,0 +1,190 @@
+"""Who gets an appeal: the ordered routing rules, their targets, and the tie-break by workload.
+
+`decide()` only reads and explains; `route_by_rules()` applies the decision through the appeals lifecycle
+and writes on the appeal's timeline which rule fired and why. An appeal no rule places goes to the
+central office's triage, never into a void.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from ..appeals import deadlines
+from ..appeals import operations as appeal_ops
+from ..appeals.models import Appeal, AppealEvent
+from ..audit.log import audit
+from ..dbtypes import utcnow
+from ..directory.models import (
+    BodyKind,
+    BodyLevel,
+    Branch,
+    BranchLevel,
+    Constituency,
+    Deputy,
+    MandateType,
+    RepresentativeBody,
+    constituency_districts,
+    deputy_topics,
+)
+from ..extensions import db
+from .models import RoutingRule, RuleTarget
+
+#: Appeals due within this many days weigh double in a deputy's workload.
+URGENT_DAYS = 5
+
+
+@dataclass
+class Decision:
+    rule: RoutingRule | None
+    deputy: Deputy | None = None
+    triage_branch: Branch | None = None
+    #: Candidates considered and their workload, for the dry-run page.
+    workloads: dict[int, float] = field(default_factory=dict)
+    why: str = ""
+
+
+def place_of(appeal: Appeal) -> tuple[int | None, int | None]:
+    """(region id, district id) the appeal concerns; the branch's own place when the appeal names none."""
+    district_id = appeal.district_id or appeal.branch.district_id
+    region_id = appeal.region_id or appeal.branch.region_id
+    return region_id, district_id
+
+
+def rule_matches(rule: RoutingRule, appeal: Appeal) -> bool:
+    region_id, district_id = place_of(appeal)
+    checks = (
+        (rule.topic_id, appeal.topic_id),
+        (rule.region_id, region_id),
+        (rule.district_id, district_id),
+        (rule.branch_id, appeal.branch_id),
+        (rule.appeal_type, appeal.type),
+        (rule.is_collective, appeal.is_collective),
+    )
+    return all(wanted is None or wanted == actual for wanted, actual in checks)
+
+
+def explain_match(rule: RoutingRule) -> str:
+    """What the rule matched on, e.g. "topic=housing, district=ALM.03"."""
+    parts = []
+    if rule.topic:
+        parts.append(f"topic={rule.topic.code}")
+    if rule.region:
+        parts.append(f"region={rule.region.code}")
+    if rule.district:
+        parts.append(f"district={rule.district.code}")
+    if rule.branch:
+        parts.append(f"branch={rule.branch.code}")
+    if rule.appeal_type:
+        parts.append(f"type={rule.appeal_type.value}")
+    if rule.is_collective is not None:
+        parts.append(f"collective={'yes' if rule.is_collective else 'no'}")
+    return ", ".join(parts) or "any appeal"
+
+
+def candidates(rule: RoutingRule, appeal: Appeal) -> list[Deputy]:
+    """The deputies a rule's target names for this appeal (may be empty)."""
+    region_id, district_id = place_of(appeal)
+    active = Deputy.is_active.is_(True)
+    if rule.target == RuleTarget.deputy:
+        return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.is_active else []
+    if rule.target == RuleTarget.single_mandate:
+        # The Mazhilis constituency naming the district, else one covering the whole region.
+        by_district = select(constituency_districts.c.constituency_id).where(constituency_districts.c.district_id == district_id)
+        whole_region = select(Constituency.id).where(
+            Constituency.region_id == region_id, ~Constituency.id.in_(select(constituency_districts.c.constituency_id))
+        )
+        constituency_ids = list(db.session.scalars(by_district)) or list(db.session.scalars(whole_region))
+        if not constituency_ids:
+            return []
+        return list(db.session.scalars(
+            select(Deputy).where(active, Deputy.mandate_type == MandateType.single_mandate,
+                                 Deputy.constituency_id.in_(constituency_ids)).order_by(Deputy.id)
+        ))
+    if rule.target == RuleTarget.maslikhat_topic:
+        body_filter = RepresentativeBody.district_id == district_id if district_id else None
+        for where in ([body_filter] if body_filter is not None else []) + [
+            (RepresentativeBody.region_id == region_id) & (RepresentativeBody.level == BodyLevel.regional)
+        ]:
+            found = list(db.session.scalars(
+                select(Deputy).join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
+                .join(deputy_topics, deputy_topics.c.deputy_id == Deputy.id)
+                .where(active, RepresentativeBody.kind == BodyKind.maslikhat, where,
+                       deputy_topics.c.topic_id == appeal.topic_id).order_by(Deputy.id)
+            ))
+            if found:
+                return found
+        return []
+    return []
+
+
+def workloads(deputy_ids: list[int]) -> dict[int, float]:
+    """Open appeals per deputy, those due within URGENT_DAYS counting double."""
+    if not deputy_ids:
+        return {}
+    soon = deadlines.local_date(utcnow()) + timedelta(days=URGENT_DAYS)
+    rows = db.session.execute(
+        select(Appeal.deputy_id, func.count(Appeal.id) + func.sum(case((Appeal.deadline <= soon, 1), else_=0)))
+        .where(Appeal.deputy_id.in_(deputy_ids), Appeal.state.in_(appeal_ops.OPEN_STATES))
+        .group_by(Appeal.deputy_id)
+    ).all()
+    load = {deputy_id: 0.0 for deputy_id in deputy_ids}
+    load.update({deputy_id: float(weight or 0) for deputy_id, weight in rows})
+    return load
+
+
+def _triage_branch(rule: RoutingRule | None, appeal: Appeal) -> Branch:
+    if rule is not None and rule.target == RuleTarget.branch_head:
+        return appeal.branch
+    return db.session.scalar(select(Branch).where(Branch.level == BranchLevel.central).order_by(Branch.id))
+
+
+def active_rules() -> list[RoutingRule]:
+    return list(db.session.scalars(
+        select(RoutingRule).where(RoutingRule.is_active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
+    ))
+
+
+def decide(appeal: Appeal, rules: list[RoutingRule] | None = None) -> Decision:
+    """Which rule fires for `appeal` and whom it names; reads only."""
+    for rule in active_rules() if rules is None else rules:
+        if not rule_matches(rule, appeal):
+            continue
+        why = f"rule #{rule.position} “{rule.name}”: {explain_match(rule)}"
+        if rule.target in (RuleTarget.branch_head, RuleTarget.central_office):
+            return Decision(rule=rule, triage_branch=_triage_branch(rule, appeal), why=why)
+        found = candidates(rule, appeal)
+        if not found:
+            continue  # the rule matches but names nobody here: the next rule may
+        load = workloads([d.id for d in found])
+        chosen = min(found, key=lambda d: (load[d.id], d.id))
+        return Decision(rule=rule, deputy=chosen, workloads=load, why=why)
+    return Decision(rule=None, triage_branch=_triage_branch(None, appeal), why="no rule matched")
+
+
+def route_by_rules(appeal: Appeal, *, user=None) -> Decision:
+    """Apply the rules: route to the chosen deputy, or put the appeal in a branch's triage. Caller commits."""
+    decision = decide(appeal)
+    if decision.deputy is not None:
+        comment = str(_l("Routed to %(deputy)s by %(why)s", deputy=decision.deputy.full_name, why=decision.why))
+        appeal_ops.route_appeal(appeal, decision.deputy, user=user, comment=comment)
+        # The citizen sees that a deputy took it, not the rule behind it.
+        appeal.events[-1].is_public = True
+    else:
+        appeal.triage_branch = decision.triage_branch
+        appeal.deputy = None
+        comment = str(_l("Sent for triage to %(branch)s by %(why)s", branch=decision.triage_branch.code, why=decision.why))
+        appeal.events.append(AppealEvent(kind="triage", from_state=appeal.state, to_state=appeal.state,
+                                         user_id=user.id if user else None, comment=comment, is_public=False))
+        db.session.flush()
+    audit("appeal.route", appeal, user=user, details={"rule": decision.rule.id if decision.rule else None,
+                                                     "deputy": decision.deputy.id if decision.deputy else None,
+                                                     "triage_branch": decision.triage_branch.code if decision.triage_branch else None})
+    return decision
+
+
+def next_position() -> int:
+    return (db.session.scalar(select(func.max(RoutingRule.position))) or 0) + 10
+
+

@@ -1,0 +1,38 @@
+"""The administrators' form for a routing rule."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..appeals.models import AppealType
+from ..formkit import options, with_blank
+from .models import RuleTarget
+
+
+class RuleForm(FlaskForm):
+    position = IntegerField(_l("Position (rules are tried in ascending order)"), validators=[DataRequired(), NumberRange(min=0, max=1_000_000)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    is_active = BooleanField(_l("In use"), default=True)
+    topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
+    region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    appeal_type = SelectField(_l("Type"), choices=lambda: with_blank((t.value, t.label) for t in AppealType), validators=[Optional()])
+    is_collective = SelectField(_l("Collective"), choices=lambda: options([("", _l("either")), ("yes", _l("collective only")), ("no", _l("individual only"))]), validators=[Optional()])
+    target = SelectField(_l("Target"), choices=lambda: options((t.value, t.label) for t in RuleTarget), validators=[DataRequired()])
+    target_deputy = SelectField(_l("Deputy (for a specific-deputy target)"), coerce=str, validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.target.data == RuleTarget.deputy.value and not self.target_deputy.data:
+            self.target_deputy.errors.append(_l("Choose the deputy."))
+            ok = False
+        return ok
+
+
+class DryRunForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only GET form
+
+    number = StringField(_l("Registration number of a sample appeal"), validators=[DataRequired(), Length(max=40)])

@@ -1,0 +1,124 @@
+"""The routing rules' admin pages: the ordered list, editing a rule, and a dry run on a sample appeal."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from ..accounts.access import allow
+from ..accounts.models import Role
+from ..appeals.models import Appeal, AppealType
+from ..audit.log import audit
+from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..extensions import db
+from ..formkit import with_blank
+from . import engine
+from .forms import DryRunForm, RuleForm
+from .models import RoutingRule, RuleTarget
+
+bp = Blueprint("routing", __name__, url_prefix="/routing")
+
+
+@bp.route("/rules")
+@allow(Role.admin)
+def rules():
+    """All rules in the order they are tried."""
+    rows = db.session.scalars(
+        select(RoutingRule).options(joinedload(RoutingRule.topic), joinedload(RoutingRule.region),
+                                    joinedload(RoutingRule.district), joinedload(RoutingRule.branch),
+                                    joinedload(RoutingRule.target_deputy))
+        .order_by(RoutingRule.position, RoutingRule.id)
+    ).all()
+    return render_template("routing/rules.html", rules=rows, explain=engine.explain_match)
+
+
+def _fill_choices(form: RuleForm) -> None:
+    form.topic.choices = with_blank((str(t.id), t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
+    form.region.choices = with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code)))
+    districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
+    form.district.choices = with_blank([]) + [SelectChoice(str(d.id), d.name, optgroup=d.region.name) for d in districts]
+    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code)))
+    deputies = db.session.scalars(select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True)).order_by(Deputy.full_name))
+    form.target_deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in deputies)
+
+
+def _apply(form: RuleForm, rule: RoutingRule) -> None:
+    def get(model, value):
+        return db.session.get(model, int(value)) if value else None
+
+    rule.position = form.position.data
+    rule.name = form.name.data.strip()
+    rule.is_active = form.is_active.data
+    rule.topic, rule.region = get(Topic, form.topic.data), get(Region, form.region.data)
+    rule.district, rule.branch = get(District, form.district.data), get(Branch, form.branch.data)
+    rule.appeal_type = AppealType(form.appeal_type.data) if form.appeal_type.data else None
+    rule.is_collective = {"yes": True, "no": False}.get(form.is_collective.data)
+    rule.target = RuleTarget(form.target.data)
+    rule.target_deputy = get(Deputy, form.target_deputy.data) if rule.target == RuleTarget.deputy else None
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@allow(Role.admin)
+def edit_rule(rule_id: int | None = None):
+    """Create or change a rule; empty match fields match any appeal."""
+    rule = db.get_or_404(RoutingRule, rule_id) if rule_id else None
+    form = RuleForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        if rule is None:
+            form.position.data = engine.next_position()
+        else:
+            form.position.data, form.name.data, form.is_active.data = rule.position, rule.name, rule.is_active
+            form.topic.data = str(rule.topic_id or "")
+            form.region.data, form.district.data = str(rule.region_id or ""), str(rule.district_id or "")
+            form.branch.data = str(rule.branch_id or "")
+            form.appeal_type.data = rule.appeal_type.value if rule.appeal_type else ""
+            form.is_collective.data = {True: "yes", False: "no"}.get(rule.is_collective, "")
+            form.target.data, form.target_deputy.data = rule.target.value, str(rule.target_deputy_id or "")
+    if form.validate_on_submit():
+        with db.session.no_autoflush:  # the lookups in _apply must not flush a half-filled rule
+            if rule is None:
+                rule = RoutingRule()
+                db.session.add(rule)
+            _apply(form, rule)
+        db.session.flush()
+        audit("routing.save_rule", rule, user=current_user._get_current_object(),
+              details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)})
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("routing.rules"))
+    return render_template("routing/rule_form.html", form=form, rule=rule)
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
+@allow(Role.admin)
+def delete_rule(rule_id: int):
+    """Remove a rule; appeals it routed keep their history."""
+    rule = db.get_or_404(RoutingRule, rule_id)
+    audit("routing.delete_rule", rule, user=current_user._get_current_object(),
+          details={"position": rule.position, "name": rule.name})
+    db.session.delete(rule)
+    db.session.commit()
+    flash(_("The rule has been removed."), "success")
+    return redirect(url_for("routing.rules"))
+
+
+@bp.route("/dry-run")
+@allow(Role.admin)
+def dry_run():
+    """Which rule would fire for a sample appeal, and whom it would name; changes nothing."""
+    form = DryRunForm(request.args)
+    decision, appeal = None, None
+    if request.args and form.validate():
+        appeal = db.session.scalar(select(Appeal).where(Appeal.registration_number == form.number.data.strip().upper()))
+        if appeal is None:
+            form.number.errors.append(_("No appeal with this registration number."))
+        else:
+            decision = engine.decide(appeal)
+    deputies = {}
+    if decision and decision.workloads:
+        deputies = {d.id: d for d in db.session.scalars(select(Deputy).where(Deputy.id.in_(decision.workloads)))}
+    return render_template("routing/dry_run.html", form=form, appeal=appeal, decision=decision, deputies=deputies)

@@ -1,0 +1,189 @@
+"""Routing rules: every target, rule order, the workload tie-break, the trail of why, and the admin pages."""
+
+import pytest
+from sqlalchemy import select
+
+from conftest import branch, csrf_token
+from reception.accounts.models import Role
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+from reception.directory.models import (
+    BodyKind,
+    Constituency,
+    Deputy,
+    District,
+    MandateType,
+    RepresentativeBody,
+    Topic,
+    constituency_districts,
+)
+from reception.extensions import db
+from reception.routing import engine
+from reception.routing.models import RoutingRule, RuleTarget
+
+
+def topic(code: str) -> Topic:
+    return db.session.scalar(select(Topic).where(Topic.code == code))
+
+
+def district(code: str) -> District:
+    return db.session.scalar(select(District).where(District.code == code))
+
+
+def new_appeal(branch_code="ALM-03", topic_code="housing", collective=False) -> Appeal:
+    appeal = appeal_ops.register_appeal(
+        branch=branch(branch_code), citizen=None, type=AppealType.complaint, topic=topic(topic_code),
+        summary="Вода", text="Нет воды", channel=Channel.walk_in, language="ru",
+        is_collective=collective, cosigners=5 if collective else 0,
+    ).appeal
+    db.session.flush()
+    return appeal
+
+
+def deputy(name, body_code="MAZHILIS", mandate=MandateType.party_list, constituency=None, topics=(), region=None) -> Deputy:
+    body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == body_code))
+    d = Deputy(full_name=name, body=body, mandate_type=mandate, constituency=constituency,
+               topics=[topic(t) for t in topics], region=region or body.region)
+    db.session.add(d)
+    db.session.flush()
+    return d
+
+
+def rule(position, target, **match) -> RoutingRule:
+    r = RoutingRule(position=position, name=f"rule {position}", target=target, **match)
+    db.session.add(r)
+    db.session.flush()
+    return r
+
+
+def constituency_of(district_code: str) -> Constituency:
+    d = district(district_code)
+    by_district = db.session.scalar(
+        select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == d.id))
+    if by_district:
+        return by_district
+    return db.session.scalar(select(Constituency).where(Constituency.region_id == d.region_id))
+
+
+def test_specific_deputy_target(ctx):
+    chosen = deputy("Назначенный Депутат")
+    rule(10, RuleTarget.deputy, target_deputy=chosen, topic=topic("housing"))
+    appeal = new_appeal()
+    decision = engine.route_by_rules(appeal)
+    assert appeal.deputy == chosen and appeal.state == AppealState.routed
+    assert decision.rule.position == 10
+
+
+def test_single_mandate_deputy_of_the_place(ctx):
+    constituency = constituency_of("ALM.03")
+    own = deputy("Одномандатник Своего Округа", mandate=MandateType.single_mandate, constituency=constituency)
+    other = db.session.scalar(select(Constituency).where(Constituency.id != constituency.id))
+    deputy("Одномандатник Чужого Округа", mandate=MandateType.single_mandate, constituency=other)
+    rule(10, RuleTarget.single_mandate)
+    appeal = new_appeal("ALM-03")
+    engine.route_by_rules(appeal)
+    assert appeal.deputy == own
+
+
+def test_maslikhat_deputies_with_the_topic_and_workload_tie_break(ctx):
+    maslikhat = db.session.scalar(select(RepresentativeBody).where(
+        RepresentativeBody.kind == BodyKind.maslikhat, RepresentativeBody.district_id == district("ALM.03").id))
+    assert maslikhat is not None
+    busy = deputy("Занятой Депутат", maslikhat.code, MandateType.single_mandate, topics=["housing"])
+    free = deputy("Свободный Депутат", maslikhat.code, MandateType.single_mandate, topics=["housing"])
+    deputy("Не по теме", maslikhat.code, MandateType.single_mandate, topics=["education"])
+    rule(10, RuleTarget.maslikhat_topic)
+    for _ in range(2):
+        appeal_ops.route_appeal(new_appeal("ALM-03", "transport"), busy, user=None)
+    appeal = new_appeal("ALM-03", "housing")
+    decision = engine.route_by_rules(appeal)
+    assert appeal.deputy == free
+    assert decision.workloads == {busy.id: 2.0 + 0, free.id: 0.0}
+
+
+def test_branch_head_and_central_office_triage(ctx):
+    rule(10, RuleTarget.branch_head, is_collective=True)
+    rule(20, RuleTarget.central_office, topic=topic("banking"))
+    collective = new_appeal(collective=True)
+    engine.route_by_rules(collective)
+    assert collective.triage_branch.code == "ALM-03" and collective.deputy is None
+    assert collective.state == AppealState.registered and collective.events[-1].kind == "triage"
+    banking = new_appeal(topic_code="banking")
+    engine.route_by_rules(banking)
+    assert banking.triage_branch.code == "KZ-00"
+
+
+def test_first_matching_rule_wins_and_an_empty_target_falls_through(ctx):
+    first, second = deputy("Первый"), deputy("Второй")
+    retired = rule(5, RuleTarget.deputy, target_deputy=first)
+    retired.is_active = False
+    rule(10, RuleTarget.single_mandate, region=branch("AST-01").region)  # does not match an ALM appeal
+    rule(20, RuleTarget.maslikhat_topic, topic=topic("housing"))  # matches, but nobody specialises
+    rule(30, RuleTarget.deputy, target_deputy=second)
+    rule(40, RuleTarget.deputy, target_deputy=first)
+    appeal = new_appeal()
+    decision = engine.route_by_rules(appeal)
+    assert appeal.deputy == second and decision.rule.position == 30
+
+
+def test_no_rule_means_central_office_never_a_void(ctx):
+    appeal = new_appeal()
+    decision = engine.route_by_rules(appeal)
+    assert decision.rule is None and appeal.triage_branch.code == "KZ-00"
+
+
+def test_the_timeline_says_which_rule_fired_and_why(ctx):
+    chosen = deputy("Депутат По Жилью")
+    rule(7, RuleTarget.deputy, target_deputy=chosen, topic=topic("housing"), district=district("ALM.03"))
+    appeal = new_appeal()
+    engine.route_by_rules(appeal)
+    comment = appeal.events[-1].comment
+    assert "Депутат По Жилью" in comment and "#7" in comment
+    assert "topic=housing" in comment and "district=ALM.03" in comment
+
+
+@pytest.fixture
+def admin(client, auth, make_user):
+    _, email = make_user(Role.admin)
+    auth.login(email)
+    return client
+
+
+def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
+    with app.app_context():
+        chosen_id = deputy("Депутат Для Правила").id
+        housing_id = topic("housing").id
+        db.session.commit()
+    token = csrf_token(admin, "/routing/rules/new")
+    response = admin.post("/routing/rules/new", data={
+        "csrf_token": token, "position": "10", "name": "ЖКХ", "is_active": "y", "topic": str(housing_id),
+        "target": "deputy", "target_deputy": str(chosen_id)})
+    assert response.status_code == 302
+    missing = admin.post("/routing/rules/new", data={"csrf_token": token, "position": "20", "name": "x", "target": "deputy"})
+    assert missing.status_code == 200 and 'class="error"' in missing.get_data(as_text=True)
+    with app.app_context():
+        number = new_appeal().registration_number
+        db.session.commit()
+    page = admin.get(f"/routing/dry-run?number={number}").get_data(as_text=True)
+    assert 'data-decision="deputy">Депутат Для Правила<' in page
+    with app.app_context():
+        assert db.session.scalar(select(Appeal.state)) == AppealState.registered  # a dry run changes nothing
+
+
+def test_intake_routes_the_new_appeal(app, client, auth, make_user):
+    with app.app_context():
+        chosen = deputy("Депутат Приёмной")
+        rule(10, RuleTarget.deputy, target_deputy=chosen)
+        db.session.commit()
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    token = csrf_token(client, "/appeals/new")
+    with app.app_context():
+        topic_id = topic("housing").id
+    response = client.post("/appeals/new", data={
+        "csrf_token": token, "anonymous": "y", "type": "request", "channel": "walk_in", "language": "ru",
+        "topic": str(topic_id), "summary": "Дорога", "text": "Ремонт дороги"})
+    assert response.status_code == 302
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.state == AppealState.routed and appeal.deputy.full_name == "Депутат Приёмной"
