@@ -122,8 +122,9 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .public.views import bp as public_bp
     from .routing.views import bp as routing_bp
+    from .workqueue.views import bp as workqueue_bp
 
-    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp):
+    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp, workqueue_bp):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
 

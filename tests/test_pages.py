@@ -96,8 +96,8 @@ def test_unknown_language_is_404(client):
 NAV = {
     Role.staff: {"appeals.new", "appeals.index", "directory.my_branch"},
     Role.branch_head: {"appeals.new", "appeals.index", "directory.my_branch"},
-    Role.deputy: {"appeals.index"},
-    Role.assistant: {"appeals.index"},
+    Role.deputy: {"workqueue.index", "appeals.index"},
+    Role.assistant: {"workqueue.index", "appeals.index"},
     Role.analyst: {"appeals.index", "directory.index"},
     Role.admin: {"appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar", "audit.index"},
 }

@@ -133,6 +133,8 @@ class Appeal(db.Model):
         UniqueConstraint("branch_id", "year", "sequence"),
         Index("ix_appeals_branch_state", "branch_id", "state"),
         Index("ix_appeals_citizen_topic", "citizen_id", "topic_id"),
+        # The deputy's queue: keyset pages by deadline within one deputy.
+        Index("ix_appeals_deputy_deadline", "deputy_id", "deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

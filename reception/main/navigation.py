@@ -18,6 +18,7 @@ class NavItem:
 #: can never offer a page that would answer 403.
 ITEMS = (
     NavItem("main.index", _l("Home")),
+    NavItem("workqueue.index", _l("My queue")),
     NavItem("appeals.new", _l("New appeal")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),

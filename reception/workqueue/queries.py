@@ -1,0 +1,102 @@
+"""The deputy's queue: filters, counts and keyset pagination over the appeals routed to them.
+
+Keyset pagination orders by (deadline, id) and continues after the last row shown, so a page is stable
+while new appeals arrive and a deep page costs the same as the first (an index on
+(deputy_id, deadline, id) serves both).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select, tuple_
+from sqlalchemy.orm import joinedload
+
+from ..appeals import fulltext
+from ..appeals import operations as appeal_ops
+from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..extensions import db
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class QueueFilter:
+    state: AppealState | None = None
+    topic_id: int | None = None
+    region_id: int | None = None
+    district_id: int | None = None
+    branch_id: int | None = None
+    overdue: bool = False
+    due_within: int | None = None
+    query: str = ""
+
+
+def _base(deputy_ids: set[int]):
+    return select(Appeal).where(Appeal.deputy_id.in_(deputy_ids))
+
+
+def apply_filter(stmt, f: QueueFilter, today: date):
+    if f.state is not None:
+        stmt = stmt.where(Appeal.state == f.state)
+    for column, value in ((Appeal.topic_id, f.topic_id), (Appeal.region_id, f.region_id),
+                          (Appeal.district_id, f.district_id), (Appeal.branch_id, f.branch_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.overdue:
+        stmt = stmt.where(Appeal.deadline < today, Appeal.state.in_(appeal_ops.OPEN_STATES))
+    if f.due_within is not None:
+        stmt = stmt.where(Appeal.deadline <= today + timedelta(days=f.due_within),
+                          Appeal.state.in_(appeal_ops.OPEN_STATES))
+    if f.query:
+        stmt = stmt.where(fulltext.matches(f.query, db.session.get_bind().dialect.name))
+    return stmt
+
+
+def page(deputy_ids: set[int], f: QueueFilter, today: date, after: tuple[date, int] | None = None,
+         size: int = PAGE_SIZE) -> tuple[list[Appeal], tuple[date, int] | None]:
+    """One page of the queue, due first; returns the rows and the key to continue after (None at the end)."""
+    stmt = apply_filter(_base(deputy_ids), f, today).options(
+        joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.deputy)
+    ).order_by(Appeal.deadline, Appeal.id)
+    if after is not None:
+        stmt = stmt.where(tuple_(Appeal.deadline, Appeal.id) > tuple_(*after))
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, ((rows[-1].deadline, rows[-1].id) if more and rows else None)
+
+
+def header(deputy_ids: set[int], today: date) -> dict:
+    """Open, due this week, overdue, resolved this month: two queries."""
+    open_ = Appeal.state.in_(appeal_ops.OPEN_STATES)
+    week_end = today + timedelta(days=6 - today.weekday())
+    month_start = today.replace(day=1)
+    row = db.session.execute(
+        select(
+            func.count(case((open_, 1))),
+            func.count(case((open_ & (Appeal.deadline >= today) & (Appeal.deadline <= week_end), 1))),
+            func.count(case((open_ & (Appeal.deadline < today), 1))),
+        ).where(Appeal.deputy_id.in_(deputy_ids))
+    ).one()
+    resolved = db.session.scalar(
+        select(func.count(func.distinct(AppealEvent.appeal_id)))
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .where(Appeal.deputy_id.in_(deputy_ids), AppealEvent.to_state == AppealState.resolved,
+               AppealEvent.kind == "transition", AppealEvent.created_dt >= _month_start_utc(month_start))
+    )
+    return {"open": row[0], "due_this_week": row[1], "overdue": row[2], "resolved_this_month": resolved}
+
+
+def counts_by_state(deputy_ids: set[int], f: QueueFilter, today: date) -> dict[AppealState, int]:
+    """How many appeals each state filter would show, given the other filters: one query."""
+    other = QueueFilter(**{**f.__dict__, "state": None})
+    stmt = apply_filter(select(Appeal.state, func.count(Appeal.id)).where(Appeal.deputy_id.in_(deputy_ids)), other, today)
+    return dict(db.session.execute(stmt.group_by(Appeal.state)).all())
+
+
+def _month_start_utc(day: date):
+    from datetime import datetime
+
+    from ..appeals.deadlines import LEGAL_ZONE
+
+    return datetime(day.year, day.month, day.day, tzinfo=LEGAL_ZONE)

@@ -1,0 +1,165 @@
+"""The deputy's queue: only their appeals, due first, filters, keyset pages, a fixed number of queries."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from conftest import branch, csrf_token
+from reception.accounts.models import Role, User
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+from reception.directory.models import Topic
+from reception.extensions import db
+
+
+def user(email) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def fill(deputy, count, topic_code="housing", first_deadline=date(2026, 12, 1)):
+    """`count` appeals routed to `deputy`, deadlines one day apart."""
+    topic = db.session.scalar(select(Topic).where(Topic.code == topic_code))
+    made = []
+    for n in range(count):
+        appeal = appeal_ops.register_appeal(
+            branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic, summary=f"Вопрос {n}",
+            text="Текст обращения", channel=Channel.walk_in, language="ru").appeal
+        appeal_ops.route_appeal(appeal, deputy, user=None)
+        appeal.deadline = first_deadline + timedelta(days=n)
+        made.append(appeal)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def deputy_client(app, client, auth, make_user):
+    _, email = make_user(Role.deputy)
+    auth.login(email)
+    with app.app_context():
+        deputy_id = user(email).deputy_id
+    return client, deputy_id
+
+
+def numbers(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<tr data-appeal="([^"]+)"', html)
+
+
+def test_queue_shows_own_appeals_due_first_and_pages_by_key(app, deputy_client, make_user):
+    client, deputy_id = deputy_client
+    _, other_email = make_user(Role.deputy)
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        mine = fill(db.session.get(Deputy, deputy_id), 60)
+        theirs = fill(user(other_email).deputy, 3)
+        expected = [a.registration_number for a in sorted(mine, key=lambda a: (a.deadline, a.id))]
+        foreign = {a.registration_number for a in theirs}
+    first = client.get("/workqueue/").get_data(as_text=True)
+    assert numbers(first) == expected[:50]
+    import re
+
+    next_url = re.search(r'href="([^"]+)" data-next', first).group(1).replace("&amp;", "&")
+    # A new appeal due earliest arrives between the pages: the second page stays stable.
+    with app.app_context():
+        fill(db.session.get(Deputy, deputy_id), 1, first_deadline=date(2026, 11, 1))
+    second = client.get(next_url).get_data(as_text=True)
+    assert numbers(second) == expected[50:]
+    assert not foreign & set(numbers(first) + numbers(second))
+
+
+def test_filters_and_counts(app, deputy_client):
+    client, deputy_id = deputy_client
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        deputy = db.session.get(Deputy, deputy_id)
+        housing = fill(deputy, 3)
+        fill(deputy, 2, topic_code="education")
+        appeal_ops.take_into_work(db.session.get(Appeal, housing[0].id), user=None)
+        db.session.commit()
+        topic_id = db.session.scalar(select(Topic.id).where(Topic.code == "education"))
+    page = client.get(f"/workqueue/?topic={topic_id}").get_data(as_text=True)
+    assert len(numbers(page)) == 2
+    page = client.get("/workqueue/?state=in_progress").get_data(as_text=True)
+    assert len(numbers(page)) == 1
+    assert 'data-count="open">5<' in page
+    assert client.get("/workqueue/?state=nonsense").status_code == 400
+
+
+def test_overdue_filter(app, deputy_client):
+    client, deputy_id = deputy_client
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        fill(db.session.get(Deputy, deputy_id), 2, first_deadline=date(2020, 1, 1))
+        fill(db.session.get(Deputy, deputy_id), 2, first_deadline=date(2100, 1, 1))
+    page = client.get("/workqueue/?overdue=1").get_data(as_text=True)
+    assert len(numbers(page)) == 2 and 'data-count="overdue">2<' in page
+
+
+def test_query_count_does_not_grow_with_the_page(app, deputy_client, make_user):
+    client, deputy_id = deputy_client
+    _, few_email = make_user(Role.deputy)
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        fill(db.session.get(Deputy, deputy_id), 55)
+        fill(user(few_email).deputy, 5)
+        engine = db.engine
+    few_client = app.test_client()
+    token = csrf_token(few_client)
+    few_client.post("/auth/login", data={"email": few_email, "password": "correct horse battery", "csrf_token": token})
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert len(numbers(client.get("/workqueue/").get_data(as_text=True))) == 50
+        with_50_rows = len(statements)
+        statements.clear()
+        assert len(numbers(few_client.get("/workqueue/").get_data(as_text=True))) == 5
+        with_5_rows = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert with_50_rows == with_5_rows <= 10
+
+
+def test_bulk_take_into_work(app, deputy_client):
+    client, deputy_id = deputy_client
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        ids = [a.id for a in fill(db.session.get(Deputy, deputy_id), 3)]
+    token = csrf_token(client, "/workqueue/")
+    response = client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(i) for i in ids[:2]]})
+    assert response.status_code == 302
+    with app.app_context():
+        states = [db.session.get(Appeal, i).state for i in ids]
+    assert states == [AppealState.in_progress, AppealState.in_progress, AppealState.routed]
+
+
+def test_another_deputys_appeal_is_404_by_url_and_bulk_action(app, deputy_client, make_user):
+    client, _ = deputy_client
+    _, other_email = make_user(Role.deputy)
+    with app.app_context():
+        theirs = fill(user(other_email).deputy, 1)[0].id
+    assert client.get(f"/appeals/{theirs}").status_code == 404
+    token = csrf_token(client, "/workqueue/")
+    assert client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(theirs)]}).status_code == 404
+    with app.app_context():
+        assert db.session.get(Appeal, theirs).state == AppealState.routed
+
+
+def test_assistant_works_the_queues_of_both_deputies(app, client, auth, make_user):
+    _, email = make_user(Role.assistant)
+    with app.app_context():
+        first, second = user(email).deputies
+        made = fill(first, 2) + fill(second, 2)
+        expected = {a.registration_number for a in made}
+    auth.login(email)
+    assert set(numbers(client.get("/workqueue/").get_data(as_text=True))) == expected
