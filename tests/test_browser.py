@@ -67,3 +67,45 @@ def test_staff_log_a_walk_in_appeal_print_the_receipt_and_open_its_qr_link(live_
     page.locator("#pin").fill(pin)
     page.locator("main form button.primary").click()
     assert page.locator('[data-status="state"]').inner_text() == "Зарегистрировано"
+
+
+def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live_server, browser_page, make_user):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from conftest import branch
+    from reception.accounts.models import User
+    from reception.appeals import operations as appeal_ops
+    from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+    from reception.directory.models import Topic
+    from reception.extensions import db
+
+    _, email = make_user(Role.deputy)
+    with app.app_context():
+        deputy = db.session.scalar(select(User).where(User.email == email)).deputy
+        topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+        numbers = []
+        for n, deadline in enumerate((date(2020, 3, 2), date(2020, 3, 1), date(2100, 1, 1))):
+            appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request,
+                                                topic=topic, summary=f"Обращение {n}", text="Текст",
+                                                channel=Channel.walk_in, language="ru").appeal
+            appeal_ops.route_appeal(appeal, deputy, user=None)
+            appeal.deadline = deadline
+            numbers.append(appeal.registration_number)
+        db.session.commit()
+    page = browser_page
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Вход").click()
+    page.locator('[data-nav="workqueue.index"]').click()
+    page.locator('input[name="overdue"]').check()
+    page.locator("form.filters button[type=submit]").click()
+    rows = page.locator("tr[data-appeal]")
+    assert rows.count() == 2 and rows.first.get_attribute("data-appeal") == numbers[1]  # the most overdue first
+    rows.first.locator("a").click()
+    page.locator('form[data-action="in_progress"] button').click()
+    assert page.locator("[data-state]").get_attribute("data-state") == "in_progress"
+    with app.app_context():
+        assert db.session.scalar(select(Appeal.state).where(Appeal.registration_number == numbers[1])) == AppealState.in_progress

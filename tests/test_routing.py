@@ -187,3 +187,30 @@ def test_intake_routes_the_new_appeal(app, client, auth, make_user):
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
         assert appeal.state == AppealState.routed and appeal.deputy.full_name == "Депутат Приёмной"
+
+
+def test_deputy_hands_back_and_branch_head_reroutes(ctx, make_user):
+    from reception.accounts.models import User
+
+    def user(email):
+        return db.session.scalar(select(User).where(User.email == email))
+
+    holder = user(make_user(Role.deputy)[1])
+    head = user(make_user(Role.branch_head, "ALM-00")[1])
+    staff = user(make_user(Role.staff, "ALM-03")[1])
+    appeal = new_appeal()
+    appeal_ops.route_appeal(appeal, holder.deputy, user=None)
+    with pytest.raises(appeal_ops.AppealError):
+        appeal_ops.hand_back(appeal, user=holder, reason=" ")
+    appeal_ops.hand_back(appeal, user=holder, reason="Вопрос не по моему округу")
+    assert appeal.deputy is None and appeal.triage_branch.code == "ALM-03" and appeal.state == AppealState.registered
+    assert not appeal.events[-1].is_public
+    other = deputy("Другой Депутат")
+    with pytest.raises(appeal_ops.TransitionNotAllowed):
+        appeal_ops.reroute_appeal(appeal, other, user=staff, reason="x")
+    appeal_ops.route_appeal(appeal, holder.deputy, user=None)
+    appeal_ops.take_into_work(appeal, user=holder)
+    appeal_ops.reroute_appeal(appeal, other, user=head, reason="Перераспределение нагрузки")
+    db.session.commit()
+    assert appeal.deputy == other and appeal.state == AppealState.routed
+    assert [e.to_state for e in appeal.events][-3:] == [AppealState.in_progress, AppealState.registered, AppealState.routed]

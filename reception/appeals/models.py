@@ -83,7 +83,7 @@ STATE_LABELS = {
 
 
 ACTION_LABELS = {
-    AppealState.registered: _l("Register"),
+    AppealState.registered: _l("Return for triage"),
     AppealState.routed: _l("Route to the deputy"),
     AppealState.in_progress: _l("Take into work"),
     AppealState.inquiry_sent: _l("Inquiry sent"),

@@ -41,8 +41,9 @@ S = AppealState
 #: The lifecycle: from each state, the states it may move to.
 TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
     S.registered: frozenset({S.routed, S.redirected, S.rejected}),
-    S.routed: frozenset({S.in_progress, S.redirected, S.rejected}),
-    S.in_progress: frozenset({S.inquiry_sent, S.resolved, S.rejected, S.redirected}),
+    # Back to `registered` is the hand-back: the appeal returns to its branch head's triage.
+    S.routed: frozenset({S.in_progress, S.redirected, S.rejected, S.registered}),
+    S.in_progress: frozenset({S.inquiry_sent, S.resolved, S.rejected, S.redirected, S.registered}),
     S.inquiry_sent: frozenset({S.answer_received}),
     S.answer_received: frozenset({S.in_progress, S.inquiry_sent, S.resolved, S.rejected}),
     S.resolved: frozenset({S.closed}),
@@ -52,12 +53,13 @@ TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
     S.reopened: frozenset({S.routed, S.in_progress}),
 }
 #: Where the law wants a reason on record.
-REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened})
+REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered})
 #: States in which the appeal is still being worked on (deadlines run, duplicates are flagged).
 OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
 #: Which states each kind of actor may move an appeal to (within what they can see).
 BRANCH_MOVES = frozenset({S.routed, S.redirected, S.rejected, S.closed, S.reopened})
-HOLDER_MOVES = frozenset({S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected})
+HOLDER_MOVES = frozenset({S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected,
+                          S.registered})
 DUPLICATE_WINDOW = timedelta(days=90)
 CONSENT_VERSION = "2026-01"
 
@@ -349,6 +351,10 @@ def transition(
             raise AppealError(_l("Choose the deputy the appeal goes to."))
         appeal.deputy = deputy
         appeal.triage_branch = None
+    if to_state == S.registered:
+        # Handed back ("not mine"): to the branch head's triage, never into a void.
+        appeal.deputy = None
+        appeal.triage_branch = appeal.branch
     user_id = user.id if user is not None else None
     event = AppealEvent(kind="transition", from_state=appeal.state, to_state=to_state, user_id=user_id,
                         comment=comment, is_public=is_public)
@@ -371,6 +377,22 @@ def transition(
 def route_appeal(appeal: Appeal, deputy: Deputy, *, user: User | None, comment: str = "", expected_version=None) -> AppealEvent:
     """Send the appeal to a deputy's queue (again, after a reopening)."""
     return transition(appeal, S.routed, user=user, comment=comment, deputy=deputy, expected_version=expected_version)
+
+
+def hand_back(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+    """The holder says "not mine": the appeal returns to its branch head's triage, with the reason."""
+    return transition(appeal, S.registered, user=user, comment=reason, is_public=False, expected_version=expected_version)
+
+
+def reroute_appeal(appeal: Appeal, deputy: Deputy, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+    """A branch head (or the central office) moves the appeal to another deputy, with the reason."""
+    if user.role not in (Role.branch_head, Role.admin):
+        raise TransitionNotAllowed(_l("Only a branch head or the central office may reroute an appeal."))
+    if not reason.strip():
+        raise AppealError(_l("Give the reason: the law requires it for this decision."))
+    if appeal.state != S.registered:
+        hand_back(appeal, user=user, reason=reason, expected_version=expected_version)
+    return route_appeal(appeal, deputy, user=user, comment=reason)
 
 
 def take_into_work(appeal: Appeal, *, user: User, expected_version=None) -> AppealEvent:
