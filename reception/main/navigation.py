@@ -20,6 +20,7 @@ ITEMS = (
     NavItem("main.index", _l("Home")),
     NavItem("workqueue.index", _l("My queue")),
     NavItem("appeals.new", _l("New appeal")),
+    NavItem("boards.index", _l("Board")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
     NavItem("directory.index", _l("Directory")),

@@ -1,0 +1,27 @@
+"""The branch head's and the central office's board."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..accounts.access import allow, visible_branch_ids
+from ..accounts.models import Role
+from ..appeals import deadlines
+from ..dbtypes import utcnow
+from . import queries
+
+bp = Blueprint("boards", __name__, url_prefix="/boards")
+
+
+@bp.route("/")
+@allow(Role.branch_head, Role.analyst, Role.admin)
+def index():
+    """Open appeals by state and age, the overdue, those awaiting triage, and workload per deputy."""
+    user = current_user._get_current_object()
+    scope = visible_branch_ids(user)  # None: the whole country
+    now = utcnow()
+    today = deadlines.local_date(now)
+    return render_template(
+        "boards/index.html", buckets=queries.AGE_BUCKETS, by_state=queries.by_state_and_age(scope, now),
+        overdue=queries.overdue(scope, today), triage=queries.awaiting_triage(scope),
+        workload=queries.workload(scope, today), today=today,
+    )
