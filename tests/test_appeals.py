@@ -232,9 +232,12 @@ ALL_EDGES = [(a, b) for a in S for b in S]
 
 
 def _appeal_in(state: AppealState, deputy) -> Appeal:
+    from reception.directory.models import GovernmentBody
+
     appeal = register()
     appeal.state = state  # set up the starting state directly; the transition under test is the real one
     appeal.deputy = deputy
+    appeal.redirected_to = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "GOV"))
     db.session.commit()
     return appeal
 
@@ -424,3 +427,29 @@ def test_fifty_concurrent_intakes_get_unique_numbers(app):
     assert len({r[0] for r in rows}) == 50 and len({r[1] for r in rows}) == 50
     assert sorted(int(r[0].rsplit("/", 1)[1]) for r in rows) == list(range(1, 51))
 
+
+
+def test_redirect_records_the_body_and_letter(app, client, auth, make_user):
+    from reception.directory.models import GovernmentBody
+
+    _, email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        appeal = register()
+        appeal_id, version = appeal.id, appeal.version
+        body_id = db.session.scalar(select(GovernmentBody.id).where(GovernmentBody.code == "AKIMAT-ALM"))
+        head = user(email)
+        with pytest.raises(ops.AppealError):
+            ops.redirect_appeal(appeal, None, "", user=head, reason="Вне компетенции")
+        with pytest.raises(ops.AppealError):
+            ops.transition(appeal, S.redirected, user=head, comment="без органа")
+        db.session.rollback()
+    auth.login(email)
+    token = csrf_token(client, f"/appeals/{appeal_id}")
+    response = client.post(f"/appeals/{appeal_id}/transition", data={
+        "csrf_token": token, "to_state": "redirected", "version": str(version), "comment": "Вопрос акимата",
+        "body": str(body_id), "letter_number": "01-12/345"})
+    assert response.status_code == 302
+    with app.app_context():
+        appeal = db.session.get(Appeal, appeal_id)
+        assert appeal.state == S.redirected and appeal.redirected_to.code == "AKIMAT-ALM"
+        assert appeal.outgoing_letter_number == "01-12/345" and "01-12/345" in appeal.events[-1].comment

@@ -113,6 +113,8 @@ class TransitionForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     deputy = SelectField(_l("Deputy"), coerce=str, validators=[Optional()])
+    body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()])
+    letter_number = StringField(_l("Outgoing letter number"), validators=[Optional(), Length(max=64)])
     is_public = BooleanField(_l("Show this step to the citizen"), default=True)
 
 

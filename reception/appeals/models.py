@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
-from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
 from ..extensions import db
 
 
@@ -163,6 +163,9 @@ class Appeal(db.Model):
     state: Mapped[AppealState] = mapped_column(enum_type(AppealState), default=AppealState.registered, index=True)
     #: The deputy whose queue holds the appeal (set by routing); None while unrouted.
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), index=True)
+    #: Where a redirected appeal went (a body competent to decide it) and the outgoing letter's number.
+    redirected_to_id: Mapped[int | None] = mapped_column(ForeignKey("government_bodies.id"))
+    outgoing_letter_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
     #: The branch whose head triages the appeal by hand, when no deputy was found for it.
     triage_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     #: Why staff registered it despite a possible duplicate, if they did.
@@ -185,6 +188,7 @@ class Appeal(db.Model):
 
     branch: Mapped[Branch] = relationship(foreign_keys=[branch_id])
     triage_branch: Mapped[Branch | None] = relationship(foreign_keys=[triage_branch_id])
+    redirected_to: Mapped[GovernmentBody | None] = relationship()
     citizen: Mapped[Citizen | None] = relationship(backref="appeals")
     topic: Mapped[Topic] = relationship()
     deputy: Mapped[Deputy | None] = relationship()

@@ -18,7 +18,7 @@ from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
 from ..audit.log import audit
 from ..dbtypes import utcnow
-from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
 from ..extensions import db
 from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
@@ -346,6 +346,8 @@ def transition(
     comment = comment.strip()
     if to_state in REASON_REQUIRED and not comment:
         raise AppealError(_l("Give the reason: the law requires it for this decision."))
+    if to_state == S.redirected and appeal.redirected_to_id is None and appeal.redirected_to is None:
+        raise AppealError(_l("Name the competent body and the number of the outgoing letter."))
     if to_state == S.routed:
         if deputy is None:
             raise AppealError(_l("Choose the deputy the appeal goes to."))
@@ -416,9 +418,16 @@ def reject_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=N
     return transition(appeal, S.rejected, user=user, comment=reason, expected_version=expected_version)
 
 
-def redirect_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
-    """Forward the appeal outside the recipient's competence (within 3 working days by law)."""
-    return transition(appeal, S.redirected, user=user, comment=reason, expected_version=expected_version)
+def redirect_appeal(appeal: Appeal, body: GovernmentBody, letter_number: str, *, user: User, reason: str,
+                    expected_version=None) -> AppealEvent:
+    """Forward the appeal to the body competent to decide it (within 3 working days by law), recording the
+    body and the outgoing letter's number; the citizen sees where it went."""
+    if body is None or not letter_number.strip():
+        raise AppealError(_l("Name the competent body and the number of the outgoing letter."))
+    appeal.redirected_to = body
+    appeal.outgoing_letter_number = letter_number.strip()
+    comment = f"{reason.strip()} — {body.name}, № {appeal.outgoing_letter_number}" if reason.strip() else ""
+    return transition(appeal, S.redirected, user=user, comment=comment, expected_version=expected_version)
 
 
 def close_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:

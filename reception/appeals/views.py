@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts.access import allow
 from ..accounts.models import Role
 from ..audit.log import audit
-from ..directory.models import Deputy, District, Region, Topic
+from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
 from ..extensions import db
@@ -250,6 +250,7 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         transition_form.deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal))
     else:
         transition_form.deputy.choices = with_blank([])
+    transition_form.body.choices = _body_choices() if AppealState.redirected in moves else with_blank([])
     extend_form = extend_form or ExtendForm(version=appeal.version)
     return render_template(
         "appeals/detail.html", appeal=appeal, revealed=revealed, moves=moves,
@@ -261,6 +262,13 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
         if appeal.state in (AppealState.registered, AppealState.routed) else None,
     ), status
+
+
+def _body_choices():
+    """Government bodies grouped by kind, for forwarding an appeal."""
+    bodies = db.session.scalars(select(GovernmentBody).where(GovernmentBody.is_active.is_(True))
+                                .order_by(GovernmentBody.kind, GovernmentBody.code))
+    return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]
 
 
 def _deputies_for(appeal: Appeal) -> list[Deputy]:
@@ -303,12 +311,17 @@ def move(appeal_id: int):
     appeal = _visible_or_404(appeal_id)
     form = TransitionForm()
     form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
+    form.body.choices = _body_choices()
     if not form.validate_on_submit():
         abort(400)
     try:
         target = AppealState(form.to_state.data)
-        ops.transition(appeal, target, user=_user(), comment=form.comment.data or "", is_public=form.is_public.data,
-                       expected_version=int(form.version.data), deputy=_get(Deputy, form.deputy.data))
+        if target == AppealState.redirected:
+            ops.redirect_appeal(appeal, _get(GovernmentBody, form.body.data), form.letter_number.data or "",
+                                user=_user(), reason=form.comment.data or "", expected_version=int(form.version.data))
+        else:
+            ops.transition(appeal, target, user=_user(), comment=form.comment.data or "", is_public=form.is_public.data,
+                           expected_version=int(form.version.data), deputy=_get(Deputy, form.deputy.data))
     except ValueError:
         abort(400)
     except ops.AppealError as exc:
