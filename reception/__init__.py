@@ -137,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     from .devserver import serve_command
     from .directory.cli import directory_cli
     from .jobs import ping_worker_command, worker_command
+    from .periodic import cron_command
 
-    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command):
+    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command, cron_command):
         app.cli.add_command(command)

@@ -22,7 +22,7 @@ from .jobs import redis_url, stop_embedded_redis
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Serve the application with a background rq worker (and an embedded Redis if none is configured)."""
+    """Serve the application with an rq worker and the cron scheduler (and an embedded Redis if none is set)."""
     embedded = not current_app.config.get("REDIS_URL")
     url = redis_url(current_app)
     click.echo(f"redis: {'embedded, ' if embedded else ''}{url}")
@@ -30,9 +30,10 @@ def serve_command(host: str, port: int) -> None:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     children = [
         subprocess.Popen([*flask, "worker"], env=env),
+        subprocess.Popen([*flask, "cron"], env=env),
         subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"], env=env),
     ]
-    click.echo(f"serving on http://{host}:{port}/ with a background worker; Ctrl-C stops both")
+    click.echo(f"serving on http://{host}:{port}/ with a background worker and the periodic-job scheduler; Ctrl-C stops all")
 
     def stop(*_args):
         raise KeyboardInterrupt

@@ -166,6 +166,10 @@ class Appeal(db.Model):
     #: Where a redirected appeal went (a body competent to decide it) and the outgoing letter's number.
     redirected_to_id: Mapped[int | None] = mapped_column(ForeignKey("government_bodies.id"))
     outgoing_letter_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: Escalation: 0 none, 1 the branch head, 2 the regional branch, 3 the central office.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_to_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    escalated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The branch whose head triages the appeal by hand, when no deputy was found for it.
     triage_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     #: Why staff registered it despite a possible duplicate, if they did.
@@ -189,6 +193,7 @@ class Appeal(db.Model):
     branch: Mapped[Branch] = relationship(foreign_keys=[branch_id])
     triage_branch: Mapped[Branch | None] = relationship(foreign_keys=[triage_branch_id])
     redirected_to: Mapped[GovernmentBody | None] = relationship()
+    escalated_to_branch: Mapped[Branch | None] = relationship(foreign_keys=[escalated_to_branch_id])
     citizen: Mapped[Citizen | None] = relationship(backref="appeals")
     topic: Mapped[Topic] = relationship()
     deputy: Mapped[Deputy | None] = relationship()

@@ -59,3 +59,12 @@ def workload(branch_ids: set[int] | None, today: date) -> list[tuple[Deputy, int
     rows = db.session.execute(stmt.order_by(func.count(Appeal.id).desc()).limit(LIST_LIMIT)).all()
     deputies = {d.id: d for d in db.session.scalars(select(Deputy).where(Deputy.id.in_([r[0] for r in rows])))}
     return [(deputies[r[0]], r[1], r[2]) for r in rows]
+
+
+def escalated(branch_ids: set[int] | None) -> list[Appeal]:
+    """Open appeals escalated to a branch in scope, highest level first."""
+    stmt = select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.escalation_level > 0)
+    if branch_ids is not None:
+        stmt = stmt.where(Appeal.escalated_to_branch_id.in_(branch_ids))
+    return list(db.session.scalars(stmt.options(joinedload(Appeal.escalated_to_branch), joinedload(Appeal.deputy))
+                                   .order_by(Appeal.escalation_level.desc(), Appeal.deadline).limit(LIST_LIMIT)))

@@ -23,5 +23,5 @@ def index():
     return render_template(
         "boards/index.html", buckets=queries.AGE_BUCKETS, by_state=queries.by_state_and_age(scope, now),
         overdue=queries.overdue(scope, today), triage=queries.awaiting_triage(scope),
-        workload=queries.workload(scope, today), today=today,
+        workload=queries.workload(scope, today), escalated=queries.escalated(scope), today=today,
     )

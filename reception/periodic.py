@@ -1,0 +1,30 @@
+"""Periodic jobs, scheduled with rq's own cron scheduler (`flask cron`, started by `make run` too).
+
+Each job is idempotent, so two schedulers or a re-run do no harm.
+"""
+
+import click
+from flask.cli import with_appcontext
+from rq.cron import CronScheduler
+
+from .jobs import get_redis
+from .routing.tasks import escalate_due_appeals
+
+#: (function, queue, seconds between runs)
+SCHEDULE = [
+    (escalate_due_appeals, "periodic", 15 * 60),
+]
+
+
+def build_scheduler(connection) -> CronScheduler:
+    scheduler = CronScheduler(connection=connection, name="qabyldau-cron")
+    for func, queue, interval in SCHEDULE:
+        scheduler.register(func, queue, interval=interval, job_timeout=600)
+    return scheduler
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run the periodic-job scheduler (it only enqueues; workers run the jobs)."""
+    build_scheduler(get_redis()).start()

@@ -1,0 +1,82 @@
+"""Escalation: not taken into work in 2 working days, or overdue, goes up a level at a time; twice = once."""
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conftest import branch, make_deputy
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import Appeal, AppealEvent, AppealType, Channel
+from reception.directory.models import Topic
+from reception.extensions import db
+from reception.routing.escalation import escalate_appeals
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def routed_appeal(registered: datetime) -> Appeal:
+    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic,
+                                        summary="Вопрос", text="Текст", channel=Channel.walk_in, language="ru",
+                                        now=registered).appeal
+    appeal_ops.route_appeal(appeal, make_deputy(), user=None)
+    appeal.events[-1].created_dt = registered
+    db.session.commit()
+    return appeal
+
+
+def at(day: date, hour=6) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+
+
+def test_not_taken_into_work_escalates_step_by_step_and_twice_is_once(ctx):
+    appeal = routed_appeal(at(date(2026, 11, 23)))  # Monday
+    assert escalate_appeals(at(date(2026, 11, 24))) == 0  # one working day: not yet
+    assert escalate_appeals(at(date(2026, 11, 25))) == 1  # two working days: to the branch head
+    assert escalate_appeals(at(date(2026, 11, 25), 9)) == 0  # the same run again escalates nothing
+    db.session.refresh(appeal)
+    assert (appeal.escalation_level, appeal.escalated_to_branch.code) == (1, "ALM-03")
+    assert escalate_appeals(at(date(2026, 11, 26))) == 0  # the head gets 2 working days
+    assert escalate_appeals(at(date(2026, 11, 27))) == 1
+    db.session.refresh(appeal)
+    assert (appeal.escalation_level, appeal.escalated_to_branch.code) == (2, "ALM-00")
+    assert escalate_appeals(at(date(2026, 12, 1))) == 1
+    assert escalate_appeals(at(date(2026, 12, 10))) == 0  # the central office is the top
+    db.session.refresh(appeal)
+    assert (appeal.escalation_level, appeal.escalated_to_branch.code) == (3, "KZ-00")
+    kinds = db.session.scalars(select(AppealEvent.kind).where(AppealEvent.appeal_id == appeal.id)).all()
+    assert kinds.count("escalation") == 3
+
+
+def test_taken_into_work_in_time_does_not_escalate_until_overdue(ctx):
+    appeal = routed_appeal(at(date(2026, 11, 23)))
+    appeal_ops.take_into_work(appeal, user=None)
+    db.session.commit()
+    assert escalate_appeals(at(date(2026, 11, 30))) == 0
+    assert escalate_appeals(at(appeal.deadline)) == 0  # due today is not overdue
+    assert escalate_appeals(at(date(2026, 12, 31))) == 1
+    comment = db.session.scalars(select(AppealEvent.comment).where(AppealEvent.kind == "escalation")).one()
+    assert "ALM-03" in comment
+
+
+def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
+    from rq import Queue
+
+    from reception.jobs import get_redis
+    from reception.periodic import build_scheduler
+
+    with app.app_context():
+        appeal_id = routed_appeal(at(date(2026, 1, 5))).id  # long overdue by now
+        enqueued = build_scheduler(get_redis()).enqueue_jobs()
+        assert [job.func.__name__ for job in enqueued] == ["escalate_due_appeals"]
+        assert Queue("periodic", connection=get_redis()).count == 1
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],
+                            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).escalation_level == 1
