@@ -166,6 +166,8 @@ class Appeal(db.Model):
     #: Where a redirected appeal went (a body competent to decide it) and the outgoing letter's number.
     redirected_to_id: Mapped[int | None] = mapped_column(ForeignKey("government_bodies.id"))
     outgoing_letter_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: Appeals about the same problem share a group.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_groups.id"), index=True)
     #: Escalation: 0 none, 1 the branch head, 2 the regional branch, 3 the central office.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalated_to_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
@@ -194,6 +196,7 @@ class Appeal(db.Model):
     triage_branch: Mapped[Branch | None] = relationship(foreign_keys=[triage_branch_id])
     redirected_to: Mapped[GovernmentBody | None] = relationship()
     escalated_to_branch: Mapped[Branch | None] = relationship(foreign_keys=[escalated_to_branch_id])
+    group: Mapped["AppealGroup | None"] = relationship(back_populates="appeals")
     citizen: Mapped[Citizen | None] = relationship(backref="appeals")
     topic: Mapped[Topic] = relationship()
     deputy: Mapped[Deputy | None] = relationship()
@@ -278,3 +281,22 @@ class CalendarTransfer(db.Model):
     kind: Mapped[CalendarTransferKind] = mapped_column(enum_type(CalendarTransferKind))
     note: Mapped[str] = mapped_column(String(255), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AppealGroup(db.Model):
+    """Appeals about one problem (e.g. a village's water supply), linked so they can be acted on as one."""
+
+    __tablename__ = "appeal_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    appeals: Mapped[list[Appeal]] = relationship(back_populates="group", order_by="Appeal.id")
+    created_by_user = relationship("User")
+
+    @property
+    def people(self) -> int:
+        """Everyone behind the group: each appeal's author plus its co-signers."""
+        return sum(1 + (a.cosigners or 0) for a in self.appeals)

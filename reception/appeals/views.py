@@ -34,8 +34,9 @@ from . import attachments, deadlines
 from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
 from .iin import parse_iin
-from .models import Appeal, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
+from .models import Appeal, AppealGroup, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
 from .receipt import qr_svg, receipt_docx, status_url
+from ..routing import groups
 from ..routing.engine import route_by_rules
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
@@ -352,6 +353,73 @@ def extend(appeal_id: int):
     db.session.commit()
     flash(_("The deadline is now %(date)s.", date=appeal.deadline.strftime("%d.%m.%Y")), "success")
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+
+
+@bp.route("/<int:appeal_id>/group", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+def link_group(appeal_id: int):
+    """Link this appeal with others (by registration number) about the same problem."""
+    appeal = _visible_or_404(appeal_id)
+    numbers = [n for n in request.form.get("numbers", "").replace(";", ",").split(",")]
+    try:
+        group = groups.link_appeals([appeal.registration_number, *numbers], user=_user(),
+                                    title=request.form.get("title", ""), group=appeal.group)
+    except ops.AppealError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+    db.session.commit()
+    return redirect(url_for("appeals.group", group_id=group.id))
+
+
+def _group_or_404(group_id: int):
+    group = db.get_or_404(AppealGroup, group_id)
+    visible = [a for a in group.appeals if ops.can_see(_user(), a)]
+    if not visible:
+        abort(404)
+    return group, visible
+
+
+@bp.route("/groups/<int:group_id>")
+@allow(*READ_ROLES)
+def group(group_id: int):
+    """A group of appeals about one problem: its members (those the user may see) and joint actions."""
+    group, visible = _group_or_404(group_id)
+    deputies = []
+    if _user().role in (Role.staff, Role.branch_head, Role.admin):
+        deputies = _deputies_for(visible[0])
+    return render_template("appeals/group.html", group=group, appeals=visible, deputies=deputies,
+                           can_resolve=any(AppealState.resolved in ops.moves_for(_user(), a) for a in visible))
+
+
+@bp.route("/groups/<int:group_id>/route", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.admin)
+def route_group(group_id: int):
+    """Route the whole group to one deputy."""
+    group, _visible = _group_or_404(group_id)
+    deputy = _get(Deputy, request.form.get("deputy", ""))
+    if deputy is None:
+        abort(400)
+    moved = groups.route_group(group, deputy, user=_user())
+    db.session.commit()
+    flash(_("Routed: %(count)s.", count=moved), "success")
+    return redirect(url_for("appeals.group", group_id=group_id))
+
+
+@bp.route("/groups/<int:group_id>/resolve", methods=["POST"])
+@allow(Role.deputy, Role.assistant, Role.branch_head, Role.admin)
+def resolve_group(group_id: int):
+    """Give the group's appeals one answer and resolve them."""
+    group, _visible = _group_or_404(group_id)
+    try:
+        resolved = groups.resolve_group(group, user=_user(), answer=request.form.get("answer", ""))
+    except ops.AppealError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("appeals.group", group_id=group_id))
+    db.session.commit()
+    flash(_("Resolved: %(count)s.", count=resolved), "success")
+    return redirect(url_for("appeals.group", group_id=group_id))
 
 
 @bp.route("/")
