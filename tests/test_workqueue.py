@@ -163,3 +163,37 @@ def test_assistant_works_the_queues_of_both_deputies(app, client, auth, make_use
         expected = {a.registration_number for a in made}
     auth.login(email)
     assert set(numbers(client.get("/workqueue/").get_data(as_text=True))) == expected
+
+
+def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth, make_user):
+    _, assistant_email = make_user(Role.assistant)
+    with app.app_context():
+        assistant = user(assistant_email)
+        deputy = assistant.deputies[0]
+        from reception.accounts import operations as account_ops
+
+        account_ops.create_user(email="own.deputy@test.kz", full_name="Сам Депутат", password="correct horse battery",
+                                role=Role.deputy, deputy=deputy)
+        db.session.commit()
+        ids = [a.id for a in fill(deputy, 3)]
+        assistant_id = assistant.id
+    auth.login("own.deputy@test.kz")
+    token = csrf_token(client, "/workqueue/")
+    response = client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(ids[0]), str(ids[1])],
+                                                    "action": "assign", "assistant": str(assistant_id)})
+    assert response.status_code == 302
+    auth.logout()
+    auth.login(assistant_email)
+    mine = numbers(client.get("/workqueue/?mine=1").get_data(as_text=True))
+    with app.app_context():
+        assert mine == [db.session.get(Appeal, i).registration_number for i in ids[:2]]
+
+
+def test_deputy_cannot_find_another_deputys_appeal_by_search_or_filter(app, deputy_client, make_user):
+    client, _ = deputy_client
+    _, other_email = make_user(Role.deputy)
+    with app.app_context():
+        theirs = fill(user(other_email).deputy, 1)[0]
+        number, topic_id = theirs.registration_number, theirs.topic_id
+    assert f'data-appeal="{number}"' not in client.get(f"/appeals/?q={number}").get_data(as_text=True)
+    assert number not in numbers(client.get(f"/workqueue/?topic={topic_id}&q=Текст").get_data(as_text=True))

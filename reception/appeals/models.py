@@ -166,6 +166,8 @@ class Appeal(db.Model):
     #: Where a redirected appeal went (a body competent to decide it) and the outgoing letter's number.
     redirected_to_id: Mapped[int | None] = mapped_column(ForeignKey("government_bodies.id"))
     outgoing_letter_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: The deputy's assistant the deputy gave this appeal to, if any.
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     #: Appeals about the same problem share a group.
     group_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_groups.id"), index=True)
     #: Escalation: 0 none, 1 the branch head, 2 the regional branch, 3 the central office.
@@ -203,6 +205,7 @@ class Appeal(db.Model):
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
     registered_by_user = relationship("User", foreign_keys=[registered_by_id])
+    assistant = relationship("User", foreign_keys=[assistant_id])
     updated_by_user = relationship("User", foreign_keys=[updated_by_id])
     events: Mapped[list["AppealEvent"]] = relationship(
         back_populates="appeal", order_by="AppealEvent.id", cascade="all, delete-orphan"

@@ -29,6 +29,7 @@ class QueueFilter:
     overdue: bool = False
     due_within: int | None = None
     query: str = ""
+    assistant_id: int | None = None
 
 
 def _base(deputy_ids: set[int]):
@@ -39,7 +40,8 @@ def apply_filter(stmt, f: QueueFilter, today: date):
     if f.state is not None:
         stmt = stmt.where(Appeal.state == f.state)
     for column, value in ((Appeal.topic_id, f.topic_id), (Appeal.region_id, f.region_id),
-                          (Appeal.district_id, f.district_id), (Appeal.branch_id, f.branch_id)):
+                          (Appeal.district_id, f.district_id), (Appeal.branch_id, f.branch_id),
+                          (Appeal.assistant_id, f.assistant_id)):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.overdue:
@@ -56,7 +58,7 @@ def page(deputy_ids: set[int], f: QueueFilter, today: date, after: tuple[date, i
          size: int = PAGE_SIZE) -> tuple[list[Appeal], tuple[date, int] | None]:
     """One page of the queue, due first; returns the rows and the key to continue after (None at the end)."""
     stmt = apply_filter(_base(deputy_ids), f, today).options(
-        joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.deputy)
+        joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.deputy), joinedload(Appeal.assistant)
     ).order_by(Appeal.deadline, Appeal.id)
     if after is not None:
         stmt = stmt.where(tuple_(Appeal.deadline, Appeal.id) > tuple_(*after))
@@ -100,3 +102,30 @@ def _month_start_utc(day: date):
     from ..appeals.deadlines import LEGAL_ZONE
 
     return datetime(day.year, day.month, day.day, tzinfo=LEGAL_ZONE)
+
+
+def assign_to_assistant(appeals: list[Appeal], assistant, *, user) -> int:
+    """Give appeals of the user's queue to one of the assistants acting for their deputy; returns how many."""
+    from flask_babel import lazy_gettext as _l
+
+    from ..audit.log import audit
+
+    assigned = 0
+    for appeal in appeals:
+        if appeal.deputy_id not in {d.id for d in assistant.deputies}:
+            raise appeal_ops.AppealError(_l("%(name)s does not act for this appeal's deputy.", name=assistant.full_name))
+        appeal.assistant_id = assistant.id
+        audit("appeal.assign_assistant", appeal, user=user, details={"assistant": assistant.id})
+        assigned += 1
+    return assigned
+
+
+def assistants_for(deputy_ids: set[int]):
+    """Assistants acting for any of these deputies."""
+    from ..accounts.models import Role, User, assistant_deputies
+
+    return list(db.session.scalars(
+        select(User).join(assistant_deputies, assistant_deputies.c.user_id == User.id)
+        .where(User.role == Role.assistant, User.is_enabled.is_(True), assistant_deputies.c.deputy_id.in_(deputy_ids))
+        .distinct().order_by(User.full_name)
+    ))

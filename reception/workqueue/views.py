@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import allow
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealState
 from ..dbtypes import utcnow
-from ..directory.models import Topic
+from ..directory.models import Region, Topic
 from ..extensions import db
 from . import queries
 
@@ -36,6 +36,7 @@ def _filter() -> queries.QueueFilter:
         state=state, topic_id=_int("topic"), region_id=_int("region"), district_id=_int("district"),
         branch_id=_int("branch"), overdue=request.args.get("overdue") == "1", due_within=_int("due_within"),
         query=request.args.get("q", "").strip(),
+        assistant_id=current_user.id if request.args.get("mine") == "1" else None,
     )
 
 
@@ -64,22 +65,44 @@ def index():
         next_after=f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else None,
         header=queries.header(deputy_ids, today), counts=queries.counts_by_state(deputy_ids, f, today),
         states=list(AppealState), topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
+        regions=db.session.scalars(select(Region).order_by(Region.code)).all(),
+        assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
     )
+
+
+def _selected(user) -> list[Appeal]:
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))))
+    if any(not appeal_ops.can_see(user, a) for a in appeals):
+        abort(404)  # someone else's appeal: as if it did not exist
+    return appeals
 
 
 @bp.route("/take", methods=["POST"])
 @allow(*QUEUE_ROLES)
 def take():
-    """Take the selected routed appeals into work."""
+    """Bulk actions on the selected appeals: take into work, or give to an assistant."""
     user = current_user._get_current_object()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    appeals = _selected(user)
+    back = redirect(url_for("workqueue.index", **{k: v for k, v in request.args.items()}))
+    if request.form.get("action") == "assign":
+        assistant = db.session.get(User, int(request.form.get("assistant") or 0)) if request.form.get("assistant", "").isdigit() else None
+        if assistant is None or assistant.role != Role.assistant or user.role != Role.deputy:
+            abort(400)
+        try:
+            count = queries.assign_to_assistant(appeals, assistant, user=user)
+        except appeal_ops.AppealError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return back
+        db.session.commit()
+        flash(_("Given to %(name)s: %(count)s.", name=assistant.full_name, count=count), "success")
+        return back
     taken = 0
-    for appeal in db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))):
-        if not appeal_ops.can_see(user, appeal):
-            abort(404)
+    for appeal in appeals:
         if AppealState.in_progress in appeal_ops.moves_for(user, appeal):
             appeal_ops.take_into_work(appeal, user=user)
             taken += 1
     db.session.commit()
     flash(_("Taken into work: %(count)s.", count=taken), "success")
-    return redirect(url_for("workqueue.index", **{k: v for k, v in request.args.items()}))
+    return back
