@@ -1,7 +1,5 @@
 """The directory: what the shipped data holds, loading it again, and administrators editing it."""
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,7 +12,6 @@ from reception.directory.models import (
     BodySeats,
     Branch,
     BranchLevel,
-    Constituency,
     GovernmentBody,
     GovernmentBodyKind,
     MandateType,

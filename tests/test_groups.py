@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from conftest import branch, csrf_token, make_deputy
+from conftest import branch, csrf_token
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealGroup, AppealState, AppealType, Channel
+from reception.appeals.models import AppealGroup, AppealState, AppealType, Channel
 from reception.directory.models import Topic
 from reception.extensions import db
 from reception.routing import groups

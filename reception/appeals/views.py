@@ -30,14 +30,14 @@ from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
 from ..extensions import db
 from ..formkit import with_blank
+from ..routing import groups
+from ..routing.engine import route_by_rules
 from . import attachments, deadlines
 from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
 from .iin import parse_iin
 from .models import Appeal, AppealGroup, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
 from .receipt import qr_svg, receipt_docx, status_url
-from ..routing import groups
-from ..routing.engine import route_by_rules
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
