@@ -88,6 +88,9 @@ def measure(base_url: str, runs: int) -> None:
 
     app = create_app(BenchConfig)
     with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()  # bring a schema built by an older revision up to date
         user = account_ops.find_user("bench-deputy@bench.kz")
         if user is None:
             deputy = db.session.scalar(db.select(Deputy).order_by(Deputy.id))
