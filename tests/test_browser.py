@@ -8,6 +8,14 @@ from reception.accounts.models import Role
 pytestmark = pytest.mark.browser
 
 
+def sign_in(page, base_url: str, email: str) -> None:
+    """Sign in through the login page, in Russian (the default language)."""
+    page.goto(base_url + "/auth/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Вход").click()
+
+
 def test_sign_in_and_switch_to_kazakh(live_server, browser_page, make_user):
     _, email = make_user(Role.admin)
     page = browser_page
@@ -33,10 +41,7 @@ def test_sign_in_and_switch_to_kazakh(live_server, browser_page, make_user):
 def test_staff_log_a_walk_in_appeal_print_the_receipt_and_open_its_qr_link(live_server, browser_page, make_user):
     _, email = make_user(Role.staff, "ALM-03")
     page = browser_page
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Вход").click()
+    sign_in(page, live_server, email)
     page.locator('[data-nav="appeals.new"]').click()
 
     page.locator("#iin").fill("900101300017")
@@ -95,10 +100,7 @@ def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live
             numbers.append(appeal.registration_number)
         db.session.commit()
     page = browser_page
-    page.goto(live_server + "/auth/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Вход").click()
+    sign_in(page, live_server, email)
     page.locator('[data-nav="workqueue.index"]').click()
     page.locator('input[name="overdue"]').check()
     page.locator("form.filters button[type=submit]").click()
