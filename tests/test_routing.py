@@ -1,7 +1,7 @@
 """Routing rules: every target, rule order, the workload tie-break, the trail of why, and the admin pages."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import branch, csrf_token
 from reception.accounts.models import Role
@@ -168,6 +168,12 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
     assert 'data-decision="deputy">Депутат Для Правила<' in page
     with app.app_context():
         assert db.session.scalar(select(Appeal.state)) == AppealState.registered  # a dry run changes nothing
+        branch_id = branch("ALM-05").id
+    sample = admin.get(f"/routing/dry-run?branch={branch_id}&topic={housing_id}&appeal_type=request").get_data(as_text=True)
+    assert 'data-decision="deputy">Депутат Для Правила<' in sample
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 1  # the made-up appeal was never stored
+    assert "class=\"error\"" in admin.get("/routing/dry-run?appeal_type=request").get_data(as_text=True)
 
 
 def test_intake_routes_the_new_appeal(app, client, auth, make_user):

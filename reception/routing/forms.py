@@ -32,7 +32,21 @@ class RuleForm(FlaskForm):
 
 
 class DryRunForm(FlaskForm):
+    """Either an existing appeal's number, or a made-up appeal described by its fields."""
+
     class Meta:
         csrf = False  # a read-only GET form
 
-    number = StringField(_l("Registration number of a sample appeal"), validators=[DataRequired(), Length(max=40)])
+    number = StringField(_l("Registration number of a sample appeal"), validators=[Optional(), Length(max=40)])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    appeal_type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[Optional()])
+    is_collective = BooleanField(_l("Collective"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.number.data and not (self.branch.data and self.topic.data):
+            self.number.errors.append(_l("Give an appeal's number, or a branch and a topic."))
+            ok = False
+        return ok

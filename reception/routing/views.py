@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -34,14 +35,25 @@ def rules():
     return render_template("routing/rules.html", rules=rows, explain=engine.explain_match)
 
 
-def _fill_choices(form: RuleForm) -> None:
-    form.topic.choices = with_blank((str(t.id), t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
-    form.region.choices = with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code)))
-    districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
-    form.district.choices = with_blank([]) + [SelectChoice(str(d.id), d.name, optgroup=d.region.name) for d in districts]
-    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code)))
-    deputies = db.session.scalars(select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True)).order_by(Deputy.full_name))
-    form.target_deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in deputies)
+def _fill_choices(form) -> None:
+    """Choices for whichever of the rule's select fields the form has (the rule form, the dry run)."""
+    makers = {
+        "topic": lambda: with_blank((str(t.id), t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position))),
+        "region": lambda: with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code))),
+        "district": lambda: with_blank([]) + [
+            SelectChoice(str(d.id), d.name, optgroup=d.region.name)
+            for d in db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
+        ],
+        "branch": lambda: with_blank((str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))),
+        "target_deputy": lambda: with_blank(
+            (str(d.id), f"{d.full_name} · {d.body.code}")
+            for d in db.session.scalars(select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True))
+                                        .order_by(Deputy.full_name))
+        ),
+    }
+    for name, make in makers.items():
+        if name in form:
+            form[name].choices = make()
 
 
 def _apply(form: RuleForm, rule: RoutingRule) -> None:
@@ -109,16 +121,33 @@ def delete_rule(rule_id: int):
 @bp.route("/dry-run")
 @allow(Role.admin)
 def dry_run():
-    """Which rule would fire for a sample appeal, and whom it would name; changes nothing."""
+    """Which rule would fire for an existing or a made-up appeal, and whom it would name; changes nothing."""
     form = DryRunForm(request.args)
+    _fill_choices(form)
     decision, appeal = None, None
     if request.args and form.validate():
-        appeal = db.session.scalar(select(Appeal).where(Appeal.registration_number == form.number.data.strip().upper()))
-        if appeal is None:
-            form.number.errors.append(_("No appeal with this registration number."))
+        if form.number.data:
+            appeal = db.session.scalar(select(Appeal).where(Appeal.registration_number == form.number.data.strip().upper()))
+            if appeal is None:
+                form.number.errors.append(_("No appeal with this registration number."))
         else:
+            appeal = _sample_appeal(form)
+        if appeal is not None:
             decision = engine.decide(appeal)
     deputies = {}
     if decision and decision.workloads:
         deputies = {d.id: d for d in db.session.scalars(select(Deputy).where(Deputy.id.in_(decision.workloads)))}
     return render_template("routing/dry_run.html", form=form, appeal=appeal, decision=decision, deputies=deputies)
+
+
+def _sample_appeal(form: DryRunForm) -> Appeal:
+    """A transient appeal (never added to the session) with the fields the rules look at."""
+    branch = db.get_or_404(Branch, int(form.branch.data))
+    topic = db.get_or_404(Topic, int(form.topic.data))
+    district = db.session.get(District, int(form.district.data)) if form.district.data else None
+    return Appeal(
+        registration_number=str(_l("sample")), branch=branch, branch_id=branch.id, topic=topic, topic_id=topic.id,
+        district=district, district_id=district.id if district else None,
+        region_id=district.region_id if district else branch.region_id,
+        type=AppealType(form.appeal_type.data or AppealType.complaint.value), is_collective=form.is_collective.data,
+    )

@@ -129,3 +129,11 @@ def assistants_for(deputy_ids: set[int]):
         .where(User.role == Role.assistant, User.is_enabled.is_(True), assistant_deputies.c.deputy_id.in_(deputy_ids))
         .distinct().order_by(User.full_name)
     ))
+
+
+def branches_in(deputy_ids: set[int]):
+    """The branches the queue's appeals came from, for the branch filter."""
+    from ..directory.models import Branch
+
+    present = select(Appeal.branch_id).where(Appeal.deputy_id.in_(deputy_ids)).distinct()
+    return list(db.session.scalars(select(Branch).where(Branch.id.in_(present)).order_by(Branch.code)))

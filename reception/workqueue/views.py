@@ -2,10 +2,14 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.access import allow
 from ..accounts.models import Role, User
@@ -15,6 +19,7 @@ from ..appeals.models import Appeal, AppealState
 from ..dbtypes import utcnow
 from ..directory.models import Region, Topic
 from ..extensions import db
+from ..i18n import local_time
 from . import queries
 
 bp = Blueprint("workqueue", __name__, url_prefix="/workqueue")
@@ -65,9 +70,41 @@ def index():
         next_after=f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else None,
         header=queries.header(deputy_ids, today), counts=queries.counts_by_state(deputy_ids, f, today),
         states=list(AppealState), topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
-        regions=db.session.scalars(select(Region).order_by(Region.code)).all(),
+        regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
+        branches=queries.branches_in(deputy_ids),
         assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
     )
+
+
+@bp.route("/export.csv")
+@allow(*QUEUE_ROLES)
+def export():
+    """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic), streamed by pages."""
+    deputy_ids = appeal_ops.deputy_ids_of(current_user._get_current_object())
+    today = deadlines.local_date(utcnow())
+    f = _filter()
+    header = [_("Number"), _("Registered"), _("Deadline"), _("State"), _("Topic"), _("Summary"), _("Branch")]
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        yield "\ufeff" + buffer.getvalue()
+        after = None
+        while True:
+            page, after = queries.page(deputy_ids, f, today, after, size=500)
+            buffer.seek(0)
+            buffer.truncate()
+            for a in page:
+                writer.writerow([a.registration_number, local_time(a.registered_dt, "%d.%m.%Y"), a.deadline.strftime("%d.%m.%Y"),
+                                 a.state.label, a.topic.name, a.summary, a.branch.code])
+            yield buffer.getvalue()
+            if after is None:
+                break
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="queue-{today.isoformat()}.csv"'
+    return response
 
 
 def _selected(user) -> list[Appeal]:
