@@ -68,4 +68,18 @@ class Config:
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "10"))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
 
+    #: Outgoing e-mail; with no SMTP_HOST, e-mail stays on the administrators' "sent messages" page.
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = int(_env("SMTP_PORT", "587"))
+    SMTP_STARTTLS = parse_bool(_env("SMTP_STARTTLS"), True)
+    SMTP_SSL = parse_bool(_env("SMTP_SSL"), False)
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    MAIL_FROM = _env("MAIL_FROM", "noreply@qabyldau.kz")
+    #: The SMS gateway (JSON over HTTP); with none, SMS stay on the "sent messages" page.
+    SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = _env("SMS_GATEWAY_TOKEN")
+    #: Seconds between delivery retries.
+    NOTIFY_RETRY_INTERVALS = [int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")]
+
     TESTING = False

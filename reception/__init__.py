@@ -120,13 +120,14 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .boards.views import bp as boards_bp
     from .directory.views import bp as directory_bp
+    from .notifications.views import bp as notifications_bp
     from .main.views import bp as main_bp
     from .public.views import bp as public_bp
     from .routing.views import bp as routing_bp
     from .workqueue.views import bp as workqueue_bp
 
     for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp, workqueue_bp,
-               boards_bp):
+               boards_bp, notifications_bp):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
 

@@ -8,11 +8,13 @@ from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
 from .jobs import get_redis
+from .notifications.outbox import sweep_outbox
 from .routing.tasks import escalate_due_appeals
 
 #: (function, queue, seconds between runs)
 SCHEDULE = [
     (escalate_due_appeals, "periodic", 15 * 60),
+    (sweep_outbox, "periodic", 60),
 ]
 
 

@@ -99,7 +99,8 @@ NAV = {
     Role.deputy: {"workqueue.index", "appeals.index"},
     Role.assistant: {"workqueue.index", "appeals.index"},
     Role.analyst: {"boards.index", "appeals.index", "directory.index"},
-    Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar", "audit.index"},
+    Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar",
+                 "notifications.index", "audit.index"},
 }
 
 

@@ -30,6 +30,7 @@ from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
 from ..extensions import db
 from ..formkit import with_blank
+from ..notifications import events as notification_events
 from ..routing import groups
 from ..routing.engine import route_by_rules
 from . import attachments, deadlines
@@ -120,6 +121,7 @@ def new():
                 registered = _register(form, user, topic)
                 stored = attachments.store(registered.appeal, checked, user.id)
                 route_by_rules(registered.appeal)
+                notification_events.appeal_registered(registered.appeal)
             except ops.AppealError as exc:
                 db.session.rollback()
                 flash(str(exc.message), "error")

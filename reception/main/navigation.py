@@ -27,6 +27,7 @@ ITEMS = (
     NavItem("accounts.users", _l("Users")),
     NavItem("routing.rules", _l("Routing rules")),
     NavItem("appeals.calendar", _l("Work calendar")),
+    NavItem("notifications.index", _l("Sent messages")),
     NavItem("audit.index", _l("Audit log")),
 )
 

@@ -1,0 +1,46 @@
+"""The outbox: every message is a row written with the event that causes it, then delivered by a job."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+
+
+class MessageChannel(enum.Enum):
+    sms = "sms"
+    email = "email"
+
+
+class MessageState(enum.Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(db.Model):
+    """One message to one recipient over one channel; its dedupe key makes sending twice impossible."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "appeal:123:registered:sms"; unique, so an event queued twice is one message.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[MessageChannel] = mapped_column(enum_type(MessageChannel))
+    #: E.164 phone or e-mail address.
+    recipient: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[MessageState] = mapped_column(enum_type(MessageState), default=MessageState.pending, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    #: The gateway's or SMTP server's id for the delivered message.
+    provider_message_id: Mapped[str] = mapped_column(String(200), default="")
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,42 @@
+"""The administrators' outbox page: what was sent, what failed, and a retry for the failed."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.access import allow
+from ..accounts.models import Role
+from ..audit.log import audit
+from ..extensions import db
+from ..jobs import enqueue_after_commit
+from .models import MessageState, OutboxMessage
+from .outbox import _retry, deliver_message
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.route("/")
+@allow(Role.admin)
+def index():
+    """Messages newest first, filterable by state; in the embedded default this is where they go."""
+    state = request.args.get("state", "")
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if state in {s.value for s in MessageState}:
+        stmt = stmt.where(OutboxMessage.state == MessageState(state))
+    page = db.paginate(stmt, per_page=100, count=False)
+    return render_template("notifications/index.html", page=page, state=state, states=list(MessageState))
+
+
+@bp.route("/<int:message_id>/retry", methods=["POST"])
+@allow(Role.admin)
+def retry(message_id: int):
+    """Send a failed message again."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.state == MessageState.failed:
+        message.state, message.attempts = MessageState.pending, 0
+        audit("notification.retry", message, user=current_user._get_current_object())
+        enqueue_after_commit(deliver_message, message.id, queue="notifications", retry=_retry())
+        db.session.commit()
+        flash(_("The message is queued again."), "success")
+    return redirect(url_for("notifications.index", state="failed"))
