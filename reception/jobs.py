@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.worker import Worker
 from sqlalchemy import event, select
@@ -98,7 +99,12 @@ _PENDING = "reception.pending_jobs"
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
     for func, args, queue, kwargs in session.info.pop(_PENDING, []):
-        enqueue(func, *args, queue=queue, **kwargs)
+        try:
+            enqueue(func, *args, queue=queue, **kwargs)
+        except RedisError as exc:
+            # The data is committed; a job that cannot be queued now is found again by its domain's sweeper
+            # (e.g. the outbox's), so the user's request must not fail for it.
+            logger.warning("could not queue %s%s: %s", func.__name__, args, exc)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -205,3 +205,64 @@ def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sm
     with app.app_context():
         run_worker()
         assert db.session.get(OutboxMessage, message_id).state == MessageState.sent
+
+
+def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, make_user):
+    from datetime import timedelta
+
+    from conftest import make_deputy
+    from reception.accounts.models import Role, User
+
+    head = db.session.scalar(select(User).where(User.email == make_user(Role.branch_head, "ALM-00")[1]))
+    appeal = registered_appeal(language="ru")
+    appeal_ops.route_appeal(appeal, make_deputy(), user=None)
+    appeal_ops.take_into_work(appeal, user=None)  # internal step: the citizen is not messaged
+    appeal_ops.extend_deadline(appeal, appeal.deadline + timedelta(days=7), user=head, reason="Запрос в акимат")
+    appeal_ops.resolve_appeal(appeal, user=None, comment="Водопровод починен")
+    db.session.commit()
+    run_worker()
+    texts = [m["text"] for m in sms_gateway["received"]]
+    assert len(texts) == 4  # registered, routed, extended, resolved
+    assert "Мажилис" in texts[1] or "Mazhilis" in texts[1] or "Мәжіліс" in texts[1]
+    assert all(appeal.tracking_code in t for t in texts)
+
+
+def test_anonymous_appeals_and_internal_steps_send_nothing(ctx, sms_gateway):
+    from conftest import make_deputy
+
+    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic,
+                                        summary="Аноним", text="Текст", channel=Channel.walk_in, language="ru").appeal
+    events.appeal_registered(appeal)
+    appeal_ops.route_appeal(appeal, make_deputy(), user=None)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_redis_down_at_registration_keeps_the_appeal_and_the_sweeper_delivers_once(app, sms_gateway):
+    from datetime import timedelta
+
+    from redis import Redis
+
+    from reception.appeals.models import Appeal
+
+    with app.app_context():
+        working = app.extensions["redis"]
+        app.extensions["redis"] = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+        try:
+            appeal = registered_appeal(language="ru")  # commits; queueing the job fails quietly
+        finally:
+            app.extensions["redis"] = working
+        assert db.session.get(Appeal, appeal.id) is not None
+        assert get_queue("notifications").count == 0
+        assert {m.state for m in db.session.scalars(select(OutboxMessage))} == {MessageState.pending}
+        # Later, with Redis back, the sweeper finds the rows once they are old enough.
+        from reception.dbtypes import utcnow
+
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.created_dt = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        assert sweep_outbox() == 2
+        run_worker()
+        assert sweep_outbox() == 0
+    assert len(sms_gateway["received"]) == 1

@@ -22,6 +22,7 @@ from ..directory.models import Branch, Deputy, District, GovernmentBody, Region,
 from ..extensions import db
 from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
+from .signals import appeal_changed
 from .models import (
     Appeal,
     AppealEvent,
@@ -370,6 +371,7 @@ def transition(
         appeal.closed_dt = None
     _flush_or_stale(appeal)
     audit("appeal.transition", appeal, user=user, details={"from": before.value, "to": to_state.value})
+    appeal_changed.send(appeal, event=event)
     return event
 
 
@@ -463,6 +465,7 @@ def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, exp
     notify_by = deadlines.extension_notice_deadline(deadlines.local_date(utcnow()), work_calendar())
     audit("appeal.extend", appeal, user=user,
           details={"from": previous.isoformat(), "to": until.isoformat(), "notify_citizen_by": notify_by.isoformat()})
+    appeal_changed.send(appeal, event=event)
     return event
 
 

@@ -3,9 +3,19 @@
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..appeals.models import Appeal
+from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.signals import appeal_changed
 from .models import MessageChannel
 from .outbox import queue_message
+
+#: Changes the citizen hears about, and what the SMS says (the e-mail adds the public comment).
+TOLD = {
+    AppealState.routed: "routed",
+    AppealState.redirected: "redirected",
+    AppealState.resolved: "resolved",
+    AppealState.rejected: "rejected",
+    AppealState.reopened: "reopened",
+}
 
 
 def appeal_registered(appeal: Appeal) -> int:
@@ -30,4 +40,44 @@ def appeal_registered(appeal: Appeal) -> int:
             queued += queue_message(dedupe_key=f"appeal:{appeal.id}:registered:email", channel=MessageChannel.email,
                                     recipient=citizen.email, language=citizen.language, subject=subject, body=body,
                                     appeal_id=appeal.id) is not None
+    return queued
+
+
+def _change_text(appeal: Appeal, event: AppealEvent) -> str | None:
+    code = appeal.tracking_code
+    if event.kind == "extension":
+        return _("Appeal %(code)s: the deadline is extended to %(date)s.", code=code, date=appeal.deadline.strftime("%d.%m.%Y"))
+    kind = TOLD.get(event.to_state) if event.kind == "transition" else None
+    if kind == "routed":
+        return _("Appeal %(code)s has been passed to a deputy of %(body)s.", code=code, body=appeal.deputy.body.name)
+    if kind == "redirected":
+        return _("Appeal %(code)s has been forwarded to %(body)s.", code=code, body=appeal.redirected_to.name)
+    if kind == "resolved":
+        return _("Appeal %(code)s: a decision has been made. See the answer with your code and PIN.", code=code)
+    if kind == "rejected":
+        return _("Appeal %(code)s has been refused. See the reason with your code and PIN.", code=code)
+    if kind == "reopened":
+        return _("Appeal %(code)s has been reopened.", code=code)
+    return None
+
+
+@appeal_changed.connect
+def tell_citizen(appeal: Appeal, event: AppealEvent, **_extra) -> int:
+    """Queue an SMS (and e-mail) for a change the citizen should hear about; returns how many."""
+    citizen = appeal.citizen
+    if citizen is None or not event.is_public:
+        return 0
+    queued = 0
+    with force_locale(citizen.language):
+        text = _change_text(appeal, event)
+        if text is None:
+            return 0
+        key = f"appeal:{appeal.id}:event:{event.id}"
+        if citizen.phone:
+            queued += queue_message(dedupe_key=f"{key}:sms", channel=MessageChannel.sms, recipient=citizen.phone,
+                                    language=citizen.language, body=text, appeal_id=appeal.id) is not None
+        if citizen.email:
+            body = text + (f"\n\n{event.comment}" if event.comment else "")
+            queued += queue_message(dedupe_key=f"{key}:email", channel=MessageChannel.email, recipient=citizen.email,
+                                    language=citizen.language, subject=text, body=body, appeal_id=appeal.id) is not None
     return queued

@@ -10,6 +10,7 @@ from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
 from ..jobs import enqueue_after_commit
+from . import events  # noqa: F401  (connects the handlers that tell citizens about changes)
 from .models import MessageState, OutboxMessage
 from .outbox import _retry, deliver_message
 

@@ -1,0 +1,9 @@
+"""Signals other domains listen to (notifications, later reports), so appeals need not know about them."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent after an appeal changed state or deadline, inside the transaction that changed it.
+#: Receivers get the appeal and `event` (the AppealEvent row just written).
+appeal_changed = _signals.signal("appeal-changed")
