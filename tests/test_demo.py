@@ -30,6 +30,9 @@ def test_demo_load_is_idempotent(app, demo):
     with app.app_context():
         assert db.session.scalar(select(func.count(Deputy.id))) == 98 + 3415
         roles = set(db.session.scalars(select(User.role)))
+        from reception.notifications.models import OutboxMessage
+
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # demo history notifies nobody
     assert roles == set(Role)
 
 

@@ -9,6 +9,7 @@ from ..accounts.models import Role, User
 from ..appeals import operations as ops
 from ..appeals.iin import check_digit
 from ..appeals.models import Appeal, AppealType, Channel
+from ..appeals.signals import appeal_changed
 from ..dbtypes import utcnow
 from ..directory.models import Branch, BranchLevel, Deputy, Topic
 from ..extensions import db
@@ -41,7 +42,15 @@ def fictitious_iin(rng: random.Random, used: set[str]) -> str:
 
 
 def generate_appeals(count: int, seed: int = 7) -> int:
-    """Register `count` demo appeals through the real operations; returns how many were made."""
+    """Register `count` demo appeals through the real operations; returns how many were made.
+
+    They are history, not news: nobody is notified of them.
+    """
+    with appeal_changed.muted():
+        return _generate(count, seed)
+
+
+def _generate(count: int, seed: int) -> int:
     rng = random.Random(seed)
     admin = db.session.scalar(select(User).where(User.role == Role.admin).order_by(User.id))
     if admin is None:
