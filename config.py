@@ -79,6 +79,8 @@ class Config:
     #: The SMS gateway (JSON over HTTP); with none, SMS stay on the "sent messages" page.
     SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
     SMS_GATEWAY_TOKEN = _env("SMS_GATEWAY_TOKEN")
+    #: SMS to citizens only from the first to the second hour, Almaty time (quiet hours at night).
+    SMS_SEND_HOURS = (9, 20)
     #: Seconds between delivery retries.
     NOTIFY_RETRY_INTERVALS = [int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")]
 

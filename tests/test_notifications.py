@@ -85,10 +85,11 @@ def sms_gateway(app):
 
 @pytest.fixture(autouse=True)
 def fast_retries(app):
-    saved = app.config["NOTIFY_RETRY_INTERVALS"]
-    app.config["NOTIFY_RETRY_INTERVALS"] = [0]
+    """Retries at once, and no quiet hours, so tests do not depend on the hour they run at."""
+    saved = app.config["NOTIFY_RETRY_INTERVALS"], app.config["SMS_SEND_HOURS"]
+    app.config["NOTIFY_RETRY_INTERVALS"], app.config["SMS_SEND_HOURS"] = [0], None
     yield
-    app.config["NOTIFY_RETRY_INTERVALS"] = saved
+    app.config["NOTIFY_RETRY_INTERVALS"], app.config["SMS_SEND_HOURS"] = saved
 
 
 def run_worker():
@@ -266,3 +267,33 @@ def test_redis_down_at_registration_keeps_the_appeal_and_the_sweeper_delivers_on
         run_worker()
         assert sweep_outbox() == 0
     assert len(sms_gateway["received"]) == 1
+
+
+@pytest.mark.parametrize("utc_hour, deferred_to", [
+    (17, "2026-11-26 09:00"),  # 22:00 in Almaty: tomorrow morning
+    (1, "2026-11-25 09:00"),   # 06:00 in Almaty: this morning
+    (6, None),                 # 11:00 in Almaty: now
+])
+def test_sms_waits_for_the_end_of_quiet_hours(app, ctx, sms_gateway, utc_hour, deferred_to):
+    from datetime import datetime, timezone
+
+    app.config["SMS_SEND_HOURS"] = (9, 20)
+    from rq.registry import ScheduledJobRegistry
+
+    from reception.notifications.outbox import LOCAL_ZONE
+
+    queue_message(dedupe_key=f"test:quiet:{utc_hour}", channel=MessageChannel.sms, recipient="+77011234567",
+                  language="ru", body="Ночью не будим")
+    db.session.commit()
+    message_id = db.session.scalar(select(OutboxMessage.id))
+    get_queue("notifications").empty()
+    outcome = deliver_message(message_id, now=datetime(2026, 11, 25, utc_hour, 0, tzinfo=timezone.utc))
+    registry = ScheduledJobRegistry(queue=get_queue("notifications"))
+    if deferred_to is None:
+        assert outcome == "sent" and len(sms_gateway["received"]) == 1
+    else:
+        assert outcome == "deferred" and sms_gateway["received"] == []
+        (job_id,) = registry.get_job_ids()
+        when = registry.get_scheduled_time(job_id).astimezone(LOCAL_ZONE)
+        assert when.strftime("%Y-%m-%d %H:%M") == deferred_to
+        assert db.session.get(OutboxMessage, message_id).state == MessageState.pending

@@ -7,7 +7,8 @@ only after that commit, with the row's id. The job claims the row with a conditi
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from rq import Retry
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 
 from ..dbtypes import utcnow
 from ..extensions import db
-from ..jobs import enqueue, enqueue_after_commit
+from ..jobs import enqueue, enqueue_after_commit, get_queue
 from . import channels
 from .models import MessageChannel, MessageState, OutboxMessage
 
@@ -43,8 +44,36 @@ def _retry() -> Retry:
     return Retry(max=MAX_ATTEMPTS - 1, interval=current_app.config["NOTIFY_RETRY_INTERVALS"])
 
 
-def deliver_message(message_id: int) -> str:
+LOCAL_ZONE = ZoneInfo("Asia/Almaty")
+
+
+def next_send_time(channel: MessageChannel, now: datetime) -> datetime | None:
+    """None if the message may go now; else the moment quiet hours end (SMS only: e-mail waits in a mailbox).
+
+    SMS go out only between SMS_SEND_HOURS (default 09:00–20:00) Almaty time; None in the setting turns
+    the rule off.
+    """
+    hours = current_app.config.get("SMS_SEND_HOURS")
+    if channel != MessageChannel.sms or not hours:
+        return None
+    start, end = time(hours[0]), time(hours[1])
+    local = now.astimezone(LOCAL_ZONE)
+    if start <= local.time() < end:
+        return None
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=LOCAL_ZONE)
+
+
+def deliver_message(message_id: int, now: datetime | None = None) -> str:
     """The job: claim the row, send it, record the outcome. Raises on a transient failure so rq retries."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return "skipped"
+    later = next_send_time(message.channel, now or utcnow())
+    if later is not None and message.state == MessageState.pending:
+        # Nobody gets an SMS at night: the same job runs again when quiet hours end.
+        get_queue("notifications").enqueue_at(later, deliver_message, message_id, retry=_retry())
+        return "deferred"
     claimed = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.state == MessageState.pending)
         .values(state=MessageState.sending, attempts=OutboxMessage.attempts + 1)
@@ -52,7 +81,7 @@ def deliver_message(message_id: int) -> str:
     db.session.commit()
     if not claimed:
         return "skipped"  # sent already, being sent, or failed for good
-    message = db.session.get(OutboxMessage, message_id)
+    db.session.refresh(message)
     try:
         if message.channel == MessageChannel.email:
             provider_id = channels.send_email(message.recipient, message.subject, message.body)
