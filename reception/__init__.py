@@ -102,7 +102,10 @@ def _init_babel(app: Flask) -> None:
 
         from .main.navigation import navigation_for
 
+        from .notifications.inapp import unread_count
+
         return {
+            "unread": unread_count(current_user.id) if current_user.is_authenticated else 0,
             "languages": i18n.LANGUAGE_NAMES,
             "current_language": i18n.current_language(),
             "navigation": navigation_for(current_user) if current_user.is_authenticated else [],

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
 from .jobs import get_redis
+from .notifications.inapp import remind_deadlines
 from .notifications.outbox import sweep_outbox
 from .routing.tasks import escalate_due_appeals
 
@@ -15,6 +16,7 @@ from .routing.tasks import escalate_due_appeals
 SCHEDULE = [
     (escalate_due_appeals, "periodic", 15 * 60),
     (sweep_outbox, "periodic", 60),
+    (remind_deadlines, "periodic", 60 * 60),
 ]
 
 

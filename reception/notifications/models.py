@@ -44,3 +44,19 @@ class OutboxMessage(db.Model):
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InAppNotification(db.Model):
+    """A note for a signed-in user (deputy, assistant, branch head), shown under the bell until read."""
+
+    __tablename__ = "in_app_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "appeal:123:reminder:3:2026-12-01:user:7"; unique, so a re-run notifies once.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    #: What the note is about; the inbox links to it.
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.access import allow
+from ..accounts.access import allow, signed_in
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
 from ..jobs import enqueue_after_commit
-from . import events  # noqa: F401  (connects the handlers that tell citizens about changes)
-from .models import MessageState, OutboxMessage
+from . import events, inapp  # noqa: F401  (connect the handlers that tell citizens and holders about changes)
+from .models import InAppNotification, MessageState, OutboxMessage
 from .outbox import _retry, deliver_message
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -41,3 +41,20 @@ def retry(message_id: int):
         db.session.commit()
         flash(_("The message is queued again."), "success")
     return redirect(url_for("notifications.index", state="failed"))
+
+
+@bp.route("/inbox", methods=["GET", "POST"])
+@signed_in
+def inbox():
+    """The user's in-app notifications, newest first; POST marks them all read."""
+    from ..dbtypes import utcnow
+
+    user_id = current_user.id
+    if request.method == "POST":
+        db.session.execute(InAppNotification.__table__.update().where(
+            InAppNotification.user_id == user_id, InAppNotification.read_dt.is_(None)).values(read_dt=utcnow()))
+        db.session.commit()
+        return redirect(url_for("notifications.inbox"))
+    notes = db.session.scalars(select(InAppNotification).where(InAppNotification.user_id == user_id)
+                               .order_by(InAppNotification.id.desc()).limit(200)).all()
+    return render_template("notifications/inbox.html", notes=notes)
