@@ -68,18 +68,29 @@ def enforce_view_access():
     abort(403)
 
 
-def visible_branch_ids(user) -> set[int] | None:
+def visible_branch_ids(user) -> frozenset[int] | None:
     """The branches whose data `user` may see; None means all of them.
 
     Staff see their own branch; a branch head sees theirs and the branches under it (a regional head,
     the region's district branches; the central head, everything). Roles not bound to a branch see no
     branch's data through this rule (deputies see their queue, analysts and administrators see all).
     """
-    from ..directory.models import Branch  # late import: directory does not depend on accounts
-    from ..extensions import db
+    from flask import g, has_request_context
 
     if user.role in (Role.analyst, Role.admin):
         return None
+    # Asked once per appeal on list and group pages: compute it once per request.
+    cache = g.setdefault("branch_scopes", {}) if has_request_context() else {}
+    key = (user.id, user.role, user.branch_id)
+    if key not in cache:
+        cache[key] = frozenset(_branch_scope(user))  # shared across callers: not to be changed
+    return cache[key]
+
+
+def _branch_scope(user) -> set[int]:
+    from ..directory.models import Branch  # late import: directory does not depend on accounts
+    from ..extensions import db
+
     if user.role not in BRANCH_ROLES or user.branch_id is None:
         return set()
     if user.role == Role.staff:

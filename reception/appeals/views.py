@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts.access import allow
 from ..accounts.models import Role
 from ..audit.log import audit
+from ..directory.choices import district_choices, region_choices, topic_choices
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
@@ -75,15 +76,9 @@ def _visible_or_404(appeal_id: int) -> Appeal:
 
 
 def _fill_intake_choices(form: IntakeForm) -> None:
-    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code)).all()
-    region_choices = with_blank((str(r.id), r.name) for r in regions)
-    # Grouped by region, so a clerk finds a district among 226 by its region's heading.
-    district_choices = with_blank([]) + [SelectChoice(str(d.id), d.name, optgroup=d.region.name) for d in districts]
-    form.citizen_region.choices = form.region.choices = region_choices
-    form.citizen_district.choices = form.district.choices = district_choices
-    form.topic.choices = with_blank((str(t.id), t.name) for t in
-                                    db.session.scalars(select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.position)))
+    form.citizen_region.choices = form.region.choices = region_choices()
+    form.citizen_district.choices = form.district.choices = district_choices()
+    form.topic.choices = topic_choices(active_only=True)
 
 
 def _get(model, value):

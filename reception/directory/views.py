@@ -10,6 +10,7 @@ from ..accounts.access import allow
 from ..accounts.models import Role
 from ..extensions import db
 from ..formkit import options, with_blank
+from .choices import region_choices
 from . import operations as ops
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
@@ -247,7 +248,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         (str(c.id), f"{c.body.code} №{c.number} {c.name}")
         for c in db.session.scalars(select(Constituency).options(selectinload(Constituency.body)).order_by(Constituency.body_id, Constituency.number))
     )
-    form.region.choices = with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code)))
+    form.region.choices = region_choices()
     form.district.choices = with_blank((str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code)))
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
 

@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms.fields.choices import SelectChoice
 
 from ..accounts.access import allow
 from ..accounts.models import Role
 from ..appeals.models import Appeal, AppealType
 from ..audit.log import audit
+from ..directory.choices import district_choices, region_choices, topic_choices
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
 from ..formkit import with_blank
@@ -38,12 +38,9 @@ def rules():
 def _fill_choices(form) -> None:
     """Choices for whichever of the rule's select fields the form has (the rule form, the dry run)."""
     makers = {
-        "topic": lambda: with_blank((str(t.id), t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position))),
-        "region": lambda: with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code))),
-        "district": lambda: with_blank([]) + [
-            SelectChoice(str(d.id), d.name, optgroup=d.region.name)
-            for d in db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
-        ],
+        "topic": topic_choices,
+        "region": region_choices,
+        "district": district_choices,
         "branch": lambda: with_blank((str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))),
         "target_deputy": lambda: with_blank(
             (str(d.id), f"{d.full_name} · {d.body.code}")
