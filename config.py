@@ -27,6 +27,16 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
     raise ValueError(f"not a boolean setting: {value!r}")
 
 
+def parse_mapping(value: str | None) -> dict[str, int]:
+    """"ministry=15,akimat_region=10" as {"ministry": 15, "akimat_region": 10}."""
+    result = {}
+    for item in (value or "").split(","):
+        if item.strip():
+            key, _sep, number = item.partition("=")
+            result[key.strip()] = int(number)
+    return result
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -83,5 +93,10 @@ class Config:
     SMS_SEND_HOURS = (9, 20)
     #: Seconds between delivery retries.
     NOTIFY_RETRY_INTERVALS = [int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")]
+
+    #: Calendar days an addressee has to answer a deputy inquiry, and overrides by kind of body
+    #: (government, ministry, agency, akimat_region, akimat_district), e.g. "akimat_district=10".
+    INQUIRY_ANSWER_DAYS = int(_env("INQUIRY_ANSWER_DAYS", "15"))
+    INQUIRY_ANSWER_DAYS_BY_KIND = parse_mapping(_env("INQUIRY_ANSWER_DAYS_BY_KIND"))
 
     TESTING = False

@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .boards.views import bp as boards_bp
     from .directory.views import bp as directory_bp
+    from .inquiries.views import bp as inquiries_bp
     from .notifications.views import bp as notifications_bp
     from .main.views import bp as main_bp
     from .public.views import bp as public_bp
@@ -130,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from .workqueue.views import bp as workqueue_bp
 
     for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp, workqueue_bp,
-               boards_bp, notifications_bp):
+               boards_bp, notifications_bp, inquiries_bp):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
 
@@ -140,8 +141,10 @@ def _register_cli(app: Flask) -> None:
     from .demo.cli import demo_cli
     from .devserver import serve_command
     from .directory.cli import directory_cli
+    from .inquiries.cli import inquiries_cli
     from .jobs import ping_worker_command, worker_command
     from .periodic import cron_command
 
-    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command, cron_command):
+    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command, cron_command,
+                    inquiries_cli):
         app.cli.add_command(command)

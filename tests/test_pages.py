@@ -95,11 +95,12 @@ def test_unknown_language_is_404(client):
 
 NAV = {
     Role.staff: {"appeals.new", "appeals.index", "directory.my_branch"},
-    Role.branch_head: {"appeals.new", "boards.index", "appeals.index", "directory.my_branch"},
-    Role.deputy: {"workqueue.index", "appeals.index"},
-    Role.assistant: {"workqueue.index", "appeals.index"},
-    Role.analyst: {"boards.index", "appeals.index", "directory.index"},
+    Role.branch_head: {"appeals.new", "boards.index", "appeals.index", "directory.my_branch", "inquiries.index"},
+    Role.deputy: {"workqueue.index", "appeals.index", "inquiries.index"},
+    Role.assistant: {"workqueue.index", "appeals.index", "inquiries.index"},
+    Role.analyst: {"boards.index", "appeals.index", "directory.index", "inquiries.index"},
     Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar",
+                 "inquiries.index",
                  "notifications.index", "audit.index"},
 }
 

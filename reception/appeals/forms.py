@@ -78,6 +78,7 @@ class IntakeForm(FlaskForm):
     citizen_district = SelectField(_l("District of residence"), coerce=str, validators=[Optional()])
     language = SelectField(_l("Language of the answer"), choices=options([("ru", "Русский"), ("kk", "Қазақша")]), default="ru")
     consent = BooleanField(_l("The citizen agrees to the processing of personal data"))
+    may_be_named = BooleanField(_l("The citizen agrees to be named in a deputy inquiry"))
 
     type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[DataRequired()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])

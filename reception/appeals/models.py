@@ -118,6 +118,8 @@ class Citizen(db.Model):
     consent_taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The version of the consent text the citizen agreed to.
     consent_version: Mapped[str] = mapped_column(String(32))
+    #: The citizen agreed to be named in a deputy inquiry; without it an inquiry speaks of "a citizen".
+    may_be_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region | None] = relationship()

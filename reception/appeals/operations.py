@@ -145,6 +145,7 @@ class CitizenData:
     region: Region | None
     district: District | None
     language: str
+    may_be_named: bool = False
 
 
 def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -> Citizen:
@@ -156,6 +157,7 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
         "email": data.email.strip().lower(), "address": data.address.strip(), "region": data.region,
         "district": data.district, "language": data.language, "consent_dt": utcnow(),
         "consent_taken_by_id": taken_by.id if taken_by else None, "consent_version": CONSENT_VERSION,
+        "may_be_named": data.may_be_named,
     }
     # Everything is computed before the row joins the session, so no autoflush sees it half-filled.
     citizen = find_citizen(data.iin)

@@ -20,12 +20,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms.fields.choices import SelectChoice
 
 from ..accounts.access import allow
 from ..accounts.models import Role
 from ..audit.log import audit
-from ..directory.choices import district_choices, region_choices, topic_choices
+from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
@@ -148,7 +147,7 @@ def _register(form: IntakeForm, user, topic: Topic):
                 iin=info.iin, full_name=form.full_name.data, birth_date=form.birth_date.data or info.birth_date,
                 phone=form.phone.data or "", email=form.email.data or "", address=form.address.data or "",
                 region=_get(Region, form.citizen_region.data), district=_get(District, form.citizen_district.data),
-                language=form.language.data,
+                language=form.language.data, may_be_named=form.may_be_named.data,
             ),
             taken_by=user, consent=form.consent.data,
         )
@@ -248,7 +247,7 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         transition_form.deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal))
     else:
         transition_form.deputy.choices = with_blank([])
-    transition_form.body.choices = _body_choices() if AppealState.redirected in moves else with_blank([])
+    transition_form.body.choices = government_body_choices() if AppealState.redirected in moves else with_blank([])
     extend_form = extend_form or ExtendForm(version=appeal.version)
     return render_template(
         "appeals/detail.html", appeal=appeal, revealed=revealed, moves=moves,
@@ -260,13 +259,6 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
         if appeal.state in (AppealState.registered, AppealState.routed) else None,
     ), status
-
-
-def _body_choices():
-    """Government bodies grouped by kind, for forwarding an appeal."""
-    bodies = db.session.scalars(select(GovernmentBody).where(GovernmentBody.is_active.is_(True))
-                                .order_by(GovernmentBody.kind, GovernmentBody.code))
-    return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]
 
 
 def _deputies_for(appeal: Appeal) -> list[Deputy]:
@@ -309,7 +301,7 @@ def move(appeal_id: int):
     appeal = _visible_or_404(appeal_id)
     form = TransitionForm()
     form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
-    form.body.choices = _body_choices()
+    form.body.choices = government_body_choices()
     if not form.validate_on_submit():
         abort(400)
     try:

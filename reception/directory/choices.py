@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..formkit import with_blank
-from .models import District, Region, Topic
+from .models import District, GovernmentBody, Region, Topic
 
 
 def region_choices() -> list[SelectChoice]:
@@ -24,3 +24,10 @@ def topic_choices(active_only: bool = False) -> list[SelectChoice]:
     if active_only:
         stmt = stmt.where(Topic.is_active.is_(True))
     return with_blank((str(t.id), t.name) for t in db.session.scalars(stmt))
+
+
+def government_body_choices() -> list[SelectChoice]:
+    """Government bodies grouped by kind: where an appeal is forwarded, whom an inquiry is addressed to."""
+    bodies = db.session.scalars(select(GovernmentBody).where(GovernmentBody.is_active.is_(True))
+                                .order_by(GovernmentBody.kind, GovernmentBody.code))
+    return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]

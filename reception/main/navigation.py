@@ -21,6 +21,7 @@ ITEMS = (
     NavItem("workqueue.index", _l("My queue")),
     NavItem("appeals.new", _l("New appeal")),
     NavItem("boards.index", _l("Board")),
+    NavItem("inquiries.index", _l("Inquiries")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
     NavItem("directory.index", _l("Directory")),

@@ -12,6 +12,8 @@ from .outbox import queue_message
 TOLD = {
     AppealState.routed: "routed",
     AppealState.redirected: "redirected",
+    AppealState.inquiry_sent: "inquiry_sent",
+    AppealState.answer_received: "answer_received",
     AppealState.resolved: "resolved",
     AppealState.rejected: "rejected",
     AppealState.reopened: "reopened",
@@ -52,6 +54,10 @@ def _change_text(appeal: Appeal, event: AppealEvent) -> str | None:
         return _("Appeal %(code)s has been passed to a deputy of %(body)s.", code=code, body=appeal.deputy.body.name)
     if kind == "redirected":
         return _("Appeal %(code)s has been forwarded to %(body)s.", code=code, body=appeal.redirected_to.name)
+    if kind == "inquiry_sent":
+        return _("Appeal %(code)s: the deputy has sent an inquiry to the government body.", code=code)
+    if kind == "answer_received":
+        return _("Appeal %(code)s: the answer to the deputy inquiry has arrived. See it with your code and PIN.", code=code)
     if kind == "resolved":
         return _("Appeal %(code)s: a decision has been made. See the answer with your code and PIN.", code=code)
     if kind == "rejected":

@@ -9,7 +9,10 @@ PO = Path(__file__).resolve().parent / "en" / "LC_MESSAGES" / "messages.po"
 with PO.open("rb") as f:
     catalog = read_po(f, locale="en")
 for message in catalog:
-    if message.id and not message.string:
+    if isinstance(message.id, tuple):  # plural: (singular, plural) are the English forms
+        if not all(message.string):
+            message.string = message.id
+    elif message.id and not message.string:
         message.string = message.id
     message.flags.discard("fuzzy")
 with PO.open("wb") as f:

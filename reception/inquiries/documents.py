@@ -1,0 +1,153 @@
+"""The inquiry as a document: DOCX from the Word template (docxtpl), PDF from that DOCX (LibreOffice), each
+generation kept as a numbered version.
+
+A DOCX renders in well under a second, so it is made in the request. A PDF needs LibreOffice, which takes
+seconds, so it is made by an rq job on the `documents` queue; the row's status is the progress the page shows.
+"""
+
+import io
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from docxtpl import DocxTemplate
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..audit.log import audit
+from ..dbtypes import utcnow
+from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf
+from ..extensions import db
+from ..i18n import localized
+from ..jobs import enqueue_after_commit
+from .letter_template import TEMPLATE_DIR, WORDS
+from .models import DocumentStatus, Inquiry, InquiryDocument, InquiryEvent
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a PDF job may run before rq gives up on it (LibreOffice's first start is slow).
+PDF_JOB_TIMEOUT = 300
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@lru_cache(maxsize=2)
+def _template_bytes(language: str) -> bytes:
+    return (TEMPLATE_DIR / f"inquiry_{language}.docx").read_bytes()
+
+
+def _short_name(full_name: str) -> str:
+    """"Касымова Жанар Аскаровна" -> "Ж. Касымова", as a signature reads."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return f"{parts[1][0]}. {parts[0]}"
+
+
+def salutation(name: str, language: str) -> str:
+    """"Уважаемая Жанар Аскаровна!" / "Құрметті Жанар Асқарқызы!" from "Surname Name Patronymic"."""
+    parts = name.split()
+    called = " ".join(parts[1:]) if len(parts) >= 2 else name
+    if not called:
+        return ""
+    if language == "kk":
+        return f"Құрметті {called}!"
+    female = parts[-1].endswith(("вна", "кызы", "қызы")) if parts else False
+    return f"{'Уважаемая' if female else 'Уважаемый'} {called}!"
+
+
+def context(inquiry: Inquiry) -> dict:
+    """What the template is filled with; everything in the letter's language."""
+    language = inquiry.language
+    title = {"ru": "Депутат", "kk": "Депутат"}[language]
+    signers = [{"title": title, "body": localized(d.body, "name", language), "name": _short_name(d.full_name)}
+               for d in inquiry.deputies]
+    appeals = [{
+        "number": a.registration_number, "date": a.registered_dt.strftime("%d.%m.%Y"),
+        "place": localized(a.district, "name", language) if a.district else
+                 (localized(a.region, "name", language) if a.region else ""),
+        "topic": localized(a.topic, "name", language), "people": 1 + (a.cosigners or 0),
+    } for a in inquiry.appeals]
+    sent = inquiry.sent_date.strftime("%d.%m.%Y") if inquiry.sent_date else ""
+    return {
+        "outgoing_number": inquiry.outgoing_number, "sent_date": sent,
+        "addressee_title": inquiry.addressee_title, "addressee_name": inquiry.addressee_name,
+        "addressee_body": localized(inquiry.addressee, "name", language),
+        "subject": inquiry.subject, "salutation": salutation(inquiry.addressee_name, language),
+        "paragraphs": [p.strip() for p in inquiry.body.split("\n\n") if p.strip()],
+        "actions": inquiry.actions, "signers": signers, "appeals": appeals, "words": WORDS[language],
+    }
+
+
+def render_docx(inquiry: Inquiry) -> bytes:
+    template = DocxTemplate(io.BytesIO(_template_bytes(inquiry.language)))
+    template.render(context(inquiry), autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def _next_number(inquiry: Inquiry) -> int:
+    current = db.session.scalar(select(func.max(InquiryDocument.number)).where(InquiryDocument.inquiry_id == inquiry.id))
+    return (current or 0) + 1
+
+
+def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[InquiryDocument]:
+    """A new numbered version: the DOCX now, and (if asked) its PDF by a job after the commit."""
+    number = _next_number(inquiry)
+    content = render_docx(inquiry)
+    docx = InquiryDocument(inquiry=inquiry, number=number, format="docx", status=DocumentStatus.ready,
+                           content=content, size=len(content), created_by_id=user.id, finished_dt=utcnow())
+    made = [docx]
+    db.session.add(docx)
+    if pdf:
+        pdf_row = InquiryDocument(inquiry=inquiry, number=number, format="pdf", status=DocumentStatus.queued,
+                                  created_by_id=user.id)
+        db.session.add(pdf_row)
+        made.append(pdf_row)
+    db.session.flush()
+    if pdf:
+        from .tasks import make_pdf
+
+        enqueue_after_commit(make_pdf, made[1].id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
+    inquiry.events.append(InquiryEvent(kind="document", user_id=user.id,
+                                       comment=str(_l("Version %(number)d generated.", number=number))))
+    audit("inquiry.document", inquiry, user=user, details={"version": number, "pdf": pdf})
+    return made
+
+
+def retry_pdf(document: InquiryDocument) -> None:
+    """Queue a failed (or stuck) PDF again."""
+    from .tasks import make_pdf
+
+    document.status, document.error = DocumentStatus.queued, ""
+    enqueue_after_commit(make_pdf, document.id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
+
+
+def build_pdf(document_id: int) -> InquiryDocument | None:
+    """Fill a queued PDF row: its DOCX sibling converted by LibreOffice. Idempotent: a ready row is left alone."""
+    document = db.session.get(InquiryDocument, document_id)
+    if document is None or document.status == DocumentStatus.ready:
+        return document
+    document.status = DocumentStatus.converting
+    db.session.commit()  # the page polling the row shows the step
+    source = db.session.scalar(select(InquiryDocument).where(
+        InquiryDocument.inquiry_id == document.inquiry_id, InquiryDocument.number == document.number,
+        InquiryDocument.format == "docx"))
+    try:
+        if source is None or source.content is None:
+            raise ConversionFailed("the DOCX of this version is missing")
+        content = docx_to_pdf(source.content)
+    except (ConversionFailed, ConversionUnavailable) as exc:
+        document.status, document.error, document.finished_dt = DocumentStatus.failed, str(exc)[:2000], utcnow()
+        db.session.commit()
+        logger.warning("PDF of inquiry %s v%s failed: %s", document.inquiry_id, document.number, exc)
+        return document
+    document.content, document.size = content, len(content)
+    document.status, document.finished_dt = DocumentStatus.ready, utcnow()
+    db.session.commit()
+    return document
+
+
+def template_paths() -> list[Path]:
+    return [TEMPLATE_DIR / f"inquiry_{language}.docx" for language in WORDS]

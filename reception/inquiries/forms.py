@@ -1,0 +1,65 @@
+"""Forms of the inquiry pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..formkit import options
+from .models import AnswerAssessment
+
+LANGUAGE_CHOICES = [("ru", "Русский"), ("kk", "Қазақша")]
+
+
+class NewInquiryForm(FlaskForm):
+    """Start a draft from the appeals chosen in the queue (or a group)."""
+
+    ids = HiddenField()
+    author = SelectField(_l("Deputy"), coerce=str, validators=[DataRequired()])
+    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()])
+    language = SelectField(_l("Language of the inquiry"), choices=options(LANGUAGE_CHOICES), default="ru")
+
+
+class AddToDraftForm(FlaskForm):
+    ids = HiddenField()
+    inquiry = SelectField(_l("Draft"), coerce=str, validators=[DataRequired()])
+
+
+class EditForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()])
+    addressee_title = StringField(_l("Official's title"), validators=[Optional(), Length(max=255)])
+    addressee_name = StringField(_l("Official's name"), validators=[Optional(), Length(max=255)])
+    language = SelectField(_l("Language of the inquiry"), choices=options(LANGUAGE_CHOICES))
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=100000)], render_kw={"rows": 18})
+    requested_actions = TextAreaField(_l("Requested actions, one per line"), validators=[Optional(), Length(max=10000)],
+                                      render_kw={"rows": 5})
+    cosigners = SelectMultipleField(_l("Co-signing deputies"), coerce=str, validators=[Optional()],
+                                    render_kw={"size": 6})
+
+
+class TransitionForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    to_state = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+
+
+class SendForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    outgoing_number = StringField(_l("Outgoing number"), validators=[DataRequired(), Length(max=64)])
+    sent_date = DateField(_l("Date sent"), validators=[DataRequired()])
+
+
+class AnswerForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    answer_date = DateField(_l("Date of the answer"), validators=[DataRequired()])
+    answer_number = StringField(_l("Number of the answer"), validators=[Optional(), Length(max=64)])
+    assessment = SelectField(_l("Assessment"), choices=lambda: options((a.value, a.label) for a in AnswerAssessment),
+                             validators=[DataRequired()])
+    answer_text = TextAreaField(_l("Text of the answer"), validators=[Optional(), Length(max=100000)], render_kw={"rows": 8})
+    public_summary = TextAreaField(_l("Summary for the citizens (shown on their appeal's status page)"),
+                                   validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
+    file = FileField(_l("The answer as a file (PDF, JPEG, PNG, DOCX)"))

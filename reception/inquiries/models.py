@@ -1,0 +1,207 @@
+"""Deputy inquiries: the official letter a deputy sends to the Government, a minister or an akim, drafted from
+appeals, and the answer that comes back."""
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, Date, ForeignKey, Integer, LargeBinary, String, Table, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..appeals.models import Appeal
+from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..directory.models import Deputy, GovernmentBody, Topic
+from ..extensions import db
+
+
+class InquiryState(enum.Enum):
+    draft = "draft"
+    under_review = "under_review"
+    approved = "approved"
+    sent = "sent"
+    answered = "answered"
+    closed = "closed"
+    withdrawn = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS[self])
+
+
+STATE_LABELS = {
+    InquiryState.draft: _l("Draft"),
+    InquiryState.under_review: _l("Under review"),
+    InquiryState.approved: _l("Approved"),
+    InquiryState.sent: _l("Sent"),
+    InquiryState.answered: _l("Answered"),
+    InquiryState.closed: _l("Closed"),
+    InquiryState.withdrawn: _l("Withdrawn"),
+}
+
+ACTION_LABELS = {
+    InquiryState.draft: _l("Return to drafting"),
+    InquiryState.under_review: _l("Submit for review"),
+    InquiryState.approved: _l("Approve"),
+    InquiryState.sent: _l("Record as sent"),
+    InquiryState.answered: _l("Record the answer"),
+    InquiryState.closed: _l("Close"),
+    InquiryState.withdrawn: _l("Withdraw"),
+}
+
+
+class AnswerAssessment(enum.Enum):
+    substantive = "substantive"
+    partial = "partial"
+    formal = "formal"
+
+    @property
+    def label(self) -> str:
+        return str({AnswerAssessment.substantive: _l("Substantive answer"),
+                    AnswerAssessment.partial: _l("Partial answer"),
+                    AnswerAssessment.formal: _l("Formal reply without substance")}[self])
+
+
+inquiry_appeals = Table(
+    "inquiry_appeals",
+    db.metadata,
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True),
+    Column("appeal_id", ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+inquiry_cosigners = Table(
+    "inquiry_cosigners",
+    db.metadata,
+    Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True),
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Inquiry(db.Model):
+    """One deputy inquiry, from the first draft to the answer."""
+
+    __tablename__ = "inquiries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The deputy who signs first and owns the draft.
+    author_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"), index=True)
+    #: "kk" or "ru": the language of the letter (not of the interface).
+    language: Mapped[str] = mapped_column(String(2), default="ru")
+    addressee_id: Mapped[int] = mapped_column(ForeignKey("government_bodies.id"), index=True)
+    #: The official's title and name in the letter's language, copied from the directory when the addressee is
+    #: chosen (and editable), so a later change of minister does not rewrite a letter already sent.
+    addressee_title: Mapped[str] = mapped_column(String(255), default="")
+    addressee_name: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(String(500))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: The requested actions, one per line.
+    requested_actions: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[InquiryState] = mapped_column(enum_type(InquiryState), default=InquiryState.draft, index=True)
+    outgoing_number: Mapped[str] = mapped_column(String(64), default="")
+    sent_date: Mapped[date | None] = mapped_column(Date)
+    #: Calendar days after sending (INQUIRY_ANSWER_DAYS, by the addressee's kind).
+    answer_due: Mapped[date | None] = mapped_column(Date, index=True)
+    answer_date: Mapped[date | None] = mapped_column(Date)
+    answer_number: Mapped[str] = mapped_column(String(64), default="")
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    #: What citizens read on their appeal's status page: no names, no personal data.
+    answer_public_summary: Mapped[str] = mapped_column(Text, default="")
+    answer_assessment: Mapped[AnswerAssessment | None] = mapped_column(enum_type(AnswerAssessment), index=True)
+    answer_file_name: Mapped[str] = mapped_column(String(255), default="")
+    answer_file_type: Mapped[str] = mapped_column(String(100), default="")
+    answer_file: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Optimistic locking: two people editing one draft cannot silently overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    author: Mapped[Deputy] = relationship()
+    addressee: Mapped[GovernmentBody] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+    created_by_user = relationship("User")
+    cosigners: Mapped[list[Deputy]] = relationship(secondary=inquiry_cosigners, order_by="Deputy.full_name")
+    appeals: Mapped[list[Appeal]] = relationship(secondary=inquiry_appeals, order_by="Appeal.registered_dt",
+                                                 backref="inquiries")
+    events: Mapped[list["InquiryEvent"]] = relationship(
+        back_populates="inquiry", order_by="InquiryEvent.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["InquiryDocument"]] = relationship(
+        back_populates="inquiry", order_by="InquiryDocument.id.desc()", cascade="all, delete-orphan"
+    )
+
+    @property
+    def actions(self) -> list[str]:
+        return [line.strip() for line in self.requested_actions.splitlines() if line.strip()]
+
+    @property
+    def deputies(self) -> list[Deputy]:
+        """Everyone who signs: the author first, then the co-signers."""
+        return [self.author] + [d for d in self.cosigners if d.id != self.author_id]
+
+
+class InquiryEvent(db.Model):
+    """One step on an inquiry's timeline."""
+
+    __tablename__ = "inquiry_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: "created", "transition", "edited", "appeals", "document", ...
+    kind: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[InquiryState | None] = mapped_column(enum_type(InquiryState))
+    to_state: Mapped[InquiryState | None] = mapped_column(enum_type(InquiryState))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="events")
+    user = relationship("User")
+
+
+class DocumentStatus(enum.Enum):
+    queued = "queued"
+    rendering = "rendering"
+    converting = "converting"
+    ready = "ready"
+    failed = "failed"
+
+    @property
+    def label(self) -> str:
+        return str({DocumentStatus.queued: _l("Waiting in the queue"), DocumentStatus.rendering: _l("Writing the document"),
+                    DocumentStatus.converting: _l("Converting to PDF"), DocumentStatus.ready: _l("Ready"),
+                    DocumentStatus.failed: _l("Failed")}[self])
+
+
+class InquiryDocument(db.Model):
+    """A generated file of an inquiry, kept as a numbered version. The bytes live in the database, so a worker on
+    another machine and the web server see the same file without a shared disk."""
+
+    __tablename__ = "inquiry_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, 3 ... per inquiry; the DOCX and the PDF made from it share the number.
+    number: Mapped[int] = mapped_column(Integer)
+    #: "docx" or "pdf".
+    format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[DocumentStatus] = mapped_column(enum_type(DocumentStatus), default=DocumentStatus.queued)
+    error: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    inquiry: Mapped[Inquiry] = relationship(back_populates="documents")
+    created_by_user = relationship("User")
+
+    @property
+    def filename(self) -> str:
+        return f"inquiry-{self.inquiry_id}-v{self.number}.{self.format}"
