@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
-from conftest import branch, csrf_token, make_deputy
+from conftest import PASSWORD, branch, make_deputy
 from reception.accounts import operations as account_ops
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
@@ -22,7 +22,6 @@ from reception.inquiries.drafting import personal_data_in, redact
 from reception.inquiries.models import AnswerAssessment, Inquiry, InquiryState
 from reception.notifications.models import OutboxMessage
 
-PASSWORD = "correct horse battery staple"
 S = InquiryState
 
 CITIZENS = [

@@ -7,6 +7,7 @@ from ..accounts.access import allow, visible_branch_ids
 from ..accounts.models import Role
 from ..appeals import deadlines
 from ..dbtypes import utcnow
+from ..inquiries import registry as inquiry_registry
 from . import queries
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
@@ -24,4 +25,6 @@ def index():
         "boards/index.html", buckets=queries.AGE_BUCKETS, by_state=queries.by_state_and_age(scope, now),
         overdue=queries.overdue(scope, today), triage=queries.awaiting_triage(scope),
         workload=queries.workload(scope, today), escalated=queries.escalated(scope), today=today,
+        overdue_inquiries=inquiry_registry.overdue_list(user, today, limit=50),
+        overdue_inquiry_count=inquiry_registry.overdue_count(user, today),
     )

@@ -85,15 +85,17 @@ def _chosen_appeals() -> list[Appeal]:
     raw = request.form.getlist("ids") or request.args.getlist("ids")
     ids = [int(i) for part in raw for i in part.split(",") if i.strip().isdigit()]
     group_id = _int(request.form.get("group") or request.args.get("group"))
-    appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))) if ids else []
-    if group_id is not None:
-        group = db.session.get(AppealGroup, group_id)
-        if group is None:
-            abort(404)
-        appeals += [a for a in group.appeals if a.id not in ids]
     user = _user()
+    appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))) if ids else []
     if any(not appeal_ops.can_see(user, a) for a in appeals):
-        abort(404)
+        abort(404)  # someone else's appeal: as if it did not exist
+    if group_id is not None:
+        # A group may span several deputies' queues: the user's own, still open members go in.
+        group = db.session.get(AppealGroup, group_id)
+        members = [a for a in group.appeals if appeal_ops.can_see(user, a)] if group else []
+        if not members:
+            abort(404)
+        appeals += [a for a in members if a.id not in ids and a.state not in ops.FINISHED_APPEALS]
     return sorted(appeals, key=lambda a: (a.registered_dt, a.id))
 
 

@@ -8,13 +8,14 @@ while new appeals arrive and a deep page costs the same as the first (an index o
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import case, exists, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..appeals import fulltext
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..extensions import db
+from ..inquiries.models import inquiry_appeals
 
 PAGE_SIZE = 50
 
@@ -30,6 +31,8 @@ class QueueFilter:
     due_within: int | None = None
     query: str = ""
     assistant_id: int | None = None
+    #: True: only appeals in some deputy inquiry; False: only those in none; None: either.
+    has_inquiry: bool | None = None
 
 
 def _base(deputy_ids: set[int]):
@@ -49,6 +52,9 @@ def apply_filter(stmt, f: QueueFilter, today: date):
     if f.due_within is not None:
         stmt = stmt.where(Appeal.deadline <= today + timedelta(days=f.due_within),
                           Appeal.state.in_(appeal_ops.OPEN_STATES))
+    if f.has_inquiry is not None:
+        linked = exists().where(inquiry_appeals.c.appeal_id == Appeal.id)
+        stmt = stmt.where(linked if f.has_inquiry else ~linked)
     if f.query:
         stmt = stmt.where(fulltext.matches(f.query, db.session.get_bind().dialect.name))
     return stmt

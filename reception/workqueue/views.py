@@ -20,6 +20,7 @@ from ..dbtypes import utcnow
 from ..directory.models import Region, Topic
 from ..extensions import db
 from ..i18n import local_time
+from ..inquiries import registry as inquiry_registry
 from . import queries
 
 bp = Blueprint("workqueue", __name__, url_prefix="/workqueue")
@@ -42,6 +43,7 @@ def _filter() -> queries.QueueFilter:
         branch_id=_int("branch"), overdue=request.args.get("overdue") == "1", due_within=_int("due_within"),
         query=request.args.get("q", "").strip(),
         assistant_id=current_user.id if request.args.get("mine") == "1" else None,
+        has_inquiry={"1": True, "0": False}.get(request.args.get("inquiry", "")),
     )
 
 
@@ -73,6 +75,7 @@ def index():
         regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
         branches=queries.branches_in(deputy_ids),
         assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
+        overdue_inquiries=inquiry_registry.overdue_list(current_user._get_current_object(), today),
     )
 
 

@@ -1,0 +1,240 @@
+"""The inquiry pages as a deputy, a co-signer, another deputy, branch heads and a citizen use them."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from conftest import Auth, csrf_token
+from reception.accounts.models import Role, User
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import Appeal, AppealGroup, AppealState
+from reception.directory.models import GovernmentBody
+from reception.extensions import db
+from reception.inquiries import operations as ops
+from reception.inquiries.models import AnswerAssessment, Inquiry, InquiryDocument, InquiryState
+from test_inquiries import CITIZENS, appeals_for
+
+
+def user(email) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def body_id(code="MIN-INTERNAL") -> int:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        with CURRENT_APP[0].app_context():
+            return body_id(code)
+    return db.session.scalar(select(GovernmentBody.id).where(GovernmentBody.code == code))
+
+
+#: The app of the running test, for helpers called outside its context.
+CURRENT_APP = [None]
+
+
+@pytest.fixture(autouse=True)
+def _remember_app(app):
+    CURRENT_APP[0] = app
+
+
+@pytest.fixture
+def deputy(app, client, auth, make_user):
+    """A signed-in deputy with three appeals in the queue; returns (email, appeal ids)."""
+    _, email = make_user(Role.deputy)
+    with app.app_context():
+        appeals = appeals_for(user(email).deputy)
+        db.session.commit()
+        ids = [a.id for a in appeals]
+    auth.login(email)
+    return email, ids
+
+
+def create_via_pages(client, ids, language="ru") -> tuple[int, str]:
+    token = csrf_token(client, "/workqueue/")
+    chosen = client.post("/inquiries/new", data={"csrf_token": token, "ids": [str(i) for i in ids]})
+    assert chosen.status_code == 200
+    page = chosen.get_data(as_text=True)
+    author = re.search(r'<select[^>]*name="author"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    created = client.post("/inquiries/new", data={
+        "csrf_token": token, "ids": ",".join(map(str, ids)), "author": author, "addressee": str(body_id()),
+        "language": language, "create": "1"})
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    inquiry_id = int(re.search(r"/inquiries/(\d+)/edit", created.headers["Location"]).group(1))
+    return inquiry_id, token
+
+
+def edit_data(client, inquiry_id, **changes) -> dict:
+    page = client.get(f"/inquiries/{inquiry_id}/edit").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(client, f"/inquiries/{inquiry_id}/edit"),
+        "version": re.search(r'name="version"[^>]*value="(\d+)"', page).group(1),
+        "addressee": str(body_id()), "addressee_title": "Министру внутренних дел Республики Казахстан",
+        "addressee_name": "Касымовой Ж. А.", "language": "ru", "subject": "О водоснабжении посёлка Алатау",
+        "topic": "", "body": "Жители посёлка третью неделю без воды.", "requested_actions": "Проверить\nПринять меры",
+    }
+    data.update(changes)
+    return data
+
+
+def test_deputy_creates_edits_and_downloads_an_inquiry(app, client, deputy):
+    email, ids = deputy
+    inquiry_id, token = create_via_pages(client, ids)
+    assert client.post(f"/inquiries/{inquiry_id}/edit", data=edit_data(client, inquiry_id)).status_code == 302
+    detail = client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+    assert "О водоснабжении посёлка Алатау" in detail and "Проверить" in detail
+    generated = client.post(f"/inquiries/{inquiry_id}/documents", data={"csrf_token": token, "pdf": "0"})
+    assert generated.status_code == 302
+    with app.app_context():
+        document_id = db.session.scalar(select(InquiryDocument.id).where(InquiryDocument.inquiry_id == inquiry_id))
+    download = client.get(f"/inquiries/{inquiry_id}/documents/{document_id}")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
+    assert "attachment" in download.headers["Content-Disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(download.data)).paragraphs)
+    assert "О водоснабжении посёлка Алатау" in text and "Министру внутренних дел Республики Казахстан" in text
+    assert "1. Проверить" in text and "2. Принять меры" in text
+
+
+def test_an_edit_with_personal_data_is_refused_with_the_reason_and_the_draft_kept(app, client, deputy):
+    email, ids = deputy
+    inquiry_id, _ = create_via_pages(client, ids)
+    with app.app_context():
+        before = db.session.get(Inquiry, inquiry_id).body
+    refused = client.post(f"/inquiries/{inquiry_id}/edit",
+                          data=edit_data(client, inquiry_id, body=f"Звонить {CITIZENS[0][2]}, ИИН {CITIZENS[0][0]}"))
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "ИИН" in page and "номер телефона" in page and "Удалите персональные данные" in page
+    with app.app_context():
+        assert db.session.get(Inquiry, inquiry_id).body == before
+
+
+def test_another_deputy_gets_404_everywhere_and_a_cosigner_may_edit(app, client, deputy, make_user):
+    from reception.accounts.operations import create_user  # noqa: F401  (make_user binds a deputy)
+
+    email, ids = deputy
+    inquiry_id, token = create_via_pages(client, ids)
+    client.post(f"/inquiries/{inquiry_id}/documents", data={"csrf_token": token, "pdf": "0"})
+    with app.app_context():
+        document_id = db.session.scalar(select(InquiryDocument.id).where(InquiryDocument.inquiry_id == inquiry_id))
+    _, other_email = make_user(Role.deputy)
+    other = app.test_client()
+    Auth(other).login(other_email)
+    token = csrf_token(other, "/me")
+    for url in (f"/inquiries/{inquiry_id}", f"/inquiries/{inquiry_id}/edit",
+                f"/inquiries/{inquiry_id}/documents/{document_id}", f"/inquiries/{inquiry_id}/documents/{document_id}/status"):
+        assert other.get(url).status_code == 404, url
+    assert other.post(f"/inquiries/{inquiry_id}/transition",
+                      data={"csrf_token": token, "version": "1", "to_state": "under_review"}).status_code == 404
+    assert f'data-inquiry="{inquiry_id}"' not in other.get("/inquiries/").get_data(as_text=True)
+    # The other deputy's own appeal cannot be put into anyone's inquiry via the page either.
+    with app.app_context():
+        foreign = appeals_for(user(other_email).deputy, count=1, with_citizens=False)[0].id
+        db.session.commit()
+    assert client.post("/inquiries/new", data={"csrf_token": csrf_token(client, "/me"),
+                                               "ids": [str(foreign)]}).status_code == 404
+    # Made a co-signer, the other deputy sees and edits the draft.
+    with app.app_context():
+        inquiry = db.session.get(Inquiry, inquiry_id)
+        inquiry.cosigners = [user(other_email).deputy]
+        db.session.commit()
+    assert other.get(f"/inquiries/{inquiry_id}").status_code == 200
+    assert other.post(f"/inquiries/{inquiry_id}/edit", data=edit_data(
+        other, inquiry_id, subject="Правка соавтора", cosigners=[str(user_deputy_id(app, other_email))])).status_code == 302
+    with app.app_context():
+        assert db.session.get(Inquiry, inquiry_id).subject == "Правка соавтора"
+
+
+def user_deputy_id(app, email) -> int:
+    with app.app_context():
+        return user(email).deputy_id
+
+
+def test_branch_heads_see_inquiries_from_their_branches_only(app, client, deputy, make_user, auth):
+    email, ids = deputy
+    inquiry_id, _ = create_via_pages(client, ids)
+    auth.logout()
+    for branch_code, expected in (("ALM-03", 200), ("AST-01", 404), ("KZ-00", 200)):
+        _, head = make_user(Role.branch_head, branch_code)
+        auth.login(head)
+        assert client.get(f"/inquiries/{inquiry_id}").status_code == expected, branch_code
+        auth.logout()
+
+
+def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, client, deputy, make_user, auth):
+    email, ids = deputy
+    inquiry_id, _ = create_via_pages(client, ids[:2])
+    with app.app_context():
+        numbers = {a.id: a.registration_number for a in db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))}
+    linked = client.get("/workqueue/?inquiry=1").get_data(as_text=True)
+    unlinked = client.get("/workqueue/?inquiry=0").get_data(as_text=True)
+    assert all(numbers[i] in linked for i in ids[:2]) and numbers[ids[2]] not in linked
+    assert numbers[ids[2]] in unlinked and numbers[ids[0]] not in unlinked
+    with app.app_context():
+        inquiry = db.session.get(Inquiry, inquiry_id)
+        account = user(email)
+        for state in (InquiryState.under_review, InquiryState.approved):
+            ops.transition(inquiry, state, user=account)
+        ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 1, 12))
+        db.session.commit()
+    queue = client.get("/workqueue/").get_data(as_text=True)
+    assert "data-overdue-inquiries" in queue and f"/inquiries/{inquiry_id}" in queue
+    auth.logout()
+    _, central = make_user(Role.branch_head, "KZ-00")
+    auth.login(central)
+    board = client.get("/boards/").get_data(as_text=True)
+    assert re.search(r'data-count="overdue-inquiries">1<', board) and f"/inquiries/{inquiry_id}" in board
+    registry = client.get("/inquiries/?overdue=1").get_data(as_text=True)
+    assert f'data-inquiry="{inquiry_id}"' in registry
+
+
+def test_the_answer_shows_on_the_citizens_status_page(app, client, make_user):
+    from conftest import branch, make_deputy
+    from reception.accounts import operations as account_ops
+    from reception.appeals.models import AppealType, Channel
+    from reception.directory.models import Topic
+
+    with app.app_context():
+        deputy = make_deputy("Ахметов Серик Болатович")
+        account = account_ops.create_user(email="author@test.kz", full_name="Ахметов", password="x" * 12,
+                                          role=Role.deputy, deputy=deputy)
+        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
+            iin=CITIZENS[0][0], full_name=CITIZENS[0][1], birth_date=None, phone=CITIZENS[0][2], email="",
+            address=CITIZENS[0][3], region=None, district=None, language="ru"), taken_by=None, consent=True)
+        registered = appeal_ops.register_appeal(
+            branch=branch("ALM-03"), citizen=citizen, type=AppealType.complaint,
+            topic=db.session.scalar(select(Topic).where(Topic.code == "housing")), summary="Нет воды",
+            text="Нет воды", channel=Channel.walk_in, language="ru")
+        appeal_ops.route_appeal(registered.appeal, deputy, user=None)
+        inquiry = ops.create_inquiry([registered.appeal], user=account,
+                                     addressee=db.session.get(GovernmentBody, body_id()), language="ru")
+        for state in (InquiryState.under_review, InquiryState.approved):
+            ops.transition(inquiry, state, user=account)
+        ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 11, 20))
+        ops.record_answer(inquiry, user=account, answer_date=date(2026, 11, 24), answer_number="ИО-1",
+                          answer_text="Внутренний текст ответа", public_summary="Водопровод починят до 1 декабря.",
+                          assessment=AnswerAssessment.substantive)
+        db.session.commit()
+        code, pin = registered.appeal.tracking_code, registered.pin
+        assert registered.appeal.state == AppealState.answer_received
+    token = csrf_token(client, f"/status/{code}")
+    page = client.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": pin}).get_data(as_text=True)
+    assert "Водопровод починят до 1 декабря." in page
+    assert "Министерство внутренних дел" in page
+    assert "Внутренний текст ответа" not in page
+
+
+def test_one_inquiry_for_a_whole_group(app, client, deputy):
+    email, ids = deputy
+    with app.app_context():
+        group = AppealGroup(title="Вода в Алатау")
+        group.appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))))
+        db.session.add(group)
+        db.session.commit()
+        group_id = group.id
+    token = csrf_token(client, f"/appeals/groups/{group_id}")
+    page = client.post("/inquiries/new", data={"csrf_token": token, "group": str(group_id)}).get_data(as_text=True)
+    assert page.count("<tr data-appeal=") == 3
