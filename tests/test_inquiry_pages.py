@@ -63,6 +63,7 @@ def create_via_pages(client, ids, language="ru") -> tuple[int, str]:
         "csrf_token": token, "ids": ",".join(map(str, ids)), "author": author, "addressee": str(body_id()),
         "language": language, "create": "1"})
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    assert f'value="{",".join(map(str, ids))}"' in page  # the create form carries every chosen appeal
     inquiry_id = int(re.search(r"/inquiries/(\d+)/edit", created.headers["Location"]).group(1))
     return inquiry_id, token
 
@@ -238,3 +239,15 @@ def test_one_inquiry_for_a_whole_group(app, client, deputy):
     token = csrf_token(client, f"/appeals/groups/{group_id}")
     page = client.post("/inquiries/new", data={"csrf_token": token, "group": str(group_id)}).get_data(as_text=True)
     assert page.count("<tr data-appeal=") == 3
+
+
+def test_more_appeals_go_into_an_existing_draft(app, client, deputy):
+    email, ids = deputy
+    inquiry_id, token = create_via_pages(client, ids[:2])
+    page = client.post("/inquiries/new", data={"csrf_token": token, "ids": [str(ids[2])]}).get_data(as_text=True)
+    add_token = re.search(r'name="add-csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    added = client.post("/inquiries/new", data={"add-csrf_token": add_token, "ids": str(ids[2]),
+                                                "add-inquiry": str(inquiry_id), "add-submit": "1"})
+    assert added.status_code == 302
+    with app.app_context():
+        assert sorted(a.id for a in db.session.get(Inquiry, inquiry_id).appeals) == sorted(ids)

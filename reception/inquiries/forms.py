@@ -22,7 +22,6 @@ class NewInquiryForm(FlaskForm):
 
 
 class AddToDraftForm(FlaskForm):
-    ids = HiddenField()
     inquiry = SelectField(_l("Draft"), coerce=str, validators=[DataRequired()])
 
 

@@ -114,10 +114,11 @@ def new():
         flash(_("Choose at least one appeal."), "error")
         return redirect(url_for("workqueue.index"))
     ids = ",".join(str(a.id) for a in appeals)
-    form = NewInquiryForm(ids=ids)
+    form = NewInquiryForm()
+    form.ids.data = ids  # the queue posts one `ids` per checkbox; the form carries them as one list
     form.author.choices = options((str(d.id), d.full_name) for d in ops.author_choices(user))
     form.addressee.choices = government_body_choices()
-    add_form = AddToDraftForm(ids=ids, prefix="add")
+    add_form = AddToDraftForm(prefix="add")
     drafts = _drafts_of(user)
     add_form.inquiry.choices = options((str(i.id), f"#{i.id} · {i.subject[:80]}") for i in drafts)
     status = 200
