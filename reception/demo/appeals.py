@@ -60,6 +60,8 @@ def _generate(count: int, seed: int) -> int:
     deputies_by_region: dict[int, list[Deputy]] = {}
     for deputy in db.session.scalars(select(Deputy).where(Deputy.region_id.is_not(None))):
         deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
+    # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
+    featured = set(db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None))))
     used: set[str] = set(db.session.scalars(select(ops.Citizen.iin)))
     citizens = []
     now = utcnow()
@@ -84,7 +86,11 @@ def _generate(count: int, seed: int) -> int:
             registered_by=admin, now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
             duplicate_override_reason="demo",
         )
-        _advance(registered.appeal, rng, deputies_by_region.get(branch.region_id, []), admin)
+        candidates = deputies_by_region.get(branch.region_id, [])
+        mine = [d for d in candidates if d.id in featured]
+        if mine and rng.random() < 0.5:
+            candidates = mine
+        _advance(registered.appeal, rng, candidates, admin)
         if n % 200 == 199:
             db.session.commit()
     db.session.commit()

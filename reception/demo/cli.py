@@ -9,6 +9,7 @@ from ..directory.models import Region
 from ..extensions import db
 from .appeals import appeal_count, generate_appeals
 from .deputies import generate_deputies
+from .inquiries import create_demo_inquiries
 from .rules import create_demo_rules
 from .users import create_demo_users
 
@@ -26,6 +27,7 @@ def load_demo(appeals: int | None = None) -> dict:
     report["routing_rules"] = create_demo_rules()
     db.session.commit()
     report["appeals"] = 0 if appeal_count() else generate_appeals(DEMO_APPEALS if appeals is None else appeals)
+    report["inquiries"] = create_demo_inquiries()
     return report
 
 

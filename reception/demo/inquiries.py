@@ -1,0 +1,53 @@
+"""Demo deputy inquiries of deputy@demo.kz: a draft, one sent and overdue, one answered."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..appeals import deadlines
+from ..appeals.models import Appeal, AppealState
+from ..appeals.signals import appeal_changed
+from ..dbtypes import utcnow
+from ..directory.models import GovernmentBody
+from ..extensions import db
+from ..inquiries import operations as ops
+from ..inquiries.models import AnswerAssessment, Inquiry, InquiryState
+
+
+def create_demo_inquiries() -> int:
+    """Create them once, from the demo deputy's open appeals; returns how many were made."""
+    if db.session.scalar(select(func.count(Inquiry.id))):
+        return 0
+    user = db.session.scalar(select(User).where(User.email == "deputy@demo.kz"))
+    if user is None or user.deputy_id is None:
+        return 0
+    appeals = list(db.session.scalars(
+        select(Appeal).where(Appeal.deputy_id == user.deputy_id,
+                             Appeal.state.in_([AppealState.routed, AppealState.in_progress]))
+        .order_by(Appeal.registered_dt).limit(7)))
+    if len(appeals) < 3:
+        return 0
+    today = deadlines.local_date(utcnow())
+    body = lambda code: db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == code))  # noqa: E731
+    plans = [(appeals[:3], "MIN-INTERNAL", "ru", None), (appeals[3:5], "GOV", "kk", "overdue"),
+             (appeals[5:7], "MIN-INTERNAL", "ru", "answered")]
+    made = 0
+    with appeal_changed.muted():  # history, not news
+        for chosen, code, language, fate in plans:
+            if not chosen or body(code) is None:
+                continue
+            inquiry = ops.create_inquiry(chosen, user=user, addressee=body(code), language=language)
+            made += 1
+            if fate is None:
+                continue
+            ops.transition(inquiry, InquiryState.under_review, user=user)
+            ops.transition(inquiry, InquiryState.approved, user=user)
+            ops.mark_sent(inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=today - timedelta(days=30))
+            if fate == "answered":
+                ops.record_answer(inquiry, user=user, answer_date=today - timedelta(days=20), answer_number="ИО-2045",
+                                  answer_text="Проведена проверка, виновные привлечены к ответственности.",
+                                  public_summary="Министерство провело проверку и приняло меры.",
+                                  assessment=AnswerAssessment.substantive)
+    db.session.commit()
+    return made
