@@ -415,3 +415,12 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, soffice):
     assert pdf.content.startswith(b"%PDF-")
     text = subprocess.run([pdftotext, "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
     assert "Ауыз су мәселесі туралы" in text and KAZAKH_LETTERS in text
+
+
+def test_cosigners_come_from_the_authors_body(setup):
+    deputy, account, appeals, inquiry = setup
+    maslikhat = db.session.scalars(select(Deputy).where(Deputy.body_id != deputy.body_id)).first()
+    with pytest.raises(ops.InquiryError, match="того же представительного органа"):
+        ops.update_draft(inquiry, user=account, subject=inquiry.subject, body=inquiry.body, requested_actions="",
+                         addressee=inquiry.addressee, addressee_title="", addressee_name="", language="ru",
+                         topic=None, cosigners=[maslikhat or make_deputy("Маслихатов", body_code="M-ALA")])

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import User
+from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf
@@ -63,7 +64,7 @@ def context(inquiry: Inquiry) -> dict:
     signers = [{"title": title, "body": localized(d.body, "name", language), "name": _short_name(d.full_name)}
                for d in inquiry.deputies]
     appeals = [{
-        "number": a.registration_number, "date": a.registered_dt.strftime("%d.%m.%Y"),
+        "number": a.registration_number, "date": local_date(a.registered_dt).strftime("%d.%m.%Y"),
         "place": localized(a.district, "name", language) if a.district else
                  (localized(a.region, "name", language) if a.region else ""),
         "topic": localized(a.topic, "name", language), "people": 1 + (a.cosigners or 0),

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..appeals.deadlines import local_date
 from ..appeals.models import Appeal, AppealState, Citizen
 from ..i18n import localized
 
@@ -114,7 +115,7 @@ def draft_from_appeals(appeals: list[Appeal], language: str, *, topic_name: str 
     with force_locale(language):
         topic = topic_name or (localized(appeals[0].topic, "name", language) if appeals else "")
         places = sorted({p for p in (_place(a, language) for a in appeals) if p})
-        first, last = appeals[0].registered_dt.date(), appeals[-1].registered_dt.date()
+        first, last = local_date(appeals[0].registered_dt), local_date(appeals[-1].registered_dt)
         people = people_count(appeals)
         paragraphs = []
         if first == last:
@@ -142,7 +143,7 @@ def draft_from_appeals(appeals: list[Appeal], language: str, *, topic_name: str 
             if appeal.citizen is not None and appeal.citizen.may_be_named:
                 who = f"{appeal.citizen.full_name}, "
             where = _("appeal %(number)s of %(date)s", number=appeal.registration_number,
-                      date=_date(appeal.registered_dt.date()))
+                      date=_date(local_date(appeal.registered_dt)))
             paragraphs.append(f"— {summary} ({who}{where}).")
         tried = _already_tried(appeals, language)
         if tried:

@@ -268,6 +268,8 @@ def update_draft(inquiry: Inquiry, *, user: User, subject: str, body: str, reque
     inquiry.requested_actions = "\n".join(line.strip() for line in requested_actions.splitlines() if line.strip())
     inquiry.addressee, inquiry.language, inquiry.topic = addressee, language, topic
     inquiry.addressee_title, inquiry.addressee_name = addressee_title.strip(), addressee_name.strip()
+    if any(d.body_id != inquiry.author.body_id for d in cosigners):
+        raise InquiryError(_l("Co-signers are deputies of the same representative body as the author."))
     inquiry.cosigners = [d for d in cosigners if d.id != inquiry.author_id]
     _event(inquiry, "edited", user)
     _flush(inquiry)

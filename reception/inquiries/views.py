@@ -178,7 +178,9 @@ def detail(inquiry_id: int):
 def _fill_edit_choices(form: EditForm, inquiry: Inquiry) -> None:
     form.addressee.choices = government_body_choices()
     form.topic.choices = topic_choices()
-    deputies = db.session.scalars(select(Deputy).where(Deputy.is_active.is_(True), Deputy.id != inquiry.author_id)
+    # Co-signers sit in the author's representative body: Mazhilis deputies sign with Mazhilis deputies.
+    deputies = db.session.scalars(select(Deputy).where(Deputy.is_active.is_(True), Deputy.id != inquiry.author_id,
+                                                       Deputy.body_id == inquiry.author.body_id)
                                   .order_by(Deputy.full_name))
     form.cosigners.choices = options((str(d.id), f"{d.full_name} · {d.body.code}") for d in deputies)
 
