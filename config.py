@@ -98,5 +98,8 @@ class Config:
     #: (government, ministry, agency, akimat_region, akimat_district), e.g. "akimat_district=10".
     INQUIRY_ANSWER_DAYS = int(_env("INQUIRY_ANSWER_DAYS", "15"))
     INQUIRY_ANSWER_DAYS_BY_KIND = parse_mapping(_env("INQUIRY_ANSWER_DAYS_BY_KIND"))
+    #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
+    #: LibreOffice where `soffice` is installed, else WeasyPrint.
+    PDF_CONVERTER = _env("PDF_CONVERTER", "auto")
 
     TESTING = False

@@ -388,7 +388,8 @@ def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setu
     assert body("GOV").head_title_kk in text and "Құрметті" in text
 
 
-def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, soffice):
+@pytest.mark.parametrize("converter", ["libreoffice", "weasyprint"])
+def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, converter):
     import shutil
     import subprocess
 
@@ -396,6 +397,10 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, soffice):
 
     from reception.jobs import get_queue, get_redis
 
+    if converter == "libreoffice":
+        request.getfixturevalue("soffice")
+    app.config["PDF_CONVERTER"] = converter
+    request.addfinalizer(lambda: app.config.update(PDF_CONVERTER="auto"))
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
         from conftest import require
@@ -424,3 +429,29 @@ def test_cosigners_come_from_the_authors_body(setup):
         ops.update_draft(inquiry, user=account, subject=inquiry.subject, body=inquiry.body, requested_actions="",
                          addressee=inquiry.addressee, addressee_title="", addressee_name="", language="ru",
                          topic=None, cosigners=[maslikhat or make_deputy("Маслихатов", body_code="M-ALA")])
+
+
+def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
+    from rq import SimpleWorker
+
+    from reception.jobs import get_queue, get_redis
+
+    deputy, account, appeals, inquiry = setup
+    monkeypatch.setenv("SOFFICE_PATH", "/bin/false")  # a converter that fails
+    app.config["PDF_CONVERTER"] = "libreoffice"
+    try:
+        pdf_id = documents.generate(inquiry, user=account, pdf=True)[1].id
+        db.session.commit()
+        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+        db.session.expire_all()
+        pdf = db.session.get(documents.InquiryDocument, pdf_id)
+        assert pdf.status.value == "failed" and "LibreOffice failed" in pdf.error and pdf.content is None
+        app.config["PDF_CONVERTER"] = "weasyprint"
+        documents.retry_pdf(pdf)
+        db.session.commit()
+        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+        db.session.expire_all()
+        pdf = db.session.get(documents.InquiryDocument, pdf_id)
+        assert pdf.status.value == "ready" and pdf.content.startswith(b"%PDF-") and pdf.error == ""
+    finally:
+        app.config["PDF_CONVERTER"] = "auto"

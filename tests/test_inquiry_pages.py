@@ -251,3 +251,27 @@ def test_more_appeals_go_into_an_existing_draft(app, client, deputy):
     assert added.status_code == 302
     with app.app_context():
         assert sorted(a.id for a in db.session.get(Inquiry, inquiry_id).appeals) == sorted(ids)
+
+
+def test_the_page_follows_the_pdf_job_until_the_file_is_ready(app, client, deputy):
+    from rq import SimpleWorker
+
+    from reception.jobs import get_queue, get_redis
+
+    email, ids = deputy
+    inquiry_id, token = create_via_pages(client, ids)
+    app.config["PDF_CONVERTER"] = "weasyprint"
+    try:
+        client.post(f"/inquiries/{inquiry_id}/documents", data={"csrf_token": token, "pdf": "1"})
+        page = client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
+        poll = re.search(r'data-poll="([^"]+)"', page).group(1)
+        assert client.get(poll).get_json()["status"] == "queued"
+        assert "В очереди" in page
+        with app.app_context():
+            SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+        status = client.get(poll).get_json()
+        assert status["status"] == "ready"
+        pdf = client.get(status["url"])
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    finally:
+        app.config["PDF_CONVERTER"] = "auto"

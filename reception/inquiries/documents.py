@@ -1,5 +1,6 @@
-"""The inquiry as a document: DOCX from the Word template (docxtpl), PDF from that DOCX (LibreOffice), each
-generation kept as a numbered version.
+"""The inquiry as a document: DOCX from the Word template (docxtpl), PDF from that DOCX (LibreOffice) or, where
+LibreOffice is not installed, from an HTML rendering of the same letter (WeasyPrint); each generation is kept
+as a numbered version.
 
 A DOCX renders in well under a second, so it is made in the request. A PDF needs LibreOffice, which takes
 seconds, so it is made by an rq job on the `documents` queue; the row's status is the progress the page shows.
@@ -11,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from docxtpl import DocxTemplate
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -18,7 +20,7 @@ from ..accounts.models import User
 from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
-from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf
+from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
 from ..extensions import db
 from ..i18n import localized
 from ..jobs import enqueue_after_commit
@@ -77,6 +79,7 @@ def context(inquiry: Inquiry) -> dict:
         "subject": inquiry.subject, "salutation": salutation(inquiry.addressee_name, language),
         "paragraphs": [p.strip() for p in inquiry.body.split("\n\n") if p.strip()],
         "actions": inquiry.actions, "signers": signers, "appeals": appeals, "words": WORDS[language],
+        "language": language,
     }
 
 
@@ -138,16 +141,43 @@ def build_pdf(document_id: int) -> InquiryDocument | None:
     try:
         if source is None or source.content is None:
             raise ConversionFailed("the DOCX of this version is missing")
-        content = docx_to_pdf(source.content)
-    except (ConversionFailed, ConversionUnavailable) as exc:
+        content = render_pdf(document.inquiry, source.content)
+    except Exception as exc:
+        # Whatever went wrong, the row must not stay "converting": the page would wait for ever.
+        db.session.rollback()
+        document = db.session.get(InquiryDocument, document_id)
         document.status, document.error, document.finished_dt = DocumentStatus.failed, str(exc)[:2000], utcnow()
         db.session.commit()
         logger.warning("PDF of inquiry %s v%s failed: %s", document.inquiry_id, document.number, exc)
+        if not isinstance(exc, (ConversionFailed, ConversionUnavailable)):
+            raise  # unexpected: rq keeps the traceback among failed jobs
         return document
     document.content, document.size = content, len(content)
     document.status, document.finished_dt = DocumentStatus.ready, utcnow()
     db.session.commit()
     return document
+
+
+def pdf_converter() -> str:
+    """"libreoffice" or "weasyprint": PDF_CONVERTER, where "auto" takes LibreOffice when it is installed."""
+    choice = current_app.config["PDF_CONVERTER"]
+    if choice == "auto":
+        return "libreoffice" if soffice_path() else "weasyprint"
+    return choice
+
+
+def render_pdf(inquiry: Inquiry, docx: bytes) -> bytes:
+    """The PDF of a version: LibreOffice renders the very DOCX; WeasyPrint renders the same letter from HTML."""
+    if pdf_converter() == "libreoffice":
+        return docx_to_pdf(docx)
+    from weasyprint import HTML  # imported late: it loads Pango, which only this path needs
+
+    # The template alone, without the app's context processors: a worker has no request or signed-in user.
+    html = current_app.jinja_env.get_template("inquiries/letter.html").render(**context(inquiry))
+    try:
+        return HTML(string=html).write_pdf()
+    except Exception as exc:  # WeasyPrint raises many kinds; the row records the message
+        raise ConversionFailed(f"WeasyPrint failed: {exc}") from exc
 
 
 def template_paths() -> list[Path]:
