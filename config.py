@@ -100,7 +100,7 @@ class Config:
     #: at most this often per client IP.
     STATUS_ACCESS_MINUTES = int(_env("STATUS_ACCESS_MINUTES", "30"))
     STATUS_ACTION_LIMIT = _env("STATUS_ACTION_LIMIT", "20 per hour")
-    #: Online appeals sent (form posts that pass validation) per client IP, and SMS codes per phone number.
+    #: Online appeal form posts per client IP, and SMS confirmation codes per phone number.
     ONLINE_SUBMIT_LIMIT = _env("ONLINE_SUBMIT_LIMIT", "10 per hour")
     ONLINE_CODE_LIMIT_PER_PHONE = _env("ONLINE_CODE_LIMIT_PER_PHONE", "3 per hour")
     #: Online appeals of one IIN still open; the next one must wait or come to a branch.

@@ -495,3 +495,21 @@ def test_actions_need_a_recent_right_pin(app, client, make_user):
     assert response.status_code == 302 and response.headers["Location"].endswith("/status/")
     with app.app_context():
         assert db.session.scalar(select(func.count(AppealEvent.id)).where(AppealEvent.kind == "citizen_info")) == 0
+
+
+def test_the_online_receipt_pdf_carries_the_pin_once(app, client, quick_forms, soffice):
+    from pypdf import PdfReader
+
+    assert send_online(app, client).status_code == 302
+    with app.app_context():
+        sms_code = re.search(r"\b(\d{6})\b", db.session.scalar(select(OutboxMessage.body))).group(1)
+    token = csrf_token(client, "/online/confirm")
+    client.post("/online/confirm", data={"csrf_token": token, "code": sms_code})
+    pin = re.search(r'data-receipt="pin">(\d{6})<', client.get("/online/receipt").get_data(as_text=True)).group(1)
+    first = client.get("/online/receipt.pdf")
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(first.data)).pages)
+    assert pin in text
+    again = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get("/online/receipt.pdf").data)).pages)
+    assert pin not in again
+    assert app.test_client().get("/online/receipt.pdf").status_code == 404  # another browser has no receipt
