@@ -3,7 +3,7 @@ appeal (robots, limits, the SMS code, registration like a walk-in), ratings, reo
 
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -13,7 +13,7 @@ from conftest import branch, csrf_token, make_deputy
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.codes import new_tracking_code
-from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Attachment, Channel, Citizen
+from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Channel, Citizen
 from reception.audit.models import AuditEntry
 from reception.directory.models import District, MandateType, Region, Topic
 from reception.extensions import db

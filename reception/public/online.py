@@ -6,7 +6,6 @@ through the notifications outbox. The right code registers the appeal through th
 walk-in one (channel "online"), so it is numbered, routed and confirmed exactly like one.
 """
 
-import base64
 import hmac
 import json
 import logging

@@ -138,8 +138,9 @@ def add_information():
 @bp.route("/status/leave", methods=["POST"])
 @public
 def leave():
-    """Forget this browser's access to the appeal (on a shared computer)."""
+    """Forget this browser's access to the appeal and any receipt it still holds (on a shared computer)."""
     lookup.revoke_access()
+    session.pop(online.RECEIPT_KEY, None)
     return redirect(url_for("public.status"))
 
 
