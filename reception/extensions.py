@@ -1,6 +1,8 @@
 """Unbound extension instances; `create_app()` binds them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+#: Rate limits on the public pages; its storage is the application's Redis (see create_app), so a limit
+#: holds across every web process.
+limiter = Limiter(get_remote_address, key_prefix="qabyldau")

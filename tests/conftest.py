@@ -4,9 +4,15 @@ Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABAS
 missing PostgreSQL, Redis or Chromium skips with a message; in CI (CI=true) it fails.
 """
 
+import json
 import os
 import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -250,6 +256,125 @@ def browser_page():
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def chromium():
+    """Debian's headless Chromium, for tests that open their own contexts (another locale, several pages)."""
+    if not CHROMIUM.exists():
+        require("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+#: axe-core, the accessibility checker the browser tests run in the page; fetched from the npm registry
+#: once into .venv/ (like the Python packages), never committed.
+AXE_VERSION = "4.10.3"
+AXE_CACHE = Path(__file__).resolve().parent.parent / ".venv" / f"axe-core-{AXE_VERSION}"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The source of axe.min.js (`npm pack axe-core@AXE_VERSION` on first use); required in CI."""
+    script = AXE_CACHE / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            require("axe-core", "npm is not installed (apt-get install npm)")
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", tmp, "--silent"],
+                               check=True, capture_output=True, timeout=300, cwd=tmp)
+                packed = next(Path(tmp).glob("axe-core-*.tgz"))
+                with tarfile.open(packed) as archive:
+                    data = archive.extractfile("package/axe.min.js").read()
+            except (subprocess.SubprocessError, OSError, StopIteration, KeyError, tarfile.TarError) as exc:
+                require("axe-core", f"npm pack axe-core@{AXE_VERSION} failed: {exc}")
+        AXE_CACHE.mkdir(parents=True, exist_ok=True)
+        script.write_bytes(data)
+    return script.read_text()
+
+
+@pytest.fixture
+def check_accessibility(axe_source):
+    """Run axe-core on the page; fails on any serious or critical violation, naming it and where."""
+
+    def check(page) -> list:
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, f"accessibility violations on {page.url}: {bad}"
+        return result["violations"]
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where browser tests save screenshots: TEST_ARTIFACTS_DIR, else qabyldau-test-artifacts in the temp dir."""
+    path = Path(os.environ.get("TEST_ARTIFACTS_DIR") or Path(tempfile.gettempdir()) / "qabyldau-test-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def screenshots(artifacts_dir):
+    """Save full-page screenshots of the page at 360 px (a phone) and 1280 px (a desktop) wide."""
+
+    def shoot(page, name: str) -> list[Path]:
+        saved = []
+        size = page.viewport_size
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 800})
+            path = artifacts_dir / f"{name}-{width}.png"
+            page.screenshot(path=str(path), full_page=True)
+            saved.append(path)
+        if size:
+            page.set_viewport_size(size)
+        return saved
+
+    return shoot
+
+
+# --- a loopback SMS gateway -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def sms_gateway(app):
+    """A tiny HTTP SMS gateway on loopback that records requests and fails on demand."""
+    state = {"received": [], "fail_with": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if state["fail_with"]:
+                self.send_response(state["fail_with"].pop(0))
+                self.end_headers()
+                return
+            state["received"].append(body)
+            answer = json.dumps({"id": f"gw-{len(state['received'])}"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    saved = app.config.get("SMS_GATEWAY_URL")
+    app.config["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{server.server_port}/send"
+    yield state
+    app.config["SMS_GATEWAY_URL"] = saved
+    server.shutdown()
 
 
 @pytest.fixture

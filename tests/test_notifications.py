@@ -1,10 +1,7 @@
 """Notifications: the outbox, a real SMTP server and a real HTTP SMS gateway on loopback, real rq workers."""
 
-import json
 import socket
-import threading
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from rq import SimpleWorker
@@ -48,39 +45,6 @@ def smtp_server(app):
     yield received
     app.config.update(saved)
     controller.stop()
-
-
-@pytest.fixture
-def sms_gateway(app):
-    """A tiny HTTP SMS gateway on loopback that records requests and fails on demand."""
-    state = {"received": [], "fail_with": []}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if state["fail_with"]:
-                self.send_response(state["fail_with"].pop(0))
-                self.end_headers()
-                return
-            state["received"].append(body)
-            answer = json.dumps({"id": f"gw-{len(state['received'])}"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    saved = app.config.get("SMS_GATEWAY_URL")
-    app.config["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{server.server_port}/send"
-    yield state
-    app.config["SMS_GATEWAY_URL"] = saved
-    server.shutdown()
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
@@ -42,6 +42,8 @@ class OutboxMessage(db.Model):
     #: The gateway's or SMTP server's id for the delivered message.
     provider_message_id: Mapped[str] = mapped_column(String(200), default="")
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    #: Sent even in quiet hours: a confirmation code the citizen is waiting for on the page.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

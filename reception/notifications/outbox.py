@@ -28,12 +28,12 @@ SWEEP_AFTER = timedelta(minutes=2)
 
 
 def queue_message(*, dedupe_key: str, channel: MessageChannel, recipient: str, language: str, body: str,
-                  subject: str = "", appeal_id: int | None = None) -> OutboxMessage | None:
+                  subject: str = "", appeal_id: int | None = None, urgent: bool = False) -> OutboxMessage | None:
     """Add a message to the outbox (nothing if its dedupe key is already there); the caller commits."""
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     message = OutboxMessage(dedupe_key=dedupe_key, channel=channel, recipient=recipient, language=language,
-                            subject=subject, body=body, appeal_id=appeal_id)
+                            subject=subject, body=body, appeal_id=appeal_id, urgent=urgent)
     db.session.add(message)
     db.session.flush()
     enqueue_after_commit(deliver_message, message.id, queue="notifications", retry=_retry())
@@ -69,7 +69,7 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         return "skipped"
-    later = next_send_time(message.channel, now or utcnow())
+    later = None if message.urgent else next_send_time(message.channel, now or utcnow())
     if later is not None and message.state == MessageState.pending:
         # Nobody gets an SMS at night: the same job runs again when quiet hours end.
         get_queue("notifications").enqueue_at(later, deliver_message, message_id, retry=_retry())

@@ -1,61 +1,339 @@
-"""What citizens see without signing in: the status of their appeal, by tracking code and PIN."""
+"""What citizens see without signing in: the status of their appeal, the online appeal, and what they say
+back; and the two actions the branch takes about them (unlocking a code, deciding on a reopening)."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask_login import current_user
 
-from ..accounts.access import public
-from ..appeals.codes import check_pin, normalize_tracking_code
+from ..accounts.access import allow, public
+from ..accounts.models import Role
+from ..appeals import attachments
+from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal
-from ..audit.log import client_ip
-from ..extensions import db
-from ..jobs import get_redis
+from ..appeals.receipt import qr_svg, receipt_docx, status_url
+from ..directory.choices import district_choices, region_choices, topic_choices
+from ..documents.convert import ConversionUnavailable, docx_to_pdf
+from ..errors import abort_with
+from ..extensions import db, limiter
+from ..i18n import current_language
+from . import online
+from . import operations as ops
+from . import status as lookup
+from .forms import ConfirmForm, InformationForm, OnlineAppealForm, RatingForm, ReopenDecisionForm
+from .models import AppealFeedback, Rating
 
-bp = Blueprint("public", __name__, url_prefix="/status")
-
-#: Wrong PINs allowed per tracking code and per IP in the window before the page refuses to check.
-MAX_PIN_FAILURES = 10
-PIN_WINDOW_SECONDS = 15 * 60
-
-
-def _throttle_keys(code: str) -> list[str]:
-    return [f"pin-fail:code:{code}", f"pin-fail:ip:{client_ip()}"]
-
-
-def _throttled(code: str) -> bool:
-    values = get_redis().mget(_throttle_keys(code))
-    return any(v is not None and int(v) >= MAX_PIN_FAILURES for v in values)
+bp = Blueprint("public", __name__)
 
 
-def _record_failure(code: str) -> None:
-    pipe = get_redis().pipeline()
-    for key in _throttle_keys(code):
-        pipe.set(key, 0, ex=PIN_WINDOW_SECONDS, nx=True)  # the window starts at the first failure
-        pipe.incr(key)
-    pipe.execute()
+def _config(name: str):
+    return lambda: current_app.config[name]
 
 
-@bp.route("/", methods=["GET", "POST"])
-@bp.route("/<code>", methods=["GET", "POST"])
+@bp.after_request
+def no_store(response):
+    """Nothing a citizen sees here (a status, a PIN, a form) may stay in a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the status page ------------------------------------------------------------------------------
+
+
+@bp.route("/status/", methods=["GET", "POST"])
+@bp.route("/status/<code>", methods=["GET", "POST"])
+@limiter.limit(_config("STATUS_LOOKUP_LIMIT"), methods=["POST"])
 @public
 def status(code: str = ""):
-    """Ask for the tracking code and PIN; with both right, show the appeal's state and public timeline."""
-    code = request.form.get("code", code)
-    appeal, error, status = None, None, 200
-    if request.method == "POST":
-        canonical = normalize_tracking_code(code)
-        pin = request.form.get("pin", "").strip()
-        if canonical is None:
-            error, status = _("This tracking code is not valid. Please check it against your receipt."), 400
-        elif _throttled(canonical):
-            error, status = _("Too many wrong attempts. Please try again in 15 minutes."), 429
-        else:
-            appeal = db.session.scalar(
-                select(Appeal).where(Appeal.tracking_code == canonical).options(selectinload(Appeal.events))
-            )
-            if appeal is None or not check_pin(pin, appeal.pin_hash, current_app.config["PIN_HMAC_KEY"]):
-                _record_failure(canonical)
-                # One message for an unknown code and a wrong PIN: the page does not confirm codes exist.
-                appeal, error, status = None, _("The tracking code or PIN is wrong."), 404
-    return render_template("public/status.html", code=code, appeal=appeal, error=error), status
+    """Ask for the tracking code (pre-filled from the receipt's QR link) and PIN; show the appeal's status.
+
+    Every failure answers the same page, whatever was wrong and without echoing what was typed."""
+    if request.method == "GET":
+        return render_template("public/status.html", code=code)
+    result = lookup.look_up(request.form.get("code", ""), request.form.get("pin", ""))
+    if result.outcome == lookup.FOUND:
+        lookup.grant_access(result.appeal)
+        return _render_appeal(result.appeal)
+    if result.outcome == lookup.LOCKED:
+        error = _("Too many wrong PINs were typed for this code, so it is locked for an hour. The public "
+                  "reception that registered your appeal can unlock it.")
+        return render_template("public/status.html", code="", error=error), 429
+    return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
+
+
+def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int = 200):
+    page = lookup.status_page(appeal)
+    return render_template("public/appeal.html", page=page, rating_form=rating_form or RatingForm(),
+                           info_form=info_form or InformationForm()), status
+
+
+def _back_to_lookup():
+    flash(_("Please enter the tracking code and PIN again."), "info")
+    return redirect(url_for("public.status"))
+
+
+@bp.route("/status/view")
+@public
+def view():
+    """The status again, for the browser let in by a right PIN a short while ago."""
+    appeal = lookup.granted_appeal()
+    return _render_appeal(appeal) if appeal else _back_to_lookup()
+
+
+@bp.route("/status/rate", methods=["POST"])
+@limiter.limit(_config("STATUS_ACTION_LIMIT"))
+@public
+def rate():
+    """The citizen rates the decision; "not satisfied" with a reason asks for a reopening."""
+    appeal = lookup.granted_appeal()
+    if appeal is None:
+        return _back_to_lookup()
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _render_appeal(appeal, rating_form=form, status=400)
+    try:
+        feedback = ops.rate_decision(appeal, Rating(form.rating.data), form.comment.data or "")
+    except appeal_ops.AppealError as exc:
+        db.session.rollback()
+        form.comment.errors.append(str(exc.message))
+        return _render_appeal(lookup.granted_appeal(), rating_form=form, status=exc.status)
+    db.session.commit()
+    flash(_("Thank you. Your request to reopen the appeal has been sent to the head of the public reception.")
+          if feedback.reopen_state else _("Thank you for your rating."), "success")
+    return redirect(url_for("public.view"))
+
+
+@bp.route("/status/add", methods=["POST"])
+@limiter.limit(_config("STATUS_ACTION_LIMIT"))
+@public
+def add_information():
+    """The citizen adds information to the open appeal."""
+    appeal = lookup.granted_appeal()
+    if appeal is None:
+        return _back_to_lookup()
+    form = InformationForm()
+    if not form.validate_on_submit():
+        return _render_appeal(appeal, info_form=form, status=400)
+    try:
+        ops.add_information(appeal, form.text.data)
+    except appeal_ops.AppealError as exc:
+        db.session.rollback()
+        form.text.errors.append(str(exc.message))
+        return _render_appeal(lookup.granted_appeal(), info_form=form, status=exc.status)
+    db.session.commit()
+    flash(_("Your information has been added to the appeal."), "success")
+    return redirect(url_for("public.view"))
+
+
+@bp.route("/status/leave", methods=["POST"])
+@public
+def leave():
+    """Forget this browser's access to the appeal and any receipt it still holds (on a shared computer)."""
+    lookup.revoke_access()
+    session.pop(online.RECEIPT_KEY, None)
+    return redirect(url_for("public.status"))
+
+
+# --- the online appeal -----------------------------------------------------------------------------
+
+
+def _fill_choices(form: OnlineAppealForm) -> None:
+    form.region.choices = region_choices()
+    form.district.choices = district_choices()
+    form.topic.choices = topic_choices(active_only=True)
+
+
+def _submission(form: OnlineAppealForm) -> online.Submission:
+    return online.Submission(
+        iin=form.iin.data.strip(), full_name=form.full_name.data.strip(), phone=form.phone.data,
+        email=(form.email.data or "").strip().lower(), address=(form.address.data or "").strip(),
+        language=form.language.data, type=form.type.data, topic_id=int(form.topic.data), summary=form.summary.data,
+        text=form.text.data, region_id=int(form.region.data),
+        district_id=int(form.district.data) if form.district.data else None,
+    )
+
+
+@bp.route("/online/", methods=["GET", "POST"])
+@limiter.limit(_config("ONLINE_SUBMIT_LIMIT"), methods=["POST"])
+@public
+def online_appeal():
+    """A citizen files an appeal; it waits for the code sent by SMS before it is registered."""
+    form = OnlineAppealForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.language.data = current_language() if current_language() in ("kk", "ru") else "ru"
+        form.started.data = online.fill_token()
+        return render_template("public/online.html", form=form)
+    try:
+        # Robots first: a refused form stores nothing and sends nothing.
+        online.check_not_a_robot(form.website.data, form.started.data)
+    except online.Refused as exc:
+        form.started.data = online.fill_token()
+        return render_template("public/online.html", form=form, refusal=str(exc.message)), exc.status
+    if not form.validate_on_submit():
+        return render_template("public/online.html", form=form), 400
+    submission = _submission(form)
+    try:
+        online.check_submission(submission)
+        files = attachments.check_uploads(request.files.getlist(form.attachments.name))
+        online.start_confirmation(submission, files)
+    except attachments.AttachmentRejected as exc:
+        form.attachments.errors.append(exc.message)
+        return render_template("public/online.html", form=form), 400
+    except online.Refused as exc:
+        db.session.rollback()
+        return render_template("public/online.html", form=form, refusal=str(exc.message)), exc.status
+    return redirect(url_for("public.online_confirm"))
+
+
+@bp.route("/online/confirm", methods=["GET", "POST"])
+@public
+def online_confirm():
+    """Type the code from the SMS; the right one registers the appeal and shows its receipt."""
+    token = online.pending_token()
+    if token is None:
+        flash(_("The confirmation has expired. Please send the appeal again."), "error")
+        return redirect(url_for("public.online_appeal"))
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), (
+            400 if request.method == "POST" else 200)
+    try:
+        confirmed = online.confirm(token, form.code.data)
+    except online.Refused as exc:
+        db.session.rollback()
+        if exc.status == 410:
+            flash(str(exc.message), "error")
+            return redirect(url_for("public.online_appeal"))
+        form.code.errors.append(str(exc.message))
+        return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), exc.status
+    try:
+        db.session.commit()
+    except Exception:
+        for path in confirmed.paths:  # nothing on disk without its row
+            path.unlink(missing_ok=True)
+        raise
+    session[online.RECEIPT_KEY] = {"id": confirmed.appeal.id, "pin": confirmed.pin, "pdf_pin": confirmed.pin}
+    return redirect(url_for("public.online_receipt"))
+
+
+def _receipt_appeal() -> tuple[Appeal, dict]:
+    held = dict(session.get(online.RECEIPT_KEY) or {})
+    appeal = db.session.get(Appeal, held.get("id", 0)) if held else None
+    if appeal is None:
+        abort(404)
+    return appeal, held
+
+
+@bp.route("/online/receipt")
+@public
+def online_receipt():
+    """The receipt of the appeal just registered, the same as a walk-in's; the PIN shows only once."""
+    appeal, held = _receipt_appeal()
+    pin = held.pop("pin", None)
+    session[online.RECEIPT_KEY] = held
+    url = status_url(appeal.tracking_code)
+    return render_template("public/receipt.html", appeal=appeal, pin=pin, status_url=url, qr=qr_svg(url))
+
+
+@bp.route("/online/receipt.pdf")
+@public
+def online_receipt_pdf():
+    """The receipt as a PDF; it carries the PIN once more, the first time it is opened."""
+    appeal, held = _receipt_appeal()
+    pin = held.pop("pdf_pin", None)
+    session[online.RECEIPT_KEY] = held
+    document = receipt_docx(appeal, pin, status_url(appeal.tracking_code))
+    try:
+        pdf = docx_to_pdf(document)
+    except ConversionUnavailable:
+        abort_with(503, _("PDF is not available on this server; print the receipt page instead."))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="receipt-{appeal.tracking_code}.pdf"'
+    return response
+
+
+# --- the branch's side ------------------------------------------------------------------------------
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _appeal_of_the_branch(appeal_id: int) -> Appeal:
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None or not appeal_ops.can_see(_user(), appeal):
+        abort(404)
+    return appeal
+
+
+@bp.route("/appeals/<int:appeal_id>/citizen/unlock", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.admin)
+def unlock_code(appeal_id: int):
+    """Unlock the appeal's tracking code after the citizen typed wrong PINs (they asked the branch)."""
+    appeal = _appeal_of_the_branch(appeal_id)
+    try:
+        ops.unlock_status_code(appeal, user=_user())
+    except appeal_ops.AppealError as exc:
+        abort_with(exc.status, exc.message)
+    db.session.commit()
+    flash(_("The tracking code is unlocked."), "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+
+
+@bp.route("/appeals/<int:appeal_id>/citizen/reopen/<int:feedback_id>", methods=["POST"])
+@allow(Role.branch_head, Role.admin)
+def decide_reopening(appeal_id: int, feedback_id: int):
+    """The branch head reopens the appeal at the citizen's request, or declines with a reason."""
+    appeal = _appeal_of_the_branch(appeal_id)
+    feedback = db.session.get(AppealFeedback, feedback_id)
+    form = ReopenDecisionForm()
+    if feedback is None or feedback.appeal_id != appeal.id or not form.validate_on_submit():
+        abort(400)
+    accept = request.form.get("decision") == "accept"
+    try:
+        ops.decide_reopening(feedback, user=_user(), accept=accept, comment=form.comment.data or "")
+    except appeal_ops.AppealError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+    db.session.commit()
+    flash(_("The appeal is reopened.") if accept else _("The request to reopen is declined."), "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+
+
+@bp.app_template_global()
+def citizen_side(appeal: Appeal) -> dict:
+    """For the staff's appeal page: whether the code is locked, the citizen's ratings, a pending request."""
+    user = _user()
+    return {
+        "lock_minutes": -(-lookup.lock_seconds_left(appeal.tracking_code) // 60),
+        "can_unlock": ops.can_unlock(user, appeal),
+        "feedback": list(db.session.scalars(db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id)
+                                            .order_by(AppealFeedback.id))),
+        "pending": ops.pending_reopen_request(appeal),
+        "can_decide": ops.can_decide_reopening(user, appeal),
+        "decision_form": ReopenDecisionForm(),
+    }
+
+
+@bp.app_template_global()
+def citizen_event_title(event) -> str:
+    """The title of an event the citizen caused, for the staff's timeline ("" for other events)."""
+    return {
+        "citizen_info": _("The citizen added information"),
+        "rating": _("The citizen rated the decision"),
+        "reopen_request": _("The citizen asks to reopen the appeal"),
+        "reopen_declined": _("Reopening declined"),
+    }.get(event.kind, "")

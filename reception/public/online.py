@@ -1,0 +1,286 @@
+"""Online appeals: the abuse controls, the submission waiting for its SMS code, and the registration.
+
+A submission that passes the form's checks is kept in Redis (with its attachments) for a short while,
+under a random token remembered in the browser's session; an SMS with a six-digit code goes to the phone
+through the notifications outbox. The right code registers the appeal through the same operations as a
+walk-in one (channel "online"), so it is numbered, routed and confirmed exactly like one.
+"""
+
+import hmac
+import json
+import logging
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse as parse_limit
+from sqlalchemy import func, select, update
+
+from ..appeals import attachments
+from ..appeals import operations as appeal_ops
+from ..appeals.codes import hash_pin, new_pin
+from ..appeals.iin import parse_iin
+from ..appeals.models import Appeal, AppealType, Channel, Citizen
+from ..directory.models import Branch, BranchLevel, District, Region, Topic
+from ..extensions import db, limiter
+from ..jobs import get_redis
+from ..notifications import events as notification_events
+from ..notifications.models import MessageChannel, OutboxMessage
+from ..notifications.outbox import queue_message
+from ..routing.engine import route_by_rules
+
+logger = logging.getLogger(__name__)
+
+#: The session key of the browser's submission waiting for its code.
+PENDING_KEY = "online_pending"
+#: The session key of the receipt just registered: {"id": appeal id, "pin": PIN shown once}.
+RECEIPT_KEY = "online_receipt"
+
+
+class Refused(Exception):
+    """A submission refused with a message for the citizen; `status` is the HTTP answer."""
+
+    status = 400
+
+    def __init__(self, message, status: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+# --- robots ----------------------------------------------------------------------------------------
+
+
+def _form_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="online-appeal-form")
+
+
+def fill_token(now: float | None = None) -> str:
+    """A signed timestamp of when the form was handed out; the form sends it back."""
+    return _form_serializer().dumps(int(now if now is not None else time.time()))
+
+
+def check_not_a_robot(honeypot: str | None, token: str | None, now: float | None = None) -> None:
+    """Refuse a form whose hidden field was filled, or that came back too fast, too late or unsigned."""
+    if honeypot:
+        raise Refused(_l("The form could not be accepted. Please fill it in again."))
+    try:
+        started = int(_form_serializer().loads(token or ""))
+    except (BadSignature, ValueError, TypeError):
+        raise Refused(_l("The form could not be accepted. Please fill it in again.")) from None
+    elapsed = (now if now is not None else time.time()) - started
+    config = current_app.config
+    if elapsed < config["ONLINE_MIN_FILL_SECONDS"]:
+        raise Refused(_l("The form was sent too quickly. Please check what you entered and send it again."))
+    if elapsed > config["ONLINE_MAX_FORM_AGE_HOURS"] * 3600:
+        raise Refused(_l("The form was open too long. Please send it again."))
+
+
+def within_limit(limit: str, scope: str, key: str) -> bool:
+    """Count one try against `limit` (e.g. "3 per hour") for `key`, in the rate limiter's Redis storage."""
+    if not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse_limit(limit), "qabyldau", scope, key)
+
+
+# --- the submission ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """What the citizen sent, cleaned by the form; kept as JSON until the code is confirmed."""
+
+    iin: str
+    full_name: str
+    phone: str
+    email: str
+    address: str
+    language: str
+    type: str
+    topic_id: int
+    summary: str
+    text: str
+    region_id: int
+    district_id: int | None
+
+
+def open_online_appeals(iin: str) -> int:
+    """Online appeals of this IIN still being worked on."""
+    return db.session.scalar(
+        select(func.count(Appeal.id)).join(Citizen, Appeal.citizen_id == Citizen.id)
+        .where(Citizen.iin == iin, Appeal.channel == Channel.online, Appeal.state.in_(appeal_ops.OPEN_STATES))
+    )
+
+
+def check_submission(submission: Submission) -> None:
+    """Refusals that need the database: too many open appeals, a district outside the region."""
+    if open_online_appeals(submission.iin) >= current_app.config["ONLINE_MAX_OPEN_PER_IIN"]:
+        raise Refused(_l("You already have %(count)s open online appeals. Please wait for their decisions or "
+                         "come to a public reception.", count=current_app.config["ONLINE_MAX_OPEN_PER_IIN"]))
+    if submission.district_id is not None:
+        district = db.session.get(District, submission.district_id)
+        if district is None or district.region_id != submission.region_id:
+            raise Refused(_l("The district is not in the chosen region."))
+
+
+def _pending_key(token: str) -> str:
+    return f"online:pending:{token}"
+
+
+def _code_hash(token: str, code: str) -> str:
+    return hash_pin(f"{token}:{code.strip()}", current_app.config["PIN_HMAC_KEY"])
+
+
+def start_confirmation(submission: Submission, files: list[attachments.CheckedFile]) -> str:
+    """Keep the submission, queue the SMS with its code, and remember it in the session; returns the token.
+
+    Commits the outbox row (the SMS goes out after the commit)."""
+    config = current_app.config
+    if not within_limit(config["ONLINE_CODE_LIMIT_PER_PHONE"], "online-code-phone", submission.phone):
+        raise Refused(_l("Too many codes were sent to this phone. Please try again in an hour."), status=429)
+    token = secrets.token_urlsafe(24)
+    code = new_pin()
+    record = {
+        "submission": json.dumps(asdict(submission)),
+        "files": json.dumps([{"filename": f.filename, "content_type": f.content_type} for f in files]),
+        "code": _code_hash(token, code),
+        "attempts": 0,
+    }
+    for n, f in enumerate(files):
+        record[f"file:{n}"] = f.data
+    pipe = get_redis().pipeline()
+    pipe.hset(_pending_key(token), mapping=record)
+    pipe.expire(_pending_key(token), config["ONLINE_CODE_TTL_MINUTES"] * 60)
+    pipe.execute()
+    queue_message(dedupe_key=f"online:{token}:code", channel=MessageChannel.sms, recipient=submission.phone,
+                  language=_message_language(), urgent=True,
+                  body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code))
+    db.session.commit()
+    session[PENDING_KEY] = token
+    logger.info("online appeal waiting for its code (token %s…)", token[:6])
+    return token
+
+
+def _message_language() -> str:
+    from ..i18n import current_language
+
+    return current_language()
+
+
+def pending_token() -> str | None:
+    """The token of this browser's submission, if it is still waiting."""
+    token = session.get(PENDING_KEY)
+    if not token or not get_redis().exists(_pending_key(token)):
+        return None
+    return token
+
+
+def masked_phone(token: str) -> str:
+    """The phone the code went to, as "+7 *** *** 45 67", for the confirmation page."""
+    raw = get_redis().hget(_pending_key(token), "submission")
+    phone = json.loads(raw)["phone"] if raw else ""
+    return f"{phone[:2]} *** *** {phone[-4:-2]} {phone[-2:]}" if len(phone) >= 6 else ""
+
+
+@dataclass
+class Confirmed:
+    appeal: Appeal
+    #: The PIN in clear, for the receipt; never stored.
+    pin: str
+    #: The attachments written to disk, to remove if the transaction does not commit.
+    paths: list = field(default_factory=list)
+
+
+def confirm(token: str, code: str) -> Confirmed:
+    """Check the SMS code; the right one registers the appeal (the caller commits). Raises Refused."""
+    redis = get_redis()
+    key = _pending_key(token)
+    stored = redis.hget(key, "code")
+    if stored is None:
+        raise Refused(_l("The confirmation has expired. Please send the appeal again."), status=410)
+    if not hmac.compare_digest(_code_hash(token, code or ""), stored.decode()):
+        attempts = redis.hincrby(key, "attempts", 1)
+        if attempts >= current_app.config["ONLINE_CODE_ATTEMPTS"]:
+            redis.delete(key)
+            session.pop(PENDING_KEY, None)
+            raise Refused(_l("Too many wrong codes. Please send the appeal again."), status=410)
+        raise Refused(_l("The code is wrong. Please check the SMS and try again."))
+    record = redis.hgetall(key)
+    if not redis.delete(key):
+        raise Refused(_l("The confirmation has expired. Please send the appeal again."), status=410)  # used just now
+    session.pop(PENDING_KEY, None)
+    submission = Submission(**json.loads(record[b"submission"]))
+    files = [attachments.CheckedFile(filename=meta["filename"], content_type=meta["content_type"],
+                                     data=record[f"file:{n}".encode()])
+             for n, meta in enumerate(json.loads(record[b"files"]))]
+    check_submission(submission)  # again: another appeal may have been confirmed meanwhile
+    registered = register_online_appeal(submission, files)
+    # The code has done its job: it is not kept readable on the administrators' "sent messages" page.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == f"online:{token}:code")
+                       .values(body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.",
+                                      code="******")))
+    return registered
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+def branch_for_place(region: Region | None, district: District | None) -> Branch:
+    """The reception that registers an online appeal: the district's, else the region's, else the central one."""
+    if district is not None:
+        branch = db.session.scalar(select(Branch).where(Branch.district_id == district.id, Branch.is_active.is_(True),
+                                                        Branch.level == BranchLevel.district).order_by(Branch.code))
+        if branch is not None:
+            return branch
+        region = region or district.region
+    if region is not None:
+        branch = db.session.scalar(select(Branch).where(Branch.region_id == region.id, Branch.is_active.is_(True),
+                                                        Branch.level == BranchLevel.regional).order_by(Branch.code))
+        if branch is not None:
+            return branch
+    return db.session.scalar(select(Branch).where(Branch.level == BranchLevel.central).order_by(Branch.id))
+
+
+def _citizen_for(submission: Submission, region: Region, district: District | None) -> Citizen:
+    """The citizen with this IIN: created from the form, or, if known, kept as the branch recorded them.
+
+    Nobody's identity is checked online, so a known citizen's phone, address or name is never replaced
+    from the web (someone could otherwise redirect another person's messages); blanks are filled in.
+    """
+    citizen = appeal_ops.find_citizen(submission.iin)
+    if citizen is None:
+        return appeal_ops.record_citizen(appeal_ops.CitizenData(
+            iin=submission.iin, full_name=submission.full_name, birth_date=parse_iin(submission.iin).birth_date,
+            phone=submission.phone, email=submission.email, address=submission.address, region=region,
+            district=district, language=submission.language), taken_by=None, consent=True)
+    for name in ("phone", "email", "address"):
+        if not getattr(citizen, name) and getattr(submission, name):
+            setattr(citizen, name, getattr(submission, name))
+    citizen.consent_dt, citizen.consent_taken_by_id = appeal_ops.utcnow(), None
+    citizen.consent_version = appeal_ops.CONSENT_VERSION
+    return citizen
+
+
+def register_online_appeal(submission: Submission, files: list[attachments.CheckedFile]) -> Confirmed:
+    """Register, store attachments, route and confirm by SMS/e-mail, as for a walk-in. The caller commits."""
+    region = db.session.get(Region, submission.region_id)
+    district = db.session.get(District, submission.district_id) if submission.district_id else None
+    topic = db.session.get(Topic, submission.topic_id)
+    if region is None or topic is None:
+        raise Refused(_l("The form could not be accepted. Please fill it in again."))
+    citizen = _citizen_for(submission, region, district)
+    registered = appeal_ops.register_appeal(
+        branch=branch_for_place(region, district), citizen=citizen, type=AppealType(submission.type), topic=topic,
+        summary=submission.summary, text=submission.text, channel=Channel.online, language=submission.language,
+        region=region, district=district,
+    )
+    stored = attachments.store(registered.appeal, files, None)
+    route_by_rules(registered.appeal)
+    notification_events.appeal_registered(registered.appeal)
+    logger.info("online appeal %s registered", registered.appeal.registration_number)
+    return Confirmed(appeal=registered.appeal, pin=registered.pin, paths=[attachments.path_of(row) for row in stored])

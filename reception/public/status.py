@@ -1,0 +1,284 @@
+"""The status look-up by tracking code and PIN, its locks, and what the citizen is shown.
+
+A look-up has three outcomes, and the first two look the same whatever was wrong: "not found" for an
+unknown code, a malformed code or a wrong PIN; "locked" after too many wrong PINs for one code (counted
+for any code typed, existing or not, so a lock reveals nothing either); "found". What the page shows is
+built here from the appeal's public events only, never from its text or the citizen's data.
+"""
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..appeals import deadlines
+from ..appeals import operations as appeal_ops
+from ..appeals.codes import check_pin, normalize_tracking_code
+from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..directory.models import Branch, Deputy
+from ..extensions import db
+from ..jobs import get_redis
+from .models import AppealFeedback, ReopenState
+
+S = AppealState
+NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
+#: The session key of the browser's access to one appeal after a right PIN: {"code": ..., "until": epoch}.
+ACCESS_KEY = "status_access"
+#: Decisions the citizen may rate.
+DECISIONS = frozenset({S.resolved, S.rejected})
+#: Events the citizen wrote: the page names them but does not repeat their text.
+CITIZEN_KINDS = frozenset({"citizen_info", "rating", "reopen_request"})
+
+
+@dataclass
+class Lookup:
+    outcome: str
+    appeal: Appeal | None = None
+
+
+def _lock_subject(code_text: str) -> str:
+    """What wrong PINs are counted against: the canonical code, or the compacted text of a malformed one."""
+    canonical = normalize_tracking_code(code_text)
+    if canonical:
+        return canonical
+    return "".join(ch for ch in code_text.upper() if ch.isalnum())[:32] or "-"
+
+
+def _wrong_key(subject: str) -> str:
+    return f"status:wrong-pins:{subject}"
+
+
+def _lock_key(subject: str) -> str:
+    return f"status:locked:{subject}"
+
+
+def lock_seconds_left(code: str) -> int:
+    """Seconds until the tracking code `code` is unlocked; 0 if it is not locked."""
+    ttl = get_redis().ttl(_lock_key(code))
+    return max(ttl, 0)
+
+
+def record_wrong_pin(subject: str) -> bool:
+    """Count a wrong PIN for `subject`; lock it when the count reaches the maximum. True if now locked."""
+    config = current_app.config
+    redis = get_redis()
+    key = _wrong_key(subject)
+    pipe = redis.pipeline()
+    pipe.set(key, 0, ex=config["STATUS_WRONG_PIN_WINDOW_MINUTES"] * 60, nx=True)  # the window opens at the first
+    pipe.incr(key)
+    count = pipe.execute()[-1]
+    if count < config["STATUS_MAX_WRONG_PINS"]:
+        return False
+    pipe = redis.pipeline()
+    pipe.set(_lock_key(subject), 1, ex=config["STATUS_LOCK_MINUTES"] * 60)
+    pipe.delete(key)
+    pipe.execute()
+    return True
+
+
+def unlock(code: str) -> bool:
+    """Lift the lock (and forget the wrong PINs) of a tracking code; True if it was locked."""
+    removed = get_redis().delete(_lock_key(code), _wrong_key(code))
+    return removed > 0
+
+
+#: Compared against when the code is unknown, so an unknown code costs the same HMAC as a wrong PIN.
+_NO_SUCH_HASH = "0" * 64
+
+
+def _appeal_for_page(code: str) -> Appeal | None:
+    """The appeal with everything the status page shows, in one round of queries."""
+    return db.session.scalar(
+        select(Appeal).where(Appeal.tracking_code == code).options(
+            selectinload(Appeal.events), joinedload(Appeal.branch), joinedload(Appeal.topic),
+            joinedload(Appeal.deputy).joinedload(Deputy.body), joinedload(Appeal.redirected_to),
+        )
+    )
+
+
+def look_up(code_text: str, pin: str) -> Lookup:
+    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code."""
+    subject = _lock_subject(code_text or "")
+    if get_redis().exists(_lock_key(subject)):
+        return Lookup(LOCKED)
+    canonical = normalize_tracking_code(code_text or "")
+    appeal = _appeal_for_page(canonical) if canonical else None
+    key = current_app.config["PIN_HMAC_KEY"]
+    if appeal is None:
+        check_pin(pin or "", _NO_SUCH_HASH, key)
+        right = False
+    else:
+        right = check_pin(pin or "", appeal.pin_hash, key)
+    if not right:
+        # The attempt that locks still answers "not found": only the next one learns of the lock.
+        record_wrong_pin(subject)
+        return Lookup(NOT_FOUND)
+    get_redis().delete(_wrong_key(subject))
+    return Lookup(FOUND, appeal)
+
+
+# --- the browser's access after a right PIN ------------------------------------------------------
+
+
+def grant_access(appeal: Appeal) -> None:
+    """Let this browser act on the appeal (rate, add information) for a while without the PIN again."""
+    minutes = current_app.config["STATUS_ACCESS_MINUTES"]
+    session[ACCESS_KEY] = {"code": appeal.tracking_code, "until": int(time.time()) + minutes * 60}
+
+
+def granted_appeal() -> Appeal | None:
+    """The appeal this browser was let into, while the access lasts."""
+    access = session.get(ACCESS_KEY)
+    if not isinstance(access, dict) or access.get("until", 0) < time.time():
+        return None
+    return _appeal_for_page(str(access.get("code", "")))
+
+
+def revoke_access() -> None:
+    session.pop(ACCESS_KEY, None)
+
+
+# --- what the citizen is shown -------------------------------------------------------------------
+
+
+def state_in_words(state: AppealState) -> str:
+    """A sentence for the citizen about where the appeal is."""
+    return {
+        S.registered: _("Your appeal is registered and is being passed to a deputy."),
+        S.routed: _("Your appeal has been passed to a deputy."),
+        S.in_progress: _("A deputy is working on your appeal."),
+        S.inquiry_sent: _("An inquiry has been sent to a government body; its answer is awaited."),
+        S.answer_received: _("The government body has answered; the deputy is considering the answer."),
+        S.resolved: _("A decision has been made on your appeal."),
+        S.rejected: _("Your appeal has been refused; the reason is below."),
+        S.redirected: _("Your appeal has been forwarded to the body competent to decide it."),
+        S.closed: _("Work on your appeal is finished."),
+        S.reopened: _("Your appeal has been reopened and will be considered again."),
+    }[state]
+
+
+def _step_title(event: AppealEvent, appeal: Appeal, last_routed_id: int | None) -> str:
+    kind = event.kind
+    if kind == "extension":
+        return _("The deadline was extended")
+    if kind == "citizen_info":
+        return _("You added information")
+    if kind == "rating":
+        return _("You rated the decision")
+    if kind == "reopen_request":
+        return _("You asked for the appeal to be reopened")
+    if kind == "reopen_declined":
+        return _("The request to reopen was declined")
+    state = event.to_state
+    if state is None or (kind != "transition" and state == event.from_state):
+        return _("Update")
+    if state == S.registered:
+        return _("Appeal registered") if event.from_state is None else _("Returned for a new assignment")
+    if state == S.routed:
+        if event.id == last_routed_id and appeal.deputy is not None:
+            return _("Passed to a deputy of %(body)s", body=appeal.deputy.body.name)
+        return _("Passed to a deputy")
+    return {
+        S.in_progress: _("Taken into work"),
+        S.inquiry_sent: _("Inquiry sent to a government body"),
+        S.answer_received: _("Answer received"),
+        S.resolved: _("Decision made"),
+        S.rejected: _("Refused"),
+        S.redirected: _("Forwarded to a competent body"),
+        S.closed: _("Closed"),
+        S.reopened: _("Reopened"),
+    }[state]
+
+
+def _shows_comment(event: AppealEvent) -> bool:
+    if event.kind in CITIZEN_KINDS:
+        return False  # the citizen's own words: not repeated on a page anyone with the PIN can open
+    # A routing comment explains the rule behind it (internal); a hand-back's reason is internal too.
+    return not (event.kind == "transition" and event.to_state in (S.routed, S.registered))
+
+
+@dataclass
+class Step:
+    when: datetime
+    title: str
+    text: str
+    kind: str
+
+
+@dataclass
+class StatusPage:
+    """Everything the status page shows about one appeal."""
+
+    appeal: Appeal
+    state_label: str
+    state_words: str
+    steps: list[Step]
+    deputy_name: str | None
+    deputy_body: str | None
+    deadline: date
+    days_left: int | None
+    overdue: bool
+    #: The public text of the last decision (or of the body's answer), if any.
+    answer: str
+    branch: Branch
+    #: The decision the citizen may rate now, if any.
+    rateable_event: AppealEvent | None
+    can_add_information: bool
+    feedback: list[AppealFeedback] = field(default_factory=list)
+
+    @property
+    def reopen_pending(self) -> bool:
+        return any(f.reopen_state == ReopenState.pending for f in self.feedback)
+
+
+def decision_to_rate(appeal: Appeal) -> AppealEvent | None:
+    """The latest decision (resolved or refused) while it stands: not reopened since, not yet rated."""
+    if appeal.state not in (S.resolved, S.rejected, S.closed):
+        return None
+    decision = None
+    for event in appeal.events:
+        if event.kind == "transition" and event.to_state in DECISIONS:
+            decision = event
+        elif event.kind == "transition" and event.to_state == S.reopened:
+            decision = None
+    if decision is None:
+        return None
+    rated = db.session.scalar(select(AppealFeedback.id).where(AppealFeedback.appeal_id == appeal.id,
+                                                               AppealFeedback.decision_event_id == decision.id))
+    return None if rated else decision
+
+
+def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
+    """Build the page from the appeal's public events and public facts."""
+    public = [e for e in appeal.events if e.is_public]
+    routed = [e.id for e in public if e.kind == "transition" and e.to_state == S.routed]
+    last_routed_id = routed[-1] if routed else None
+    steps = [Step(when=e.created_dt, title=_step_title(e, appeal, last_routed_id),
+                  text=e.comment if _shows_comment(e) else "", kind=e.kind) for e in public]
+    answer = ""
+    for e in public:
+        if e.kind == "transition" and e.to_state in (S.answer_received, S.resolved, S.rejected, S.redirected) and e.comment:
+            answer = e.comment
+        elif e.kind == "transition" and e.to_state == S.reopened:
+            answer = ""
+    is_open = appeal.state in appeal_ops.OPEN_STATES
+    days_left, overdue = None, False
+    if is_open:
+        calendar = appeal_ops.work_calendar()
+        today = today or deadlines.local_date(appeal_ops.utcnow())
+        days_left = deadlines.working_days_left(appeal.deadline, today, calendar)
+        overdue = deadlines.is_overdue(appeal.deadline, today)
+    feedback = list(db.session.scalars(select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id)
+                                       .order_by(AppealFeedback.id)))
+    return StatusPage(
+        appeal=appeal, state_label=appeal.state.label, state_words=state_in_words(appeal.state), steps=steps,
+        deputy_name=appeal.deputy.full_name if appeal.deputy else None,
+        deputy_body=appeal.deputy.body.name if appeal.deputy else None,
+        deadline=appeal.deadline, days_left=days_left, overdue=overdue, answer=answer, branch=appeal.branch,
+        rateable_event=decision_to_rate(appeal), can_add_information=is_open, feedback=feedback,
+    )
+
