@@ -31,7 +31,7 @@ class EditForm(FlaskForm):
     addressee_title = StringField(_l("Official's title"), validators=[Optional(), Length(max=255)])
     addressee_name = StringField(_l("Official's name"), validators=[Optional(), Length(max=255)])
     language = SelectField(_l("Language of the inquiry"), choices=options(LANGUAGE_CHOICES))
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    subject = StringField(_l("Subject of the inquiry"), validators=[DataRequired(), Length(max=500)])
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=100000)], render_kw={"rows": 18})
     requested_actions = TextAreaField(_l("Requested actions, one per line"), validators=[Optional(), Length(max=10000)],

@@ -37,6 +37,7 @@ class OnlineAppealForm(FlaskForm):
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG, DOCX)"))
     consent = BooleanField(_l("I agree to the processing of my personal data"),
                            validators=[DataRequired(_l("Without your consent the appeal cannot be accepted online."))])
+    may_be_named = BooleanField(_l("My name may be given in a deputy inquiry about this problem"))
     #: A honeypot: hidden from people (by the stylesheet), filled in by robots that fill every field.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     #: When the form was handed out (signed), so a form sent back too fast is refused.

@@ -107,6 +107,7 @@ class Submission:
     text: str
     region_id: int
     district_id: int | None
+    may_be_named: bool = False
 
 
 def open_online_appeals(iin: str) -> int:
@@ -257,7 +258,8 @@ def _citizen_for(submission: Submission, region: Region, district: District | No
         return appeal_ops.record_citizen(appeal_ops.CitizenData(
             iin=submission.iin, full_name=submission.full_name, birth_date=parse_iin(submission.iin).birth_date,
             phone=submission.phone, email=submission.email, address=submission.address, region=region,
-            district=district, language=submission.language), taken_by=None, consent=True)
+            district=district, language=submission.language, may_be_named=submission.may_be_named),
+            taken_by=None, consent=True)
     for name in ("phone", "email", "address"):
         if not getattr(citizen, name) and getattr(submission, name):
             setattr(citizen, name, getattr(submission, name))

@@ -159,7 +159,7 @@ def _submission(form: OnlineAppealForm) -> online.Submission:
         email=(form.email.data or "").strip().lower(), address=(form.address.data or "").strip(),
         language=form.language.data, type=form.type.data, topic_id=int(form.topic.data), summary=form.summary.data,
         text=form.text.data, region_id=int(form.region.data),
-        district_id=int(form.district.data) if form.district.data else None,
+        district_id=int(form.district.data) if form.district.data else None, may_be_named=bool(form.may_be_named.data),
     )
 
 
