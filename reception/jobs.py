@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 #: Queues by purpose, in the order a worker serves them.
 QUEUES = ("default", "notifications", "documents", "periodic")
+#: Seconds a job of each queue may run before rq kills it, when the caller names no timeout of its own
+#: (rq's own default of 180 s is never relied on): document conversion starts LibreOffice, periodic jobs
+#: walk many rows.
+JOB_TIMEOUTS = {"default": 60, "notifications": 60, "documents": 300, "periodic": 600}
 
 
 def start_embedded_redis(path: str) -> str:
@@ -77,9 +81,12 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_redis())
 
 
-def enqueue(func, *args, queue: str = "default", **kwargs):
-    """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself."""
-    return get_queue(queue).enqueue(func, *args, **kwargs)
+def enqueue(func, *args, queue: str = "default", job_timeout: int | None = None, **kwargs):
+    """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself.
+
+    The job's timeout is `job_timeout`, or the queue's in JOB_TIMEOUTS.
+    """
+    return get_queue(queue).enqueue(func, *args, job_timeout=job_timeout or JOB_TIMEOUTS[queue], **kwargs)
 
 
 def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:

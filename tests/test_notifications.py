@@ -208,7 +208,7 @@ def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sm
         assert db.session.get(OutboxMessage, message_id).state == MessageState.sent
 
 
-def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, make_user):
+def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, smtp_server, make_user):
     from datetime import timedelta
 
     from conftest import make_deputy
@@ -224,8 +224,11 @@ def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, ma
     run_worker()
     texts = [m["text"] for m in sms_gateway["received"]]
     assert len(texts) == 4  # registered, routed, extended, resolved
-    assert "Мажилис" in texts[1] or "Mazhilis" in texts[1] or "Мәжіліс" in texts[1]
+    assert "депутату" in texts[1]
     assert all(appeal.tracking_code in t for t in texts)
+    # The SMS stays short; the e-mail names the deputy's body.
+    routed_mail = next(mail for _to, mail in smtp_server if "депутату" in mail["Subject"])
+    assert "Мажилис" in routed_mail.get_body(("plain",)).get_content()
 
 
 def test_anonymous_appeals_and_internal_steps_send_nothing(ctx, sms_gateway):

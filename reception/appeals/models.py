@@ -119,6 +119,9 @@ class Citizen(db.Model):
     #: The version of the consent text the citizen agreed to.
     consent_version: Mapped[str] = mapped_column(String(32))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the retention job erased the personal data (see appeals/retention.py); the row stays
+    #: for statistics (region, district, language).
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
