@@ -105,7 +105,7 @@ def _appeals_due(cutoff: datetime) -> list[Appeal]:
 
 
 def _erase_appeal(appeal: Appeal) -> None:
-    from ..notifications.models import InAppNotification, OutboxMessage
+    from ..notifications.models import InAppNotification, MessageState, OutboxMessage
 
     db.session.execute(Appeal.__table__.update().where(Appeal.id == appeal.id).values(
         summary=ERASED, text="", duplicate_override_reason="", updated_dt=Appeal.updated_dt))
@@ -116,6 +116,10 @@ def _erase_appeal(appeal: Appeal) -> None:
         attachment_files.path_of(attachment).unlink(missing_ok=True)
         db.session.delete(attachment)
         files += 1
+    # A message still waiting (years on, only if something went badly wrong) is given up, not sent to nobody.
+    db.session.execute(update(OutboxMessage).where(
+        OutboxMessage.appeal_id == appeal.id, OutboxMessage.state.in_([MessageState.pending, MessageState.sending]))
+        .values(state=MessageState.failed, last_error="erased by the retention job"))
     db.session.execute(update(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id).values(
         recipient="", subject="", body="", html_body=""))
     db.session.execute(update(InAppNotification).where(InAppNotification.appeal_id == appeal.id).values(
