@@ -133,6 +133,22 @@ def worker_count() -> int:
     return Worker.count(connection=get_redis())
 
 
+def prepare_for_forking() -> None:
+    """Ready the worker process for its work horses (one forked child per job).
+
+    The mappers are configured and the models' import done here, once, instead of in every child; and
+    a child drops the database connections it inherited (without closing them: they are the parent's),
+    so no two processes ever talk over one connection.
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    from . import periodic  # noqa: F401  (imports every job's module)
+
+    configure_mappers()
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--queue", "queues", multiple=True, help="Queue to serve (repeatable); default all.")
@@ -141,6 +157,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an rq worker inside the application context."""
     connection = get_redis()
     names = queues or QUEUES
+    prepare_for_forking()
     worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
     logger.info("worker serving %s on %s", ", ".join(names), current_app.config["REDIS_URL"])
     worker.work(burst=burst, with_scheduler=True)
