@@ -100,7 +100,7 @@ NAV = {
     Role.assistant: {"workqueue.index", "appeals.index"},
     Role.analyst: {"boards.index", "appeals.index", "directory.index"},
     Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar",
-                 "notifications.index", "audit.index"},
+                 "notifications.index", "queues.index", "audit.index"},
 }
 
 
