@@ -42,6 +42,16 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _hours(value: str) -> tuple[int, int] | None:
+    """ "9,20" → (9, 20); "off" → None."""
+    if value.strip().lower() in {"off", "none", "no"}:
+        return None
+    start, end = (int(x) for x in value.split(","))
+    if not 0 <= start < end <= 23:
+        raise ValueError(f"not an hour range: {value!r}")
+    return start, end
+
+
 class Config:
     """The one settings class; tests subclass it."""
 
@@ -89,10 +99,17 @@ class Config:
     #: The SMS gateway (JSON over HTTP); with none, SMS stay on the "sent messages" page.
     SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
     SMS_GATEWAY_TOKEN = _env("SMS_GATEWAY_TOKEN")
-    #: SMS to citizens only from the first to the second hour, Almaty time (quiet hours at night).
-    SMS_SEND_HOURS = (9, 20)
+    #: SMS and reminders to citizens only from the first to the second hour, Almaty time (quiet hours at
+    #: night); staff reminders, digests and escalation notices go out in these hours on working days only.
+    #: "off" lifts the rule.
+    SMS_SEND_HOURS = _hours(_env("SMS_SEND_HOURS", "9,20"))
     #: Seconds between delivery retries.
     NOTIFY_RETRY_INTERVALS = [int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")]
+    #: Seconds after which a message still "sending" is taken to belong to a dead worker and sent again;
+    #: well above the delivery job's timeout, so a live job is never overtaken.
+    NOTIFY_CLAIM_TIMEOUT = int(_env("NOTIFY_CLAIM_TIMEOUT", "600"))
+    #: Years after an appeal is closed before the citizen's personal data on it is erased.
+    RETENTION_YEARS = int(_env("RETENTION_YEARS", "5"))
 
     #: Calendar days an addressee has to answer a deputy inquiry, and overrides by kind of body
     #: (government, ministry, agency, akimat_region, akimat_district), e.g. "akimat_district=10".

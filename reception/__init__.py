@@ -147,11 +147,12 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .main.views import bp as main_bp
     from .public.views import bp as public_bp
+    from .queues.views import bp as queues_bp
     from .routing.views import bp as routing_bp
     from .workqueue.views import bp as workqueue_bp
 
     for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp, workqueue_bp,
-               boards_bp, notifications_bp, inquiries_bp):
+               boards_bp, notifications_bp, inquiries_bp, queues_bp):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
 

@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 #: Queues by purpose, in the order a worker serves them.
 QUEUES = ("default", "notifications", "documents", "periodic")
+#: Seconds a job of each queue may run before rq kills it, when the caller names no timeout of its own
+#: (rq's own default of 180 s is never relied on): document conversion starts LibreOffice, periodic jobs
+#: walk many rows.
+JOB_TIMEOUTS = {"default": 60, "notifications": 60, "documents": 300, "periodic": 600}
 
 
 def start_embedded_redis(path: str) -> str:
@@ -77,9 +81,12 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_redis())
 
 
-def enqueue(func, *args, queue: str = "default", **kwargs):
-    """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself."""
-    return get_queue(queue).enqueue(func, *args, **kwargs)
+def enqueue(func, *args, queue: str = "default", job_timeout: int | None = None, **kwargs):
+    """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself.
+
+    The job's timeout is `job_timeout`, or the queue's in JOB_TIMEOUTS.
+    """
+    return get_queue(queue).enqueue(func, *args, job_timeout=job_timeout or JOB_TIMEOUTS[queue], **kwargs)
 
 
 def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
@@ -126,6 +133,22 @@ def worker_count() -> int:
     return Worker.count(connection=get_redis())
 
 
+def prepare_for_forking() -> None:
+    """Ready the worker process for its work horses (one forked child per job).
+
+    The mappers are configured and the models' import done here, once, instead of in every child; and
+    a child drops the database connections it inherited (without closing them: they are the parent's),
+    so no two processes ever talk over one connection.
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    from . import periodic  # noqa: F401  (imports every job's module)
+
+    configure_mappers()
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--queue", "queues", multiple=True, help="Queue to serve (repeatable); default all.")
@@ -134,6 +157,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
     """Run an rq worker inside the application context."""
     connection = get_redis()
     names = queues or QUEUES
+    prepare_for_forking()
     worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
     logger.info("worker serving %s on %s", ", ".join(names), current_app.config["REDIS_URL"])
     worker.work(burst=burst, with_scheduler=True)

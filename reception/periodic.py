@@ -7,23 +7,28 @@ import click
 from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
-from .jobs import get_redis
+from .appeals.retention import apply_retention
+from .jobs import JOB_TIMEOUTS, get_redis
+from .notifications.digest import send_digests
 from .notifications.inapp import remind_deadlines
 from .notifications.outbox import sweep_outbox
 from .routing.tasks import escalate_due_appeals
 
-#: (function, queue, seconds between runs)
+#: (function, queue, seconds between runs). Jobs that talk to people check office hours themselves, so
+#: running them hourly is how they catch the start of the working day.
 SCHEDULE = [
     (escalate_due_appeals, "periodic", 15 * 60),
     (sweep_outbox, "periodic", 60),
     (remind_deadlines, "periodic", 60 * 60),
+    (send_digests, "periodic", 60 * 60),
+    (apply_retention, "periodic", 24 * 60 * 60),
 ]
 
 
 def build_scheduler(connection) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="qabyldau-cron")
     for func, queue, interval in SCHEDULE:
-        scheduler.register(func, queue, interval=interval, job_timeout=600)
+        scheduler.register(func, queue, interval=interval, job_timeout=JOB_TIMEOUTS[queue])
     return scheduler
 
 

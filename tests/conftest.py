@@ -8,10 +8,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tarfile
 import tempfile
 import threading
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -221,6 +223,112 @@ def auth(client):
     return Auth(client)
 
 
+# --- loopback mail and SMS servers -------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on loopback; yields the list of (recipients, message) it received."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": False}
+    saved = {k: app.config.get(k) for k in settings}
+    app.config.update(settings)
+    yield received
+    app.config.update(saved)
+    controller.stop()
+
+
+class SmsGateway:
+    """The state of the loopback SMS gateway.
+
+    It keeps the contract the SMS adapter relies on: a request's `reference` is an idempotency key, so a
+    repeated reference is answered with the first message's id and delivers nothing new.
+    """
+
+    def __init__(self):
+        #: Delivered messages (the JSON bodies), one per reference.
+        self.received: list[dict] = []
+        #: Every request that reached the handler, delivered or not.
+        self.requests: list[dict] = []
+        #: Status codes to answer the next requests with instead of delivering.
+        self.fail_with: list[int] = []
+        #: When set, requests wait (after `arrived` is set) until `release` is set.
+        self.hold = False
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        #: Whether a held request, once released, is delivered (the gateway had taken it) or dropped.
+        self.deliver_held = True
+        self.ids: dict[str, str] = {}
+        self.url = ""
+
+
+@pytest.fixture
+def sms_gateway(app):
+    """A tiny real HTTP SMS gateway on loopback that records requests, fails or holds on demand."""
+    state = SmsGateway()
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state.requests.append(body)
+            if state.fail_with:
+                self.send_response(state.fail_with.pop(0))
+                self.end_headers()
+                return
+            if state.hold:
+                state.arrived.set()
+                state.release.wait(120)
+                if not state.deliver_held:
+                    return  # dropped: the connection closes without an answer
+            with lock:
+                if body["reference"] not in state.ids:
+                    state.received.append(body)
+                    state.ids[body["reference"]] = f"gw-{len(state.received)}"
+                answer = json.dumps({"id": state.ids[body["reference"]]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # a client killed mid-request (the SIGKILL test) is expected here
+
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    saved = app.config.get("SMS_GATEWAY_URL")
+    state.url = app.config["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{server.server_port}/send"
+    yield state
+    state.release.set()
+    app.config["SMS_GATEWAY_URL"] = saved
+    server.shutdown()
+
+
 # --- a live server for the browser --------------------------------------------------------------
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -339,42 +447,6 @@ def screenshots(artifacts_dir):
         return saved
 
     return shoot
-
-
-# --- a loopback SMS gateway -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def sms_gateway(app):
-    """A tiny HTTP SMS gateway on loopback that records requests and fails on demand."""
-    state = {"received": [], "fail_with": []}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if state["fail_with"]:
-                self.send_response(state["fail_with"].pop(0))
-                self.end_headers()
-                return
-            state["received"].append(body)
-            answer = json.dumps({"id": f"gw-{len(state['received'])}"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    saved = app.config.get("SMS_GATEWAY_URL")
-    app.config["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{server.server_port}/send"
-    yield state
-    app.config["SMS_GATEWAY_URL"] = saved
-    server.shutdown()
 
 
 @pytest.fixture

@@ -244,8 +244,10 @@ def test_sending_and_the_answer_reach_every_linked_appeal_and_citizen(setup):
         assert "Полный текст" not in answer[-1].comment  # only the public summary
     sms = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.appeal_id.in_([a.id for a in appeals]), OutboxMessage.dedupe_key.like("%:sms"))).all()
-    answered = [m for m in sms if "ответ на депутатский запрос" in m.body]
+    answered = [m for m in sms if "получен ответ на запрос депутата" in m.body]
     assert sorted(m.recipient for m in answered) == sorted(c[2] for c in CITIZENS)
+    told_of_sending = [m for m in sms if "депутат направил по нему запрос" in m.body]
+    assert len(told_of_sending) == len(CITIZENS)
 
 
 def test_an_appeal_in_two_inquiries_still_shows_the_second_answer(setup):

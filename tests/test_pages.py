@@ -100,8 +100,7 @@ NAV = {
     Role.assistant: {"workqueue.index", "appeals.index", "inquiries.index"},
     Role.analyst: {"boards.index", "appeals.index", "directory.index", "inquiries.index"},
     Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar",
-                 "inquiries.index",
-                 "notifications.index", "audit.index"},
+                 "inquiries.index", "notifications.index", "queues.index", "audit.index"},
 }
 
 

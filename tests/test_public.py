@@ -269,7 +269,7 @@ def test_online_appeal_end_to_end_is_registered_and_routed_like_a_walk_in(app, c
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 0  # nothing registered before the code
         message = db.session.scalar(select(OutboxMessage))
-        assert message.urgent and message.channel == MessageChannel.sms and message.recipient == PHONE
+        assert not message.quiet_hours and message.channel == MessageChannel.sms and message.recipient == PHONE
         sms_code = re.search(r"\b(\d{6})\b", message.body).group(1)
         (key,) = get_redis().keys("online:pending:*")
         assert get_redis().hget(key, "code").decode() != sms_code  # kept hashed
@@ -295,7 +295,7 @@ def test_online_appeal_end_to_end_is_registered_and_routed_like_a_walk_in(app, c
         assert appeal.language == "kk" and [a.filename for a in appeal.attachments] == ["photo.png"]
         keys = set(db.session.scalars(select(OutboxMessage.dedupe_key)))
         assert f"appeal:{appeal.id}:registered:sms" in keys
-        assert sms_code not in db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.urgent.is_(True)))
+        assert sms_code not in db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.quiet_hours.is_(False)))
         assert not get_redis().keys("online:pending:*")
     assert look_up(app.test_client(), code, pin).status_code == 200
 
@@ -370,18 +370,18 @@ def test_the_branch_for_a_place(ctx):
     assert online.branch_for_place(None, None).code == "KZ-00"
 
 
-def test_an_urgent_sms_goes_out_in_quiet_hours(app, ctx, sms_gateway, monkeypatch):
+def test_a_confirmation_code_goes_out_in_quiet_hours(app, ctx, sms_gateway, monkeypatch):
     from reception.notifications.outbox import deliver_message, queue_message
 
     monkeypatch.setitem(app.config, "SMS_SEND_HOURS", (9, 20))
     night = datetime(2026, 3, 3, 20, 0, tzinfo=timezone.utc)  # 01:00 in Almaty
     normal = queue_message(dedupe_key="t:normal", channel=MessageChannel.sms, recipient=PHONE, language="ru", body="a")
     urgent = queue_message(dedupe_key="t:urgent", channel=MessageChannel.sms, recipient=PHONE, language="ru", body="b",
-                           urgent=True)
+                           quiet_hours=False)
     db.session.commit()
     assert deliver_message(normal.id, now=night) == "deferred"
     assert deliver_message(urgent.id, now=night) == "sent"
-    assert [m["text"] for m in sms_gateway["received"]] == ["b"]
+    assert [m["text"] for m in sms_gateway.received] == ["b"]
 
 
 # --- after the decision --------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(app, live_
     page.wait_for_url("**/online/confirm")
     with app.app_context():
         SimpleWorker([get_queue("notifications")], connection=get_redis()).work(burst=True)
-    (sms,) = sms_gateway["received"]
+    (sms,) = sms_gateway.received
     assert sms["to"] == "+77011234567"
     sms_code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
     check_accessibility(page)

@@ -121,6 +121,9 @@ class Citizen(db.Model):
     #: The citizen agreed to be named in a deputy inquiry; without it an inquiry speaks of "a citizen".
     may_be_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the retention job erased the personal data (see appeals/retention.py); the row stays
+    #: for statistics (region, district, language).
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()

@@ -29,6 +29,7 @@ ITEMS = (
     NavItem("routing.rules", _l("Routing rules")),
     NavItem("appeals.calendar", _l("Work calendar")),
     NavItem("notifications.index", _l("Sent messages")),
+    NavItem("queues.index", _l("Background jobs")),
     NavItem("audit.index", _l("Audit log")),
 )
 

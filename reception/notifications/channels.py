@@ -21,8 +21,11 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-def send_email(recipient: str, subject: str, body: str) -> str:
-    """Send a plain-text e-mail; returns its Message-ID."""
+def send_email(recipient: str, subject: str, body: str, html: str = "", message_id: str | None = None) -> str:
+    """Send an e-mail (text, and HTML beside it as multipart/alternative if given); returns its Message-ID.
+
+    `message_id` (derived from the outbox row) makes a re-sent message recognisable as the same one.
+    """
     config = current_app.config
     host = config.get("SMTP_HOST")
     if not host:
@@ -31,8 +34,11 @@ def send_email(recipient: str, subject: str, body: str) -> str:
     message["From"] = config["MAIL_FROM"]
     message["To"] = recipient
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    domain = config["MAIL_FROM"].rpartition("@")[2] or None
+    message["Message-ID"] = f"<{message_id}@{domain}>" if message_id and domain else make_msgid(domain=domain)
     message.set_content(body)
+    if html:
+        message.add_alternative(html, subtype="html")
     try:
         smtp_class = smtplib.SMTP_SSL if config["SMTP_SSL"] else smtplib.SMTP
         with smtp_class(host, config["SMTP_PORT"], timeout=20) as smtp:

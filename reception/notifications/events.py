@@ -1,89 +1,90 @@
-"""Which events tell citizens what, in their language; each message names the tracking code, never the PIN."""
+"""Which events tell citizens what, in their language; each message names the tracking code, never the PIN.
+
+Other domains tell a citizen about an appeal with `notify_citizen(appeal, event_key, key=...)`, inside the
+transaction that records the event (e.g. inquiries: `notify_citizen(appeal, "inquiry_answered",
+key=f"inquiry:{inquiry.id}:answered")`); the texts are in messages.CITIZEN_EVENTS.
+"""
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..appeals.signals import appeal_changed
+from .messages import CITIZEN_EVENTS, Facts, citizen_message
 from .models import MessageChannel
 from .outbox import queue_message
 
-#: Changes the citizen hears about, and what the SMS says (the e-mail adds the public comment).
+#: Changes of state the citizen hears about, and the message each one sends.
 TOLD = {
     AppealState.routed: "routed",
     AppealState.redirected: "redirected",
     AppealState.inquiry_sent: "inquiry_sent",
-    AppealState.answer_received: "answer_received",
+    AppealState.answer_received: "inquiry_answered",
     AppealState.resolved: "resolved",
     AppealState.rejected: "rejected",
     AppealState.reopened: "reopened",
 }
 
 
-def appeal_registered(appeal: Appeal) -> int:
-    """Queue the SMS and e-mail that confirm a registration; returns how many were queued."""
+def first_name(full_name: str) -> str:
+    """The given name in "Surname Name Patronymic" (the order on Kazakhstan's ID cards)."""
+    parts = full_name.split()
+    return parts[1] if len(parts) > 1 else (parts[0] if parts else "")
+
+
+def _public_body(appeal: Appeal, event_key: str) -> str:
+    if event_key == "routed" and appeal.deputy is not None:
+        return appeal.deputy.body.name
+    if event_key == "redirected" and appeal.redirected_to is not None:
+        return appeal.redirected_to.name
+    return ""
+
+
+def notify_citizen(appeal: Appeal, event_key: str, *, key: str | None = None, body: str | None = None,
+                   reminder: bool = False) -> int:
+    """Queue the SMS and e-mail that tell the appeal's citizen about `event_key`; returns how many were queued.
+
+    `event_key` is one of messages.CITIZEN_EVENTS; `key` names this occurrence (default: the event key, for
+    events that happen once), so calling again for the same occurrence queues nothing. `body` is the public
+    body the message names, if any (by default the deputy's body or the body the appeal went to). A
+    `reminder` keeps quiet hours by e-mail too. Anonymous appeals have nobody to tell. The caller commits.
+    """
+    if event_key not in CITIZEN_EVENTS:
+        raise ValueError(f"no message for event {event_key!r}")
     citizen = appeal.citizen
-    if citizen is None:
-        return 0  # anonymous: nobody to tell
-    queued = 0
+    if citizen is None or citizen.anonymised_dt is not None:
+        return 0
+    facts = Facts(code=appeal.tracking_code, first_name=first_name(citizen.full_name),
+                  date=appeal.deadline.strftime("%d.%m.%Y"), body=_public_body(appeal, event_key) if body is None else body)
     with force_locale(citizen.language):
-        first_name = citizen.full_name.split()[1] if len(citizen.full_name.split()) > 1 else citizen.full_name
-        if citizen.phone:
-            text = _("Appeal %(code)s registered. Decision due by %(date)s.", code=appeal.tracking_code,
-                     date=appeal.deadline.strftime("%d.%m.%Y"))
-            queued += queue_message(dedupe_key=f"appeal:{appeal.id}:registered:sms", channel=MessageChannel.sms,
-                                    recipient=citizen.phone, language=citizen.language, body=text,
-                                    appeal_id=appeal.id) is not None
-        if citizen.email:
-            subject = _("Your appeal %(code)s is registered", code=appeal.tracking_code)
-            body = _("Dear %(name)s,\n\nyour appeal has been registered under the tracking code %(code)s. "
-                     "A decision is due by %(date)s. You can follow it with the code and the PIN from your receipt.",
-                     name=first_name, code=appeal.tracking_code, date=appeal.deadline.strftime("%d.%m.%Y"))
-            queued += queue_message(dedupe_key=f"appeal:{appeal.id}:registered:email", channel=MessageChannel.email,
-                                    recipient=citizen.email, language=citizen.language, subject=subject, body=body,
-                                    appeal_id=appeal.id) is not None
+        sms, mail = citizen_message(event_key, facts)
+    prefix = f"appeal:{appeal.id}:{key or event_key}"
+    queued = 0
+    if citizen.phone:
+        queued += queue_message(dedupe_key=f"{prefix}:sms", channel=MessageChannel.sms, recipient=citizen.phone,
+                                language=citizen.language, body=sms, appeal_id=appeal.id) is not None
+    if citizen.email:
+        queued += queue_message(dedupe_key=f"{prefix}:email", channel=MessageChannel.email, recipient=citizen.email,
+                                language=citizen.language, subject=mail.subject, body=mail.text, html_body=mail.html,
+                                appeal_id=appeal.id, quiet_hours=reminder) is not None
     return queued
 
 
-def _change_text(appeal: Appeal, event: AppealEvent) -> str | None:
-    code = appeal.tracking_code
+def appeal_registered(appeal: Appeal) -> int:
+    """Queue the SMS and e-mail that confirm a registration; returns how many were queued."""
+    return notify_citizen(appeal, "registered")
+
+
+def event_key_of(event: AppealEvent) -> str | None:
+    """The message a timeline event sends the citizen, if any."""
     if event.kind == "extension":
-        return _("Appeal %(code)s: the deadline is extended to %(date)s.", code=code, date=appeal.deadline.strftime("%d.%m.%Y"))
-    kind = TOLD.get(event.to_state) if event.kind == "transition" else None
-    if kind == "routed":
-        return _("Appeal %(code)s has been passed to a deputy of %(body)s.", code=code, body=appeal.deputy.body.name)
-    if kind == "redirected":
-        return _("Appeal %(code)s has been forwarded to %(body)s.", code=code, body=appeal.redirected_to.name)
-    if kind == "inquiry_sent":
-        return _("Appeal %(code)s: the deputy has sent an inquiry to the government body.", code=code)
-    if kind == "answer_received":
-        return _("Appeal %(code)s: the answer to the deputy inquiry has arrived. See it with your code and PIN.", code=code)
-    if kind == "resolved":
-        return _("Appeal %(code)s: a decision has been made. See the answer with your code and PIN.", code=code)
-    if kind == "rejected":
-        return _("Appeal %(code)s has been refused. See the reason with your code and PIN.", code=code)
-    if kind == "reopened":
-        return _("Appeal %(code)s has been reopened.", code=code)
-    return None
+        return "extended"
+    return TOLD.get(event.to_state) if event.kind == "transition" else None
 
 
 @appeal_changed.connect
 def tell_citizen(appeal: Appeal, event: AppealEvent, **_extra) -> int:
     """Queue an SMS (and e-mail) for a change the citizen should hear about; returns how many."""
-    citizen = appeal.citizen
-    if citizen is None or not event.is_public:
+    event_key = event_key_of(event)
+    if event_key is None or not event.is_public:
         return 0
-    queued = 0
-    with force_locale(citizen.language):
-        text = _change_text(appeal, event)
-        if text is None:
-            return 0
-        key = f"appeal:{appeal.id}:event:{event.id}"
-        if citizen.phone:
-            queued += queue_message(dedupe_key=f"{key}:sms", channel=MessageChannel.sms, recipient=citizen.phone,
-                                    language=citizen.language, body=text, appeal_id=appeal.id) is not None
-        if citizen.email:
-            body = text + (f"\n\n{event.comment}" if event.comment else "")
-            queued += queue_message(dedupe_key=f"{key}:email", channel=MessageChannel.email, recipient=citizen.email,
-                                    language=citizen.language, subject=text, body=body, appeal_id=appeal.id) is not None
-    return queued
+    return notify_citizen(appeal, event_key, key=f"event:{event.id}")

@@ -1,6 +1,12 @@
-"""In-app notifications for staff and deputies: who hears about an appeal, and the reminders job."""
+"""In-app notifications for staff and deputies (with an e-mail beside the reminders): who hears about an
+appeal, the deadline reminders and the escalation notices.
 
-from datetime import datetime
+Staff hear from the periodic jobs only on working days, within SMS_SEND_HOURS Almaty time: a job run at
+night or on a holiday does nothing, and the next run in office hours sends what is due (every note has
+a dedupe key, so that run sends each one once).
+"""
+
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -13,10 +19,14 @@ from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..appeals.signals import appeal_changed
 from ..dbtypes import utcnow
 from ..extensions import db
-from .models import InAppNotification
+from .messages import staff_email
+from .models import InAppNotification, MessageChannel
+from .outbox import queue_message, within_send_hours
 
 #: Working days before the deadline on which the holder is reminded.
 REMINDER_DAYS = (3, 1)
+#: Escalations older than this (in days) are no longer announced: the notice would come too late to help.
+ESCALATION_NOTICE_DAYS = 7
 
 
 def holders_of(appeal: Appeal) -> list[User]:
@@ -34,15 +44,32 @@ def branch_heads_of(appeal: Appeal) -> list[User]:
         User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == appeal.branch_id)))
 
 
-def notify(user: User, key: str, make_text, appeal: Appeal) -> bool:
-    """Add a note for `user` unless one with this key exists; the text is made in the user's language."""
+def notify(user: User, key: str, make_text, appeal: Appeal | None, *, email: bool = False, make_lines=None) -> bool:
+    """Add a note for `user` unless one with this key exists; the text is made in the user's language.
+
+    With `email`, the note also goes to the user's e-mail through the outbox (its subject is the note;
+    `make_lines` may give the body's lines, by default the note again). Returns whether a note was added.
+    """
     key = f"{key}:user:{user.id}"
     if db.session.scalar(select(InAppNotification.id).where(InAppNotification.dedupe_key == key)):
         return False
-    with force_locale(user.locale or "ru"):
+    language = user.locale or "ru"
+    with force_locale(language):
         text = make_text()
-    db.session.add(InAppNotification(dedupe_key=key, user_id=user.id, text=text, appeal_id=appeal.id))
+        mail = staff_email(text, make_lines() if make_lines else [text]) if email and user.email else None
+    db.session.add(InAppNotification(dedupe_key=key, user_id=user.id, text=text[:500],
+                                     appeal_id=appeal.id if appeal is not None else None))
+    if mail is not None:
+        queue_message(dedupe_key=f"{key}:email", channel=MessageChannel.email, recipient=user.email,
+                      language=language[:2], subject=mail.subject, body=mail.text, html_body=mail.html,
+                      appeal_id=appeal.id if appeal is not None else None, quiet_hours=False)
     return True
+
+
+def office_hours(now: datetime, calendar=None) -> bool:
+    """Whether staff may be notified now: a working day in Kazakhstan, within SMS_SEND_HOURS Almaty time."""
+    calendar = calendar or appeal_ops.work_calendar()
+    return calendar.is_working_day(deadlines.local_date(now)) and within_send_hours(now)
 
 
 @appeal_changed.connect
@@ -56,10 +83,13 @@ def tell_holder(appeal: Appeal, event: AppealEvent, **_extra) -> None:
 
 
 def remind_deadlines(now: datetime | None = None) -> int:
-    """Remind holders 3 and 1 working days before a deadline; alert branch heads to the overdue. Commits."""
+    """Remind holders 3 and 1 working days before a deadline; alert branch heads to the overdue (in the app
+    and by e-mail); in office hours only. Commits; returns how many notes were added."""
     now = now or utcnow()
     today = deadlines.local_date(now)
     calendar = appeal_ops.work_calendar()
+    if not office_hours(now, calendar):
+        return 0
     targets = {calendar.add_working_days(today, n): n for n in REMINDER_DAYS}
     stmt = select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES),
                                 or_(Appeal.deadline.in_(list(targets)), Appeal.deadline < today))
@@ -69,14 +99,39 @@ def remind_deadlines(now: datetime | None = None) -> int:
             for head in branch_heads_of(appeal):
                 sent += notify(head, f"appeal:{appeal.id}:overdue:{appeal.deadline}",
                                lambda: _("Appeal %(number)s is overdue (deadline %(date)s).", number=appeal.registration_number,
-                                         date=appeal.deadline.strftime("%d.%m.%Y")), appeal)
+                                         date=appeal.deadline.strftime("%d.%m.%Y")), appeal, email=True)
             continue
         days = targets[appeal.deadline]
         for user in holders_of(appeal):
             sent += notify(user, f"appeal:{appeal.id}:reminder:{days}:{appeal.deadline}",
                            lambda: _("Appeal %(number)s is due in %(days)s working days (%(date)s).",
                                      number=appeal.registration_number, days=days, date=appeal.deadline.strftime("%d.%m.%Y")),
-                           appeal)
+                           appeal, email=True)
+    db.session.commit()
+    return sent
+
+
+def announce_escalations(now: datetime | None = None) -> int:
+    """Tell the heads of the branch an appeal was escalated to (in the app and by e-mail), once per step;
+    in office hours only, so a step taken at the weekend is announced on the next working day. Commits."""
+    now = now or utcnow()
+    if not office_hours(now):
+        return 0
+    since = now - timedelta(days=ESCALATION_NOTICE_DAYS)
+    heads: dict[int, list[User]] = {}
+    sent = 0
+    stmt = select(Appeal).where(Appeal.escalation_level > 0, Appeal.escalated_to_branch_id.is_not(None),
+                                Appeal.escalated_dt >= since, Appeal.state.in_(appeal_ops.OPEN_STATES))
+    for appeal in db.session.scalars(stmt):
+        branch_id = appeal.escalated_to_branch_id
+        if branch_id not in heads:
+            heads[branch_id] = list(db.session.scalars(select(User).where(
+                User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == branch_id).order_by(User.id)))
+        for head in heads[branch_id]:
+            sent += notify(head, f"appeal:{appeal.id}:escalated:{appeal.escalation_level}",
+                           lambda: _("Appeal %(number)s has been escalated to you: it is overdue or was not taken "
+                                     "into work in time (deadline %(date)s).", number=appeal.registration_number,
+                                     date=appeal.deadline.strftime("%d.%m.%Y")), appeal, email=True)
     db.session.commit()
     return sent
 

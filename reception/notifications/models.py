@@ -35,7 +35,12 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(255), default="")
+    #: The plain text (an SMS, or an e-mail's text part).
     body: Mapped[str] = mapped_column(Text)
+    #: An e-mail's HTML part ("" for SMS); sent beside `body` as multipart/alternative.
+    html_body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Held back outside SMS_SEND_HOURS (Almaty time): every SMS, and reminders to citizens.
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[MessageState] = mapped_column(enum_type(MessageState), default=MessageState.pending, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
@@ -43,8 +48,13 @@ class OutboxMessage(db.Model):
     provider_message_id: Mapped[str] = mapped_column(String(200), default="")
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
     #: Sent even in quiet hours: a confirmation code the citizen is waiting for on the page.
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When a job last claimed the row (pending → sending); a claim older than NOTIFY_CLAIM_TIMEOUT is
+    #: taken to belong to a dead worker, and the sweeper puts the row back to pending.
+    claimed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the row's job is due next (after quiet hours, or after a retry's wait); the sweeper takes a
+    #: pending row for lost only a while after this (or after created_dt if it is unset).
+    next_attempt_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -9,10 +9,9 @@ from ..accounts.access import allow, signed_in
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
-from ..jobs import enqueue_after_commit
 from . import events, inapp  # noqa: F401  (connect the handlers that tell citizens and holders about changes)
 from .models import InAppNotification, MessageState, OutboxMessage
-from .outbox import _retry, deliver_message
+from .outbox import deliver_after_commit
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -35,9 +34,9 @@ def retry(message_id: int):
     """Send a failed message again."""
     message = db.get_or_404(OutboxMessage, message_id)
     if message.state == MessageState.failed:
-        message.state, message.attempts = MessageState.pending, 0
+        message.state, message.attempts, message.next_attempt_dt = MessageState.pending, 0, None
         audit("notification.retry", message, user=current_user._get_current_object())
-        enqueue_after_commit(deliver_message, message.id, queue="notifications", retry=_retry())
+        deliver_after_commit(message.id)
         db.session.commit()
         flash(_("The message is queued again."), "success")
     return redirect(url_for("notifications.index", state="failed"))

@@ -158,8 +158,9 @@ def start_confirmation(submission: Submission, files: list[attachments.CheckedFi
     pipe.hset(_pending_key(token), mapping=record)
     pipe.expire(_pending_key(token), config["ONLINE_CODE_TTL_MINUTES"] * 60)
     pipe.execute()
+    # quiet_hours=False: the citizen is waiting for the code, at any hour.
     queue_message(dedupe_key=f"online:{token}:code", channel=MessageChannel.sms, recipient=submission.phone,
-                  language=_message_language(), urgent=True,
+                  language=_message_language(), quiet_hours=False,
                   body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code))
     db.session.commit()
     session[PENDING_KEY] = token

@@ -1,0 +1,250 @@
+"""Periodic jobs under time travel (time-machine): staff hear only on working days in office hours,
+citizens only in the day, and every periodic job run twice sends once."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from rq import SimpleWorker
+from sqlalchemy import func, select
+
+from conftest import branch, make_deputy
+from reception.accounts.models import Role, User
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import Appeal, AppealType, Channel
+from reception.audit.models import AuditEntry
+from reception.directory.models import Topic
+from reception.extensions import db
+from reception.jobs import enqueue, get_queue, get_redis
+from reception.notifications.digest import send_digests
+from reception.notifications.inapp import remind_deadlines
+from reception.notifications.models import InAppNotification, MessageChannel, MessageState, OutboxMessage
+from reception.routing.tasks import escalate_due_appeals
+
+ALMATY = ZoneInfo("Asia/Almaty")
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY)
+
+
+@pytest.fixture(autouse=True)
+def office_hours(app):
+    """The shipped quiet hours (09:00–20:00 Almaty), whatever another test set; retries at once."""
+    saved = app.config["SMS_SEND_HOURS"], app.config["NOTIFY_RETRY_INTERVALS"]
+    app.config["SMS_SEND_HOURS"], app.config["NOTIFY_RETRY_INTERVALS"] = (9, 20), [0]
+    yield
+    app.config["SMS_SEND_HOURS"], app.config["NOTIFY_RETRY_INTERVALS"] = saved
+
+
+def at(moment: datetime):
+    """Travel to `moment` (the clock stands still there)."""
+    return time_machine.travel(moment, tick=False)
+
+
+def user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def routed_appeal(deputy, deadline: date, citizen=None) -> Appeal:
+    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=citizen, type=AppealType.request, topic=topic,
+                                        summary="Нет воды", text="Текст", channel=Channel.walk_in, language="ru").appeal
+    appeal_ops.route_appeal(appeal, deputy, user=None)
+    appeal.deadline = deadline
+    db.session.commit()
+    return appeal
+
+
+def notes(user_id: int) -> list[str]:
+    return list(db.session.scalars(select(InAppNotification.text).where(InAppNotification.user_id == user_id)
+                                   .order_by(InAppNotification.id)))
+
+
+def emails_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address,
+                                                               OutboxMessage.channel == MessageChannel.email)))
+
+
+def run_worker():
+    SimpleWorker([get_queue("periodic"), get_queue("notifications")], connection=get_redis()).work(burst=True)
+
+
+# --- reminders: working days and office hours -----------------------------------------------------
+
+
+def test_reminders_go_on_working_days_in_office_hours_only(ctx, make_user):
+    deputy_user = user(make_user(Role.deputy)[1])
+    with at(MONDAY - timedelta(days=7)):
+        appeal = routed_appeal(deputy_user.deputy, date(2026, 11, 26))  # Thursday: 3 working days after Monday
+    db.session.execute(InAppNotification.__table__.delete())  # forget the "new appeal" note
+    db.session.commit()
+    for moment in (datetime(2026, 11, 21, 10, 0, tzinfo=ALMATY),  # Saturday
+                   datetime(2026, 11, 22, 12, 0, tzinfo=ALMATY),  # Sunday
+                   datetime(2026, 11, 23, 8, 59, tzinfo=ALMATY),  # Monday, before office hours
+                   datetime(2026, 11, 23, 20, 0, tzinfo=ALMATY)):  # Monday evening
+        with at(moment):
+            assert remind_deadlines() == 0, moment
+    assert notes(deputy_user.id) == []
+    with at(MONDAY):
+        assert remind_deadlines() == 1
+        assert remind_deadlines() == 0
+    (text,) = notes(deputy_user.id)
+    assert appeal.registration_number in text and "3" in text
+    (mail,) = emails_to(deputy_user.email)
+    assert mail.subject == text and appeal.registration_number in mail.html_body and not mail.quiet_hours
+
+
+def test_no_reminder_on_a_public_holiday(ctx, make_user):
+    deputy_user = user(make_user(Role.deputy)[1])
+    with at(datetime(2026, 12, 1, 10, 0, tzinfo=ALMATY)):
+        routed_appeal(deputy_user.deputy, date(2026, 12, 21))  # Monday: 3 working days after Wed 16 Dec
+    db.session.execute(InAppNotification.__table__.delete())
+    db.session.commit()
+    with at(datetime(2026, 12, 16, 11, 0, tzinfo=ALMATY)):  # Independence Day, a Wednesday
+        assert remind_deadlines() == 0
+    with at(datetime(2026, 12, 15, 11, 0, tzinfo=ALMATY)):  # Tuesday: 3 working days before (the 16th is off)
+        assert remind_deadlines() == 1
+
+
+def test_staff_reminders_arrive_by_email_with_text_and_html(ctx, make_user, smtp_server):
+    deputy_user = user(make_user(Role.deputy)[1])
+    head = user(make_user(Role.branch_head, "ALM-03")[1])
+    with at(MONDAY - timedelta(days=14)):
+        due = routed_appeal(deputy_user.deputy, date(2026, 11, 24))  # in 1 working day
+        overdue = routed_appeal(deputy_user.deputy, date(2026, 11, 20))
+    with at(MONDAY):
+        assert remind_deadlines() == 2
+        run_worker()
+    by_recipient = {to[0]: mail for to, mail in smtp_server}
+    assert set(by_recipient) == {deputy_user.email, head.email}
+    assert due.registration_number in by_recipient[deputy_user.email].get_body(("plain",)).get_content()
+    assert overdue.registration_number in by_recipient[head.email].get_body(("html",)).get_content()
+    assert "просрочено" in by_recipient[head.email]["Subject"]
+
+
+def test_citizen_sms_wait_for_the_morning(ctx, sms_gateway):
+    """An SMS to a citizen queued at night goes at 09:00 Almaty, not before."""
+    from reception.notifications.outbox import deliver_message, queue_message
+
+    with at(datetime(2026, 11, 23, 23, 30, tzinfo=ALMATY)):
+        message = queue_message(dedupe_key="test:night:sms", channel=MessageChannel.sms, recipient="+77011234567",
+                                language="ru", body="Доброе утро")
+        db.session.commit()
+        assert deliver_message(message.id) == "deferred"
+    with at(datetime(2026, 11, 24, 8, 59, tzinfo=ALMATY)):
+        assert deliver_message(message.id) == "deferred"
+    with at(datetime(2026, 11, 24, 9, 0, tzinfo=ALMATY)):
+        assert deliver_message(message.id) == "sent"
+    assert len(sms_gateway.received) == 1
+
+
+# --- escalation notices: working days -----------------------------------------------------------
+
+
+def test_escalation_notices_wait_for_a_working_day(ctx, make_user):
+    deputy_user = user(make_user(Role.deputy)[1])
+    head = user(make_user(Role.branch_head, "ALM-03")[1])
+    with at(datetime(2026, 11, 2, 10, 0, tzinfo=ALMATY)):
+        appeal = routed_appeal(deputy_user.deputy, date(2026, 11, 18))
+    with at(datetime(2026, 11, 21, 10, 0, tzinfo=ALMATY)):  # Saturday: overdue, escalated, nobody told yet
+        escalate_due_appeals()
+        assert db.session.get(Appeal, appeal.id).escalation_level == 1
+        assert notes(head.id) == []
+    with at(MONDAY):
+        escalate_due_appeals()
+        escalate_due_appeals()
+    (text,) = notes(head.id)
+    assert appeal.registration_number in text
+    assert len(emails_to(head.email)) == 1
+
+
+# --- the deputies' digest -------------------------------------------------------------------------
+
+
+def test_the_daily_digest_counts_new_due_this_week_and_overdue(ctx, make_user):
+    deputy_user = user(make_user(Role.deputy)[1])
+    other = user(make_user(Role.deputy)[1])  # nothing for them: no digest
+    with at(MONDAY - timedelta(days=10)):
+        new = routed_appeal(deputy_user.deputy, date(2026, 12, 10))
+        this_week = routed_appeal(deputy_user.deputy, date(2026, 11, 27))
+        appeal_ops.take_into_work(this_week, user=None)
+        overdue = routed_appeal(deputy_user.deputy, date(2026, 11, 19))
+        appeal_ops.take_into_work(overdue, user=None)
+        db.session.commit()
+    db.session.execute(InAppNotification.__table__.delete())
+    db.session.commit()
+    with at(datetime(2026, 11, 22, 10, 0, tzinfo=ALMATY)):  # Sunday: no digest
+        assert send_digests() == 0
+    with at(MONDAY):
+        assert send_digests() == 1
+    (text,) = notes(deputy_user.id)
+    assert text == "Сводка на 23.11.2026: новых 1, срок на этой неделе 1, просрочено 1."
+    assert notes(other.id) == []
+    (mail,) = emails_to(deputy_user.email)
+    for appeal in (new, this_week, overdue):
+        assert appeal.registration_number in mail.body
+    with at(MONDAY + timedelta(days=1)):
+        assert send_digests() == 1  # a new day, a new digest
+    assert len(notes(deputy_user.id)) == 2
+
+
+# --- every periodic job, twice, through a real queue and worker --------------------------------------
+
+
+def _scenario(job: str, make_user):
+    """Data that gives `job` exactly one thing to do; returns what to count afterwards."""
+    if job == "escalate":
+        deputy_user = user(make_user(Role.deputy)[1])
+        head = user(make_user(Role.branch_head, "ALM-03")[1])
+        with at(MONDAY - timedelta(days=20)):
+            routed_appeal(deputy_user.deputy, MONDAY.date() - timedelta(days=3))
+        return escalate_due_appeals, lambda smtp, sms: [to for to, _m in smtp] == [[head.email]]
+    if job == "sweep_outbox":
+        from reception.notifications.outbox import sweep_outbox
+
+        with at(MONDAY - timedelta(minutes=10)):
+            db.session.add(OutboxMessage(dedupe_key="test:lost:sms", channel=MessageChannel.sms, quiet_hours=True,
+                                         recipient="+77011234567", language="ru", body="Потерянное"))
+            db.session.commit()  # its job never reached Redis
+        return sweep_outbox, lambda smtp, sms: [m["reference"] for m in sms] == ["test:lost:sms"]
+    if job == "remind_deadlines":
+        deputy_user = user(make_user(Role.deputy)[1])
+        with at(MONDAY - timedelta(days=20)):
+            routed_appeal(deputy_user.deputy, date(2026, 11, 26))
+        return remind_deadlines, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
+    if job == "digest":
+        deputy_user = user(make_user(Role.deputy)[1])
+        with at(MONDAY - timedelta(days=2)):
+            routed_appeal(deputy_user.deputy, date(2026, 12, 10))
+        return send_digests, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
+    if job == "retention":
+        from reception.appeals.retention import apply_retention
+
+        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
+            iin="900101300017", full_name="Сейткали Айгуль Болатовна", birth_date=None, phone="", email="",
+            address="", region=None, district=None, language="ru"), taken_by=None, consent=True)
+        with at(datetime(2020, 3, 2, 10, 0, tzinfo=ALMATY)):
+            appeal = routed_appeal(make_deputy(), date(2020, 3, 20), citizen=citizen)
+            appeal_ops.reject_appeal(appeal, user=None, reason="Не по существу")
+            db.session.commit()
+
+        def erased_once(smtp, sms):
+            actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("%.anonymise"))).all()
+            return sorted(actions) == ["appeal.anonymise", "citizen.anonymise"]
+
+        return apply_retention, erased_once
+    raise AssertionError(job)
+
+
+@pytest.mark.parametrize("job", ["escalate", "sweep_outbox", "remind_deadlines", "digest", "retention"])
+def test_each_periodic_job_run_twice_sends_once(ctx, make_user, smtp_server, sms_gateway, job):
+    func_, sent_once = _scenario(job, make_user)
+    with at(MONDAY):
+        enqueue(func_, queue="periodic")
+        enqueue(func_, queue="periodic")
+        run_worker()
+        enqueue(func_, queue="periodic")  # and once more, after the first runs' messages went out
+        run_worker()
+    db.session.rollback()
+    assert sent_once(smtp_server, sms_gateway.received)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.state != MessageState.sent)) == 0

@@ -1,0 +1,102 @@
+"""The administrators' background jobs page: queue lengths, failed jobs with requeue and delete, workers."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from conftest import csrf_token
+from reception.accounts.models import Role
+from reception.audit.models import AuditEntry
+from reception.extensions import db
+from reception.jobs import enqueue, get_queue, get_redis, record_worker_ping
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def explode(what: str) -> None:
+    """A job that fails, as a broken job would."""
+    raise RuntimeError(f"the {what} is broken")
+
+
+def failed_job(app) -> str:
+    with app.app_context():
+        job = enqueue(explode, "printer", queue="documents")
+        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+        assert FailedJobRegistry(queue=get_queue("documents")).get_job_ids() == [job.id]
+        return job.id
+
+
+def as_admin(make_user, auth):
+    _, email = make_user(Role.admin)
+    auth.login(email)
+
+
+def test_admin_sees_queue_lengths_and_failed_jobs_with_their_exception(app, client, auth, make_user):
+    job_id = failed_job(app)
+    with app.app_context():
+        enqueue(record_worker_ping, "a", queue="default")
+        enqueue(record_worker_ping, "b", queue="default")
+    as_admin(make_user, auth)
+    page = client.get("/queues/").get_data(as_text=True)
+    assert 'data-queue="default" data-queued="2" data-failed="0"' in page
+    assert 'data-queue="documents" data-queued="0" data-failed="1"' in page
+    row = re.search(rf'<tr data-failed-job="{job_id}">.*?</tr>', page, re.S).group(0)
+    assert "test_queues.explode" in row and "RuntimeError: the printer is broken" in row
+    assert 'href="/queues/"' in client.get("/").get_data(as_text=True)  # in the navigation
+
+
+def test_requeue_and_delete_are_posted_with_csrf_and_audited(app, client, auth, make_user):
+    job_id = failed_job(app)
+    as_admin(make_user, auth)
+    assert client.post(f"/queues/documents/failed/{job_id}/requeue").status_code == 400  # no CSRF token
+    token = csrf_token(client, "/queues/")
+    assert client.post(f"/queues/documents/failed/{job_id}/requeue", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert get_queue("documents").job_ids == [job_id]
+        assert FailedJobRegistry(queue=get_queue("documents")).count == 0
+        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)  # fails again
+    assert client.post(f"/queues/documents/failed/{job_id}/delete", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert FailedJobRegistry(queue=get_queue("documents")).count == 0
+        assert not get_redis().exists(f"rq:job:{job_id}")
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("job.%")).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.details["job"], e.details["function"]) for e in entries] == [
+            ("job.requeue", job_id, "test_queues.explode"), ("job.delete", job_id, "test_queues.explode")]
+        assert all(e.user_id is not None for e in entries)
+    page = client.post(f"/queues/documents/failed/{job_id}/delete", data={"csrf_token": token}, follow_redirects=True)
+    assert "уже нет среди задач с ошибкой" in page.get_data(as_text=True)
+
+
+def test_only_administrators_open_the_page(client, auth, make_user):
+    _, email = make_user(Role.branch_head)
+    auth.login(email)
+    assert client.get("/queues/").status_code == 403
+    assert 'href="/queues/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, make_user):
+    as_admin(make_user, auth)
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=PROJECT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        page = ""
+        while time.monotonic() < deadline and "data-worker=" not in page:
+            time.sleep(0.3)
+            page = client.get("/queues/").get_data(as_text=True)
+        row = re.search(r'<tr data-worker="[^"]+" data-state="([a-z]+)">.*?</tr>', page, re.S)
+        assert row is not None, "the worker never showed"
+        assert row.group(1) == "idle"
+        assert "default, notifications, documents, periodic" in row.group(0)
+        assert f"· {worker.pid}" in row.group(0)
+    finally:
+        worker.terminate()
+        worker.wait(20)
