@@ -16,6 +16,7 @@ from reception.directory.models import Region, Topic
 from reception.extensions import db
 from reception.notifications import events
 from reception.notifications.models import InAppNotification, OutboxMessage
+from reception.public.models import AppealFeedback, Rating
 
 ALMATY = ZoneInfo("Asia/Almaty")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY)
@@ -69,6 +70,10 @@ def test_a_citizen_whose_appeals_are_all_long_closed_is_anonymised_and_statistic
                    a.type, a.channel) for a in (appeal, second)}
     event_count = db.session.scalar(select(func.count(AppealEvent.id)))
     region_id = person.region_id
+    decision = next(e for e in second.events if e.to_state == AppealState.rejected)
+    db.session.add(AppealFeedback(appeal_id=second.id, decision_event_id=decision.id, rating=Rating.not_satisfied,
+                                  comment="Сейткали живёт на Абая 150, сосед залил"))
+    db.session.commit()
 
     with at(NOW):
         assert apply_retention() == 3  # the citizen and both appeals
@@ -86,6 +91,7 @@ def test_a_citizen_whose_appeals_are_all_long_closed_is_anonymised_and_statistic
     assert db.session.scalar(select(func.count(AppealEvent.id))) == event_count
     assert set(db.session.scalars(select(AppealEvent.comment))) == {""}
     assert db.session.scalar(select(func.count(Attachment.id))) == 0 and not any(path.exists() for path in files)
+    assert set(db.session.scalars(select(AppealFeedback.comment))) == {""}  # the citizen's own words too
     for message in db.session.scalars(select(OutboxMessage)):
         assert (message.recipient, message.subject, message.body, message.html_body) == ("", "", "", "")
     assert all("канализация" not in t for t in db.session.scalars(select(InAppNotification.text)))

@@ -15,7 +15,8 @@ The rule, applied by the daily job `apply_retention`:
   carry the same kind of free text), loses its free text: summary and text (the full-text index follows:
   PostgreSQL's expression index and SQLite's FTS triggers update with the row), the duplicate-override
   reason, its events' comments, its attachments (rows and files), the recipients and texts of its
-  outbox messages and the text of in-app notes about it. The appeal row itself — branch, number, type,
+  outbox messages, the text of in-app notes about it, and the citizen's ratings' comments (with the branch
+  head's answers to them). The appeal row itself — branch, number, type,
   topic, region, district, channel, states, deadlines, dates, deputy — stays, and so do its events' kinds,
   states and dates, so every report counts it as before.
 
@@ -124,4 +125,8 @@ def _erase_appeal(appeal: Appeal) -> None:
         recipient="", subject="", body="", html_body=""))
     db.session.execute(update(InAppNotification).where(InAppNotification.appeal_id == appeal.id).values(
         text=appeal.registration_number))
+    from ..public.models import AppealFeedback  # late: the citizens' pages build on appeals, not the reverse
+
+    db.session.execute(update(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).values(
+        comment="", reopen_decision_comment=""))
     audit("appeal.anonymise", appeal, details={"reason": "retention", "attachments": files})
