@@ -118,6 +118,10 @@ class Config:
     #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
     #: LibreOffice where `soffice` is installed, else WeasyPrint.
     PDF_CONVERTER = _env("PDF_CONVERTER", "auto")
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, the app is reached
+    #: directly). Set it to the number of proxies, never more: a client could otherwise forge its address.
+    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))
+
     # --- the citizens' pages (status, online appeal) -------------------------------------------------
     #: Rate limits (Flask-Limiter); off only for benchmarks. Their storage is REDIS_URL's server unless
     #: RATELIMIT_STORAGE_URI names another (limits' syntax, e.g. redis://host:6379/2).

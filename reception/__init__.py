@@ -25,6 +25,13 @@ def create_app(config_class: type = Config) -> Flask:
     )
     app.config.from_object(config_class)
     _check_production_settings(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        # Behind N reverse proxies the client's address is in X-Forwarded-For: per-IP limits, code locks and
+        # the audit log need the citizen's address, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

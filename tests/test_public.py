@@ -82,6 +82,19 @@ def test_unknown_malformed_and_wrong_pin_answer_byte_identical_pages(app, client
     assert look_up(client, code, pin).status_code == 200
 
 
+def test_behind_a_proxy_each_client_address_has_its_own_limit(app, database_url, redis_url):
+    from conftest import make_config
+    from reception import create_app
+
+    proxied = create_app(make_config(database_url, redis_url, PROXY_FIX_HOPS=1))
+    first, second = proxied.test_client(), proxied.test_client()  # both reach the app from the proxy, 127.0.0.1
+    ask = lambda client, ip: look_up(client, new_tracking_code(), "123456",  # noqa: E731
+                                     headers={"X-Forwarded-For": ip}).status_code
+    assert [ask(first, "198.51.100.7") for _ in range(10)] == [404] * 10
+    assert ask(second, "203.0.113.9") == 404  # another citizen behind the same proxy: not yet limited
+    assert ask(first, "198.51.100.7") == 429
+
+
 def test_eleven_quick_lookups_from_one_ip_get_a_friendly_429_in_the_users_language(app, client):
     headers = {"Accept-Language": "kk"}
     codes = [look_up(client, new_tracking_code(), "123456", headers=headers).status_code for _ in range(11)]

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip() -> str | None:
-    """The client's address as the WSGI server saw it (behind a proxy, configure ProxyFix)."""
+    """The client's address (behind reverse proxies, set PROXY_FIX_HOPS so this is not the proxy's)."""
     return request.remote_addr if has_request_context() else None
 
 
