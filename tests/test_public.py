@@ -437,6 +437,9 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
 
     head = app.test_client()
     Auth(head).login(head_email)
+    board = head.get("/boards/").get_data(as_text=True)
+    assert re.search(r'data-board="reopen-requests">\s*<li><a href="/appeals/%d"' % appeal_id, board)
+    assert "Воды по-прежнему нет." in board
     detail = head.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert 'data-action="reopen-request"' in detail and "Воды по-прежнему нет." in detail
     token = csrf_token(head, f"/appeals/{appeal_id}")
@@ -451,6 +454,7 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like("%event%sms")))
     page = client.get("/status/view").get_data(as_text=True)
     assert 'data-status="reopen-pending"' not in page and 'data-form="add"' in page
+    assert f'href="/appeals/{appeal_id}"' not in head.get("/boards/").get_data(as_text=True).split("reopen-requests")[1].split("</ul>")[0]
 
 
 def test_a_declined_reopening_shows_its_reason_to_the_citizen(app, client, make_user):

@@ -68,3 +68,12 @@ def escalated(branch_ids: set[int] | None) -> list[Appeal]:
         stmt = stmt.where(Appeal.escalated_to_branch_id.in_(branch_ids))
     return list(db.session.scalars(stmt.options(joinedload(Appeal.escalated_to_branch), joinedload(Appeal.deputy))
                                    .order_by(Appeal.escalation_level.desc(), Appeal.deadline).limit(LIST_LIMIT)))
+
+
+def reopen_requests(branch_ids: set[int] | None) -> list[tuple[Appeal, "AppealFeedback"]]:
+    """Citizens not satisfied with a decision who asked to reopen it, waiting for a branch head, oldest first."""
+    from ..public.models import AppealFeedback, ReopenState  # late: the citizens' pages build on boards' data
+
+    stmt = _scope(select(Appeal, AppealFeedback).join(AppealFeedback, AppealFeedback.appeal_id == Appeal.id)
+                  .where(AppealFeedback.reopen_state == ReopenState.pending), branch_ids)
+    return [tuple(row) for row in db.session.execute(stmt.order_by(AppealFeedback.created_dt).limit(LIST_LIMIT))]
