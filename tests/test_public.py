@@ -442,6 +442,9 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
     assert "Воды по-прежнему нет." in board
     detail = head.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert 'data-action="reopen-request"' in detail and "Воды по-прежнему нет." in detail
+    with app.test_request_context(), force_locale("ru"):
+        label = str(Rating.not_satisfied.label)
+    assert f"{label}: Воды по-прежнему нет." in detail and "not_satisfied:" not in detail  # words, not codes
     token = csrf_token(head, f"/appeals/{appeal_id}")
     response = head.post(f"/appeals/{appeal_id}/citizen/reopen/{feedback_id}",
                          data={"csrf_token": token, "decision": "accept", "comment": ""})

@@ -337,3 +337,16 @@ def citizen_event_title(event) -> str:
         "reopen_request": _("The citizen asks to reopen the appeal"),
         "reopen_declined": _("Reopening declined"),
     }.get(event.kind, "")
+
+
+@bp.app_template_global()
+def citizen_event_comment(event) -> str:
+    """An event's comment as staff read it: a rating's stored value ("partly: ...") becomes its label."""
+    if event.kind == "rating":
+        value, _sep, comment = event.comment.partition(": ")
+        try:
+            label = Rating(value).label
+        except ValueError:
+            return event.comment
+        return f"{label}: {comment}" if comment else label
+    return event.comment
