@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
 from .appeals.retention import apply_retention
+from .inquiries.reminders import remind_inquiry_answers
 from .jobs import JOB_TIMEOUTS, get_redis
 from .notifications.digest import send_digests
 from .notifications.inapp import remind_deadlines
@@ -20,6 +21,7 @@ SCHEDULE = [
     (escalate_due_appeals, "periodic", 15 * 60),
     (sweep_outbox, "periodic", 60),
     (remind_deadlines, "periodic", 60 * 60),
+    (remind_inquiry_answers, "periodic", 60 * 60),
     (send_digests, "periodic", 60 * 60),
     (apply_retention, "periodic", 24 * 60 * 60),
 ]

@@ -73,8 +73,8 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
         appeal_id = routed_appeal(at(date(2026, 1, 5))).id  # long overdue by now
         enqueued = build_scheduler(get_redis()).enqueue_jobs()
         assert {job.func.__name__ for job in enqueued} == {"escalate_due_appeals", "sweep_outbox", "remind_deadlines",
-                                                           "send_digests", "apply_retention"}
-        assert Queue("periodic", connection=get_redis()).count == 5
+                                                           "remind_inquiry_answers", "send_digests", "apply_retention"}
+        assert Queue("periodic", connection=get_redis()).count == 6
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],
                             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)

@@ -20,6 +20,9 @@ from reception.jobs import enqueue, get_queue, get_redis
 from reception.notifications.digest import send_digests
 from reception.notifications.inapp import remind_deadlines
 from reception.notifications.models import InAppNotification, MessageChannel, MessageState, OutboxMessage
+from reception.inquiries import operations as inquiry_ops
+from reception.inquiries.models import InquiryState
+from reception.inquiries.reminders import remind_inquiry_answers
 from reception.routing.tasks import escalate_due_appeals
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -187,6 +190,48 @@ def test_the_daily_digest_counts_new_due_this_week_and_overdue(ctx, make_user):
     assert len(notes(deputy_user.id)) == 2
 
 
+def sent_inquiry(deputy_user: User, answer_due: date):
+    """An inquiry of `deputy_user`'s deputy, sent so that its answer is due on `answer_due` (15 calendar days)."""
+    from reception.directory.models import GovernmentBody
+
+    with at(MONDAY - timedelta(days=30)):
+        appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
+        inquiry = inquiry_ops.create_inquiry([appeal], user=deputy_user, language="ru", addressee=db.session.scalar(
+            select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL")))
+        for state in (InquiryState.under_review, InquiryState.approved):
+            inquiry_ops.transition(inquiry, state, user=deputy_user)
+        db.session.commit()
+    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=answer_due - timedelta(days=15))
+    db.session.commit()
+    return inquiry
+
+
+def test_inquiry_answers_are_awaited_with_reminders_and_one_overdue_alert(ctx, make_user):
+    deputy_user = user(make_user(Role.deputy)[1])
+    assistant = user(make_user(Role.assistant)[1])
+    assistant.deputies = [deputy_user.deputy]
+    db.session.commit()
+    soon = sent_inquiry(deputy_user, date(2026, 11, 26))  # Thursday: 3 days after Monday
+    late = sent_inquiry(deputy_user, date(2026, 11, 20))
+    with at(datetime(2026, 11, 22, 11, 0, tzinfo=ALMATY)):  # Sunday: nobody is disturbed
+        assert remind_inquiry_answers() == 0
+    with at(MONDAY):
+        assert remind_inquiry_answers() == 4  # the deputy and the assistant, about each inquiry
+        assert remind_inquiry_answers() == 0
+    for person in (deputy_user, assistant):
+        texts = notes(person.id)
+        assert any(f"№{soon.id}" in t and "26.11.2026" in t and "ожидается" in t for t in texts)
+        assert any(f"№{late.id}" in t and "20.11.2026" in t and "Нет ответа" in t for t in texts)
+    with at(MONDAY + timedelta(days=2)):  # Wednesday: 1 day before
+        assert remind_inquiry_answers() == 2  # late: already alerted; soon: the 1-day reminder
+    inquiry_ops.record_answer(soon, user=deputy_user, answer_date=date(2026, 11, 25), answer_number="1",
+                              answer_text="Ответ", public_summary="Ответ получен",
+                              assessment=inquiry_ops.AnswerAssessment.substantive)
+    db.session.commit()
+    with at(MONDAY + timedelta(days=4)):  # Friday: soon is answered, late was alerted already
+        assert remind_inquiry_answers() == 0
+
+
 # --- every periodic job, twice, through a real queue and worker --------------------------------------
 
 
@@ -211,6 +256,10 @@ def _scenario(job: str, make_user):
         with at(MONDAY - timedelta(days=20)):
             routed_appeal(deputy_user.deputy, date(2026, 11, 26))
         return remind_deadlines, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
+    if job == "inquiry_answers":
+        deputy_user = user(make_user(Role.deputy)[1])
+        sent_inquiry(deputy_user, MONDAY.date() + timedelta(days=3))
+        return remind_inquiry_answers, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
     if job == "digest":
         deputy_user = user(make_user(Role.deputy)[1])
         with at(MONDAY - timedelta(days=2)):
@@ -235,7 +284,8 @@ def _scenario(job: str, make_user):
     raise AssertionError(job)
 
 
-@pytest.mark.parametrize("job", ["escalate", "sweep_outbox", "remind_deadlines", "digest", "retention"])
+@pytest.mark.parametrize("job", ["escalate", "sweep_outbox", "remind_deadlines", "inquiry_answers", "digest",
+                                 "retention"])
 def test_each_periodic_job_run_twice_sends_once(ctx, make_user, smtp_server, sms_gateway, job):
     func_, sent_once = _scenario(job, make_user)
     with at(MONDAY):
