@@ -3,17 +3,17 @@ appeal and citizen, deadlines, access, and the registry."""
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from docx import Document
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conftest import PASSWORD, branch, make_deputy
 from reception.accounts import operations as account_ops
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Channel
+from reception.appeals.models import Appeal, AppealState, AppealType, Channel
 from reception.directory.models import Deputy, GovernmentBody, GovernmentBodyKind, Topic
 from reception.extensions import db
 from reception.inquiries import documents, registry

@@ -24,7 +24,7 @@ def user(email) -> User:
 
 
 def body_id(code="MIN-INTERNAL") -> int:
-    from flask import current_app, has_app_context
+    from flask import has_app_context
 
     if not has_app_context():
         with CURRENT_APP[0].app_context():
@@ -114,8 +114,6 @@ def test_an_edit_with_personal_data_is_refused_with_the_reason_and_the_draft_kep
 
 
 def test_another_deputy_gets_404_everywhere_and_a_cosigner_may_edit(app, client, deputy, make_user):
-    from reception.accounts.operations import create_user  # noqa: F401  (make_user binds a deputy)
-
     email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids)
     client.post(f"/inquiries/{inquiry_id}/documents", data={"csrf_token": token, "pdf": "0"})

@@ -41,6 +41,11 @@ def signed_in(view):
     return view
 
 
+def acting_user():
+    """The signed-in user as the model object itself (not Flask-Login's proxy), to hand to operations."""
+    return current_user._get_current_object()
+
+
 def declared_access(endpoint: str):
     """What the view behind `endpoint` declared, or None if it declared nothing."""
     if endpoint == "static":

@@ -17,11 +17,10 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.access import allow
+from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
@@ -62,14 +61,11 @@ def _take_pin(key: str, appeal: Appeal) -> str | None:
     return pin
 
 
-def _user():
-    return current_user._get_current_object()
 
-
-def _visible_or_404(appeal_id: int) -> Appeal:
+def visible_appeal_or_404(appeal_id: int) -> Appeal:
     """The appeal if the user may see it; 404 otherwise, so that its existence is not revealed."""
     appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None or not ops.can_see(_user(), appeal):
+    if appeal is None or not ops.can_see(acting_user(), appeal):
         abort(404)
     return appeal
 
@@ -90,7 +86,7 @@ def new():
     """Log a walk-in visitor's appeal; errors show in the visitor's language."""
     form = IntakeForm()
     _fill_intake_choices(form)
-    user = _user()
+    user = acting_user()
     duplicates = []
     language = form.language.data if form.language.data in ("kk", "ru") else "ru"
     if request.method == "POST":
@@ -190,7 +186,7 @@ def citizen_lookup():
 @allow(*INTAKE_ROLES)
 def receipt(appeal_id: int):
     """The printable receipt; the PIN appears only the first time it is opened."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     pin = _take_pin(PIN_KEY, appeal)
     if pin:
         # The PDF of this receipt may carry the PIN once more; after that it is gone for good.
@@ -206,7 +202,7 @@ def receipt(appeal_id: int):
 @allow(*INTAKE_ROLES)
 def receipt_pdf(appeal_id: int):
     """The receipt as a PDF (A5), in the citizen's language."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     pin = _take_pin(PDF_PIN_KEY, appeal)
     language = appeal.citizen.language if appeal.citizen else appeal.language
     with force_locale(language):
@@ -232,13 +228,13 @@ def detail(appeal_id: int):
             selectinload(Appeal.events), selectinload(Appeal.attachments),
         )
     )
-    if appeal is None or not ops.can_see(_user(), appeal):
+    if appeal is None or not ops.can_see(acting_user(), appeal):
         abort(404)
     return _render_detail(appeal)
 
 
 def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, transition_form=None, extend_form=None):
-    user = _user()
+    user = acting_user()
     calendar = ops.work_calendar()
     today = deadlines.local_date(ops.utcnow())
     moves = sorted(ops.moves_for(user, appeal), key=lambda s: list(AppealState).index(s))
@@ -274,7 +270,7 @@ def _deputies_for(appeal: Appeal) -> list[Deputy]:
 @allow(*READ_ROLES)
 def attachment(appeal_id: int, attachment_id: int):
     """Download an attachment of an appeal the user may see (404 otherwise)."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     row = next((a for a in appeal.attachments if a.id == attachment_id), None)
     if row is None:
         abort(404)
@@ -286,7 +282,7 @@ def attachment(appeal_id: int, attachment_id: int):
 @allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
 def reveal(appeal_id: int):
     """Show the citizen's full IIN and phone; an audited action."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     if appeal.citizen is None:
         abort(404)
     audit("citizen.view_personal_data", appeal.citizen, details={"appeal": appeal.registration_number})
@@ -298,7 +294,7 @@ def reveal(appeal_id: int):
 @allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
 def move(appeal_id: int):
     """Move the appeal to another state; a refused move answers 409 with the reason."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     form = TransitionForm()
     form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
     form.body.choices = government_body_choices()
@@ -308,9 +304,9 @@ def move(appeal_id: int):
         target = AppealState(form.to_state.data)
         if target == AppealState.redirected:
             ops.redirect_appeal(appeal, _get(GovernmentBody, form.body.data), form.letter_number.data or "",
-                                user=_user(), reason=form.comment.data or "", expected_version=int(form.version.data))
+                                user=acting_user(), reason=form.comment.data or "", expected_version=int(form.version.data))
         else:
-            ops.transition(appeal, target, user=_user(), comment=form.comment.data or "", is_public=form.is_public.data,
+            ops.transition(appeal, target, user=acting_user(), comment=form.comment.data or "", is_public=form.is_public.data,
                            expected_version=int(form.version.data), deputy=_get(Deputy, form.deputy.data))
     except ValueError:
         abort(400)
@@ -328,12 +324,12 @@ def move(appeal_id: int):
 @allow(*ops.EXTENDING_ROLES)
 def extend(appeal_id: int):
     """Extend the deadline by a reasoned decision."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     form = ExtendForm()
     if not form.validate_on_submit():
         return _render_detail(appeal, status=400, extend_form=form)
     try:
-        ops.extend_deadline(appeal, form.until.data, user=_user(), reason=form.reason.data,
+        ops.extend_deadline(appeal, form.until.data, user=acting_user(), reason=form.reason.data,
                             expected_version=int(form.version.data))
     except ops.AppealError as exc:
         db.session.rollback()
@@ -348,10 +344,10 @@ def extend(appeal_id: int):
 @allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
 def link_group(appeal_id: int):
     """Link this appeal with others (by registration number) about the same problem."""
-    appeal = _visible_or_404(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     numbers = [n for n in request.form.get("numbers", "").replace(";", ",").split(",")]
     try:
-        group = groups.link_appeals([appeal.registration_number, *numbers], user=_user(),
+        group = groups.link_appeals([appeal.registration_number, *numbers], user=acting_user(),
                                     title=request.form.get("title", ""), group=appeal.group)
     except ops.AppealError as exc:
         db.session.rollback()
@@ -363,7 +359,7 @@ def link_group(appeal_id: int):
 
 def _group_or_404(group_id: int):
     group = db.get_or_404(AppealGroup, group_id)
-    visible = [a for a in group.appeals if ops.can_see(_user(), a)]
+    visible = [a for a in group.appeals if ops.can_see(acting_user(), a)]
     if not visible:
         abort(404)
     return group, visible
@@ -375,10 +371,10 @@ def group(group_id: int):
     """A group of appeals about one problem: its members (those the user may see) and joint actions."""
     group, visible = _group_or_404(group_id)
     deputies = []
-    if _user().role in (Role.staff, Role.branch_head, Role.admin):
+    if acting_user().role in (Role.staff, Role.branch_head, Role.admin):
         deputies = _deputies_for(visible[0])
     return render_template("appeals/group.html", group=group, appeals=visible, deputies=deputies,
-                           can_resolve=any(AppealState.resolved in ops.moves_for(_user(), a) for a in visible))
+                           can_resolve=any(AppealState.resolved in ops.moves_for(acting_user(), a) for a in visible))
 
 
 @bp.route("/groups/<int:group_id>/route", methods=["POST"])
@@ -389,7 +385,7 @@ def route_group(group_id: int):
     deputy = _get(Deputy, request.form.get("deputy", ""))
     if deputy is None:
         abort(400)
-    moved = groups.route_group(group, deputy, user=_user())
+    moved = groups.route_group(group, deputy, user=acting_user())
     db.session.commit()
     flash(_("Routed: %(count)s.", count=moved), "success")
     return redirect(url_for("appeals.group", group_id=group_id))
@@ -401,7 +397,7 @@ def resolve_group(group_id: int):
     """Give the group's appeals one answer and resolve them."""
     group, _visible = _group_or_404(group_id)
     try:
-        resolved = groups.resolve_group(group, user=_user(), answer=request.form.get("answer", ""))
+        resolved = groups.resolve_group(group, user=acting_user(), answer=request.form.get("answer", ""))
     except ops.AppealError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -416,7 +412,7 @@ def resolve_group(group_id: int):
 def index():
     """Appeals the user may see, newest first, with search."""
     query = request.args.get("q", "").strip()
-    stmt = (select(Appeal).where(ops.visible_appeals_filter(_user()))
+    stmt = (select(Appeal).where(ops.visible_appeals_filter(acting_user()))
             .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
             .order_by(Appeal.registered_dt.desc(), Appeal.id.desc()))
     if query:
@@ -432,7 +428,7 @@ def calendar():
     form = CalendarTransferForm()
     if form.validate_on_submit():
         moved = ops.set_calendar_transfer(form.day.data, CalendarTransferKind(form.kind.data),
-                                          note=form.note.data or "", user=_user())
+                                          note=form.note.data or "", user=acting_user())
         db.session.commit()
         flash(_("Saved; %(count)s open appeals got a new deadline.", count=moved), "success")
         return redirect(url_for("appeals.calendar"))
@@ -441,7 +437,7 @@ def calendar():
             day = date.fromisoformat(request.form["remove"])
         except ValueError:
             abort(400)
-        moved = ops.set_calendar_transfer(day, None, user=_user())
+        moved = ops.set_calendar_transfer(day, None, user=acting_user())
         db.session.commit()
         flash(_("Removed; %(count)s open appeals got a new deadline.", count=moved), "success")
         return redirect(url_for("appeals.calendar"))

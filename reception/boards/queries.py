@@ -70,7 +70,7 @@ def escalated(branch_ids: set[int] | None) -> list[Appeal]:
                                    .order_by(Appeal.escalation_level.desc(), Appeal.deadline).limit(LIST_LIMIT)))
 
 
-def reopen_requests(branch_ids: set[int] | None) -> list[tuple[Appeal, "AppealFeedback"]]:
+def reopen_requests(branch_ids: set[int] | None) -> list[tuple]:
     """Citizens not satisfied with a decision who asked to reopen it, waiting for a branch head, oldest first."""
     from ..public.models import AppealFeedback, ReopenState  # late: the citizens' pages build on boards' data
 

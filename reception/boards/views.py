@@ -1,9 +1,8 @@
 """The branch head's and the central office's board."""
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 
-from ..accounts.access import allow, visible_branch_ids
+from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..appeals import deadlines
 from ..dbtypes import utcnow
@@ -17,7 +16,7 @@ bp = Blueprint("boards", __name__, url_prefix="/boards")
 @allow(Role.branch_head, Role.analyst, Role.admin)
 def index():
     """Open appeals by state and age, the overdue, those awaiting triage, and workload per deputy."""
-    user = current_user._get_current_object()
+    user = acting_user()
     scope = visible_branch_ids(user)  # None: the whole country
     now = utcnow()
     today = deadlines.local_date(now)

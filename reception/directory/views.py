@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.access import allow
+from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..extensions import db
 from ..formkit import options, with_blank
@@ -40,12 +40,9 @@ def _names_filter(model, query: str):
     return or_(*(func.lower(getattr(model, f"name_{lang}")).like(like) for lang in ("kk", "ru", "en")))
 
 
-def _user():
-    return current_user._get_current_object()
-
 
 def _save(form, record, fields):
-    changes = ops.update_record(record, {f: getattr(form, f).data for f in fields}, user=_user())
+    changes = ops.update_record(record, {f: getattr(form, f).data for f in fields}, user=acting_user())
     db.session.commit()
     flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
 
@@ -73,7 +70,7 @@ def my_branch():
     from ..accounts.access import visible_branch_ids
     from ..accounts.models import User
 
-    ids = visible_branch_ids(_user())
+    ids = visible_branch_ids(acting_user())
     branches = db.session.scalars(
         select(Branch).where(Branch.id.in_(ids)).options(selectinload(Branch.region)).order_by(Branch.code)
     ).all()
@@ -212,7 +209,7 @@ def edit_seats(code: str):
         form.single_mandate.data = counts.get(MandateType.single_mandate, 0)
     if form.validate_on_submit():
         ops.set_seats(body, {MandateType.party_list: form.party_list.data or 0,
-                             MandateType.single_mandate: form.single_mandate.data or 0}, user=_user())
+                             MandateType.single_mandate: form.single_mandate.data or 0}, user=acting_user())
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("directory.body", code=code))
@@ -291,7 +288,7 @@ def edit_deputy(deputy_id: int | None = None):
         if deputy is None:
             deputy = Deputy(full_name=values["full_name"], body=values["body"], mandate_type=values["mandate_type"])
             db.session.add(deputy)
-        ops.update_record(deputy, values, user=_user())
+        ops.update_record(deputy, values, user=acting_user())
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("directory.edit_deputy", deputy_id=deputy.id))
@@ -346,7 +343,7 @@ def create_topic():
         values = {k: v for k, v in form.data.items() if k != "csrf_token"}
         values["position"] = values["position"] or 0
         try:
-            ops.create_topic(values, user=_user())
+            ops.create_topic(values, user=acting_user())
         except ops.DirectoryError as exc:
             form.code.errors.append(str(exc.message))
         else:

@@ -24,7 +24,7 @@ from ..accounts.models import Role, User
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..audit.log import audit
-from ..directory.models import BranchLevel, Deputy, GovernmentBody, GovernmentBodyKind, Topic
+from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..extensions import db
 from ..i18n import localized
 from . import drafting

@@ -4,11 +4,10 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..accounts.access import allow
+from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..appeals import attachments, deadlines
 from ..appeals import operations as appeal_ops
@@ -30,9 +29,6 @@ WRITERS = (Role.deputy, Role.assistant)
 READERS = (Role.deputy, Role.assistant, Role.branch_head, Role.analyst, Role.admin)
 
 
-def _user():
-    return current_user._get_current_object()
-
 
 def _today() -> date:
     return deadlines.local_date(utcnow())
@@ -40,7 +36,7 @@ def _today() -> date:
 
 def _visible_or_404(inquiry_id: int) -> Inquiry:
     inquiry = db.session.get(Inquiry, inquiry_id)
-    if inquiry is None or not ops.can_see(_user(), inquiry):
+    if inquiry is None or not ops.can_see(acting_user(), inquiry):
         abort(404)  # someone else's draft: as if it did not exist
     return inquiry
 
@@ -62,7 +58,7 @@ def _enum(cls, value: str | None):
 @allow(*READERS)
 def index():
     """The registry: filters, counts by state, and how each addressee answers."""
-    user, today = _user(), _today()
+    user, today = acting_user(), _today()
     f = registry.RegistryFilter(
         addressee_id=_int(request.args.get("addressee")), deputy_id=_int(request.args.get("deputy")),
         state=_enum(InquiryState, request.args.get("state")), topic_id=_int(request.args.get("topic")),
@@ -85,7 +81,7 @@ def _chosen_appeals() -> list[Appeal]:
     raw = request.form.getlist("ids") or request.args.getlist("ids")
     ids = [int(i) for part in raw for i in part.split(",") if i.strip().isdigit()]
     group_id = _int(request.form.get("group") or request.args.get("group"))
-    user = _user()
+    user = acting_user()
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))) if ids else []
     if any(not appeal_ops.can_see(user, a) for a in appeals):
         abort(404)  # someone else's appeal: as if it did not exist
@@ -108,7 +104,7 @@ def _drafts_of(user) -> list[Inquiry]:
 @allow(*WRITERS)
 def new():
     """From the appeals chosen in the queue or a group: a new draft, or more appeals for an existing one."""
-    user = _user()
+    user = acting_user()
     appeals = _chosen_appeals()
     if not appeals:
         flash(_("Choose at least one appeal."), "error")
@@ -155,7 +151,7 @@ def new():
 
 
 def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_error=None, status=200):
-    user = _user()
+    user = acting_user()
     moves = ops.moves_for(user, inquiry)
     today = _today()
     send_form = send_form or SendForm(version=inquiry.version, sent_date=today)
@@ -189,7 +185,7 @@ def _fill_edit_choices(form: EditForm, inquiry: Inquiry) -> None:
 @allow(*WRITERS)
 def edit(inquiry_id: int):
     """Edit a draft in the browser; a text carrying personal data is refused with the reason."""
-    user = _user()
+    user = acting_user()
     inquiry = _visible_or_404(inquiry_id)
     if not ops.can_edit(user, inquiry):
         flash(_("Only a draft can be edited, by its author, co-signers and their assistants."), "error")
@@ -249,7 +245,7 @@ def redraft(inquiry_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     version = _int(request.form.get("version"))
-    return _act(inquiry_id, lambda i: ops.redraft(i, user=_user(), expected_version=version)
+    return _act(inquiry_id, lambda i: ops.redraft(i, user=acting_user(), expected_version=version)
                 or _("The text was written again from the appeals."))
 
 
@@ -260,7 +256,7 @@ def remove_appeal(inquiry_id: int, appeal_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     appeal = db.get_or_404(Appeal, appeal_id)
-    return _act(inquiry_id, lambda i: ops.remove_appeal(i, appeal, user=_user()) or _("Removed."))
+    return _act(inquiry_id, lambda i: ops.remove_appeal(i, appeal, user=acting_user()) or _("Removed."))
 
 
 @bp.route("/<int:inquiry_id>/transition", methods=["POST"])
@@ -273,7 +269,7 @@ def move(inquiry_id: int):
     to_state = _enum(InquiryState, form.to_state.data)
     if to_state in (InquiryState.sent, InquiryState.answered):
         abort(400)  # these carry data: their own forms
-    return _act(inquiry_id, lambda i: ops.transition(i, to_state, user=_user(), comment=form.comment.data or "",
+    return _act(inquiry_id, lambda i: ops.transition(i, to_state, user=acting_user(), comment=form.comment.data or "",
                                                       expected_version=int(form.version.data)) and to_state.label)
 
 
@@ -285,7 +281,7 @@ def send(inquiry_id: int):
     form = SendForm()
     if not form.validate_on_submit():
         return _detail(inquiry, send_form=form, status=400)
-    return _act(inquiry_id, lambda i: ops.mark_sent(i, user=_user(), outgoing_number=form.outgoing_number.data,
+    return _act(inquiry_id, lambda i: ops.mark_sent(i, user=acting_user(), outgoing_number=form.outgoing_number.data,
                                                      sent_date=form.sent_date.data,
                                                      expected_version=int(form.version.data)) and _("Recorded as sent."))
 
@@ -306,7 +302,7 @@ def answer(inquiry_id: int):
             form.file.errors.append(str(exc.message))
             return _detail(inquiry, answer_form=form, status=400)
     return _act(inquiry_id, lambda i: ops.record_answer(
-        i, user=_user(), answer_date=form.answer_date.data, answer_number=form.answer_number.data or "",
+        i, user=acting_user(), answer_date=form.answer_date.data, answer_number=form.answer_number.data or "",
         answer_text=form.answer_text.data or "", public_summary=form.public_summary.data,
         assessment=AnswerAssessment(form.assessment.data),
         file_name=upload.filename if upload else "", file_type=upload.content_type if upload else "",
@@ -330,11 +326,11 @@ def answer_file(inquiry_id: int):
 def generate(inquiry_id: int):
     """A new version of the document: DOCX at once, PDF by a job."""
     inquiry = _visible_or_404(inquiry_id)
-    if not ops.is_participant(_user(), inquiry):
+    if not ops.is_participant(acting_user(), inquiry):
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    made = documents.generate(inquiry, user=_user(), pdf=request.form.get("pdf") == "1")
+    made = documents.generate(inquiry, user=acting_user(), pdf=request.form.get("pdf") == "1")
     db.session.commit()
     flash(_("Version %(number)d is ready as DOCX.", number=made[0].number)
           + (" " + _("The PDF is being made.") if len(made) > 1 else ""), "success")
@@ -377,7 +373,7 @@ def document_status(inquiry_id: int, document_id: int):
 def retry(inquiry_id: int, document_id: int):
     inquiry = _visible_or_404(inquiry_id)
     document = _document_or_404(inquiry, document_id)
-    if not ops.is_participant(_user(), inquiry):
+    if not ops.is_participant(acting_user(), inquiry):
         abort(403)
     if not FlaskForm().validate_on_submit() or document.status == DocumentStatus.ready:
         abort(400)

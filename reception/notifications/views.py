@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.access import allow, signed_in
+from ..accounts.access import acting_user, allow, signed_in
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
@@ -35,7 +35,7 @@ def retry(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     if message.state == MessageState.failed:
         message.state, message.attempts, message.next_attempt_dt = MessageState.pending, 0, None
-        audit("notification.retry", message, user=current_user._get_current_object())
+        audit("notification.retry", message, user=acting_user())
         deliver_after_commit(message.id)
         db.session.commit()
         flash(_("The message is queued again."), "success")

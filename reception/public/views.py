@@ -14,14 +14,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..accounts.access import allow, public
+from ..accounts.access import acting_user, allow, public
 from ..accounts.models import Role
 from ..appeals import attachments
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal
 from ..appeals.receipt import qr_svg, receipt_docx, status_url
+from ..appeals.views import visible_appeal_or_404
 from ..directory.choices import district_choices, region_choices, topic_choices
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
@@ -267,24 +267,14 @@ def online_receipt_pdf():
 # --- the branch's side ------------------------------------------------------------------------------
 
 
-def _user():
-    return current_user._get_current_object()
-
-
-def _appeal_of_the_branch(appeal_id: int) -> Appeal:
-    appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None or not appeal_ops.can_see(_user(), appeal):
-        abort(404)
-    return appeal
-
 
 @bp.route("/appeals/<int:appeal_id>/citizen/unlock", methods=["POST"])
 @allow(Role.staff, Role.branch_head, Role.admin)
 def unlock_code(appeal_id: int):
     """Unlock the appeal's tracking code after the citizen typed wrong PINs (they asked the branch)."""
-    appeal = _appeal_of_the_branch(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     try:
-        ops.unlock_status_code(appeal, user=_user())
+        ops.unlock_status_code(appeal, user=acting_user())
     except appeal_ops.AppealError as exc:
         abort_with(exc.status, exc.message)
     db.session.commit()
@@ -296,14 +286,14 @@ def unlock_code(appeal_id: int):
 @allow(Role.branch_head, Role.admin)
 def decide_reopening(appeal_id: int, feedback_id: int):
     """The branch head reopens the appeal at the citizen's request, or declines with a reason."""
-    appeal = _appeal_of_the_branch(appeal_id)
+    appeal = visible_appeal_or_404(appeal_id)
     feedback = db.session.get(AppealFeedback, feedback_id)
     form = ReopenDecisionForm()
     if feedback is None or feedback.appeal_id != appeal.id or not form.validate_on_submit():
         abort(400)
     accept = request.form.get("decision") == "accept"
     try:
-        ops.decide_reopening(feedback, user=_user(), accept=accept, comment=form.comment.data or "")
+        ops.decide_reopening(feedback, user=acting_user(), accept=accept, comment=form.comment.data or "")
     except appeal_ops.AppealError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -316,7 +306,7 @@ def decide_reopening(appeal_id: int, feedback_id: int):
 @bp.app_template_global()
 def citizen_side(appeal: Appeal) -> dict:
     """For the staff's appeal page: whether the code is locked, the citizen's ratings, a pending request."""
-    user = _user()
+    user = acting_user()
     return {
         "lock_minutes": -(-lookup.lock_seconds_left(appeal.tracking_code) // 60),
         "can_unlock": ops.can_unlock(user, appeal),

@@ -3,11 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..accounts.access import allow
+from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..appeals.models import Appeal, AppealType
 from ..audit.log import audit
@@ -94,7 +93,7 @@ def edit_rule(rule_id: int | None = None):
                 db.session.add(rule)
             _apply(form, rule)
         db.session.flush()
-        audit("routing.save_rule", rule, user=current_user._get_current_object(),
+        audit("routing.save_rule", rule, user=acting_user(),
               details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)})
         db.session.commit()
         flash(_("Saved."), "success")
@@ -107,7 +106,7 @@ def edit_rule(rule_id: int | None = None):
 def delete_rule(rule_id: int):
     """Remove a rule; appeals it routed keep their history."""
     rule = db.get_or_404(RoutingRule, rule_id)
-    audit("routing.delete_rule", rule, user=current_user._get_current_object(),
+    audit("routing.delete_rule", rule, user=acting_user(),
           details={"position": rule.position, "name": rule.name})
     db.session.delete(rule)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.access import allow
+from ..accounts.access import acting_user, allow
 from ..accounts.models import Role, User
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
@@ -62,7 +62,7 @@ def _after() -> tuple[date, int] | None:
 @allow(*QUEUE_ROLES)
 def index():
     """The queue with filters, counts and keyset pages."""
-    deputy_ids = appeal_ops.deputy_ids_of(current_user._get_current_object())
+    deputy_ids = appeal_ops.deputy_ids_of(acting_user())
     today = deadlines.local_date(utcnow())
     f = _filter()
     rows, next_key = queries.page(deputy_ids, f, today, _after())
@@ -75,7 +75,7 @@ def index():
         regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
         branches=queries.branches_in(deputy_ids),
         assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
-        overdue_inquiries=inquiry_registry.overdue_list(current_user._get_current_object(), today),
+        overdue_inquiries=inquiry_registry.overdue_list(acting_user(), today),
     )
 
 
@@ -83,7 +83,7 @@ def index():
 @allow(*QUEUE_ROLES)
 def export():
     """The filtered queue as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic), streamed by pages."""
-    deputy_ids = appeal_ops.deputy_ids_of(current_user._get_current_object())
+    deputy_ids = appeal_ops.deputy_ids_of(acting_user())
     today = deadlines.local_date(utcnow())
     f = _filter()
     header = [_("Number"), _("Registered"), _("Deadline"), _("State"), _("Topic"), _("Summary"), _("Branch")]
@@ -122,7 +122,7 @@ def _selected(user) -> list[Appeal]:
 @allow(*QUEUE_ROLES)
 def take():
     """Bulk actions on the selected appeals: take into work, or give to an assistant."""
-    user = current_user._get_current_object()
+    user = acting_user()
     appeals = _selected(user)
     back = redirect(url_for("workqueue.index", **{k: v for k, v in request.args.items()}))
     if request.form.get("action") == "assign":
