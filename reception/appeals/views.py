@@ -203,7 +203,11 @@ def receipt(appeal_id: int):
 def receipt_pdf(appeal_id: int):
     """The receipt as a PDF (A5), in the citizen's language."""
     appeal = visible_appeal_or_404(appeal_id)
-    pin = _take_pin(PDF_PIN_KEY, appeal)
+    return receipt_pdf_response(appeal, _take_pin(PDF_PIN_KEY, appeal))
+
+
+def receipt_pdf_response(appeal: Appeal, pin: str | None):
+    """The receipt as a PDF in the citizen's language, for staff and for the online receipt alike."""
     language = appeal.citizen.language if appeal.citizen else appeal.language
     with force_locale(language):
         document = receipt_docx(appeal, pin, status_url(appeal.tracking_code))

@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -20,10 +19,9 @@ from ..accounts.models import Role
 from ..appeals import attachments
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal
-from ..appeals.receipt import qr_svg, receipt_docx, status_url
-from ..appeals.views import visible_appeal_or_404
+from ..appeals.receipt import qr_svg, status_url
+from ..appeals.views import receipt_pdf_response, visible_appeal_or_404
 from ..directory.choices import district_choices, region_choices, topic_choices
-from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import abort_with
 from ..extensions import db, limiter
 from ..i18n import current_language
@@ -253,15 +251,7 @@ def online_receipt_pdf():
     appeal, held = _receipt_appeal()
     pin = held.pop("pdf_pin", None)
     session[online.RECEIPT_KEY] = held
-    document = receipt_docx(appeal, pin, status_url(appeal.tracking_code))
-    try:
-        pdf = docx_to_pdf(document)
-    except ConversionUnavailable:
-        abort_with(503, _("PDF is not available on this server; print the receipt page instead."))
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="receipt-{appeal.tracking_code}.pdf"'
-    return response
+    return receipt_pdf_response(appeal, pin)
 
 
 # --- the branch's side ------------------------------------------------------------------------------
