@@ -183,15 +183,7 @@ def test_status_page_shows_the_public_timeline_and_no_personal_data(app, client,
 
 
 def test_decision_text_is_the_answer_and_the_deadline_is_not_counted_after_it(app, client, make_user):
-    appeal_id, code, pin = make_appeal(app)
-    deputy_user_id, _ = make_user(Role.deputy)
-    with app.app_context():
-        appeal = db.session.get(Appeal, appeal_id)
-        holder = db.session.get(User, deputy_user_id)
-        appeal_ops.route_appeal(appeal, holder.deputy, user=None)
-        appeal_ops.take_into_work(appeal, user=holder)
-        appeal_ops.resolve_appeal(appeal, user=holder, comment="Ремонт водопровода включён в план на май.")
-        db.session.commit()
+    appeal_id, code, pin = decided_appeal(app, make_user, comment="Ремонт водопровода включён в план на май.")
     page = look_up(client, code, pin).get_data(as_text=True)
     assert re.search(r'data-status="answer">Ремонт водопровода включён в план на май\.<', page)
     assert 'data-status="days-left"' not in page and 'data-form="rate"' in page and 'data-form="add"' not in page
@@ -400,8 +392,8 @@ def test_a_confirmation_code_goes_out_in_quiet_hours(app, ctx, sms_gateway, monk
 # --- after the decision --------------------------------------------------------------------------------
 
 
-def decided_appeal(app, make_user, comment="Ремонт включён в план."):
-    appeal_id, code, pin = make_appeal(app)
+def decide(app, make_user, appeal_id: int, comment: str) -> None:
+    """Route the appeal to a new deputy, who takes it into work and resolves it with `comment`."""
     deputy_user_id, _ = make_user(Role.deputy)
     with app.app_context():
         appeal = db.session.get(Appeal, appeal_id)
@@ -410,6 +402,11 @@ def decided_appeal(app, make_user, comment="Ремонт включён в пл�
         appeal_ops.take_into_work(appeal, user=holder)
         appeal_ops.resolve_appeal(appeal, user=holder, comment=comment)
         db.session.commit()
+
+
+def decided_appeal(app, make_user, comment="Ремонт включён в план."):
+    appeal_id, code, pin = make_appeal(app)
+    decide(app, make_user, appeal_id, comment)
     return appeal_id, code, pin
 
 

@@ -10,6 +10,7 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from conftest import branch
+from test_public import decide
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType, Channel
@@ -142,14 +143,7 @@ def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(app, live_
 def test_rate_the_answer_and_ask_for_reopening_without_javascript(app, live_server, chromium, make_user,
                                                                    check_accessibility, screenshots):
     appeal_id, code, pin = registered(app, language="ru")
-    deputy_user_id, _ = make_user(Role.deputy)
-    with app.app_context():
-        appeal = db.session.get(Appeal, appeal_id)
-        holder = db.session.get(User, deputy_user_id)
-        appeal_ops.route_appeal(appeal, holder.deputy, user=None)
-        appeal_ops.take_into_work(appeal, user=holder)
-        appeal_ops.resolve_appeal(appeal, user=holder, comment="Ремонт водопровода включён в план на май.")
-        db.session.commit()
+    decide(app, make_user, appeal_id, "Ремонт водопровода включён в план на май.")
 
     plain = chromium.new_context(locale="ru-RU", java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = plain.new_page()

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
@@ -96,7 +97,8 @@ def _chosen_appeals() -> list[Appeal]:
 
 
 def _drafts_of(user) -> list[Inquiry]:
-    stmt = select(Inquiry).where(ops.visible_filter(user), Inquiry.state == InquiryState.draft).order_by(Inquiry.id.desc())
+    stmt = (select(Inquiry).where(ops.visible_filter(user), Inquiry.state == InquiryState.draft)
+            .options(selectinload(Inquiry.cosigners)).order_by(Inquiry.id.desc()))  # can_edit reads them
     return [i for i in db.session.scalars(stmt) if ops.can_edit(user, i)]
 
 
