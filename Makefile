@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := reception/translations
 LOCALES := kk ru en
 
-.PHONY: run test translations extract-messages update-translations clean
+.PHONY: run test lint format translations extract-messages update-translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ run: $(VENV)/.installed-run translations
 	$(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest -c tests/pytest.ini --rootdir=. $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff's lint and format check (settings in pyproject.toml); `make format` rewrites the files.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # For developers: refresh messages.pot from the code and merge it into every catalogue.
 extract-messages: $(VENV)/.installed-run

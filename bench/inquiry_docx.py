@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, select, text
 
 SCHEMA = "bench_inquiry"
 
@@ -71,21 +71,41 @@ def main() -> None:
         body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))
         deputy = Deputy(full_name="Ахметов Серик Болатович", body=body, mandate_type=MandateType.single_mandate)
         db.session.add(deputy)
-        user = account_ops.create_user(email="bench@bench.kz", full_name="Bench", password="bench-password-1",
-                                       role=Role.deputy, deputy=deputy)
+        user = account_ops.create_user(
+            email="bench@bench.kz", full_name="Bench", password="bench-password-1", role=Role.deputy, deputy=deputy
+        )
         branch = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
         topics = list(db.session.scalars(select(Topic).order_by(Topic.position)))
         appeals = []
         with appeal_changed.muted():  # no notifications for bench data
             for n in range(args.appeals):
-                citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-                    iin=_iin(n), full_name=f"Гражданин Номер {n}", birth_date=None, phone=f"+7701{n:07d}",
-                    email="", address=f"ул. Абая, д. {n}", region=None, district=None, language="ru",
-                    may_be_named=n % 3 == 0), taken_by=None, consent=True)
+                citizen = appeal_ops.record_citizen(
+                    appeal_ops.CitizenData(
+                        iin=_iin(n),
+                        full_name=f"Гражданин Номер {n}",
+                        birth_date=None,
+                        phone=f"+7701{n:07d}",
+                        email="",
+                        address=f"ул. Абая, д. {n}",
+                        region=None,
+                        district=None,
+                        language="ru",
+                        may_be_named=n % 3 == 0,
+                    ),
+                    taken_by=None,
+                    consent=True,
+                )
                 appeal = appeal_ops.register_appeal(
-                    branch=branch, citizen=citizen, type=AppealType.complaint, topic=topics[n % 3],
-                    summary=f"Проблема с водоснабжением, дом {n}", text="Нет воды третью неделю.",
-                    channel=Channel.walk_in, language="ru", district=branch.district).appeal
+                    branch=branch,
+                    citizen=citizen,
+                    type=AppealType.complaint,
+                    topic=topics[n % 3],
+                    summary=f"Проблема с водоснабжением, дом {n}",
+                    text="Нет воды третью неделю.",
+                    channel=Channel.walk_in,
+                    language="ru",
+                    district=branch.district,
+                ).appeal
                 appeal_ops.route_appeal(appeal, deputy, user=None)
                 appeals.append(appeal)
         ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL"))

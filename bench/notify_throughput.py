@@ -76,9 +76,16 @@ class Gateway:
 def run_workers(count: int, env: dict) -> float:
     """Start `count` burst workers on the notifications queue; returns the seconds until all exited."""
     started = time.perf_counter()
-    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue",
-                                 "notifications"], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for _ in range(count)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "notifications"],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
     for worker in workers:
         if worker.wait() != 0:
             raise SystemExit(f"a worker exited with {worker.returncode}")
@@ -104,7 +111,7 @@ def main() -> None:
     from reception.extensions import db
     from reception.jobs import get_redis
     from reception.notifications.models import MessageChannel, MessageState, OutboxMessage
-    from reception.notifications.outbox import DELIVERY_TIMEOUT, _retry, delivery_job_id, deliver_message
+    from reception.notifications.outbox import DELIVERY_TIMEOUT, _retry, deliver_message, delivery_job_id
 
     engine = create_engine(base_url)
     with engine.begin() as conn:
@@ -119,11 +126,20 @@ def main() -> None:
         SMS_GATEWAY_URL = gateway.url
         SMS_SEND_HOURS = None
 
-    env = dict(os.environ, DATABASE_URL=BenchConfig.SQLALCHEMY_DATABASE_URI, REDIS_URL=redis_url,
-               SMS_GATEWAY_URL=gateway.url, SMS_SEND_HOURS="off", SMTP_HOST="", PYTHONPATH=str(PROJECT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=BenchConfig.SQLALCHEMY_DATABASE_URI,
+        REDIS_URL=redis_url,
+        SMS_GATEWAY_URL=gateway.url,
+        SMS_SEND_HOURS="off",
+        SMTP_HOST="",
+        PYTHONPATH=str(PROJECT),
+    )
     app = create_app(BenchConfig)
     n = args.messages
-    print(f"{n:,} messages; {os.cpu_count()} CPUs; database {SCHEMA} on {base_url.rsplit('@', 1)[-1]}; redis {redis_url}")
+    print(
+        f"{n:,} messages; {os.cpu_count()} CPUs; database {SCHEMA} on {base_url.rsplit('@', 1)[-1]}; redis {redis_url}"
+    )
     with app.app_context():
         db.create_all()
         redis = get_redis()
@@ -133,8 +149,15 @@ def main() -> None:
             # The ceiling: the same workers, jobs that do nothing.
             redis.flushdb()
             with redis.pipeline() as pipe:
-                queue.enqueue_many([Queue.prepare_data("bench.notify_throughput.empty_job", timeout=DELIVERY_TIMEOUT, result_ttl=3600)
-                                    for _ in range(n)], pipeline=pipe)
+                queue.enqueue_many(
+                    [
+                        Queue.prepare_data(
+                            "bench.notify_throughput.empty_job", timeout=DELIVERY_TIMEOUT, result_ttl=3600
+                        )
+                        for _ in range(n)
+                    ],
+                    pipeline=pipe,
+                )
                 pipe.execute()
             ids = queue.job_ids
             wall = run_workers(workers, env)
@@ -146,30 +169,59 @@ def main() -> None:
             # The real thing: outbox rows delivered to the gateway.
             redis.flushdb()
             db.session.execute(OutboxMessage.__table__.delete())
-            db.session.execute(insert(OutboxMessage), [
-                {"dedupe_key": f"bench:{workers}:{i}:sms", "channel": MessageChannel.sms, "recipient": "+77011234567",
-                 "language": "ru", "subject": "", "body": f"Обращение BNCH-{i:04d}-X: решение принято.",
-                 "html_body": "", "quiet_hours": True, "state": MessageState.pending, "attempts": 0,
-                 "last_error": "", "provider_message_id": ""} for i in range(n)])
+            db.session.execute(
+                insert(OutboxMessage),
+                [
+                    {
+                        "dedupe_key": f"bench:{workers}:{i}:sms",
+                        "channel": MessageChannel.sms,
+                        "recipient": "+77011234567",
+                        "language": "ru",
+                        "subject": "",
+                        "body": f"Обращение BNCH-{i:04d}-X: решение принято.",
+                        "html_body": "",
+                        "quiet_hours": True,
+                        "state": MessageState.pending,
+                        "attempts": 0,
+                        "last_error": "",
+                        "provider_message_id": "",
+                    }
+                    for i in range(n)
+                ],
+            )
             db.session.commit()
             message_ids = list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
             with redis.pipeline() as pipe:
-                queue.enqueue_many([Queue.prepare_data(deliver_message, (i,), timeout=DELIVERY_TIMEOUT, retry=_retry(),
-                                                       job_id=delivery_job_id(i)) for i in message_ids], pipeline=pipe)
+                queue.enqueue_many(
+                    [
+                        Queue.prepare_data(
+                            deliver_message, (i,), timeout=DELIVERY_TIMEOUT, retry=_retry(), job_id=delivery_job_id(i)
+                        )
+                        for i in message_ids
+                    ],
+                    pipeline=pipe,
+                )
                 pipe.execute()
             gateway.seen.clear()
             gateway.requests = 0
             send_wall = run_workers(workers, env)
             db.session.rollback()
-            sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.state == MessageState.sent))
-            assert sent == n and len(gateway.seen) == n and gateway.requests == n, (sent, len(gateway.seen), gateway.requests)
+            sent = db.session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.sent)
+            )
+            assert sent == n and len(gateway.seen) == n and gateway.requests == n, (
+                sent,
+                len(gateway.seen),
+                gateway.requests,
+            )
             times = sorted(gateway.seen.values())
             rate = n / (times[-1] - times[0])
             results.append((workers, rate, empty_rate, send_wall, wall))
-            print(f"{workers} worker(s): {rate:7.1f} messages/s ({n / send_wall:6.1f}/s wall, incl. start-up) | "
-                  f"empty job {empty_rate:7.1f} jobs/s ({n / wall:6.1f}/s wall) | {rate / empty_rate:.0%} of the ceiling",
-                  flush=True)
+            print(
+                f"{workers} worker(s): {rate:7.1f} messages/s ({n / send_wall:6.1f}/s wall, incl. start-up) | "
+                f"empty job {empty_rate:7.1f} jobs/s ({n / wall:6.1f}/s wall) | {rate / empty_rate:.0%} of the ceiling",
+                flush=True,
+            )
         db.session.remove()
     print("\nworkers  messages/s  empty jobs/s (ceiling)")
     for workers, rate, empty_rate, _w, _e in results:

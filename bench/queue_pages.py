@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import create_engine, event, text
 
 SCHEMA = "bench_queue"
 
@@ -50,11 +50,14 @@ def build(base_url: str, total: int, mine: int) -> None:
         load_directory()
         db.session.commit()
         started = time.perf_counter()
-        db.session.execute(text("""
+        db.session.execute(
+            text("""
             INSERT INTO deputies (full_name, body_id, mandate_type, is_active, email, phone)
             SELECT 'Депутат ' || g, (SELECT id FROM representative_bodies WHERE code = 'MAZHILIS'), 'party_list', true, '', ''
-            FROM generate_series(1, 1000) g"""))
-        db.session.execute(text("""
+            FROM generate_series(1, 1000) g""")
+        )
+        db.session.execute(
+            text("""
             INSERT INTO appeals (registration_number, branch_id, year, sequence, tracking_code, pin_hash, type, topic_id,
                 summary, text, channel, language, is_collective, cosigners, state, deputy_id, duplicate_override_reason,
                 registered_dt, counting_from, deadline, version, updated_dt)
@@ -66,7 +69,9 @@ def build(base_url: str, total: int, mine: int) -> None:
                         ELSE (SELECT min(id) FROM deputies) + 1 + g % 999 END,
                    '', now() - (g % 365) * interval '1 day', current_date - g % 365, current_date - g % 365 + 21, 1, now()
             FROM generate_series(1, :total) g
-            JOIN branches b ON b.code = 'ALM-03'"""), {"total": total, "mine": mine})
+            JOIN branches b ON b.code = 'ALM-03'"""),
+            {"total": total, "mine": mine},
+        )
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
@@ -94,11 +99,18 @@ def measure(base_url: str, runs: int) -> None:
         user = account_ops.find_user("bench-deputy@bench.kz")
         if user is None:
             deputy = db.session.scalar(db.select(Deputy).order_by(Deputy.id))
-            account_ops.create_user(email="bench-deputy@bench.kz", full_name="Bench", password="bench password",
-                                    role=Role.deputy, deputy=deputy)
+            account_ops.create_user(
+                email="bench-deputy@bench.kz",
+                full_name="Bench",
+                password="bench password",
+                role=Role.deputy,
+                deputy=deputy,
+            )
             db.session.commit()
         count = db.session.execute(text("SELECT count(*) FROM appeals")).scalar()
-        mine = db.session.execute(text("SELECT count(*) FROM appeals WHERE deputy_id = (SELECT min(id) FROM deputies)")).scalar()
+        mine = db.session.execute(
+            text("SELECT count(*) FROM appeals WHERE deputy_id = (SELECT min(id) FROM deputies)")
+        ).scalar()
         engine = db.engine
     client = app.test_client()
     client.post("/auth/login", data={"email": "bench-deputy@bench.kz", "password": "bench password"})
@@ -117,12 +129,18 @@ def measure(base_url: str, runs: int) -> None:
 
     # A deep page: continue after the 15,000th row of the deputy's queue.
     with app.app_context():
-        deadline, ident = db.session.execute(text(
-            "SELECT deadline, id FROM appeals WHERE deputy_id = (SELECT min(id) FROM deputies) "
-            "ORDER BY deadline, id OFFSET 15000 LIMIT 1")).one()
+        deadline, ident = db.session.execute(
+            text(
+                "SELECT deadline, id FROM appeals WHERE deputy_id = (SELECT min(id) FROM deputies) "
+                "ORDER BY deadline, id OFFSET 15000 LIMIT 1"
+            )
+        ).one()
     print(f"{count:,} appeals in the database, {mine:,} in the measured deputy's queue; {runs} runs each")
-    for name, url in (("first page", "/workqueue/"), ("deep page (row 15,000)", f"/workqueue/?after={deadline}_{ident}"),
-                      ("first page, overdue filter", "/workqueue/?overdue=1")):
+    for name, url in (
+        ("first page", "/workqueue/"),
+        ("deep page (row 15,000)", f"/workqueue/?after={deadline}_{ident}"),
+        ("first page, overdue filter", "/workqueue/?overdue=1"),
+    ):
         samples, n_sql = timed(url)
         samples.sort()
         p95 = samples[int(len(samples) * 0.95) - 1]
@@ -139,8 +157,10 @@ def main() -> None:
     base_url = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     engine = create_engine(base_url)
     with engine.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'appeals'"),
-                              {"s": SCHEMA}).scalar()
+        exists = conn.execute(
+            text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'appeals'"),
+            {"s": SCHEMA},
+        ).scalar()
     if args.rebuild or not exists:
         build(base_url, args.total, args.mine)
     measure(base_url, args.runs)

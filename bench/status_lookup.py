@@ -90,25 +90,48 @@ def build() -> tuple[str, str]:
     with app.app_context():
         upgrade()
         load_directory()
-        citizen = ops.record_citizen(ops.CitizenData(
-            iin="900101300017", full_name="Сейткали Айгуль Болатовна", birth_date=None, phone="+77011234567",
-            email="", address="г. Косшы, ул. Абая, 1", region=None, district=None, language="ru"), taken_by=None,
-            consent=True)
+        citizen = ops.record_citizen(
+            ops.CitizenData(
+                iin="900101300017",
+                full_name="Сейткали Айгуль Болатовна",
+                birth_date=None,
+                phone="+77011234567",
+                email="",
+                address="г. Косшы, ул. Абая, 1",
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
         branch = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
         topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-        done = ops.register_appeal(branch=branch, citizen=citizen, type=AppealType.complaint, topic=topic,
-                                   summary="Нет воды", text="Третью неделю нет холодной воды.", channel=Channel.walk_in,
-                                   language="ru")
+        done = ops.register_appeal(
+            branch=branch,
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=topic,
+            summary="Нет воды",
+            text="Третью неделю нет холодной воды.",
+            channel=Channel.walk_in,
+            language="ru",
+        )
         body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))
         deputy = Deputy(full_name="Бенчмарков Депутат", body=body, mandate_type=MandateType.party_list)
         db.session.add(deputy)
-        holder = account_ops.create_user(email="bench-deputy@bench.kz", full_name="Bench", password="bench password",
-                                         role=Role.deputy, deputy=deputy)
+        holder = account_ops.create_user(
+            email="bench-deputy@bench.kz", full_name="Bench", password="bench password", role=Role.deputy, deputy=deputy
+        )
         # A timeline like a real one: routed, taken into work, extended with a reason, an inquiry sent.
         ops.route_appeal(done.appeal, deputy, user=None, comment="bench")
         ops.take_into_work(done.appeal, user=holder)
-        ops.extend_deadline(done.appeal, ops.deadlines.latest_extension(done.appeal.registered_dt), user=holder,
-                            reason="Ожидается ответ акимата")
+        ops.extend_deadline(
+            done.appeal,
+            ops.deadlines.latest_extension(done.appeal.registered_dt),
+            user=holder,
+            reason="Ожидается ответ акимата",
+        )
         ops.mark_inquiry_sent(done.appeal, user=holder, comment="Запрос направлен в акимат района")
         db.session.commit()
         return done.appeal.tracking_code, done.pin
@@ -169,9 +192,25 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
     server = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--threads", str(args.threads),
-         "--worker-class", "gthread", "--log-level", "warning", "--chdir", str(ROOT), "status_lookup:make_app()"],
-        env=env, start_new_session=True)
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            "status_lookup:make_app()",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/bench/ping")
@@ -180,9 +219,11 @@ def main() -> None:
             page = response.read().decode()
             assert response.status == 200 and 'data-status="state"' in page, "the look-up does not find the appeal"
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write('wrk.method = "POST"\n'
-                      f'wrk.body = "{form}"\n'
-                      'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+            lua.write(
+                'wrk.method = "POST"\n'
+                f'wrk.body = "{form}"\n'
+                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            )
         script = Path(lua.name)
         run_wrk(base + "/bench/ping", 2, args.connections)  # warm up both before measuring
         run_wrk(base + "/status/", 2, args.connections, script)
@@ -194,13 +235,17 @@ def main() -> None:
         server.wait(20)
 
     dialect = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
-    print(f"gunicorn gthread {args.workers}x{args.threads}, wrk 2 threads {args.connections} connections "
-          f"{args.duration} s each, {dialect}, {os.cpu_count()} CPUs shared with wrk")
+    print(
+        f"gunicorn gthread {args.workers}x{args.threads}, wrk 2 threads {args.connections} connections "
+        f"{args.duration} s each, {dialect}, {os.cpu_count()} CPUs shared with wrk"
+    )
     print(f"{'endpoint':32s} {'req/s':>9s} {'avg':>9s} {'p50':>9s} {'p90':>9s} {'p99':>9s} {'max':>9s}")
     for name, s in (("GET /bench/ping (trivial)", trivial), ("POST /status/ (code + PIN)", lookup)):
         print(f"{name:32s} {s['rps']:9.1f} {s['avg']:>9s} {s['p50']:>9s} {s['p90']:>9s} {s['p99']:>9s} {s['max']:>9s}")
-    print(f"ratio trivial/look-up: {trivial['rps'] / lookup['rps']:.2f}x the requests/s; "
-          f"median latency {to_ms(lookup['p50']) / to_ms(trivial['p50']):.2f}x")
+    print(
+        f"ratio trivial/look-up: {trivial['rps'] / lookup['rps']:.2f}x the requests/s; "
+        f"median latency {to_ms(lookup['p50']) / to_ms(trivial['p50']):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,14 @@ def create_app(config_class: type = Config) -> Flask:
     db.init_app(app)
     from .appeals.fulltext import include_object
 
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True,
-                     include_object=include_object)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
     csrf.init_app(app)
     _init_limiter(app)
     _init_login(app)
@@ -47,6 +53,7 @@ def create_app(config_class: type = Config) -> Flask:
 
     _register_blueprints(app)
     _register_cli(app)
+    _connect_signals()
 
     from .errors import register_error_handlers
 
@@ -73,7 +80,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         # SQLite's lower() folds ASCII only; searches need Cyrillic and Kazakh letters folded too.
-        dbapi_connection.create_function("lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+        dbapi_connection.create_function(
+            "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
+        )
 
 
 def limits_storage_uri(redis_url: str) -> str:
@@ -128,7 +137,6 @@ def _init_babel(app: Flask) -> None:
         from flask_login import current_user
 
         from .main.navigation import navigation_for
-
         from .notifications.inapp import unread_count
 
         return {
@@ -151,17 +159,38 @@ def _register_blueprints(app: Flask) -> None:
     from .boards.views import bp as boards_bp
     from .directory.views import bp as directory_bp
     from .inquiries.views import bp as inquiries_bp
-    from .notifications.views import bp as notifications_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
     from .public.views import bp as public_bp
     from .queues.views import bp as queues_bp
     from .routing.views import bp as routing_bp
     from .workqueue.views import bp as workqueue_bp
 
-    for bp in (main_bp, auth_bp, accounts_bp, directory_bp, audit_bp, appeals_bp, public_bp, routing_bp, workqueue_bp,
-               boards_bp, notifications_bp, inquiries_bp, queues_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        accounts_bp,
+        directory_bp,
+        audit_bp,
+        appeals_bp,
+        public_bp,
+        routing_bp,
+        workqueue_bp,
+        boards_bp,
+        notifications_bp,
+        inquiries_bp,
+        queues_bp,
+    ):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
+
+
+def _connect_signals() -> None:
+    # Domains hear of each other through signals, connected here rather than by importing a module for its
+    # side effects, so that every process (web, worker, CLI) has the same receivers.
+    from .notifications import receivers as notification_receivers
+
+    notification_receivers.connect()
 
 
 def _register_cli(app: Flask) -> None:
@@ -173,6 +202,14 @@ def _register_cli(app: Flask) -> None:
     from .jobs import ping_worker_command, worker_command
     from .periodic import cron_command
 
-    for command in (users_cli, demo_cli, directory_cli, worker_command, ping_worker_command, serve_command, cron_command,
-                    inquiries_cli):
+    for command in (
+        users_cli,
+        demo_cli,
+        directory_cli,
+        worker_command,
+        ping_worker_command,
+        serve_command,
+        cron_command,
+        inquiries_cli,
+    ):
         app.cli.add_command(command)

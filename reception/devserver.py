@@ -33,7 +33,9 @@ def serve_command(host: str, port: int) -> None:
         subprocess.Popen([*flask, "cron"], env=env),
         subprocess.Popen([*flask, "run", "--host", host, "--port", str(port), "--no-reload"], env=env),
     ]
-    click.echo(f"serving on http://{host}:{port}/ with a background worker and the periodic-job scheduler; Ctrl-C stops all")
+    click.echo(
+        f"serving on http://{host}:{port}/ with a background worker and the periodic-job scheduler; Ctrl-C stops all"
+    )
 
     def stop(*_args):
         raise KeyboardInterrupt

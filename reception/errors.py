@@ -1,9 +1,9 @@
 """Friendly error pages in the user's language; no traceback ever reaches a user."""
 
-from flask import Flask, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
 from typing import NoReturn
 
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
@@ -30,8 +30,10 @@ def abort_with(code: int, message) -> NoReturn:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or (
-        request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or (request.accept_mimetypes.best == "application/json")
     )
 
 
@@ -43,7 +45,7 @@ def render_error(code: int, description: str | None = None):
         return jsonify(error=str(title), message=detail), code
     try:
         return render_template("errors/error.html", code=code, title=title, message=detail), code
-    except Exception:  # noqa: BLE001 - e.g. the database is down and the layout cannot load the user
+    except Exception:
         from flask import current_app
         from markupsafe import escape
 

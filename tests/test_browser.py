@@ -1,8 +1,8 @@
 """In a real browser: sign in, then switch the interface to Kazakh."""
 
 import pytest
-
 from conftest import PASSWORD
+
 from reception.accounts.models import Role
 
 pytestmark = pytest.mark.browser
@@ -77,9 +77,9 @@ def test_staff_log_a_walk_in_appeal_print_the_receipt_and_open_its_qr_link(live_
 def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live_server, browser_page, make_user):
     from datetime import date
 
+    from conftest import branch
     from sqlalchemy import select
 
-    from conftest import branch
     from reception.accounts.models import User
     from reception.appeals import operations as appeal_ops
     from reception.appeals.models import Appeal, AppealState, AppealType, Channel
@@ -92,9 +92,16 @@ def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live
         topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
         numbers = []
         for n, deadline in enumerate((date(2020, 3, 2), date(2020, 3, 1), date(2100, 1, 1))):
-            appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request,
-                                                topic=topic, summary=f"Обращение {n}", text="Текст",
-                                                channel=Channel.walk_in, language="ru").appeal
+            appeal = appeal_ops.register_appeal(
+                branch=branch("ALM-03"),
+                citizen=None,
+                type=AppealType.request,
+                topic=topic,
+                summary=f"Обращение {n}",
+                text="Текст",
+                channel=Channel.walk_in,
+                language="ru",
+            ).appeal
             appeal_ops.route_appeal(appeal, deputy, user=None)
             appeal.deadline = deadline
             numbers.append(appeal.registration_number)
@@ -110,4 +117,7 @@ def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live
     page.locator('form[data-action="in_progress"] button').click()
     assert page.locator("[data-state]").get_attribute("data-state") == "in_progress"
     with app.app_context():
-        assert db.session.scalar(select(Appeal.state).where(Appeal.registration_number == numbers[1])) == AppealState.in_progress
+        assert (
+            db.session.scalar(select(Appeal.state).where(Appeal.registration_number == numbers[1]))
+            == AppealState.in_progress
+        )

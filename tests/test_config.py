@@ -6,8 +6,20 @@ from config import Config, parse_bool
 from reception import create_app
 
 
-@pytest.mark.parametrize("text, expected", [("1", True), ("true", True), ("On", True), ("yes", True),
-                                            ("0", False), ("false", False), ("FALSE", False), ("no", False), ("", False)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("On", True),
+        ("yes", True),
+        ("0", False),
+        ("false", False),
+        ("FALSE", False),
+        ("no", False),
+        ("", False),
+    ],
+)
 def test_booleans_are_parsed_explicitly(text, expected):
     assert parse_bool(text) is expected
 

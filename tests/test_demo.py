@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from conftest import csrf_token
 from sqlalchemy import func, select
 
-from conftest import csrf_token
 from reception.accounts.models import Role, User
 from reception.demo.cli import load_demo
 from reception.demo.users import DEMO_PASSWORD

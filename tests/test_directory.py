@@ -1,9 +1,9 @@
 """The directory: what the shipped data holds, loading it again, and administrators editing it."""
 
 import pytest
+from conftest import csrf_token
 from sqlalchemy import func, select
 
-from conftest import csrf_token
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
 from reception.directory.loader import DATA_DIR, DirectoryDataError, load_directory
@@ -75,8 +75,11 @@ def test_loading_again_changes_nothing(ctx):
 def test_a_bad_file_is_refused_with_its_name(ctx, tmp_path):
     for name in ("regions.json", "topics.json", "bodies.json", "government_bodies.json"):
         (tmp_path / name).write_text((DATA_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "branches.json").write_text('{"items": [{"code": "X-01", "level": "district", "region": "NOPE",'
-                                            ' "name_kk": "a", "name_ru": "b", "name_en": "c"}]}', encoding="utf-8")
+    (tmp_path / "branches.json").write_text(
+        '{"items": [{"code": "X-01", "level": "district", "region": "NOPE",'
+        ' "name_kk": "a", "name_ru": "b", "name_en": "c"}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(DirectoryDataError, match="unknown region code 'NOPE'"):
         load_directory(tmp_path)
     db.session.rollback()
@@ -111,8 +114,13 @@ def restore_directory(app):
     """Tests that edit the directory put the shipped data back afterwards."""
     yield
     with app.app_context():
-        db.session.execute(db.delete(Topic).where(Topic.code.notin_(
-            [t["code"] for t in __import__("json").loads((DATA_DIR / "topics.json").read_text())["items"]])))
+        db.session.execute(
+            db.delete(Topic).where(
+                Topic.code.notin_(
+                    [t["code"] for t in __import__("json").loads((DATA_DIR / "topics.json").read_text())["items"]]
+                )
+            )
+        )
         load_directory()
         db.session.commit()
 
@@ -123,12 +131,22 @@ def test_admin_edits_a_branch_and_it_is_audited(app, admin, restore_directory):
     token = csrf_token(admin, "/directory/branches/ALM-03")
     with app.app_context():
         b = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
-        data = {"name_kk": b.name_kk, "name_ru": "Новое имя приемной", "name_en": b.name_en, "address_kk": b.address_kk,
-                "address_ru": "г. Конаев, ул. Новая, 1", "phone": "+77272000000", "email": "alm-03@qabyldau.kz",
-                "is_active": "y", "csrf_token": token}
+        data = {
+            "name_kk": b.name_kk,
+            "name_ru": "Новое имя приемной",
+            "name_en": b.name_en,
+            "address_kk": b.address_kk,
+            "address_ru": "г. Конаев, ул. Новая, 1",
+            "phone": "+77272000000",
+            "email": "alm-03@qabyldau.kz",
+            "is_active": "y",
+            "csrf_token": token,
+        }
     response = admin.post("/directory/branches/ALM-03", data=data)
     assert response.status_code == 302
-    assert "Новое имя приемной" in admin.get("/directory/branches?q=ALM-03", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Новое имя приемной" in admin.get(
+        "/directory/branches?q=ALM-03", headers={"Accept-Language": "ru"}
+    ).get_data(as_text=True)
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "directory.update_branches"))
         assert entry.details["changes"]["name_ru"][1] == "Новое имя приемной"
@@ -136,8 +154,10 @@ def test_admin_edits_a_branch_and_it_is_audited(app, admin, restore_directory):
 
 def test_bad_branch_input_is_a_form_error_and_nothing_changes(app, admin, restore_directory):
     token = csrf_token(admin, "/directory/branches/ALM-03")
-    response = admin.post("/directory/branches/ALM-03", data={"name_kk": "", "name_ru": "X", "name_en": "X",
-                                                               "phone": "12345", "csrf_token": token})
+    response = admin.post(
+        "/directory/branches/ALM-03",
+        data={"name_kk": "", "name_ru": "X", "name_en": "X", "phone": "12345", "csrf_token": token},
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert 'class="error"' in body
@@ -147,15 +167,27 @@ def test_bad_branch_input_is_a_form_error_and_nothing_changes(app, admin, restor
 
 def test_admin_adds_a_topic_and_changes_seats(app, admin, restore_directory):
     token = csrf_token(admin, "/directory/topics/new")
-    response = admin.post("/directory/topics/new", data={"code": "culture", "name_kk": "Мәдениет", "name_ru": "Культура",
-                                                          "name_en": "Culture", "position": "18", "is_active": "y",
-                                                          "csrf_token": token})
+    response = admin.post(
+        "/directory/topics/new",
+        data={
+            "code": "culture",
+            "name_kk": "Мәдениет",
+            "name_ru": "Культура",
+            "name_en": "Culture",
+            "position": "18",
+            "is_active": "y",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
-    duplicate = admin.post("/directory/topics/new", data={"code": "culture", "name_kk": "a", "name_ru": "b", "name_en": "c",
-                                                           "csrf_token": token})
+    duplicate = admin.post(
+        "/directory/topics/new",
+        data={"code": "culture", "name_kk": "a", "name_ru": "b", "name_en": "c", "csrf_token": token},
+    )
     assert "Тема с таким кодом уже существует." in duplicate.get_data(as_text=True)
-    response = admin.post("/directory/bodies/MAZHILIS/seats", data={"party_list": "0", "single_mandate": "100",
-                                                                     "csrf_token": token})
+    response = admin.post(
+        "/directory/bodies/MAZHILIS/seats", data={"party_list": "0", "single_mandate": "100", "csrf_token": token}
+    )
     assert response.status_code == 302
     with app.app_context():
         body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))

@@ -3,12 +3,12 @@
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from conftest import branch, make_deputy
 from sqlalchemy import select
 
-from conftest import branch, make_deputy
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealEvent, AppealType, Channel
 from reception.directory.models import Topic
@@ -20,9 +20,17 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 def routed_appeal(registered: datetime) -> Appeal:
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic,
-                                        summary="Вопрос", text="Текст", channel=Channel.walk_in, language="ru",
-                                        now=registered).appeal
+    appeal = appeal_ops.register_appeal(
+        branch=branch("ALM-03"),
+        citizen=None,
+        type=AppealType.request,
+        topic=topic,
+        summary="Вопрос",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+        now=registered,
+    ).appeal
     appeal_ops.route_appeal(appeal, make_deputy(), user=None)
     appeal.events[-1].created_dt = registered
     db.session.commit()
@@ -30,7 +38,7 @@ def routed_appeal(registered: datetime) -> Appeal:
 
 
 def at(day: date, hour=6) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def test_not_taken_into_work_escalates_step_by_step_and_twice_is_once(ctx):
@@ -72,12 +80,24 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
     with app.app_context():
         appeal_id = routed_appeal(at(date(2026, 1, 5))).id  # long overdue by now
         enqueued = build_scheduler(get_redis()).enqueue_jobs()
-        assert {job.func.__name__ for job in enqueued} == {"escalate_due_appeals", "sweep_outbox", "remind_deadlines",
-                                                           "remind_inquiry_answers", "send_digests", "apply_retention"}
+        assert {job.func.__name__ for job in enqueued} == {
+            "escalate_due_appeals",
+            "sweep_outbox",
+            "remind_deadlines",
+            "remind_inquiry_answers",
+            "send_digests",
+            "apply_retention",
+        }
         assert Queue("periodic", connection=get_redis()).count == 6
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],
-                            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     with app.app_context():
         assert db.session.get(Appeal, appeal_id).escalation_level == 1

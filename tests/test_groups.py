@@ -1,9 +1,9 @@
 """Appeals about one problem, linked into a group and acted on as one."""
 
 import pytest
+from conftest import branch, csrf_token
 from sqlalchemy import select
 
-from conftest import branch, csrf_token
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import AppealGroup, AppealState, AppealType, Channel
@@ -15,9 +15,17 @@ from reception.routing import groups
 def register(branch_code="ALM-03", cosigners=0):
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
     return appeal_ops.register_appeal(
-        branch=branch(branch_code), citizen=None, type=AppealType.complaint, topic=topic, summary="Нет воды в селе",
-        text="Водопровод не работает", channel=Channel.walk_in, language="ru",
-        is_collective=cosigners > 0, cosigners=cosigners).appeal
+        branch=branch(branch_code),
+        citizen=None,
+        type=AppealType.complaint,
+        topic=topic,
+        summary="Нет воды в селе",
+        text="Водопровод не работает",
+        channel=Channel.walk_in,
+        language="ru",
+        is_collective=cosigners > 0,
+        cosigners=cosigners,
+    ).appeal
 
 
 def user(email) -> User:
@@ -58,7 +66,9 @@ def test_linking_through_the_pages(app, client, auth, make_user):
         first_id, second_no = first.id, second.registration_number
     auth.login(email)
     token = csrf_token(client, f"/appeals/{first_id}")
-    response = client.post(f"/appeals/{first_id}/group", data={"csrf_token": token, "numbers": second_no, "title": "Вода"})
+    response = client.post(
+        f"/appeals/{first_id}/group", data={"csrf_token": token, "numbers": second_no, "title": "Вода"}
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-group="count">2<' in page and second_no in page

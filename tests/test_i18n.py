@@ -1,6 +1,6 @@
 """Every message in the code and templates is translated in every catalogue, and times show in Almaty."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -60,4 +60,4 @@ def test_times_are_shown_in_almaty(app):
 
     with app.app_context():
         # 2026-03-21 18:30 UTC is 23:30 in Almaty (UTC+5 since 2024).
-        assert local_time(datetime(2026, 3, 21, 18, 30, tzinfo=timezone.utc)) == "21.03.2026 23:30"
+        assert local_time(datetime(2026, 3, 21, 18, 30, tzinfo=UTC)) == "21.03.2026 23:30"

@@ -1,10 +1,10 @@
 """In-app notifications: the holder hears of a routed appeal, reminders before deadlines, the bell."""
 
-from datetime import date, datetime, timezone
-
-from sqlalchemy import func, select
+from datetime import UTC, date, datetime
 
 from conftest import branch, csrf_token
+from sqlalchemy import func, select
+
 from reception.accounts import operations as account_ops
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
@@ -21,8 +21,16 @@ def user(email) -> User:
 
 def routed_to(deputy, deadline=None):
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic,
-                                        summary="Нет воды", text="Текст", channel=Channel.walk_in, language="ru").appeal
+    appeal = appeal_ops.register_appeal(
+        branch=branch("ALM-03"),
+        citizen=None,
+        type=AppealType.request,
+        topic=topic,
+        summary="Нет воды",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+    ).appeal
     appeal_ops.route_appeal(appeal, deputy, user=None)
     if deadline:
         appeal.deadline = deadline
@@ -31,15 +39,19 @@ def routed_to(deputy, deadline=None):
 
 
 def notes_of(user_id) -> list[str]:
-    return list(db.session.scalars(select(InAppNotification.text).where(InAppNotification.user_id == user_id)
-                                   .order_by(InAppNotification.id)))
+    return list(
+        db.session.scalars(
+            select(InAppNotification.text).where(InAppNotification.user_id == user_id).order_by(InAppNotification.id)
+        )
+    )
 
 
 def test_deputy_and_assistants_hear_of_a_routed_appeal(ctx, make_user):
     assistant = user(make_user(Role.assistant)[1])
     deputy = assistant.deputies[0]
-    own = account_ops.create_user(email="dep@test.kz", full_name="Депутат", password="correct horse battery",
-                                  role=Role.deputy, deputy=deputy)
+    own = account_ops.create_user(
+        email="dep@test.kz", full_name="Депутат", password="correct horse battery", role=Role.deputy, deputy=deputy
+    )
     db.session.commit()
     appeal = routed_to(deputy)
     for holder in (own, assistant):
@@ -50,7 +62,7 @@ def test_deputy_and_assistants_hear_of_a_routed_appeal(ctx, make_user):
 def test_reminders_three_and_one_working_day_before_and_overdue_alerts(ctx, make_user):
     deputy_user = user(make_user(Role.deputy)[1])
     head = user(make_user(Role.branch_head, "ALM-03")[1])
-    now = datetime(2026, 11, 23, 4, 0, tzinfo=timezone.utc)  # Monday morning in Almaty
+    now = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # Monday morning in Almaty
     in_three = routed_to(deputy_user.deputy, date(2026, 11, 26))  # Thursday
     in_one = routed_to(deputy_user.deputy, date(2026, 11, 24))
     later = routed_to(deputy_user.deputy, date(2026, 12, 10))
@@ -80,4 +92,6 @@ def test_the_bell_counts_unread_and_the_inbox_marks_them_read(app, client, auth,
     client.post("/notifications/inbox", data={"csrf_token": token})
     assert 'data-unread="0"' in client.get("/").get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count(InAppNotification.id)).where(InAppNotification.read_dt.is_(None))) == 0
+        assert (
+            db.session.scalar(select(func.count(InAppNotification.id)).where(InAppNotification.read_dt.is_(None))) == 0
+        )

@@ -6,10 +6,10 @@ import re
 from datetime import date
 
 import pytest
+from conftest import PASSWORD, branch, make_deputy
 from docx import Document
 from sqlalchemy import select
 
-from conftest import PASSWORD, branch, make_deputy
 from reception.accounts import operations as account_ops
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
@@ -48,15 +48,40 @@ def appeals_for(deputy: Deputy, *, count=3, with_citizens=True, topic_code="hous
         citizen = None
         iin, name, phone, address, named = CITIZENS[n % len(CITIZENS)]
         if with_citizens:
-            citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-                iin=iin, full_name=name, birth_date=None, phone=phone, email="", address=address, region=None,
-                district=None, language="ru", may_be_named=named), taken_by=None, consent=True)
-        summary = f"Нет воды в доме {n + 1}, звоните {phone.replace('+7', '8 ')}, ИИН {iin}" if with_citizens \
+            citizen = appeal_ops.record_citizen(
+                appeal_ops.CitizenData(
+                    iin=iin,
+                    full_name=name,
+                    birth_date=None,
+                    phone=phone,
+                    email="",
+                    address=address,
+                    region=None,
+                    district=None,
+                    language="ru",
+                    may_be_named=named,
+                ),
+                taken_by=None,
+                consent=True,
+            )
+        summary = (
+            f"Нет воды в доме {n + 1}, звоните {phone.replace('+7', '8 ')}, ИИН {iin}"
+            if with_citizens
             else f"Нет воды в доме {n + 1}"
+        )
         appeal = appeal_ops.register_appeal(
-            branch=branch("ALM-03"), citizen=citizen, type=AppealType.complaint, topic=topic, summary=summary,
-            text=f"Я, {name}, живу по адресу {address}. Воды нет третью неделю.", channel=Channel.walk_in,
-            language="ru", district=branch("ALM-03").district, is_collective=n == 2, cosigners=5 if n == 2 else 0).appeal
+            branch=branch("ALM-03"),
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=topic,
+            summary=summary,
+            text=f"Я, {name}, живу по адресу {address}. Воды нет третью неделю.",
+            channel=Channel.walk_in,
+            language="ru",
+            district=branch("ALM-03").district,
+            is_collective=n == 2,
+            cosigners=5 if n == 2 else 0,
+        ).appeal
         appeal_ops.route_appeal(appeal, deputy, user=None)
         made.append(appeal)
     db.session.flush()
@@ -67,8 +92,9 @@ def appeals_for(deputy: Deputy, *, count=3, with_citizens=True, topic_code="hous
 def setup(ctx):
     """A deputy with a user account, three appeals in their queue, and an inquiry drafted from them."""
     deputy = make_deputy("Ахметов Серик Болатович")
-    account = account_ops.create_user(email="author@test.kz", full_name="Ахметов С. Б.", password=PASSWORD,
-                                      role=Role.deputy, deputy=deputy)
+    account = account_ops.create_user(
+        email="author@test.kz", full_name="Ахметов С. Б.", password=PASSWORD, role=Role.deputy, deputy=deputy
+    )
     appeals = appeals_for(deputy)
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body(), language="ru")
     db.session.commit()
@@ -79,7 +105,7 @@ def setup(ctx):
 
 
 def test_draft_is_written_from_the_appeals_without_personal_data(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, _account, appeals, inquiry = setup
     text = "\n".join([inquiry.subject, inquiry.body, inquiry.requested_actions])
     for iin, name, phone, address, named in CITIZENS:
         assert iin not in text
@@ -104,44 +130,66 @@ def test_redact_and_detect_every_way_of_writing_a_phone(ctx):
     assert personal_data_in("Решение от 12.03.2026 № 45-17/2026, 300 семей", []) == []
 
 
-@pytest.mark.parametrize("bad, kind", [
-    ("Заявитель ИИН 900101300017 просит", "ИИН"),
-    ("Позвоните по номеру 8 701 123 45 67", "номер телефона"),
-    ("Проживает: г. Алматы, ул. Абая, д. 10, кв. 5.", "адрес"),
-    ("Сейткали Айгуль Болатовна просит помочь", "не согласившегося"),
-])
+@pytest.mark.parametrize(
+    "bad, kind",
+    [
+        ("Заявитель ИИН 900101300017 просит", "ИИН"),
+        ("Позвоните по номеру 8 701 123 45 67", "номер телефона"),
+        ("Проживает: г. Алматы, ул. Абая, д. 10, кв. 5.", "адрес"),
+        ("Сейткали Айгуль Болатовна просит помочь", "не согласившегося"),
+    ],
+)
 def test_an_edit_carrying_personal_data_is_refused_and_nothing_is_lost(setup, bad, kind):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     before = inquiry.body
     with pytest.raises(ops.InquiryError) as refused:
-        ops.update_draft(inquiry, user=account, subject=inquiry.subject, body=before + "\n\n" + bad,
-                         requested_actions=inquiry.requested_actions, addressee=inquiry.addressee,
-                         addressee_title=inquiry.addressee_title, addressee_name=inquiry.addressee_name,
-                         language="ru", topic=inquiry.topic, cosigners=[])
+        ops.update_draft(
+            inquiry,
+            user=account,
+            subject=inquiry.subject,
+            body=before + "\n\n" + bad,
+            requested_actions=inquiry.requested_actions,
+            addressee=inquiry.addressee,
+            addressee_title=inquiry.addressee_title,
+            addressee_name=inquiry.addressee_name,
+            language="ru",
+            topic=inquiry.topic,
+            cosigners=[],
+        )
     assert kind in str(refused.value)
     db.session.rollback()
     assert db.session.get(Inquiry, inquiry.id).body == before
 
 
 def test_kazakh_draft_and_changing_the_addressee_takes_the_officials_name(setup):
-    deputy, account, appeals, _inquiry = setup
+    _deputy, account, appeals, _inquiry = setup
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="kk")
     assert "өтініш" in inquiry.body and inquiry.addressee_title == body("GOV").head_title_kk
-    ops.update_draft(inquiry, user=account, subject="Су мәселесі туралы", body=inquiry.body,
-                     requested_actions="Тексеру жүргізу", addressee=body(), addressee_title=inquiry.addressee_title,
-                     addressee_name=inquiry.addressee_name, language="kk", topic=None, cosigners=[])
+    ops.update_draft(
+        inquiry,
+        user=account,
+        subject="Су мәселесі туралы",
+        body=inquiry.body,
+        requested_actions="Тексеру жүргізу",
+        addressee=body(),
+        addressee_title=inquiry.addressee_title,
+        addressee_name=inquiry.addressee_name,
+        language="kk",
+        topic=None,
+        cosigners=[],
+    )
     assert inquiry.addressee_title == body().head_title_kk and inquiry.addressee_name == body().head_name_kk
 
 
 def test_decided_or_foreign_appeals_cannot_be_used(setup, make_user):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, appeals, _inquiry = setup
     other = make_deputy("Чужой Депутат")
     foreign = appeals_for(other, count=1, with_citizens=False)
     with pytest.raises(ops.InquiryNotAllowed):
         ops.create_inquiry(foreign, user=account, addressee=body(), language="ru")
     appeal_ops.take_into_work(appeals[0], user=account)
     appeal_ops.resolve_appeal(appeals[0], user=account, comment="Решено")
-    with pytest.raises(ops.InquiryError, match="решено|Решено|decided|уже"):
+    with pytest.raises(ops.InquiryError, match=r"решено|Решено|decided|уже"):
         ops.create_inquiry([appeals[0]], user=account, addressee=body(), language="ru")
 
 
@@ -154,19 +202,34 @@ def walk(inquiry, account, *states):
 
 
 def test_every_transition_of_the_lifecycle(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     walk(inquiry, account, S.under_review, S.draft, S.under_review, S.approved, S.draft, S.under_review, S.approved)
     ops.mark_sent(inquiry, user=account, outgoing_number="02-15/123", sent_date=date(2026, 11, 20))
     assert inquiry.state == S.sent and inquiry.answer_due == date(2026, 12, 5)
-    ops.record_answer(inquiry, user=account, answer_date=date(2026, 12, 1), answer_number="ИО-77",
-                      answer_text="Ремонт водопровода до 15.12.2026", public_summary="Водопровод отремонтируют до 15 декабря.",
-                      assessment=AnswerAssessment.substantive)
+    ops.record_answer(
+        inquiry,
+        user=account,
+        answer_date=date(2026, 12, 1),
+        answer_number="ИО-77",
+        answer_text="Ремонт водопровода до 15.12.2026",
+        public_summary="Водопровод отремонтируют до 15 декабря.",
+        assessment=AnswerAssessment.substantive,
+    )
     assert inquiry.state == S.answered
     ops.close(inquiry, user=account)
     assert inquiry.state == S.closed
     assert [e.to_state for e in inquiry.events if e.kind == "transition"] == [
-        S.under_review, S.draft, S.under_review, S.approved, S.draft, S.under_review, S.approved, S.sent,
-        S.answered, S.closed]
+        S.under_review,
+        S.draft,
+        S.under_review,
+        S.approved,
+        S.draft,
+        S.under_review,
+        S.approved,
+        S.sent,
+        S.answered,
+        S.closed,
+    ]
     for target in S:
         with pytest.raises(ops.InquiryError):
             ops.transition(inquiry, target, user=account)
@@ -174,7 +237,7 @@ def test_every_transition_of_the_lifecycle(setup):
 
 @pytest.mark.parametrize("path", [[], [S.under_review], [S.under_review, S.approved], "sent"])
 def test_withdrawal_from_every_open_state_needs_a_reason(setup, path):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     if path == "sent":
         walk(inquiry, account, S.under_review, S.approved)
         ops.mark_sent(inquiry, user=account, outgoing_number="1", sent_date=date(2026, 11, 20))
@@ -187,7 +250,7 @@ def test_withdrawal_from_every_open_state_needs_a_reason(setup, path):
 
 
 def test_transitions_out_of_order_are_refused(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     for target in (S.approved, S.sent, S.answered, S.closed):
         with pytest.raises(ops.InquiryError):
             ops.transition(inquiry, target, user=account)
@@ -197,12 +260,14 @@ def test_transitions_out_of_order_are_refused(setup):
 
 
 def test_only_the_author_approves_and_withdraws(setup):
-    deputy, account, appeals, inquiry = setup
+    deputy, account, _appeals, inquiry = setup
     cosigner = make_deputy("Соавторов Ерлан")
-    cosigner_user = account_ops.create_user(email="co@test.kz", full_name="Соавторов", password=PASSWORD,
-                                            role=Role.deputy, deputy=cosigner)
-    assistant = account_ops.create_user(email="as@test.kz", full_name="Помощник", password=PASSWORD,
-                                        role=Role.assistant, deputies=[deputy])
+    cosigner_user = account_ops.create_user(
+        email="co@test.kz", full_name="Соавторов", password=PASSWORD, role=Role.deputy, deputy=cosigner
+    )
+    assistant = account_ops.create_user(
+        email="as@test.kz", full_name="Помощник", password=PASSWORD, role=Role.assistant, deputies=[deputy]
+    )
     inquiry.cosigners = [cosigner]
     ops.submit_for_review(inquiry, user=cosigner_user)
     for someone in (cosigner_user, assistant):
@@ -225,16 +290,22 @@ def sent(inquiry, account, on=date(2026, 11, 20)):
 
 
 def test_sending_and_the_answer_reach_every_linked_appeal_and_citizen(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, appeals, inquiry = setup
     sent(inquiry, account)
     db.session.commit()
     assert {a.state for a in appeals} == {AppealState.inquiry_sent}
     for appeal in appeals:
         public = [e for e in appeal.events if e.is_public and e.to_state == AppealState.inquiry_sent]
         assert public and "Министерство внутренних дел" in public[-1].comment
-    ops.record_answer(inquiry, user=account, answer_date=date(2026, 12, 1), answer_number="ИО-77",
-                      answer_text="Полный текст ответа министерства", public_summary="Водопровод отремонтируют до 15 декабря.",
-                      assessment=AnswerAssessment.partial)
+    ops.record_answer(
+        inquiry,
+        user=account,
+        answer_date=date(2026, 12, 1),
+        answer_number="ИО-77",
+        answer_text="Полный текст ответа министерства",
+        public_summary="Водопровод отремонтируют до 15 декабря.",
+        assessment=AnswerAssessment.partial,
+    )
     db.session.commit()
     for appeal in appeals:
         db.session.refresh(appeal)
@@ -242,8 +313,11 @@ def test_sending_and_the_answer_reach_every_linked_appeal_and_citizen(setup):
         answer = [e for e in appeal.events if e.to_state == AppealState.answer_received]
         assert answer[-1].is_public and "Водопровод отремонтируют до 15 декабря." in answer[-1].comment
         assert "Полный текст" not in answer[-1].comment  # only the public summary
-    sms = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.appeal_id.in_([a.id for a in appeals]), OutboxMessage.dedupe_key.like("%:sms"))).all()
+    sms = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.appeal_id.in_([a.id for a in appeals]), OutboxMessage.dedupe_key.like("%:sms")
+        )
+    ).all()
     answered = [m for m in sms if "получен ответ на запрос депутата" in m.body]
     assert sorted(m.recipient for m in answered) == sorted(c[2] for c in CITIZENS)
     told_of_sending = [m for m in sms if "депутат направил по нему запрос" in m.body]
@@ -251,25 +325,46 @@ def test_sending_and_the_answer_reach_every_linked_appeal_and_citizen(setup):
 
 
 def test_an_appeal_in_two_inquiries_still_shows_the_second_answer(setup):
-    deputy, account, appeals, first = setup
+    _deputy, account, appeals, first = setup
     second = ops.create_inquiry(appeals[:1], user=account, addressee=body("GOV"), language="ru")
     sent(first, account)
     sent(second, account)
-    ops.record_answer(first, user=account, answer_date=date(2026, 12, 1), answer_number="1", answer_text="a",
-                      public_summary="Первый ответ", assessment=AnswerAssessment.formal)
-    ops.record_answer(second, user=account, answer_date=date(2026, 12, 2), answer_number="2", answer_text="b",
-                      public_summary="Второй ответ", assessment=AnswerAssessment.substantive)
+    ops.record_answer(
+        first,
+        user=account,
+        answer_date=date(2026, 12, 1),
+        answer_number="1",
+        answer_text="a",
+        public_summary="Первый ответ",
+        assessment=AnswerAssessment.formal,
+    )
+    ops.record_answer(
+        second,
+        user=account,
+        answer_date=date(2026, 12, 2),
+        answer_number="2",
+        answer_text="b",
+        public_summary="Второй ответ",
+        assessment=AnswerAssessment.substantive,
+    )
     public = [e.comment for e in appeals[0].events if e.is_public]
     assert any("Первый ответ" in c for c in public) and any("Второй ответ" in c for c in public)
 
 
 def test_answer_needs_a_public_summary_without_personal_data(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     sent(inquiry, account)
     for summary in ("", "Гражданке Сейткали Айгуль Болатовна позвонят: +7 701 123 45 67"):
         with pytest.raises(ops.InquiryError):
-            ops.record_answer(inquiry, user=account, answer_date=date(2026, 12, 1), answer_number="1",
-                              answer_text="Текст", public_summary=summary, assessment=AnswerAssessment.partial)
+            ops.record_answer(
+                inquiry,
+                user=account,
+                answer_date=date(2026, 12, 1),
+                answer_number="1",
+                answer_text="Текст",
+                public_summary=summary,
+                assessment=AnswerAssessment.partial,
+            )
     assert inquiry.state == S.sent
 
 
@@ -277,10 +372,12 @@ def test_answer_needs_a_public_summary_without_personal_data(setup):
 
 
 def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, appeals, inquiry = setup
     app.config["INQUIRY_ANSWER_DAYS_BY_KIND"] = {"akimat_district": 10}
     try:
-        akimat = db.session.scalars(select(GovernmentBody).where(GovernmentBody.kind == GovernmentBodyKind.akimat_district)).first()
+        akimat = db.session.scalars(
+            select(GovernmentBody).where(GovernmentBody.kind == GovernmentBodyKind.akimat_district)
+        ).first()
         other = ops.create_inquiry(appeals, user=account, addressee=akimat, language="ru")
         sent(other, account, on=date(2026, 11, 2))
         assert other.answer_due == date(2026, 11, 12)
@@ -293,8 +390,15 @@ def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
     assert [i.id for i in registry.overdue_list(account, date(2026, 11, 18))] == [other.id, inquiry.id]
     rows, _ = registry.page(account, registry.RegistryFilter(overdue=True), date(2026, 11, 14))
     assert [i.id for i in rows] == [other.id]
-    ops.record_answer(inquiry, user=account, answer_date=date(2026, 11, 20), answer_number="1", answer_text="a",
-                      public_summary="Ответ", assessment=AnswerAssessment.formal)
+    ops.record_answer(
+        inquiry,
+        user=account,
+        answer_date=date(2026, 11, 20),
+        answer_number="1",
+        answer_text="a",
+        public_summary="Ответ",
+        assessment=AnswerAssessment.formal,
+    )
     assert not ops.is_overdue(inquiry, date(2026, 12, 31))
 
 
@@ -302,28 +406,51 @@ def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
 
 
 def test_another_deputy_cannot_see_or_edit_a_draft_unless_cosigning(setup):
-    deputy, account, appeals, inquiry = setup
-    stranger = account_ops.create_user(email="stranger@test.kz", full_name="Чужой", password=PASSWORD,
-                                       role=Role.deputy, deputy=make_deputy("Чужой Депутат"))
+    _deputy, _account, _appeals, inquiry = setup
+    stranger = account_ops.create_user(
+        email="stranger@test.kz",
+        full_name="Чужой",
+        password=PASSWORD,
+        role=Role.deputy,
+        deputy=make_deputy("Чужой Депутат"),
+    )
     assert not ops.can_see(stranger, inquiry) and not ops.can_edit(stranger, inquiry)
     assert registry.page(stranger, registry.RegistryFilter(), date(2026, 11, 25))[0] == []
     with pytest.raises(ops.InquiryNotAllowed):
-        ops.update_draft(inquiry, user=stranger, subject="x", body="y", requested_actions="", addressee=body(),
-                         addressee_title="", addressee_name="", language="ru", topic=None, cosigners=[])
+        ops.update_draft(
+            inquiry,
+            user=stranger,
+            subject="x",
+            body="y",
+            requested_actions="",
+            addressee=body(),
+            addressee_title="",
+            addressee_name="",
+            language="ru",
+            topic=None,
+            cosigners=[],
+        )
     inquiry.cosigners = [stranger.deputy]
     assert ops.can_see(stranger, inquiry) and ops.can_edit(stranger, inquiry)
     assert [i.id for i in registry.page(stranger, registry.RegistryFilter(), date(2026, 11, 25))[0]] == [inquiry.id]
 
 
 def test_registry_counts_and_the_share_of_substantive_answers(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, appeals, _inquiry = setup
     outcomes = [AnswerAssessment.substantive, AnswerAssessment.formal, AnswerAssessment.substantive, None]
     for outcome in outcomes:
         i = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="ru")
         sent(i, account)
         if outcome:
-            ops.record_answer(i, user=account, answer_date=date(2026, 11, 25), answer_number="1", answer_text="t",
-                              public_summary="Ответ", assessment=outcome)
+            ops.record_answer(
+                i,
+                user=account,
+                answer_date=date(2026, 11, 25),
+                answer_number="1",
+                answer_text="t",
+                public_summary="Ответ",
+                assessment=outcome,
+            )
     db.session.commit()
     today = date(2026, 11, 25)
     counts = registry.counts_by_state(account, registry.RegistryFilter(), today)
@@ -350,7 +477,7 @@ def docx_text(content: bytes) -> str:
 
 
 def test_docx_has_the_official_form_in_russian(setup):
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, appeals, inquiry = setup
     cosigner = make_deputy("Соавторова Гульмира Ерлановна")
     inquiry.cosigners = [cosigner]
     made = documents.generate(inquiry, user=account)
@@ -362,7 +489,11 @@ def test_docx_has_the_official_form_in_russian(setup):
     # Addressee block top right: the first paragraphs after the outgoing number, indented to the right half.
     addressee = [p for p in doc.paragraphs if p.text in (inquiry.addressee_title, inquiry.addressee_name)]
     assert len(addressee) == 2 and all(p.paragraph_format.left_indent.cm > 8 for p in addressee)
-    assert paragraphs.index(inquiry.addressee_title) < paragraphs.index("ДЕПУТАТСКИЙ ЗАПРОС") < paragraphs.index(inquiry.subject)
+    assert (
+        paragraphs.index(inquiry.addressee_title)
+        < paragraphs.index("ДЕПУТАТСКИЙ ЗАПРОС")
+        < paragraphs.index(inquiry.subject)
+    )
     assert "Уважаемая Жанар Аскаровна!" in paragraphs
     for n, action in enumerate(inquiry.actions, 1):
         assert f"{n}. {action}" in paragraphs
@@ -370,17 +501,26 @@ def test_docx_has_the_official_form_in_russian(setup):
     assert "С. Ахметов" in text and "Г. Соавторова" in text and "Мажилис Парламента Республики Казахстан" in text
     for appeal in appeals:
         assert appeal.registration_number in text
-    for iin, name, phone, address, named in CITIZENS:
+    for iin, _name, phone, address, _named in CITIZENS:
         assert iin not in text and phone not in text and address not in text
 
 
 def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setup):
-    deputy, account, appeals, _ = setup
+    _deputy, account, appeals, _ = setup
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="kk")
-    ops.update_draft(inquiry, user=account, subject=f"Ауыз су мәселесі туралы ({KAZAKH_LETTERS})", body=inquiry.body,
-                     requested_actions="Тексеру жүргізу\nШара қолдану", addressee=inquiry.addressee,
-                     addressee_title=inquiry.addressee_title, addressee_name=inquiry.addressee_name, language="kk",
-                     topic=None, cosigners=[])
+    ops.update_draft(
+        inquiry,
+        user=account,
+        subject=f"Ауыз су мәселесі туралы ({KAZAKH_LETTERS})",
+        body=inquiry.body,
+        requested_actions="Тексеру жүргізу\nШара қолдану",
+        addressee=inquiry.addressee,
+        addressee_title=inquiry.addressee_title,
+        addressee_name=inquiry.addressee_name,
+        language="kk",
+        topic=None,
+        cosigners=[],
+    )
     first = documents.generate(inquiry, user=account)[0]
     second = documents.generate(inquiry, user=account)[0]
     assert (first.number, second.number) == (1, 2)
@@ -408,7 +548,7 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, conver
         from conftest import require
 
         require("pdftotext", "apt-get install poppler-utils")
-    deputy, account, appeals, _ = setup
+    _deputy, account, appeals, _ = setup
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="kk")
     inquiry.subject = f"Ауыз су мәселесі туралы {KAZAKH_LETTERS}"
     made = documents.generate(inquiry, user=account, pdf=True)
@@ -425,12 +565,22 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, conver
 
 
 def test_cosigners_come_from_the_authors_body(setup):
-    deputy, account, appeals, inquiry = setup
+    deputy, account, _appeals, inquiry = setup
     maslikhat = db.session.scalars(select(Deputy).where(Deputy.body_id != deputy.body_id)).first()
     with pytest.raises(ops.InquiryError, match="того же представительного органа"):
-        ops.update_draft(inquiry, user=account, subject=inquiry.subject, body=inquiry.body, requested_actions="",
-                         addressee=inquiry.addressee, addressee_title="", addressee_name="", language="ru",
-                         topic=None, cosigners=[maslikhat or make_deputy("Маслихатов", body_code="M-ALA")])
+        ops.update_draft(
+            inquiry,
+            user=account,
+            subject=inquiry.subject,
+            body=inquiry.body,
+            requested_actions="",
+            addressee=inquiry.addressee,
+            addressee_title="",
+            addressee_name="",
+            language="ru",
+            topic=None,
+            cosigners=[maslikhat or make_deputy("Маслихатов", body_code="M-ALA")],
+        )
 
 
 def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
@@ -438,7 +588,7 @@ def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
 
     from reception.jobs import get_queue, get_redis
 
-    deputy, account, appeals, inquiry = setup
+    _deputy, account, _appeals, inquiry = setup
     monkeypatch.setenv("SOFFICE_PATH", "/bin/false")  # a converter that fails
     app.config["PDF_CONVERTER"] = "libreoffice"
     try:

@@ -2,15 +2,16 @@
 downloads the DOCX."""
 
 import io
+from pathlib import Path
 
 import pytest
 from docx import Document
 from sqlalchemy import select
+from test_browser import sign_in
+from test_inquiries import appeals_for
 
 from reception.accounts.models import Role, User
 from reception.extensions import db
-from test_browser import sign_in
-from test_inquiries import appeals_for
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +32,9 @@ def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app,
     page.locator('button[data-action="inquiry"]').click()
 
     page.wait_for_url("**/inquiries/new")
-    assert sorted(page.locator("[data-chosen] tr[data-appeal]").evaluate_all(
-        "rows => rows.map(r => r.dataset.appeal)")) == sorted(chosen)
+    assert sorted(
+        page.locator("[data-chosen] tr[data-appeal]").evaluate_all("rows => rows.map(r => r.dataset.appeal)")
+    ) == sorted(chosen)
     page.get_by_label("Адресат").select_option(label="Министерство здравоохранения Республики Казахстан")
     page.get_by_role("button", name="Создать проект").click()
 
@@ -54,7 +56,7 @@ def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app,
         link.click()
     download = download_info.value
     assert download.suggested_filename.endswith("-v1.docx")
-    doc = Document(io.BytesIO(open(download.path(), "rb").read()))
+    doc = Document(io.BytesIO(Path(download.path()).read_bytes()))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "О лекарственном обеспечении в Медеуском районе" in text
     assert "Прошу обратить особое внимание на детей." in text

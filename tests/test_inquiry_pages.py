@@ -5,10 +5,11 @@ import re
 from datetime import date
 
 import pytest
+from conftest import Auth, csrf_token
 from docx import Document
 from sqlalchemy import select
+from test_inquiries import CITIZENS, appeals_for
 
-from conftest import Auth, csrf_token
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealGroup, AppealState
@@ -16,7 +17,6 @@ from reception.directory.models import GovernmentBody
 from reception.extensions import db
 from reception.inquiries import operations as ops
 from reception.inquiries.models import AnswerAssessment, Inquiry, InquiryDocument, InquiryState
-from test_inquiries import CITIZENS, appeals_for
 
 
 def user(email) -> User:
@@ -59,9 +59,17 @@ def create_via_pages(client, ids, language="ru") -> tuple[int, str]:
     assert chosen.status_code == 200
     page = chosen.get_data(as_text=True)
     author = re.search(r'<select[^>]*name="author"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
-    created = client.post("/inquiries/new", data={
-        "csrf_token": token, "ids": ",".join(map(str, ids)), "author": author, "addressee": str(body_id()),
-        "language": language, "create": "1"})
+    created = client.post(
+        "/inquiries/new",
+        data={
+            "csrf_token": token,
+            "ids": ",".join(map(str, ids)),
+            "author": author,
+            "addressee": str(body_id()),
+            "language": language,
+            "create": "1",
+        },
+    )
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     assert f'value="{",".join(map(str, ids))}"' in page  # the create form carries every chosen appeal
     inquiry_id = int(re.search(r"/inquiries/(\d+)/edit", created.headers["Location"]).group(1))
@@ -73,16 +81,21 @@ def edit_data(client, inquiry_id, **changes) -> dict:
     data = {
         "csrf_token": csrf_token(client, f"/inquiries/{inquiry_id}/edit"),
         "version": re.search(r'name="version"[^>]*value="(\d+)"', page).group(1),
-        "addressee": str(body_id()), "addressee_title": "Министру внутренних дел Республики Казахстан",
-        "addressee_name": "Касымовой Ж. А.", "language": "ru", "subject": "О водоснабжении посёлка Алатау",
-        "topic": "", "body": "Жители посёлка третью неделю без воды.", "requested_actions": "Проверить\nПринять меры",
+        "addressee": str(body_id()),
+        "addressee_title": "Министру внутренних дел Республики Казахстан",
+        "addressee_name": "Касымовой Ж. А.",
+        "language": "ru",
+        "subject": "О водоснабжении посёлка Алатау",
+        "topic": "",
+        "body": "Жители посёлка третью неделю без воды.",
+        "requested_actions": "Проверить\nПринять меры",
     }
     data.update(changes)
     return data
 
 
 def test_deputy_creates_edits_and_downloads_an_inquiry(app, client, deputy):
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids)
     assert client.post(f"/inquiries/{inquiry_id}/edit", data=edit_data(client, inquiry_id)).status_code == 302
     detail = client.get(f"/inquiries/{inquiry_id}").get_data(as_text=True)
@@ -100,12 +113,14 @@ def test_deputy_creates_edits_and_downloads_an_inquiry(app, client, deputy):
 
 
 def test_an_edit_with_personal_data_is_refused_with_the_reason_and_the_draft_kept(app, client, deputy):
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, _ = create_via_pages(client, ids)
     with app.app_context():
         before = db.session.get(Inquiry, inquiry_id).body
-    refused = client.post(f"/inquiries/{inquiry_id}/edit",
-                          data=edit_data(client, inquiry_id, body=f"Звонить {CITIZENS[0][2]}, ИИН {CITIZENS[0][0]}"))
+    refused = client.post(
+        f"/inquiries/{inquiry_id}/edit",
+        data=edit_data(client, inquiry_id, body=f"Звонить {CITIZENS[0][2]}, ИИН {CITIZENS[0][0]}"),
+    )
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "ИИН" in page and "номер телефона" in page and "Удалите персональные данные" in page
@@ -114,7 +129,7 @@ def test_an_edit_with_personal_data_is_refused_with_the_reason_and_the_draft_kep
 
 
 def test_another_deputy_gets_404_everywhere_and_a_cosigner_may_edit(app, client, deputy, make_user):
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids)
     client.post(f"/inquiries/{inquiry_id}/documents", data={"csrf_token": token, "pdf": "0"})
     with app.app_context():
@@ -123,26 +138,44 @@ def test_another_deputy_gets_404_everywhere_and_a_cosigner_may_edit(app, client,
     other = app.test_client()
     Auth(other).login(other_email)
     token = csrf_token(other, "/me")
-    for url in (f"/inquiries/{inquiry_id}", f"/inquiries/{inquiry_id}/edit",
-                f"/inquiries/{inquiry_id}/documents/{document_id}", f"/inquiries/{inquiry_id}/documents/{document_id}/status"):
+    for url in (
+        f"/inquiries/{inquiry_id}",
+        f"/inquiries/{inquiry_id}/edit",
+        f"/inquiries/{inquiry_id}/documents/{document_id}",
+        f"/inquiries/{inquiry_id}/documents/{document_id}/status",
+    ):
         assert other.get(url).status_code == 404, url
-    assert other.post(f"/inquiries/{inquiry_id}/transition",
-                      data={"csrf_token": token, "version": "1", "to_state": "under_review"}).status_code == 404
+    assert (
+        other.post(
+            f"/inquiries/{inquiry_id}/transition",
+            data={"csrf_token": token, "version": "1", "to_state": "under_review"},
+        ).status_code
+        == 404
+    )
     assert f'data-inquiry="{inquiry_id}"' not in other.get("/inquiries/").get_data(as_text=True)
     # The other deputy's own appeal cannot be put into anyone's inquiry via the page either.
     with app.app_context():
         foreign = appeals_for(user(other_email).deputy, count=1, with_citizens=False)[0].id
         db.session.commit()
-    assert client.post("/inquiries/new", data={"csrf_token": csrf_token(client, "/me"),
-                                               "ids": [str(foreign)]}).status_code == 404
+    assert (
+        client.post("/inquiries/new", data={"csrf_token": csrf_token(client, "/me"), "ids": [str(foreign)]}).status_code
+        == 404
+    )
     # Made a co-signer, the other deputy sees and edits the draft.
     with app.app_context():
         inquiry = db.session.get(Inquiry, inquiry_id)
         inquiry.cosigners = [user(other_email).deputy]
         db.session.commit()
     assert other.get(f"/inquiries/{inquiry_id}").status_code == 200
-    assert other.post(f"/inquiries/{inquiry_id}/edit", data=edit_data(
-        other, inquiry_id, subject="Правка соавтора", cosigners=[str(user_deputy_id(app, other_email))])).status_code == 302
+    assert (
+        other.post(
+            f"/inquiries/{inquiry_id}/edit",
+            data=edit_data(
+                other, inquiry_id, subject="Правка соавтора", cosigners=[str(user_deputy_id(app, other_email))]
+            ),
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Inquiry, inquiry_id).subject == "Правка соавтора"
 
@@ -153,7 +186,7 @@ def user_deputy_id(app, email) -> int:
 
 
 def test_branch_heads_see_inquiries_from_their_branches_only(app, client, deputy, make_user, auth):
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, _ = create_via_pages(client, ids)
     auth.logout()
     for branch_code, expected in (("ALM-03", 200), ("AST-01", 404), ("KZ-00", 200)):
@@ -192,30 +225,57 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
 
 def test_the_answer_shows_on_the_citizens_status_page(app, client, make_user):
     from conftest import branch, make_deputy
+
     from reception.accounts import operations as account_ops
     from reception.appeals.models import AppealType, Channel
     from reception.directory.models import Topic
 
     with app.app_context():
         deputy = make_deputy("Ахметов Серик Болатович")
-        account = account_ops.create_user(email="author@test.kz", full_name="Ахметов", password="x" * 12,
-                                          role=Role.deputy, deputy=deputy)
-        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-            iin=CITIZENS[0][0], full_name=CITIZENS[0][1], birth_date=None, phone=CITIZENS[0][2], email="",
-            address=CITIZENS[0][3], region=None, district=None, language="ru"), taken_by=None, consent=True)
+        account = account_ops.create_user(
+            email="author@test.kz", full_name="Ахметов", password="x" * 12, role=Role.deputy, deputy=deputy
+        )
+        citizen = appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin=CITIZENS[0][0],
+                full_name=CITIZENS[0][1],
+                birth_date=None,
+                phone=CITIZENS[0][2],
+                email="",
+                address=CITIZENS[0][3],
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
         registered = appeal_ops.register_appeal(
-            branch=branch("ALM-03"), citizen=citizen, type=AppealType.complaint,
-            topic=db.session.scalar(select(Topic).where(Topic.code == "housing")), summary="Нет воды",
-            text="Нет воды", channel=Channel.walk_in, language="ru")
+            branch=branch("ALM-03"),
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=db.session.scalar(select(Topic).where(Topic.code == "housing")),
+            summary="Нет воды",
+            text="Нет воды",
+            channel=Channel.walk_in,
+            language="ru",
+        )
         appeal_ops.route_appeal(registered.appeal, deputy, user=None)
-        inquiry = ops.create_inquiry([registered.appeal], user=account,
-                                     addressee=db.session.get(GovernmentBody, body_id()), language="ru")
+        inquiry = ops.create_inquiry(
+            [registered.appeal], user=account, addressee=db.session.get(GovernmentBody, body_id()), language="ru"
+        )
         for state in (InquiryState.under_review, InquiryState.approved):
             ops.transition(inquiry, state, user=account)
         ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 11, 20))
-        ops.record_answer(inquiry, user=account, answer_date=date(2026, 11, 24), answer_number="ИО-1",
-                          answer_text="Внутренний текст ответа", public_summary="Водопровод починят до 1 декабря.",
-                          assessment=AnswerAssessment.substantive)
+        ops.record_answer(
+            inquiry,
+            user=account,
+            answer_date=date(2026, 11, 24),
+            answer_number="ИО-1",
+            answer_text="Внутренний текст ответа",
+            public_summary="Водопровод починят до 1 декабря.",
+            assessment=AnswerAssessment.substantive,
+        )
         db.session.commit()
         code, pin = registered.appeal.tracking_code, registered.pin
         assert registered.appeal.state == AppealState.answer_received
@@ -227,7 +287,7 @@ def test_the_answer_shows_on_the_citizens_status_page(app, client, make_user):
 
 
 def test_one_inquiry_for_a_whole_group(app, client, deputy):
-    email, ids = deputy
+    _email, ids = deputy
     with app.app_context():
         group = AppealGroup(title="Вода в Алатау")
         group.appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))))
@@ -240,12 +300,14 @@ def test_one_inquiry_for_a_whole_group(app, client, deputy):
 
 
 def test_more_appeals_go_into_an_existing_draft(app, client, deputy):
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids[:2])
     page = client.post("/inquiries/new", data={"csrf_token": token, "ids": [str(ids[2])]}).get_data(as_text=True)
     add_token = re.search(r'name="add-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    added = client.post("/inquiries/new", data={"add-csrf_token": add_token, "ids": str(ids[2]),
-                                                "add-inquiry": str(inquiry_id), "add-submit": "1"})
+    added = client.post(
+        "/inquiries/new",
+        data={"add-csrf_token": add_token, "ids": str(ids[2]), "add-inquiry": str(inquiry_id), "add-submit": "1"},
+    )
     assert added.status_code == 302
     with app.app_context():
         assert sorted(a.id for a in db.session.get(Inquiry, inquiry_id).appeals) == sorted(ids)
@@ -256,7 +318,7 @@ def test_the_page_follows_the_pdf_job_until_the_file_is_ready(app, client, deput
 
     from reception.jobs import get_queue, get_redis
 
-    email, ids = deputy
+    _email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids)
     app.config["PDF_CONVERTER"] = "weasyprint"
     try:

@@ -40,8 +40,14 @@ def test_a_real_worker_runs_the_job_and_writes_the_database(app):
     with app.app_context():
         enqueue_after_commit(record_worker_ping, "token-123")
         db.session.commit()
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=PROJECT,
-                            env=_worker_env(app), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        cwd=PROJECT,
+        env=_worker_env(app),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "system.worker_ping")).all()
@@ -51,8 +57,13 @@ def test_a_real_worker_runs_the_job_and_writes_the_database(app):
 
 def test_healthz_counts_running_workers(app, client):
     assert client.get("/healthz").get_json()["checks"]["redis"]["workers"] == 0
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=PROJECT,
-                              env=_worker_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=PROJECT,
+        env=_worker_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         workers = 0

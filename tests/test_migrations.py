@@ -3,13 +3,13 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import make_config
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import make_config
-from reception.appeals.fulltext import include_object
 from reception import create_app
+from reception.appeals.fulltext import include_object
 from reception.extensions import db
 
 
@@ -48,8 +48,9 @@ def test_upgrade_from_empty_creates_every_table(migrated_app):
 
 def test_migrations_match_the_models(migrated_app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
-                                                         "include_object": include_object})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
@@ -58,9 +59,8 @@ def test_audit_log_refuses_update_and_delete_in_the_database(migrated_app):
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO audit_log (created_dt, action, details) VALUES (CURRENT_TIMESTAMP, 'x', '{}')"))
     for statement in ("UPDATE audit_log SET action = 'y'", "DELETE FROM audit_log"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.engine.begin() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT action FROM audit_log")).scalars().all() == ["x"]
 

@@ -1,10 +1,12 @@
 """Notifications: the outbox, a real SMTP server and a real HTTP SMS gateway on loopback, real rq workers."""
 
+from datetime import UTC
+
 import pytest
+from conftest import branch, free_port
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from conftest import branch, free_port
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import AppealType, Channel
 from reception.directory.models import Topic
@@ -30,14 +32,32 @@ def run_worker():
 
 def register(language="kk", address=""):
     """A citizen's appeal registered and its confirmation queued; returns the registration (appeal and PIN)."""
-    citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-        iin="900101300017", full_name="Сейткали Айгуль Болатовна", birth_date=None, phone="+77011234567",
-        email="aigul@example.kz", address=address, region=None, district=None, language=language), taken_by=None,
-        consent=True)
+    citizen = appeal_ops.record_citizen(
+        appeal_ops.CitizenData(
+            iin="900101300017",
+            full_name="Сейткали Айгуль Болатовна",
+            birth_date=None,
+            phone="+77011234567",
+            email="aigul@example.kz",
+            address=address,
+            region=None,
+            district=None,
+            language=language,
+        ),
+        taken_by=None,
+        consent=True,
+    )
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    registered = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=citizen, type=AppealType.request,
-                                            topic=topic, summary="Су", text="Су жоқ", channel=Channel.walk_in,
-                                            language=language)
+    registered = appeal_ops.register_appeal(
+        branch=branch("ALM-03"),
+        citizen=citizen,
+        type=AppealType.request,
+        topic=topic,
+        summary="Су",
+        text="Су жоқ",
+        channel=Channel.walk_in,
+        language=language,
+    )
     events.appeal_registered(registered.appeal)
     db.session.commit()
     return registered
@@ -57,8 +77,13 @@ def test_a_registered_appeal_sends_one_sms_and_one_email(ctx, smtp_server, sms_g
     assert sms["to"] == "+77011234567" and appeal.tracking_code in sms["text"]
     recipients, mail = smtp_server[0]
     assert recipients == ["aigul@example.kz"] and appeal.tracking_code in mail["Subject"]
-    states = db.session.execute(select(OutboxMessage.channel, OutboxMessage.state, OutboxMessage.provider_message_id)).all()
-    assert {(c, s) for c, s, _p in states} == {(MessageChannel.sms, MessageState.sent), (MessageChannel.email, MessageState.sent)}
+    states = db.session.execute(
+        select(OutboxMessage.channel, OutboxMessage.state, OutboxMessage.provider_message_id)
+    ).all()
+    assert {(c, s) for c, s, _p in states} == {
+        (MessageChannel.sms, MessageState.sent),
+        (MessageChannel.email, MessageState.sent),
+    }
     assert "gw-1" in {p for _c, _s, p in states}
     for message in db.session.scalars(select(OutboxMessage)):
         assert "900101300017" not in message.body  # no personal data beyond the first name
@@ -70,15 +95,23 @@ def test_message_is_in_the_citizens_language(ctx, sms_gateway):
     from flask_babel import force_locale, gettext
 
     with force_locale("kk"):
-        expected = gettext("Appeal %(code)s registered. Decision due by %(date)s.", code=appeal.tracking_code,
-                           date=appeal.deadline.strftime("%d.%m.%Y"))
+        expected = gettext(
+            "Appeal %(code)s registered. Decision due by %(date)s.",
+            code=appeal.tracking_code,
+            date=appeal.deadline.strftime("%d.%m.%Y"),
+        )
     assert sms_gateway.received[0]["text"] == expected
 
 
 def test_gateway_failing_twice_then_succeeding_delivers_once_in_three_attempts(ctx, sms_gateway):
     sms_gateway.fail_with = [503, 502]
-    queue_message(dedupe_key="test:retry:sms", channel=MessageChannel.sms, recipient="+77011234567", language="ru",
-                  body="Проверка")
+    queue_message(
+        dedupe_key="test:retry:sms",
+        channel=MessageChannel.sms,
+        recipient="+77011234567",
+        language="ru",
+        body="Проверка",
+    )
     db.session.commit()
     run_worker()
     message = db.session.scalar(select(OutboxMessage))
@@ -89,8 +122,13 @@ def test_gateway_failing_twice_then_succeeding_delivers_once_in_three_attempts(c
 
 def test_permanent_failure_ends_failed_without_retry(ctx, sms_gateway):
     sms_gateway.fail_with = [400, 400, 400]
-    queue_message(dedupe_key="test:permanent:sms", channel=MessageChannel.sms, recipient="+77011234567", language="ru",
-                  body="Проверка")
+    queue_message(
+        dedupe_key="test:permanent:sms",
+        channel=MessageChannel.sms,
+        recipient="+77011234567",
+        language="ru",
+        body="Проверка",
+    )
     db.session.commit()
     run_worker()
     message = db.session.scalar(select(OutboxMessage))
@@ -100,8 +138,9 @@ def test_permanent_failure_ends_failed_without_retry(ctx, sms_gateway):
 
 
 def test_a_claimed_or_sent_row_is_never_sent_again(ctx, sms_gateway):
-    queue_message(dedupe_key="test:once:sms", channel=MessageChannel.sms, recipient="+77011234567", language="ru",
-                  body="Один раз")
+    queue_message(
+        dedupe_key="test:once:sms", channel=MessageChannel.sms, recipient="+77011234567", language="ru", body="Один раз"
+    )
     db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id))
     run_worker()
@@ -114,25 +153,43 @@ def test_sweeper_delivers_what_lost_its_job(ctx, sms_gateway):
 
     from reception.dbtypes import utcnow
 
-    db.session.add(OutboxMessage(dedupe_key="test:lost:sms", channel=MessageChannel.sms, recipient="+77011234567",
-                                 language="ru", body="Потерянное", created_dt=utcnow() - timedelta(minutes=5)))
+    db.session.add(
+        OutboxMessage(
+            dedupe_key="test:lost:sms",
+            channel=MessageChannel.sms,
+            recipient="+77011234567",
+            language="ru",
+            body="Потерянное",
+            created_dt=utcnow() - timedelta(minutes=5),
+        )
+    )
     db.session.commit()  # written, but its job never reached Redis
     assert get_queue("notifications").count == 0
     assert sweep_outbox() == 1
     run_worker()
     assert len(sms_gateway.received) == 1
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.state == MessageState.sent)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.sent)
+        )
+        == 1
+    )
 
 
 def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sms_gateway):
     from conftest import csrf_token
+
     from reception.accounts.models import Role
 
     with app.app_context():
         sms_gateway.fail_with = [400]
-        queue_message(dedupe_key="test:admin:sms", channel=MessageChannel.sms, recipient="+77011234567",
-                      language="ru", body="Для администратора")
+        queue_message(
+            dedupe_key="test:admin:sms",
+            channel=MessageChannel.sms,
+            recipient="+77011234567",
+            language="ru",
+            body="Для администратора",
+        )
         db.session.commit()
         run_worker()
         message_id = db.session.scalar(select(OutboxMessage.id))
@@ -151,6 +208,7 @@ def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, sm
     from datetime import timedelta
 
     from conftest import make_deputy
+
     from reception.accounts.models import Role, User
 
     head = db.session.scalar(select(User).where(User.email == make_user(Role.branch_head, "ALM-00")[1]))
@@ -174,8 +232,16 @@ def test_anonymous_appeals_and_internal_steps_send_nothing(ctx, sms_gateway):
     from conftest import make_deputy
 
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic,
-                                        summary="Аноним", text="Текст", channel=Channel.walk_in, language="ru").appeal
+    appeal = appeal_ops.register_appeal(
+        branch=branch("ALM-03"),
+        citizen=None,
+        type=AppealType.request,
+        topic=topic,
+        summary="Аноним",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+    ).appeal
     events.appeal_registered(appeal)
     appeal_ops.route_appeal(appeal, make_deputy(), user=None)
     db.session.commit()
@@ -211,25 +277,33 @@ def test_redis_down_at_registration_keeps_the_appeal_and_the_sweeper_delivers_on
     assert len(sms_gateway.received) == 1
 
 
-@pytest.mark.parametrize("utc_hour, deferred_to", [
-    (17, "2026-11-26 09:00"),  # 22:00 in Almaty: tomorrow morning
-    (1, "2026-11-25 09:00"),   # 06:00 in Almaty: this morning
-    (6, None),                 # 11:00 in Almaty: now
-])
+@pytest.mark.parametrize(
+    "utc_hour, deferred_to",
+    [
+        (17, "2026-11-26 09:00"),  # 22:00 in Almaty: tomorrow morning
+        (1, "2026-11-25 09:00"),  # 06:00 in Almaty: this morning
+        (6, None),  # 11:00 in Almaty: now
+    ],
+)
 def test_sms_waits_for_the_end_of_quiet_hours(app, ctx, sms_gateway, utc_hour, deferred_to):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     app.config["SMS_SEND_HOURS"] = (9, 20)
     from rq.registry import ScheduledJobRegistry
 
     from reception.notifications.outbox import LOCAL_ZONE
 
-    queue_message(dedupe_key=f"test:quiet:{utc_hour}", channel=MessageChannel.sms, recipient="+77011234567",
-                  language="ru", body="Ночью не будим")
+    queue_message(
+        dedupe_key=f"test:quiet:{utc_hour}",
+        channel=MessageChannel.sms,
+        recipient="+77011234567",
+        language="ru",
+        body="Ночью не будим",
+    )
     db.session.commit()
     message_id = db.session.scalar(select(OutboxMessage.id))
     get_queue("notifications").empty()
-    outcome = deliver_message(message_id, now=datetime(2026, 11, 25, utc_hour, 0, tzinfo=timezone.utc))
+    outcome = deliver_message(message_id, now=datetime(2026, 11, 25, utc_hour, 0, tzinfo=UTC))
     registry = ScheduledJobRegistry(queue=get_queue("notifications"))
     if deferred_to is None:
         assert outcome == "sent" and len(sms_gateway.received) == 1
@@ -251,8 +325,9 @@ def test_every_sms_template_fits_one_segment(ctx, language):
     from reception.appeals.codes import new_tracking_code
     from reception.notifications.messages import CITIZEN_EVENTS, Facts, citizen_message, sms_segments
 
-    facts = Facts(code=new_tracking_code(), first_name="Айгүл", date="31.12.2026",
-                  body="Мажилис Парламента Республики Казахстан")
+    facts = Facts(
+        code=new_tracking_code(), first_name="Айгүл", date="31.12.2026", body="Мажилис Парламента Республики Казахстан"
+    )
     with force_locale(language):
         for event_key in CITIZEN_EVENTS:
             sms, mail = citizen_message(event_key, facts)
@@ -265,7 +340,9 @@ def test_sms_segments_counts_like_a_phone():
     from reception.notifications.messages import sms_segments
 
     assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2  # GSM 7-bit
-    assert sms_segments("ж" * 70) == 1 and sms_segments("ж" * 71) == 2 and sms_segments("ж" * 135) == 3  # UCS-2, 67 a part
+    assert (
+        sms_segments("ж" * 70) == 1 and sms_segments("ж" * 71) == 2 and sms_segments("ж" * 135) == 3
+    )  # UCS-2, 67 a part
 
 
 def test_email_has_a_text_and_an_html_part(ctx, smtp_server):
@@ -284,6 +361,7 @@ def test_email_has_a_text_and_an_html_part(ctx, smtp_server):
 def test_messages_name_the_code_and_first_name_only(ctx, smtp_server, sms_gateway, make_user):
     """No PIN, IIN, surname, patronymic, phone or address, and nothing of what the appeal or its answer says."""
     from conftest import make_deputy
+
     from reception.accounts.models import Role, User
 
     head = db.session.scalar(select(User).where(User.email == make_user(Role.branch_head, "ALM-00")[1]))
@@ -319,16 +397,21 @@ def test_other_domains_tell_the_citizen_once_per_occurrence(ctx, sms_gateway):
 
 
 def test_a_reminder_email_to_a_citizen_keeps_quiet_hours_a_confirmation_does_not(app, ctx, smtp_server):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     app.config["SMS_SEND_HOURS"] = (9, 20)
     appeal = register(language="ru").appeal  # queues the confirmation
     events.notify_citizen(appeal, "extended", key="reminder:test", reminder=True)
     db.session.commit()
-    night = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)  # 22:00 in Almaty
-    outcomes = {m.dedupe_key: deliver_message(m.id, now=night) for m in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == MessageChannel.email))}
-    assert outcomes == {f"appeal:{appeal.id}:registered:email": "sent", f"appeal:{appeal.id}:reminder:test:email": "deferred"}
+    night = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # 22:00 in Almaty
+    outcomes = {
+        m.dedupe_key: deliver_message(m.id, now=night)
+        for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == MessageChannel.email))
+    }
+    assert outcomes == {
+        f"appeal:{appeal.id}:registered:email": "sent",
+        f"appeal:{appeal.id}:reminder:test:email": "deferred",
+    }
     assert len(smtp_server) == 1
 
 
@@ -340,8 +423,13 @@ def test_the_sweeper_does_not_double_a_job_that_is_only_waiting(ctx, sms_gateway
 
     from reception.dbtypes import utcnow
 
-    queue_message(dedupe_key="test:waiting:sms", channel=MessageChannel.sms, recipient="+77011234567", language="ru",
-                  body="Жду очереди")
+    queue_message(
+        dedupe_key="test:waiting:sms",
+        channel=MessageChannel.sms,
+        recipient="+77011234567",
+        language="ru",
+        body="Жду очереди",
+    )
     db.session.commit()  # its job waits in the queue (no worker yet)
     later = utcnow() + timedelta(minutes=10)
     assert sweep_outbox(now=later) == 0
@@ -357,8 +445,13 @@ def test_the_sweeper_brings_back_a_row_claimed_by_a_dead_worker(app, ctx, sms_ga
 
     from reception.dbtypes import utcnow
 
-    message = queue_message(dedupe_key="test:stale:sms", channel=MessageChannel.sms, recipient="+77011234567",
-                            language="ru", body="Осиротевшее")
+    message = queue_message(
+        dedupe_key="test:stale:sms",
+        channel=MessageChannel.sms,
+        recipient="+77011234567",
+        language="ru",
+        body="Осиротевшее",
+    )
     db.session.commit()
     get_queue("notifications").empty()
     claimed = utcnow()
@@ -376,10 +469,18 @@ def test_the_sweeper_brings_back_a_row_claimed_by_a_dead_worker(app, ctx, sms_ga
 def _worker_env(app, **extra) -> dict:
     import os
 
-    return dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
-                SMTP_HOST=app.config["SMTP_HOST"] or "", SMTP_PORT=str(app.config["SMTP_PORT"]), SMTP_STARTTLS="false",
-                SMS_GATEWAY_URL=app.config["SMS_GATEWAY_URL"] or "", SMS_SEND_HOURS="off", NOTIFY_RETRY_INTERVALS="0",
-                **extra)
+    return dict(
+        os.environ,
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        SMTP_HOST=app.config["SMTP_HOST"] or "",
+        SMTP_PORT=str(app.config["SMTP_PORT"]),
+        SMTP_STARTTLS="false",
+        SMS_GATEWAY_URL=app.config["SMS_GATEWAY_URL"] or "",
+        SMS_SEND_HOURS="off",
+        NOTIFY_RETRY_INTERVALS="0",
+        **extra,
+    )
 
 
 def _flask_worker(app, *args):
@@ -387,9 +488,14 @@ def _flask_worker(app, *args):
     import sys
     from pathlib import Path
 
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--queue", "notifications", *args],
-                            cwd=Path(__file__).resolve().parent.parent, env=_worker_env(app),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--queue", "notifications", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=_worker_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_forking_worker_process_delivers_a_registered_appeals_sms_and_email(app, smtp_server, sms_gateway):
@@ -399,8 +505,9 @@ def test_a_forking_worker_process_delivers_a_registered_appeals_sms_and_email(ap
     worker = _flask_worker(app, "--burst")
     _out, errors = worker.communicate(timeout=120)
     assert worker.returncode == 0, errors
-    assert [m["text"] for m in sms_gateway.received] == [f"Обращение {code} зарегистрировано. Срок решения: "
-                                                         f"{appeal.deadline.strftime('%d.%m.%Y')}."]
+    assert [m["text"] for m in sms_gateway.received] == [
+        f"Обращение {code} зарегистрировано. Срок решения: {appeal.deadline.strftime('%d.%m.%Y')}."
+    ]
     ((recipients, mail),) = smtp_server
     assert recipients == ["aigul@example.kz"] and code in mail.get_body(("html",)).get_content()
     with app.app_context():
@@ -441,8 +548,13 @@ def test_a_worker_killed_while_sending_delivers_exactly_once_after_recovery(app,
     from reception.dbtypes import utcnow
 
     with app.app_context():
-        queue_message(dedupe_key="test:killed:sms", channel=MessageChannel.sms, recipient="+77011234567",
-                      language="ru", body="Переживёт SIGKILL")
+        queue_message(
+            dedupe_key="test:killed:sms",
+            channel=MessageChannel.sms,
+            recipient="+77011234567",
+            language="ru",
+            body="Переживёт SIGKILL",
+        )
         db.session.commit()
         message_id = db.session.scalar(select(OutboxMessage.id))
     sms_gateway.hold, sms_gateway.deliver_held = True, gateway_took_it

@@ -1,8 +1,8 @@
 """Error pages, the health check, the language switcher and navigation by role."""
 
 import pytest
-
 from conftest import csrf_token
+
 from reception.accounts.models import Role, User
 from reception.extensions import db
 
@@ -99,8 +99,18 @@ NAV = {
     Role.deputy: {"workqueue.index", "appeals.index", "inquiries.index"},
     Role.assistant: {"workqueue.index", "appeals.index", "inquiries.index"},
     Role.analyst: {"boards.index", "appeals.index", "directory.index", "inquiries.index"},
-    Role.admin: {"boards.index", "appeals.index", "directory.index", "accounts.users", "routing.rules", "appeals.calendar",
-                 "inquiries.index", "notifications.index", "queues.index", "audit.index"},
+    Role.admin: {
+        "boards.index",
+        "appeals.index",
+        "directory.index",
+        "accounts.users",
+        "routing.rules",
+        "appeals.calendar",
+        "inquiries.index",
+        "notifications.index",
+        "queues.index",
+        "audit.index",
+    },
 }
 
 

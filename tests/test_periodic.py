@@ -6,23 +6,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from conftest import branch, make_deputy
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from conftest import branch, make_deputy
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealType, Channel
 from reception.audit.models import AuditEntry
 from reception.directory.models import Topic
 from reception.extensions import db
+from reception.inquiries import operations as inquiry_ops
+from reception.inquiries.models import InquiryState
+from reception.inquiries.reminders import remind_inquiry_answers
 from reception.jobs import enqueue, get_queue, get_redis
 from reception.notifications.digest import send_digests
 from reception.notifications.inapp import remind_deadlines
 from reception.notifications.models import InAppNotification, MessageChannel, MessageState, OutboxMessage
-from reception.inquiries import operations as inquiry_ops
-from reception.inquiries.models import InquiryState
-from reception.inquiries.reminders import remind_inquiry_answers
 from reception.routing.tasks import escalate_due_appeals
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -49,8 +49,16 @@ def user(email: str) -> User:
 
 def routed_appeal(deputy, deadline: date, citizen=None) -> Appeal:
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=citizen, type=AppealType.request, topic=topic,
-                                        summary="Нет воды", text="Текст", channel=Channel.walk_in, language="ru").appeal
+    appeal = appeal_ops.register_appeal(
+        branch=branch("ALM-03"),
+        citizen=citizen,
+        type=AppealType.request,
+        topic=topic,
+        summary="Нет воды",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+    ).appeal
     appeal_ops.route_appeal(appeal, deputy, user=None)
     appeal.deadline = deadline
     db.session.commit()
@@ -58,13 +66,21 @@ def routed_appeal(deputy, deadline: date, citizen=None) -> Appeal:
 
 
 def notes(user_id: int) -> list[str]:
-    return list(db.session.scalars(select(InAppNotification.text).where(InAppNotification.user_id == user_id)
-                                   .order_by(InAppNotification.id)))
+    return list(
+        db.session.scalars(
+            select(InAppNotification.text).where(InAppNotification.user_id == user_id).order_by(InAppNotification.id)
+        )
+    )
 
 
 def emails_to(address: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address,
-                                                               OutboxMessage.channel == MessageChannel.email)))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient == address, OutboxMessage.channel == MessageChannel.email
+            )
+        )
+    )
 
 
 def run_worker():
@@ -80,10 +96,12 @@ def test_reminders_go_on_working_days_in_office_hours_only(ctx, make_user):
         appeal = routed_appeal(deputy_user.deputy, date(2026, 11, 26))  # Thursday: 3 working days after Monday
     db.session.execute(InAppNotification.__table__.delete())  # forget the "new appeal" note
     db.session.commit()
-    for moment in (datetime(2026, 11, 21, 10, 0, tzinfo=ALMATY),  # Saturday
-                   datetime(2026, 11, 22, 12, 0, tzinfo=ALMATY),  # Sunday
-                   datetime(2026, 11, 23, 8, 59, tzinfo=ALMATY),  # Monday, before office hours
-                   datetime(2026, 11, 23, 20, 0, tzinfo=ALMATY)):  # Monday evening
+    for moment in (
+        datetime(2026, 11, 21, 10, 0, tzinfo=ALMATY),  # Saturday
+        datetime(2026, 11, 22, 12, 0, tzinfo=ALMATY),  # Sunday
+        datetime(2026, 11, 23, 8, 59, tzinfo=ALMATY),  # Monday, before office hours
+        datetime(2026, 11, 23, 20, 0, tzinfo=ALMATY),
+    ):  # Monday evening
         with at(moment):
             assert remind_deadlines() == 0, moment
     assert notes(deputy_user.id) == []
@@ -129,8 +147,13 @@ def test_citizen_sms_wait_for_the_morning(ctx, sms_gateway):
     from reception.notifications.outbox import deliver_message, queue_message
 
     with at(datetime(2026, 11, 23, 23, 30, tzinfo=ALMATY)):
-        message = queue_message(dedupe_key="test:night:sms", channel=MessageChannel.sms, recipient="+77011234567",
-                                language="ru", body="Доброе утро")
+        message = queue_message(
+            dedupe_key="test:night:sms",
+            channel=MessageChannel.sms,
+            recipient="+77011234567",
+            language="ru",
+            body="Доброе утро",
+        )
         db.session.commit()
         assert deliver_message(message.id) == "deferred"
     with at(datetime(2026, 11, 24, 8, 59, tzinfo=ALMATY)):
@@ -196,8 +219,12 @@ def sent_inquiry(deputy_user: User, answer_due: date):
 
     with at(MONDAY - timedelta(days=30)):
         appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
-        inquiry = inquiry_ops.create_inquiry([appeal], user=deputy_user, language="ru", addressee=db.session.scalar(
-            select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL")))
+        inquiry = inquiry_ops.create_inquiry(
+            [appeal],
+            user=deputy_user,
+            language="ru",
+            addressee=db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL")),
+        )
         for state in (InquiryState.under_review, InquiryState.approved):
             inquiry_ops.transition(inquiry, state, user=deputy_user)
         db.session.commit()
@@ -224,9 +251,15 @@ def test_inquiry_answers_are_awaited_with_reminders_and_one_overdue_alert(ctx, m
         assert any(f"№{late.id}" in t and "20.11.2026" in t and "Нет ответа" in t for t in texts)
     with at(MONDAY + timedelta(days=2)):  # Wednesday: 1 day before
         assert remind_inquiry_answers() == 2  # late: already alerted; soon: the 1-day reminder
-    inquiry_ops.record_answer(soon, user=deputy_user, answer_date=date(2026, 11, 25), answer_number="1",
-                              answer_text="Ответ", public_summary="Ответ получен",
-                              assessment=inquiry_ops.AnswerAssessment.substantive)
+    inquiry_ops.record_answer(
+        soon,
+        user=deputy_user,
+        answer_date=date(2026, 11, 25),
+        answer_number="1",
+        answer_text="Ответ",
+        public_summary="Ответ получен",
+        assessment=inquiry_ops.AnswerAssessment.substantive,
+    )
     db.session.commit()
     with at(MONDAY + timedelta(days=4)):  # Friday: soon is answered, late was alerted already
         assert remind_inquiry_answers() == 0
@@ -247,8 +280,16 @@ def _scenario(job: str, make_user):
         from reception.notifications.outbox import sweep_outbox
 
         with at(MONDAY - timedelta(minutes=10)):
-            db.session.add(OutboxMessage(dedupe_key="test:lost:sms", channel=MessageChannel.sms, quiet_hours=True,
-                                         recipient="+77011234567", language="ru", body="Потерянное"))
+            db.session.add(
+                OutboxMessage(
+                    dedupe_key="test:lost:sms",
+                    channel=MessageChannel.sms,
+                    quiet_hours=True,
+                    recipient="+77011234567",
+                    language="ru",
+                    body="Потерянное",
+                )
+            )
             db.session.commit()  # its job never reached Redis
         return sweep_outbox, lambda smtp, sms: [m["reference"] for m in sms] == ["test:lost:sms"]
     if job == "remind_deadlines":
@@ -268,9 +309,21 @@ def _scenario(job: str, make_user):
     if job == "retention":
         from reception.appeals.retention import apply_retention
 
-        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-            iin="900101300017", full_name="Сейткали Айгуль Болатовна", birth_date=None, phone="", email="",
-            address="", region=None, district=None, language="ru"), taken_by=None, consent=True)
+        citizen = appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin="900101300017",
+                full_name="Сейткали Айгуль Болатовна",
+                birth_date=None,
+                phone="",
+                email="",
+                address="",
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
         with at(datetime(2020, 3, 2, 10, 0, tzinfo=ALMATY)):
             appeal = routed_appeal(make_deputy(), date(2020, 3, 20), citizen=citizen)
             appeal_ops.reject_appeal(appeal, user=None, reason="Не по существу")
@@ -284,8 +337,9 @@ def _scenario(job: str, make_user):
     raise AssertionError(job)
 
 
-@pytest.mark.parametrize("job", ["escalate", "sweep_outbox", "remind_deadlines", "inquiry_answers", "digest",
-                                 "retention"])
+@pytest.mark.parametrize(
+    "job", ["escalate", "sweep_outbox", "remind_deadlines", "inquiry_answers", "digest", "retention"]
+)
 def test_each_periodic_job_run_twice_sends_once(ctx, make_user, smtp_server, sms_gateway, job):
     func_, sent_once = _scenario(job, make_user)
     with at(MONDAY):
@@ -296,5 +350,9 @@ def test_each_periodic_job_run_twice_sends_once(ctx, make_user, smtp_server, sms
         run_worker()
     db.session.rollback()
     assert sent_once(smtp_server, sms_gateway.received)
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.state != MessageState.sent)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state != MessageState.sent)
+        )
+        == 0
+    )

@@ -3,13 +3,13 @@ appeal (robots, limits, the SMS code, registration like a walk-in), ratings, reo
 
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import branch, csrf_token, make_deputy
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from conftest import branch, csrf_token, make_deputy
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.codes import new_tracking_code
@@ -38,12 +38,31 @@ def topic(code="housing") -> Topic:
 def make_appeal(app, branch_code="ALM-03", phone=PHONE, channel=Channel.walk_in, iin=IIN) -> tuple[int, str, str]:
     """A committed appeal of a citizen with personal data; returns (id, tracking code, PIN)."""
     with app.app_context():
-        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-            iin=iin, full_name="Сейткали Айгуль Болатовна", birth_date=None, phone=phone, email="aigul@example.kz",
-            address=ADDRESS, region=None, district=None, language="ru"), taken_by=None, consent=True)
+        citizen = appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin=iin,
+                full_name="Сейткали Айгуль Болатовна",
+                birth_date=None,
+                phone=phone,
+                email="aigul@example.kz",
+                address=ADDRESS,
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
         registered = appeal_ops.register_appeal(
-            branch=branch(branch_code), citizen=citizen, type=AppealType.complaint, topic=topic(),
-            summary="Нет воды", text=TEXT, channel=channel, language="ru")
+            branch=branch(branch_code),
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=topic(),
+            summary="Нет воды",
+            text=TEXT,
+            channel=channel,
+            language="ru",
+        )
         db.session.commit()
         return registered.appeal.id, registered.appeal.tracking_code, registered.pin
 
@@ -72,7 +91,11 @@ def test_unknown_malformed_and_wrong_pin_answer_byte_identical_pages(app, client
     _, code, pin = make_appeal(app)
     unknown = new_tracking_code()
     wrong_pin = "000000" if pin != "000000" else "111111"
-    answers = [look_up(client, unknown, "123456"), look_up(client, "ABCD-12", "123456"), look_up(client, code, wrong_pin)]
+    answers = [
+        look_up(client, unknown, "123456"),
+        look_up(client, "ABCD-12", "123456"),
+        look_up(client, code, wrong_pin),
+    ]
     assert {a.status_code for a in answers} == {404}
     bodies = {without_csrf(a.get_data(as_text=True)) for a in answers}
     assert len(bodies) == 1
@@ -84,12 +107,20 @@ def test_unknown_malformed_and_wrong_pin_answer_byte_identical_pages(app, client
 
 def test_behind_a_proxy_each_client_address_has_its_own_limit(app, database_url, redis_url):
     from conftest import make_config
+
     from reception import create_app
 
     proxied = create_app(make_config(database_url, redis_url, PROXY_FIX_HOPS=1))
     first, second = proxied.test_client(), proxied.test_client()  # both reach the app from the proxy, 127.0.0.1
-    ask = lambda client, ip: look_up(client, new_tracking_code(), "123456",  # noqa: E731
-                                     headers={"X-Forwarded-For": ip}).status_code
+
+    def ask(client, ip):
+        return look_up(
+            client,
+            new_tracking_code(),
+            "123456",
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
     assert [ask(first, "198.51.100.7") for _ in range(10)] == [404] * 10
     assert ask(second, "203.0.113.9") == 404  # another citizen behind the same proxy: not yet limited
     assert ask(first, "198.51.100.7") == 429
@@ -160,11 +191,18 @@ def test_status_page_shows_the_public_timeline_and_no_personal_data(app, client,
         db.session.commit()
         deputy_name, body_name = holder.deputy.full_name, holder.deputy.body.name
         days_left = appeal_ops.deadlines.working_days_left(
-            appeal.deadline, appeal_ops.deadlines.local_date(appeal_ops.utcnow()), appeal_ops.work_calendar())
+            appeal.deadline, appeal_ops.deadlines.local_date(appeal_ops.utcnow()), appeal_ops.work_calendar()
+        )
         citizen = appeal.citizen
-        stored = {"iin": citizen.iin, "phone": citizen.phone, "phone digits": citizen.phone[2:],
-                  "address": citizen.address, "text": appeal.text, "full name": citizen.full_name,
-                  "e-mail": citizen.email}
+        stored = {
+            "iin": citizen.iin,
+            "phone": citizen.phone,
+            "phone digits": citizen.phone[2:],
+            "address": citizen.address,
+            "text": appeal.text,
+            "full name": citizen.full_name,
+            "e-mail": citizen.email,
+        }
         branch_phone = appeal.branch.phone
 
     response = look_up(client, code, pin)
@@ -183,7 +221,7 @@ def test_status_page_shows_the_public_timeline_and_no_personal_data(app, client,
 
 
 def test_decision_text_is_the_answer_and_the_deadline_is_not_counted_after_it(app, client, make_user):
-    appeal_id, code, pin = decided_appeal(app, make_user, comment="Ремонт водопровода включён в план на май.")
+    _appeal_id, code, pin = decided_appeal(app, make_user, comment="Ремонт водопровода включён в план на май.")
     page = look_up(client, code, pin).get_data(as_text=True)
     assert re.search(r'data-status="answer">Ремонт водопровода включён в план на май\.<', page)
     assert 'data-status="days-left"' not in page and 'data-form="rate"' in page and 'data-form="add"' not in page
@@ -200,15 +238,28 @@ def quick_forms(app, monkeypatch):
 
 def online_form(app, client, **overrides) -> dict:
     html = client.get("/online/").get_data(as_text=True)
-    started = re.search(r'name="started"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="started"', html)
+    started = re.search(r'name="started"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="started"', html
+    )
     with app.app_context():
         place = branch("ALM-03")
         data = {
             "csrf_token": CSRF_VALUE.search(html).group(0).split('value="')[1].rstrip('"'),
-            "started": started.group(1), "full_name": "Сейткали Айгуль Болатовна", "iin": IIN,
-            "phone": "8 701 123 45 67", "email": "", "address": ADDRESS, "language": "kk", "type": "complaint",
-            "topic": str(topic().id), "region": str(place.region_id), "district": str(place.district_id),
-            "summary": "Нет воды", "text": TEXT, "consent": "y", "website": "",
+            "started": started.group(1),
+            "full_name": "Сейткали Айгуль Болатовна",
+            "iin": IIN,
+            "phone": "8 701 123 45 67",
+            "email": "",
+            "address": ADDRESS,
+            "language": "kk",
+            "type": "complaint",
+            "topic": str(topic().id),
+            "region": str(place.region_id),
+            "district": str(place.district_id),
+            "summary": "Нет воды",
+            "text": TEXT,
+            "consent": "y",
+            "website": "",
         }
     data.update(overrides)
     return data
@@ -223,7 +274,9 @@ def send_online(app, client, files=None, **overrides):
 
 def nothing_stored(app) -> bool:
     with app.app_context():
-        counts = [db.session.scalar(select(func.count()).select_from(model)) for model in (Citizen, Appeal, OutboxMessage)]
+        counts = [
+            db.session.scalar(select(func.count()).select_from(model)) for model in (Citizen, Appeal, OutboxMessage)
+        ]
         return counts == [0, 0, 0] and not get_redis().keys("online:pending:*")
 
 
@@ -256,8 +309,9 @@ def single_mandate_deputy_of_alm03():
     from reception.directory.models import Constituency, constituency_districts
 
     district = db.session.get(District, branch("ALM-03").district_id)
-    constituency = db.session.scalar(select(Constituency).join(constituency_districts)
-                                     .where(constituency_districts.c.district_id == district.id))
+    constituency = db.session.scalar(
+        select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == district.id)
+    )
     deputy = make_deputy("Одномандатник Округа", mandate=MandateType.single_mandate)
     deputy.constituency = constituency
     db.session.add(RoutingRule(position=10, name="single-mandate", target=RuleTarget.single_mandate))
@@ -314,9 +368,20 @@ def test_a_walk_in_appeal_of_the_same_place_goes_to_the_same_deputy(app, client,
     with app.app_context():
         assert decide(db.session.get(Appeal, walk_in_id)).deputy.id == deputy_id
         place = branch("ALM-03")
-        submission = online.Submission(iin=IIN, full_name="Сейткали Айгуль", phone=PHONE, email="", address="",
-                                       language="ru", type="request", topic_id=topic().id, summary="Вода", text="Нет воды",
-                                       region_id=place.region_id, district_id=place.district_id)
+        submission = online.Submission(
+            iin=IIN,
+            full_name="Сейткали Айгуль",
+            phone=PHONE,
+            email="",
+            address="",
+            language="ru",
+            type="request",
+            topic_id=topic().id,
+            summary="Вода",
+            text="Нет воды",
+            region_id=place.region_id,
+            district_id=place.district_id,
+        )
         confirmed = online.register_online_appeal(submission, [])
         assert confirmed.appeal.deputy_id == deputy_id and confirmed.appeal.channel == Channel.online
         db.session.rollback()
@@ -356,9 +421,20 @@ def test_a_known_citizens_contacts_are_not_replaced_from_the_web(app, quick_form
     make_appeal(app, phone="+77017654321")
     with app.app_context():
         place = branch("ALM-03")
-        submission = online.Submission(iin=IIN, full_name="Кто-то Другой", phone=PHONE, email="x@example.kz",
-                                       address="Другой адрес", language="ru", type="request", topic_id=topic().id,
-                                       summary="Вода", text="Нет воды", region_id=place.region_id, district_id=None)
+        submission = online.Submission(
+            iin=IIN,
+            full_name="Кто-то Другой",
+            phone=PHONE,
+            email="x@example.kz",
+            address="Другой адрес",
+            language="ru",
+            type="request",
+            topic_id=topic().id,
+            summary="Вода",
+            text="Нет воды",
+            region_id=place.region_id,
+            district_id=None,
+        )
         appeal = online.register_online_appeal(submission, []).appeal
         assert appeal.citizen.phone == "+77017654321" and appeal.citizen.address == ADDRESS
         assert appeal.citizen.full_name == "Сейткали Айгуль Болатовна"
@@ -379,10 +455,11 @@ def test_a_confirmation_code_goes_out_in_quiet_hours(app, ctx, sms_gateway, monk
     from reception.notifications.outbox import deliver_message, queue_message
 
     monkeypatch.setitem(app.config, "SMS_SEND_HOURS", (9, 20))
-    night = datetime(2026, 3, 3, 20, 0, tzinfo=timezone.utc)  # 01:00 in Almaty
+    night = datetime(2026, 3, 3, 20, 0, tzinfo=UTC)  # 01:00 in Almaty
     normal = queue_message(dedupe_key="t:normal", channel=MessageChannel.sms, recipient=PHONE, language="ru", body="a")
-    urgent = queue_message(dedupe_key="t:urgent", channel=MessageChannel.sms, recipient=PHONE, language="ru", body="b",
-                           quiet_hours=False)
+    urgent = queue_message(
+        dedupe_key="t:urgent", channel=MessageChannel.sms, recipient=PHONE, language="ru", body="b", quiet_hours=False
+    )
     db.session.commit()
     assert deliver_message(normal.id, now=night) == "deferred"
     assert deliver_message(urgent.id, now=night) == "sent"
@@ -419,8 +496,9 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
     token = csrf_token(client, "/status/view")
     no_reason = client.post("/status/rate", data={"csrf_token": token, "rating": "not_satisfied", "comment": ""})
     assert no_reason.status_code == 400
-    asked = client.post("/status/rate", data={"csrf_token": token, "rating": "not_satisfied",
-                                              "comment": "Воды по-прежнему нет."})
+    asked = client.post(
+        "/status/rate", data={"csrf_token": token, "rating": "not_satisfied", "comment": "Воды по-прежнему нет."}
+    )
     assert asked.status_code == 302
     page = client.get("/status/view").get_data(as_text=True)
     assert 'data-status="reopen-pending"' in page and 'data-form="rate"' not in page
@@ -435,7 +513,7 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
     head = app.test_client()
     Auth(head).login(head_email)
     board = head.get("/boards/").get_data(as_text=True)
-    assert re.search(r'data-board="reopen-requests">\s*<li><a href="/appeals/%d"' % appeal_id, board)
+    assert re.search(rf'data-board="reopen-requests">\s*<li><a href="/appeals/{appeal_id}"', board)
     assert "Воды по-прежнему нет." in board
     detail = head.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert 'data-action="reopen-request"' in detail and "Воды по-прежнему нет." in detail
@@ -443,23 +521,30 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
         label = str(Rating.not_satisfied.label)
     assert f"{label}: Воды по-прежнему нет." in detail and "not_satisfied:" not in detail  # words, not codes
     token = csrf_token(head, f"/appeals/{appeal_id}")
-    response = head.post(f"/appeals/{appeal_id}/citizen/reopen/{feedback_id}",
-                         data={"csrf_token": token, "decision": "accept", "comment": ""})
+    response = head.post(
+        f"/appeals/{appeal_id}/citizen/reopen/{feedback_id}",
+        data={"csrf_token": token, "decision": "accept", "comment": ""},
+    )
     assert response.status_code == 302
     with app.app_context():
         appeal = db.session.get(Appeal, appeal_id)
         assert appeal.state == S.reopened
         assert [e.to_state for e in appeal.events if e.kind == "transition"][-2:] == [S.closed, S.reopened]
         assert db.session.get(AppealFeedback, feedback_id).reopen_state == ReopenState.accepted
-        assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like("%event%sms")))
+        assert db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key.like("%event%sms"))
+        )
     page = client.get("/status/view").get_data(as_text=True)
     assert 'data-status="reopen-pending"' not in page and 'data-form="add"' in page
-    assert f'href="/appeals/{appeal_id}"' not in head.get("/boards/").get_data(as_text=True).split("reopen-requests")[1].split("</ul>")[0]
+    assert (
+        f'href="/appeals/{appeal_id}"'
+        not in head.get("/boards/").get_data(as_text=True).split("reopen-requests")[1].split("</ul>")[0]
+    )
 
 
 def test_a_declined_reopening_shows_its_reason_to_the_citizen(app, client, make_user):
     head_id, _ = make_user(Role.branch_head, "ALM-03")
-    appeal_id, code, pin = decided_appeal(app, make_user)
+    _appeal_id, code, pin = decided_appeal(app, make_user)
     look_up(client, code, pin)
     token = csrf_token(client, "/status/view")
     client.post("/status/rate", data={"csrf_token": token, "rating": "not_satisfied", "comment": "Не согласна"})
@@ -477,7 +562,7 @@ def test_a_declined_reopening_shows_its_reason_to_the_citizen(app, client, make_
 
 
 def test_satisfied_is_recorded_once_per_decision(app, client, make_user):
-    appeal_id, code, pin = decided_appeal(app, make_user)
+    _appeal_id, code, pin = decided_appeal(app, make_user)
     look_up(client, code, pin)
     token = csrf_token(client, "/status/view")
     assert client.post("/status/rate", data={"csrf_token": token, "rating": "satisfied"}).status_code == 302
@@ -503,7 +588,10 @@ def test_the_citizen_adds_information_and_the_holder_hears_of_it(app, client, ma
     with app.app_context():
         event = db.session.scalar(select(AppealEvent).where(AppealEvent.kind == "citizen_info"))
         assert event.is_public and event.comment == "Прилагаю номер заявки в КСК: 4512." and event.user_id is None
-        assert db.session.scalar(select(InAppNotification.appeal_id).where(InAppNotification.user_id == deputy_user_id)) == appeal_id
+        assert (
+            db.session.scalar(select(InAppNotification.appeal_id).where(InAppNotification.user_id == deputy_user_id))
+            == appeal_id
+        )
 
 
 def test_actions_need_a_recent_right_pin(app, client, make_user):

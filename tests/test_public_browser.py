@@ -5,12 +5,12 @@ with axe-core and photographed at 360 and 1280 px (see the `screenshots` fixture
 import re
 
 import pytest
+from conftest import branch
 from flask_babel import force_locale, gettext
 from rq import SimpleWorker
 from sqlalchemy import select
-
-from conftest import branch
 from test_public import decide
+
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType, Channel
@@ -26,14 +26,32 @@ pytestmark = pytest.mark.browser
 def registered(app, language="kk"):
     """An appeal of a citizen who reads Kazakh; returns (id, code, PIN)."""
     with app.app_context():
-        citizen = appeal_ops.record_citizen(appeal_ops.CitizenData(
-            iin="900101300017", full_name="Сейткали Айгуль Болатовна", birth_date=None, phone="+77011234567",
-            email="", address="Қосшы қ., Абай к-сі, 1", region=None, district=None, language=language),
-            taken_by=None, consent=True)
+        citizen = appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin="900101300017",
+                full_name="Сейткали Айгуль Болатовна",
+                birth_date=None,
+                phone="+77011234567",
+                email="",
+                address="Қосшы қ., Абай к-сі, 1",
+                region=None,
+                district=None,
+                language=language,
+            ),
+            taken_by=None,
+            consent=True,
+        )
         topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-        done = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=citizen, type=AppealType.complaint, topic=topic,
-                                          summary="Су жоқ", text="Үш апта бойы суық су жоқ.", channel=Channel.walk_in,
-                                          language=language)
+        done = appeal_ops.register_appeal(
+            branch=branch("ALM-03"),
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=topic,
+            summary="Су жоқ",
+            text="Үш апта бойы суық су жоқ.",
+            channel=Channel.walk_in,
+            language=language,
+        )
         db.session.commit()
         return done.appeal.id, done.appeal.tracking_code, done.pin
 
@@ -43,8 +61,9 @@ def in_kk(app, text, **kwargs) -> str:
         return gettext(text, **kwargs)
 
 
-def test_the_qr_link_and_the_pin_show_the_timeline_in_kazakh(app, live_server, chromium, make_user,
-                                                             check_accessibility, screenshots):
+def test_the_qr_link_and_the_pin_show_the_timeline_in_kazakh(
+    app, live_server, chromium, make_user, check_accessibility, screenshots
+):
     appeal_id, code, pin = registered(app)
     deputy_user_id, _ = make_user(Role.deputy)
     with app.app_context():
@@ -52,8 +71,12 @@ def test_the_qr_link_and_the_pin_show_the_timeline_in_kazakh(app, live_server, c
         holder = db.session.get(User, deputy_user_id)
         appeal_ops.route_appeal(appeal, holder.deputy, user=None)
         appeal_ops.take_into_work(appeal, user=holder)
-        appeal_ops.extend_deadline(appeal, appeal_ops.deadlines.latest_extension(appeal.registered_dt), user=holder,
-                                   reason="Әкімдіктің жауабы күтілуде")
+        appeal_ops.extend_deadline(
+            appeal,
+            appeal_ops.deadlines.latest_extension(appeal.registered_dt),
+            user=holder,
+            reason="Әкімдіктің жауабы күтілуде",
+        )
         db.session.commit()
         body = holder.deputy.body.name_kk
     with app.test_request_context(base_url=live_server):
@@ -72,8 +95,12 @@ def test_the_qr_link_and_the_pin_show_the_timeline_in_kazakh(app, live_server, c
 
     assert page.locator('[data-status="state"]').inner_text() == in_kk(app, "In progress")
     titles = page.locator('[data-status="timeline"] li strong').all_inner_texts()
-    assert titles == [in_kk(app, "Appeal registered"), in_kk(app, "Passed to a deputy of %(body)s", body=body),
-                      in_kk(app, "Taken into work"), in_kk(app, "The deadline was extended")]
+    assert titles == [
+        in_kk(app, "Appeal registered"),
+        in_kk(app, "Passed to a deputy of %(body)s", body=body),
+        in_kk(app, "Taken into work"),
+        in_kk(app, "The deadline was extended"),
+    ]
     assert "Әкімдіктің жауабы күтілуде" in page.locator('[data-step="extension"]').inner_text()
     assert "900101300017" not in page.content()
     check_accessibility(page)
@@ -84,8 +111,9 @@ def test_the_qr_link_and_the_pin_show_the_timeline_in_kazakh(app, live_server, c
     context.close()
 
 
-def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(app, live_server, chromium, sms_gateway,
-                                                                      monkeypatch, check_accessibility, screenshots):
+def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(
+    app, live_server, chromium, sms_gateway, monkeypatch, check_accessibility, screenshots
+):
     monkeypatch.setitem(app.config, "ONLINE_MIN_FILL_SECONDS", 0)
     with app.app_context():
         place = branch("ALM-03")
@@ -140,8 +168,9 @@ def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(app, live_
     context.close()
 
 
-def test_rate_the_answer_and_ask_for_reopening_without_javascript(app, live_server, chromium, make_user,
-                                                                   check_accessibility, screenshots):
+def test_rate_the_answer_and_ask_for_reopening_without_javascript(
+    app, live_server, chromium, make_user, check_accessibility, screenshots
+):
     appeal_id, code, pin = registered(app, language="ru")
     decide(app, make_user, appeal_id, "Ремонт водопровода включён в план на май.")
 

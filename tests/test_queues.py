@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import csrf_token
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
-from conftest import csrf_token
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
 from reception.extensions import db
@@ -66,9 +66,13 @@ def test_requeue_and_delete_are_posted_with_csrf_and_audited(app, client, auth, 
     with app.app_context():
         assert FailedJobRegistry(queue=get_queue("documents")).count == 0
         assert not get_redis().exists(f"rq:job:{job_id}")
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("job.%")).order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("job.%")).order_by(AuditEntry.id)
+        ).all()
         assert [(e.action, e.details["job"], e.details["function"]) for e in entries] == [
-            ("job.requeue", job_id, "test_queues.explode"), ("job.delete", job_id, "test_queues.explode")]
+            ("job.requeue", job_id, "test_queues.explode"),
+            ("job.delete", job_id, "test_queues.explode"),
+        ]
         assert all(e.user_id is not None for e in entries)
     page = client.post(f"/queues/documents/failed/{job_id}/delete", data={"csrf_token": token}, follow_redirects=True)
     assert "уже нет среди задач с ошибкой" in page.get_data(as_text=True)
@@ -84,8 +88,13 @@ def test_only_administrators_open_the_page(client, auth, make_user):
 def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, make_user):
     as_admin(make_user, auth)
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=PROJECT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         page = ""

@@ -4,9 +4,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from conftest import branch, make_deputy
 from sqlalchemy import func, select
 
-from conftest import branch, make_deputy
 from reception.appeals import attachments
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Attachment, Channel, Citizen
@@ -29,20 +29,43 @@ def at(moment: datetime):
 
 def citizen(iin="900101300017") -> Citizen:
     region = db.session.scalar(select(Region).order_by(Region.id))
-    return appeal_ops.record_citizen(appeal_ops.CitizenData(
-        iin=iin, full_name="Сейткали Айгуль Болатовна", birth_date=date(1990, 1, 1), phone="+77011234567",
-        email="aigul@example.kz", address="Алматы, ул. Абая 150", region=region, district=None, language="ru"),
-        taken_by=None, consent=True)
+    return appeal_ops.record_citizen(
+        appeal_ops.CitizenData(
+            iin=iin,
+            full_name="Сейткали Айгуль Болатовна",
+            birth_date=date(1990, 1, 1),
+            phone="+77011234567",
+            email="aigul@example.kz",
+            address="Алматы, ул. Абая 150",
+            region=region,
+            district=None,
+            language="ru",
+        ),
+        taken_by=None,
+        consent=True,
+    )
 
 
-def appeal_of(person: Citizen | None, registered: datetime, *, closed: datetime | None = None,
-              text: str = "Канализация течёт во дворе дома Сейткали") -> Appeal:
+def appeal_of(
+    person: Citizen | None,
+    registered: datetime,
+    *,
+    closed: datetime | None = None,
+    text: str = "Канализация течёт во дворе дома Сейткали",
+) -> Appeal:
     """An appeal registered (and, if `closed` is given, rejected and closed) at those moments."""
     topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
     with at(registered):
-        appeal = appeal_ops.register_appeal(branch=branch("ALM-03"), citizen=person, type=AppealType.complaint,
-                                            topic=topic, summary="Сейткали: канализация", text=text,
-                                            channel=Channel.walk_in, language="ru").appeal
+        appeal = appeal_ops.register_appeal(
+            branch=branch("ALM-03"),
+            citizen=person,
+            type=AppealType.complaint,
+            topic=topic,
+            summary="Сейткали: канализация",
+            text=text,
+            channel=Channel.walk_in,
+            language="ru",
+        ).appeal
         attachments.store(appeal, [attachments.CheckedFile("passport.pdf", attachments.PDF, PDF)], None)
         events.appeal_registered(appeal)
         appeal_ops.route_appeal(appeal, make_deputy(), user=None)
@@ -61,18 +84,40 @@ def found(query: str) -> list[int]:
 
 def test_a_citizen_whose_appeals_are_all_long_closed_is_anonymised_and_statistics_stay(ctx):
     person = citizen()
-    appeal = appeal_of(person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY))
-    second = appeal_of(person, datetime(2020, 6, 1, 10, 0, tzinfo=ALMATY), closed=datetime(2021, 6, 1, 10, 0, tzinfo=ALMATY))
+    appeal = appeal_of(
+        person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY)
+    )
+    second = appeal_of(
+        person, datetime(2020, 6, 1, 10, 0, tzinfo=ALMATY), closed=datetime(2021, 6, 1, 10, 0, tzinfo=ALMATY)
+    )
     files = [attachments.path_of(a) for a in db.session.scalars(select(Attachment))]
     assert all(path.exists() for path in files) and len(files) == 2
     assert set(found("канализация")) == {appeal.id, second.id}
-    kept = {a.id: (a.registration_number, a.topic_id, a.state, a.registered_dt, a.deadline, a.branch_id, a.deputy_id,
-                   a.type, a.channel) for a in (appeal, second)}
+    kept = {
+        a.id: (
+            a.registration_number,
+            a.topic_id,
+            a.state,
+            a.registered_dt,
+            a.deadline,
+            a.branch_id,
+            a.deputy_id,
+            a.type,
+            a.channel,
+        )
+        for a in (appeal, second)
+    }
     event_count = db.session.scalar(select(func.count(AppealEvent.id)))
     region_id = person.region_id
     decision = next(e for e in second.events if e.to_state == AppealState.rejected)
-    db.session.add(AppealFeedback(appeal_id=second.id, decision_event_id=decision.id, rating=Rating.not_satisfied,
-                                  comment="Сейткали живёт на Абая 150, сосед залил"))
+    db.session.add(
+        AppealFeedback(
+            appeal_id=second.id,
+            decision_event_id=decision.id,
+            rating=Rating.not_satisfied,
+            comment="Сейткали живёт на Абая 150, сосед залил",
+        )
+    )
     db.session.commit()
 
     with at(NOW):
@@ -82,11 +127,26 @@ def test_a_citizen_whose_appeals_are_all_long_closed_is_anonymised_and_statistic
     db.session.expire_all()
     person = db.session.get(Citizen, person.id)
     assert (person.iin, person.full_name, person.birth_date, person.phone, person.email, person.address) == (
-        None, ERASED, None, "", "", "")
+        None,
+        ERASED,
+        None,
+        "",
+        "",
+        "",
+    )
     assert person.anonymised_dt is not None and person.region_id == region_id and person.language == "ru"
     for row in db.session.scalars(select(Appeal)):
-        assert (row.registration_number, row.topic_id, row.state, row.registered_dt, row.deadline, row.branch_id,
-                row.deputy_id, row.type, row.channel) == kept[row.id]
+        assert (
+            row.registration_number,
+            row.topic_id,
+            row.state,
+            row.registered_dt,
+            row.deadline,
+            row.branch_id,
+            row.deputy_id,
+            row.type,
+            row.channel,
+        ) == kept[row.id]
         assert (row.summary, row.text, row.state) == (ERASED, "", AppealState.closed)
     assert db.session.scalar(select(func.count(AppealEvent.id))) == event_count
     assert set(db.session.scalars(select(AppealEvent.comment))) == {""}
@@ -104,7 +164,9 @@ def test_a_citizen_whose_appeals_are_all_long_closed_is_anonymised_and_statistic
 
 def test_a_citizen_with_a_recent_or_open_appeal_keeps_everything_until_the_last_one_is_past(ctx):
     person = citizen()
-    old = appeal_of(person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY))
+    old = appeal_of(
+        person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY)
+    )
     recent = appeal_of(person, datetime(2026, 10, 1, 10, 0, tzinfo=ALMATY))  # still open
     with at(NOW):
         assert apply_retention() == 0
@@ -127,7 +189,9 @@ def test_a_citizen_with_a_recent_or_open_appeal_keeps_everything_until_the_last_
 
 def test_a_reopened_appeal_counts_from_its_last_closing(ctx):
     person = citizen()
-    appeal = appeal_of(person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY))
+    appeal = appeal_of(
+        person, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY)
+    )
     with at(datetime(2023, 1, 10, 10, 0, tzinfo=ALMATY)):
         appeal_ops.reopen_appeal(appeal, user=None, reason="Жалоба гражданина")
         appeal_ops.route_appeal(appeal, make_deputy("Другой Депутат"), user=None)
@@ -139,7 +203,9 @@ def test_a_reopened_appeal_counts_from_its_last_closing(ctx):
 
 
 def test_anonymous_appeals_lose_their_text_too_and_open_ones_are_untouched(ctx):
-    closed = appeal_of(None, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY))
+    closed = appeal_of(
+        None, datetime(2019, 3, 4, 10, 0, tzinfo=ALMATY), closed=datetime(2019, 4, 1, 10, 0, tzinfo=ALMATY)
+    )
     still_open = appeal_of(None, datetime(2019, 5, 6, 10, 0, tzinfo=ALMATY))
     with at(NOW):
         assert apply_retention() == 1

@@ -1,9 +1,9 @@
 """Routing rules: every target, rule order, the workload tie-break, the trail of why, and the admin pages."""
 
 import pytest
+from conftest import branch, csrf_token
 from sqlalchemy import func, select
 
-from conftest import branch, csrf_token
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType, Channel
@@ -32,18 +32,33 @@ def district(code: str) -> District:
 
 def new_appeal(branch_code="ALM-03", topic_code="housing", collective=False) -> Appeal:
     appeal = appeal_ops.register_appeal(
-        branch=branch(branch_code), citizen=None, type=AppealType.complaint, topic=topic(topic_code),
-        summary="Вода", text="Нет воды", channel=Channel.walk_in, language="ru",
-        is_collective=collective, cosigners=5 if collective else 0,
+        branch=branch(branch_code),
+        citizen=None,
+        type=AppealType.complaint,
+        topic=topic(topic_code),
+        summary="Вода",
+        text="Нет воды",
+        channel=Channel.walk_in,
+        language="ru",
+        is_collective=collective,
+        cosigners=5 if collective else 0,
     ).appeal
     db.session.flush()
     return appeal
 
 
-def deputy(name, body_code="MAZHILIS", mandate=MandateType.party_list, constituency=None, topics=(), region=None) -> Deputy:
+def deputy(
+    name, body_code="MAZHILIS", mandate=MandateType.party_list, constituency=None, topics=(), region=None
+) -> Deputy:
     body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == body_code))
-    d = Deputy(full_name=name, body=body, mandate_type=mandate, constituency=constituency,
-               topics=[topic(t) for t in topics], region=region or body.region)
+    d = Deputy(
+        full_name=name,
+        body=body,
+        mandate_type=mandate,
+        constituency=constituency,
+        topics=[topic(t) for t in topics],
+        region=region or body.region,
+    )
     db.session.add(d)
     db.session.flush()
     return d
@@ -59,7 +74,8 @@ def rule(position, target, **match) -> RoutingRule:
 def constituency_of(district_code: str) -> Constituency:
     d = district(district_code)
     by_district = db.session.scalar(
-        select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == d.id))
+        select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == d.id)
+    )
     if by_district:
         return by_district
     return db.session.scalar(select(Constituency).where(Constituency.region_id == d.region_id))
@@ -86,8 +102,11 @@ def test_single_mandate_deputy_of_the_place(ctx):
 
 
 def test_maslikhat_deputies_with_the_topic_and_workload_tie_break(ctx):
-    maslikhat = db.session.scalar(select(RepresentativeBody).where(
-        RepresentativeBody.kind == BodyKind.maslikhat, RepresentativeBody.district_id == district("ALM.03").id))
+    maslikhat = db.session.scalar(
+        select(RepresentativeBody).where(
+            RepresentativeBody.kind == BodyKind.maslikhat, RepresentativeBody.district_id == district("ALM.03").id
+        )
+    )
     assert maslikhat is not None
     busy = deputy("Занятой Депутат", maslikhat.code, MandateType.single_mandate, topics=["housing"])
     free = deputy("Свободный Депутат", maslikhat.code, MandateType.single_mandate, topics=["housing"])
@@ -155,11 +174,22 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
         housing_id = topic("housing").id
         db.session.commit()
     token = csrf_token(admin, "/routing/rules/new")
-    response = admin.post("/routing/rules/new", data={
-        "csrf_token": token, "position": "10", "name": "ЖКХ", "is_active": "y", "topic": str(housing_id),
-        "target": "deputy", "target_deputy": str(chosen_id)})
+    response = admin.post(
+        "/routing/rules/new",
+        data={
+            "csrf_token": token,
+            "position": "10",
+            "name": "ЖКХ",
+            "is_active": "y",
+            "topic": str(housing_id),
+            "target": "deputy",
+            "target_deputy": str(chosen_id),
+        },
+    )
     assert response.status_code == 302
-    missing = admin.post("/routing/rules/new", data={"csrf_token": token, "position": "20", "name": "x", "target": "deputy"})
+    missing = admin.post(
+        "/routing/rules/new", data={"csrf_token": token, "position": "20", "name": "x", "target": "deputy"}
+    )
     assert missing.status_code == 200 and 'class="error"' in missing.get_data(as_text=True)
     with app.app_context():
         number = new_appeal().registration_number
@@ -169,11 +199,13 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
     with app.app_context():
         assert db.session.scalar(select(Appeal.state)) == AppealState.registered  # a dry run changes nothing
         branch_id = branch("ALM-05").id
-    sample = admin.get(f"/routing/dry-run?branch={branch_id}&topic={housing_id}&appeal_type=request").get_data(as_text=True)
+    sample = admin.get(f"/routing/dry-run?branch={branch_id}&topic={housing_id}&appeal_type=request").get_data(
+        as_text=True
+    )
     assert 'data-decision="deputy">Депутат Для Правила<' in sample
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 1  # the made-up appeal was never stored
-    assert "class=\"error\"" in admin.get("/routing/dry-run?appeal_type=request").get_data(as_text=True)
+    assert 'class="error"' in admin.get("/routing/dry-run?appeal_type=request").get_data(as_text=True)
 
 
 def test_intake_routes_the_new_appeal(app, client, auth, make_user):
@@ -186,9 +218,19 @@ def test_intake_routes_the_new_appeal(app, client, auth, make_user):
     token = csrf_token(client, "/appeals/new")
     with app.app_context():
         topic_id = topic("housing").id
-    response = client.post("/appeals/new", data={
-        "csrf_token": token, "anonymous": "y", "type": "request", "channel": "walk_in", "language": "ru",
-        "topic": str(topic_id), "summary": "Дорога", "text": "Ремонт дороги"})
+    response = client.post(
+        "/appeals/new",
+        data={
+            "csrf_token": token,
+            "anonymous": "y",
+            "type": "request",
+            "channel": "walk_in",
+            "language": "ru",
+            "topic": str(topic_id),
+            "summary": "Дорога",
+            "text": "Ремонт дороги",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         appeal = db.session.scalar(select(Appeal))
@@ -219,4 +261,8 @@ def test_deputy_hands_back_and_branch_head_reroutes(ctx, make_user):
     appeal_ops.reroute_appeal(appeal, other, user=head, reason="Перераспределение нагрузки")
     db.session.commit()
     assert appeal.deputy == other and appeal.state == AppealState.routed
-    assert [e.to_state for e in appeal.events][-3:] == [AppealState.in_progress, AppealState.registered, AppealState.routed]
+    assert [e.to_state for e in appeal.events][-3:] == [
+        AppealState.in_progress,
+        AppealState.registered,
+        AppealState.routed,
+    ]

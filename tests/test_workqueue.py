@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
+from conftest import branch, csrf_token
 from sqlalchemy import event, select
 
-from conftest import branch, csrf_token
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType, Channel
@@ -23,8 +23,16 @@ def fill(deputy, count, topic_code="housing", first_deadline=date(2026, 12, 1)):
     made = []
     for n in range(count):
         appeal = appeal_ops.register_appeal(
-            branch=branch("ALM-03"), citizen=None, type=AppealType.request, topic=topic, summary=f"Вопрос {n}",
-            text="Текст обращения", channel=Channel.walk_in, language="ru", district=branch("ALM-03").district).appeal
+            branch=branch("ALM-03"),
+            citizen=None,
+            type=AppealType.request,
+            topic=topic,
+            summary=f"Вопрос {n}",
+            text="Текст обращения",
+            channel=Channel.walk_in,
+            language="ru",
+            district=branch("ALM-03").district,
+        ).appeal
         appeal_ops.route_appeal(appeal, deputy, user=None)
         appeal.deadline = first_deadline + timedelta(days=n)
         made.append(appeal)
@@ -179,15 +187,27 @@ def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth
         deputy = assistant.deputies[0]
         from reception.accounts import operations as account_ops
 
-        account_ops.create_user(email="own.deputy@test.kz", full_name="Сам Депутат", password="correct horse battery",
-                                role=Role.deputy, deputy=deputy)
+        account_ops.create_user(
+            email="own.deputy@test.kz",
+            full_name="Сам Депутат",
+            password="correct horse battery",
+            role=Role.deputy,
+            deputy=deputy,
+        )
         db.session.commit()
         ids = [a.id for a in fill(deputy, 3)]
         assistant_id = assistant.id
     auth.login("own.deputy@test.kz")
     token = csrf_token(client, "/workqueue/")
-    response = client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(ids[0]), str(ids[1])],
-                                                    "action": "assign", "assistant": str(assistant_id)})
+    response = client.post(
+        "/workqueue/take",
+        data={
+            "csrf_token": token,
+            "ids": [str(ids[0]), str(ids[1])],
+            "action": "assign",
+            "assistant": str(assistant_id),
+        },
+    )
     assert response.status_code == 302
     auth.logout()
     auth.login(assistant_email)

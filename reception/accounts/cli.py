@@ -36,8 +36,13 @@ def _user_or_fail(email: str):
 @click.option("--name", "full_name", default=None, help="Full name (default: the e-mail).")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--branch", "branch_code", default=None, help="Branch code, for staff and branch heads.")
-@click.option("--deputy", "deputy_ids", multiple=True, type=int,
-              help="Deputy id: the deputy's own account, or (repeatable) whom an assistant acts for.")
+@click.option(
+    "--deputy",
+    "deputy_ids",
+    multiple=True,
+    type=int,
+    help="Deputy id: the deputy's own account, or (repeatable) whom an assistant acts for.",
+)
 def create_command(email, full_name, role, branch_code, deputy_ids):
     """Create a user; the password is read from a prompt or standard input."""
     role = Role(role)
@@ -48,15 +53,22 @@ def create_command(email, full_name, role, branch_code, deputy_ids):
             raise click.ClickException(f"no branch {branch_code}")
     deputies = [db.session.get(Deputy, i) for i in deputy_ids]
     if None in deputies:
-        raise click.ClickException("no deputy with id " + ", ".join(str(i) for i, d in zip(deputy_ids, deputies) if d is None))
+        raise click.ClickException(
+            "no deputy with id " + ", ".join(str(i) for i, d in zip(deputy_ids, deputies, strict=False) if d is None)
+        )
     deputy = deputies[0] if role == Role.deputy and deputies else None
     if role == Role.deputy and len(deputies) > 1:
         raise click.ClickException("a deputy's account names one deputy")
     password = _read_password(prompt=True)
     try:
         user = ops.create_user(
-            email=email, full_name=full_name or email, password=password, role=role, branch=branch,
-            deputy=deputy, deputies=deputies if role == Role.assistant else [],
+            email=email,
+            full_name=full_name or email,
+            password=password,
+            role=role,
+            branch=branch,
+            deputy=deputy,
+            deputies=deputies if role == Role.assistant else [],
         )
     except ops.AccountError as exc:
         db.session.rollback()

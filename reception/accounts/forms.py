@@ -10,15 +10,22 @@ from .models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)], render_kw={"autofocus": True, "autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    email = StringField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=255)],
+        render_kw={"autofocus": True, "autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
-        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("new_password", _l("The passwords do not match."))]
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The passwords do not match."))],
     )
 
 

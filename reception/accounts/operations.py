@@ -47,9 +47,7 @@ def is_throttled(email: str, ip: str) -> bool:
     since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     recent = select(LoginFailure).where(LoginFailure.created_dt >= since)
-    by_email = db.session.scalar(
-        select(func.count()).select_from(recent.where(LoginFailure.email == email).subquery())
-    )
+    by_email = db.session.scalar(select(func.count()).select_from(recent.where(LoginFailure.email == email).subquery()))
     if by_email >= limit:
         return True
     by_ip = db.session.scalar(select(func.count()).select_from(recent.where(LoginFailure.ip == ip).subquery()))

@@ -129,8 +129,13 @@ def create_user():
             role, branch, deputy, deputies = _bindings(form)
             try:
                 user = ops.create_user(
-                    email=form.email.data, full_name=form.full_name.data, password=form.password.data,
-                    role=role, branch=branch, deputy=deputy, deputies=deputies,
+                    email=form.email.data,
+                    full_name=form.full_name.data,
+                    password=form.password.data,
+                    role=role,
+                    branch=branch,
+                    deputy=deputy,
+                    deputies=deputies,
                     created_by=current_user._get_current_object(),
                 )
             except ops.AccountError as exc:
@@ -158,8 +163,15 @@ def edit_user(user_id: int):
         admin = current_user._get_current_object()
         role, branch, deputy, deputies = _bindings(form)
         try:
-            ops.update_user(user, full_name=form.full_name.data, role=role, branch=branch, deputy=deputy,
-                            deputies=deputies, updated_by=admin)
+            ops.update_user(
+                user,
+                full_name=form.full_name.data,
+                role=role,
+                branch=branch,
+                deputy=deputy,
+                deputies=deputies,
+                updated_by=admin,
+            )
             if form.password.data:
                 ops.change_password(user, form.password.data, changed_by=admin)
             if user.is_enabled and not form.is_enabled.data:

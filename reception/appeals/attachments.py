@@ -15,8 +15,12 @@ from werkzeug.utils import secure_filename
 from .models import Appeal, Attachment
 
 #: What we accept, recognised by the file's first bytes.
-PDF, JPEG, PNG, DOCX = "application/pdf", "image/jpeg", "image/png", (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+PDF, JPEG, PNG, DOCX = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10
 
@@ -86,8 +90,14 @@ def store(appeal: Appeal, files: list[CheckedFile], uploaded_by_id: int | None) 
         path = storage_dir() / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(f.data)
-        row = Attachment(filename=f.filename, content_type=f.content_type, size=len(f.data),
-                         sha256=hashlib.sha256(f.data).hexdigest(), storage_key=key, uploaded_by_id=uploaded_by_id)
+        row = Attachment(
+            filename=f.filename,
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=hashlib.sha256(f.data).hexdigest(),
+            storage_key=key,
+            uploaded_by_id=uploaded_by_id,
+        )
         appeal.attachments.append(row)
         rows.append(row)
     return rows

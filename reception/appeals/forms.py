@@ -67,8 +67,11 @@ class IntakeForm(FlaskForm):
     """One page for a walk-in visitor: who they are, their consent, and what they ask."""
 
     anonymous = BooleanField(_l("Anonymous appeal (no written answer is possible)"))
-    iin = StringField(_l("IIN"), validators=[Optional(), _validate_iin],
-                      render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+    iin = StringField(
+        _l("IIN"),
+        validators=[Optional(), _validate_iin],
+        render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"},
+    )
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=255)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), _validate_phone], render_kw={"inputmode": "tel"})
@@ -76,13 +79,19 @@ class IntakeForm(FlaskForm):
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     citizen_region = SelectField(_l("Region of residence"), coerce=str, validators=[Optional()])
     citizen_district = SelectField(_l("District of residence"), coerce=str, validators=[Optional()])
-    language = SelectField(_l("Language of the answer"), choices=options([("ru", "Русский"), ("kk", "Қазақша")]), default="ru")
+    language = SelectField(
+        _l("Language of the answer"), choices=options([("ru", "Русский"), ("kk", "Қазақша")]), default="ru"
+    )
     consent = BooleanField(_l("The citizen agrees to the processing of personal data"))
     may_be_named = BooleanField(_l("The citizen agrees to be named in a deputy inquiry"))
 
-    type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[DataRequired()])
+    type = SelectField(
+        _l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[DataRequired()]
+    )
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
-    channel = SelectField(_l("Channel"), choices=lambda: options((c.value, c.label) for c in Channel), default=Channel.walk_in.value)
+    channel = SelectField(
+        _l("Channel"), choices=lambda: options((c.value, c.label) for c in Channel), default=Channel.walk_in.value
+    )
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Full text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()])
@@ -90,8 +99,9 @@ class IntakeForm(FlaskForm):
     is_collective = BooleanField(_l("Collective appeal"))
     cosigners = IntegerField(_l("Number of co-signers"), validators=[Optional(), NumberRange(min=0, max=100000)])
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG, DOCX)"))
-    duplicate_override_reason = StringField(_l("Reason to register despite a possible duplicate"),
-                                            validators=[Optional(), Length(max=500)])
+    duplicate_override_reason = StringField(
+        _l("Reason to register despite a possible duplicate"), validators=[Optional(), Length(max=500)]
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -122,10 +132,14 @@ class TransitionForm(FlaskForm):
 class ExtendForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     until = DateField(_l("New deadline"), validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason for the extension"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason for the extension"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 2}
+    )
 
 
 class CalendarTransferForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
-    kind = SelectField(_l("The day becomes"), choices=options([("day_off", _l("a day off")), ("working_day", _l("a working day"))]))
+    kind = SelectField(
+        _l("The day becomes"), choices=options([("day_off", _l("a day off")), ("working_day", _l("a working day"))])
+    )
     note = StringField(_l("Note (e.g. the government decree)"), validators=[Optional(), Length(max=255)])

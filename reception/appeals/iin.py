@@ -24,7 +24,7 @@ def check_digit(first_eleven: str) -> int | None:
     """The 12th digit for these 11, or None when no valid check digit exists."""
     digits = [int(c) for c in first_eleven]
     for weights in (_WEIGHTS_1, _WEIGHTS_2):
-        value = sum(d * w for d, w in zip(digits, weights)) % 11
+        value = sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
         if value != 10:
             return value
     return None

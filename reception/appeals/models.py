@@ -29,8 +29,14 @@ class AppealType(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({AppealType.complaint: _l("Complaint"), AppealType.request: _l("Request"),
-                    AppealType.proposal: _l("Proposal"), AppealType.response: _l("Response")}[self])
+        return str(
+            {
+                AppealType.complaint: _l("Complaint"),
+                AppealType.request: _l("Request"),
+                AppealType.proposal: _l("Proposal"),
+                AppealType.response: _l("Response"),
+            }[self]
+        )
 
 
 class Channel(enum.Enum):
@@ -42,8 +48,15 @@ class Channel(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({Channel.walk_in: _l("Walk-in"), Channel.online: _l("Online"), Channel.phone: _l("Phone"),
-                    Channel.mail: _l("Mail"), Channel.mobile_reception: _l("Mobile reception of a deputy")}[self])
+        return str(
+            {
+                Channel.walk_in: _l("Walk-in"),
+                Channel.online: _l("Online"),
+                Channel.phone: _l("Phone"),
+                Channel.mail: _l("Mail"),
+                Channel.mobile_reception: _l("Mobile reception of a deputy"),
+            }[self]
+        )
 
 
 class AppealState(enum.Enum):
@@ -197,7 +210,7 @@ class Appeal(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
     branch: Mapped[Branch] = relationship(foreign_keys=[branch_id])
     triage_branch: Mapped[Branch | None] = relationship(foreign_keys=[triage_branch_id])

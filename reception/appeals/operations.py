@@ -22,7 +22,6 @@ from ..directory.models import Branch, Deputy, District, GovernmentBody, Region,
 from ..extensions import db
 from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
-from .signals import appeal_changed
 from .models import (
     Appeal,
     AppealEvent,
@@ -34,6 +33,7 @@ from .models import (
     Citizen,
     RegistrationCounter,
 )
+from .signals import appeal_changed
 from .workdays import WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,9 @@ REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered}
 OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
 #: Which states each kind of actor may move an appeal to (within what they can see).
 BRANCH_MOVES = frozenset({S.routed, S.redirected, S.rejected, S.closed, S.reopened})
-HOLDER_MOVES = frozenset({S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected,
-                          S.registered})
+HOLDER_MOVES = frozenset(
+    {S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected, S.registered}
+)
 DUPLICATE_WINDOW = timedelta(days=90)
 CONSENT_VERSION = "2026-01"
 
@@ -153,10 +154,17 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
     if not consent:
         raise AppealError(_l("The citizen's consent to the processing of personal data is required."))
     values = {
-        "full_name": data.full_name.strip(), "birth_date": data.birth_date, "phone": data.phone,
-        "email": data.email.strip().lower(), "address": data.address.strip(), "region": data.region,
-        "district": data.district, "language": data.language, "consent_dt": utcnow(),
-        "consent_taken_by_id": taken_by.id if taken_by else None, "consent_version": CONSENT_VERSION,
+        "full_name": data.full_name.strip(),
+        "birth_date": data.birth_date,
+        "phone": data.phone,
+        "email": data.email.strip().lower(),
+        "address": data.address.strip(),
+        "region": data.region,
+        "district": data.district,
+        "language": data.language,
+        "consent_dt": utcnow(),
+        "consent_taken_by_id": taken_by.id if taken_by else None,
+        "consent_version": CONSENT_VERSION,
         "may_be_named": data.may_be_named,
     }
     # Everything is computed before the row joins the session, so no autoflush sees it half-filled.
@@ -175,11 +183,18 @@ def possible_duplicates(citizen: Citizen | None, topic: Topic, now: datetime | N
     if citizen is None or citizen.id is None:
         return []
     since = (now or utcnow()) - DUPLICATE_WINDOW
-    return list(db.session.scalars(
-        select(Appeal).where(Appeal.citizen_id == citizen.id, Appeal.topic_id == topic.id,
-                             Appeal.state.in_(OPEN_STATES), Appeal.registered_dt >= since)
-        .order_by(Appeal.registered_dt.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .where(
+                Appeal.citizen_id == citizen.id,
+                Appeal.topic_id == topic.id,
+                Appeal.state.in_(OPEN_STATES),
+                Appeal.registered_dt >= since,
+            )
+            .order_by(Appeal.registered_dt.desc())
+        )
+    )
 
 
 # --- registering --------------------------------------------------------------------------------
@@ -244,23 +259,48 @@ def register_appeal(
     pin = new_pin()
     appeal = Appeal(
         registration_number=registration_number(branch, year, sequence),
-        branch=branch, year=year, sequence=sequence,
+        branch=branch,
+        year=year,
+        sequence=sequence,
         tracking_code=_unused_tracking_code(),
         pin_hash=hash_pin(pin, current_app.config["PIN_HMAC_KEY"]),
-        citizen=citizen, type=type, topic=topic, summary=summary.strip(), text=text.strip(), channel=channel,
-        language=language, region=region, district=district, is_collective=is_collective, cosigners=cosigners,
-        state=S.registered, registered_dt=now, registered_by_id=registered_by.id if registered_by else None,
+        citizen=citizen,
+        type=type,
+        topic=topic,
+        summary=summary.strip(),
+        text=text.strip(),
+        channel=channel,
+        language=language,
+        region=region,
+        district=district,
+        is_collective=is_collective,
+        cosigners=cosigners,
+        state=S.registered,
+        registered_dt=now,
+        registered_by_id=registered_by.id if registered_by else None,
         updated_by_id=registered_by.id if registered_by else None,
         counting_from=deadlines.counting_start(now, calendar),
         deadline=deadlines.decision_deadline(now, calendar),
         duplicate_override_reason=duplicate_override_reason.strip(),
     )
     db.session.add(appeal)
-    appeal.events.append(AppealEvent(kind="transition", from_state=None, to_state=S.registered, user_id=appeal.registered_by_id,
-                                     is_public=True, created_dt=now))
+    appeal.events.append(
+        AppealEvent(
+            kind="transition",
+            from_state=None,
+            to_state=S.registered,
+            user_id=appeal.registered_by_id,
+            is_public=True,
+            created_dt=now,
+        )
+    )
     db.session.flush()
-    audit("appeal.register", appeal, user=registered_by,
-          details={"number": appeal.registration_number, "duplicate_override": bool(duplicate_override_reason)})
+    audit(
+        "appeal.register",
+        appeal,
+        user=registered_by,
+        details={"number": appeal.registration_number, "duplicate_override": bool(duplicate_override_reason)},
+    )
     logger.info("appeal %s registered by %s", appeal.registration_number, registered_by)
     return Registered(appeal=appeal, pin=pin)
 
@@ -342,8 +382,13 @@ def transition(
     """Move `appeal` to `to_state` on behalf of `user` (None: the system itself, e.g. routing rules)."""
     check_version(appeal, expected_version)
     if to_state not in TRANSITIONS[appeal.state]:
-        raise TransitionNotAllowed(_l("An appeal in state “%(state)s” cannot become “%(target)s”.",
-                                      state=appeal.state.label, target=to_state.label))
+        raise TransitionNotAllowed(
+            _l(
+                "An appeal in state “%(state)s” cannot become “%(target)s”.",
+                state=appeal.state.label,
+                target=to_state.label,
+            )
+        )
     if user is not None and to_state not in moves_for(user, appeal):
         raise TransitionNotAllowed(_l("You may not move this appeal to “%(target)s”.", target=to_state.label))
     comment = comment.strip()
@@ -361,8 +406,14 @@ def transition(
         appeal.deputy = None
         appeal.triage_branch = appeal.branch
     user_id = user.id if user is not None else None
-    event = AppealEvent(kind="transition", from_state=appeal.state, to_state=to_state, user_id=user_id,
-                        comment=comment, is_public=is_public)
+    event = AppealEvent(
+        kind="transition",
+        from_state=appeal.state,
+        to_state=to_state,
+        user_id=user_id,
+        comment=comment,
+        is_public=is_public,
+    )
     appeal.events.append(event)
     before = appeal.state
     appeal.state = to_state
@@ -380,14 +431,18 @@ def transition(
 # Named transitions: what the UI and other domains call. Each is the lifecycle's one way to its state.
 
 
-def route_appeal(appeal: Appeal, deputy: Deputy, *, user: User | None, comment: str = "", expected_version=None) -> AppealEvent:
+def route_appeal(
+    appeal: Appeal, deputy: Deputy, *, user: User | None, comment: str = "", expected_version=None
+) -> AppealEvent:
     """Send the appeal to a deputy's queue (again, after a reopening)."""
     return transition(appeal, S.routed, user=user, comment=comment, deputy=deputy, expected_version=expected_version)
 
 
 def hand_back(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
     """The holder says "not mine": the appeal returns to its branch head's triage, with the reason."""
-    return transition(appeal, S.registered, user=user, comment=reason, is_public=False, expected_version=expected_version)
+    return transition(
+        appeal, S.registered, user=user, comment=reason, is_public=False, expected_version=expected_version
+    )
 
 
 def reroute_appeal(appeal: Appeal, deputy: Deputy, *, user: User, reason: str, expected_version=None) -> AppealEvent:
@@ -422,8 +477,9 @@ def reject_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=N
     return transition(appeal, S.rejected, user=user, comment=reason, expected_version=expected_version)
 
 
-def redirect_appeal(appeal: Appeal, body: GovernmentBody, letter_number: str, *, user: User, reason: str,
-                    expected_version=None) -> AppealEvent:
+def redirect_appeal(
+    appeal: Appeal, body: GovernmentBody, letter_number: str, *, user: User, reason: str, expected_version=None
+) -> AppealEvent:
     """Forward the appeal to the body competent to decide it (within 3 working days by law), recording the
     body and the outgoing letter's number; the citizen sees where it went."""
     if body is None or not letter_number.strip():
@@ -443,7 +499,9 @@ def reopen_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=N
     return transition(appeal, S.reopened, user=user, comment=reason, expected_version=expected_version)
 
 
-def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None) -> AppealEvent:
+def extend_deadline(
+    appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None
+) -> AppealEvent:
     """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
     check_version(appeal, expected_version)
     if not can_extend(user, appeal):
@@ -454,19 +512,33 @@ def extend_deadline(appeal: Appeal, until: date, *, user: User, reason: str, exp
         raise AppealError(_l("The new deadline must be later than the current one."))
     limit = deadlines.latest_extension(appeal.registered_dt)
     if until > limit:
-        raise AppealError(_l("An extension may not go past %(date)s (two months after registration).",
-                             date=limit.strftime("%d.%m.%Y")))
+        raise AppealError(
+            _l(
+                "An extension may not go past %(date)s (two months after registration).",
+                date=limit.strftime("%d.%m.%Y"),
+            )
+        )
     previous = appeal.deadline
     appeal.extended_until = until
     appeal.deadline = until
     appeal.updated_by_id = user.id
-    event = AppealEvent(kind="extension", from_state=appeal.state, to_state=appeal.state, user_id=user.id,
-                        comment=reason.strip(), is_public=True)
+    event = AppealEvent(
+        kind="extension",
+        from_state=appeal.state,
+        to_state=appeal.state,
+        user_id=user.id,
+        comment=reason.strip(),
+        is_public=True,
+    )
     appeal.events.append(event)
     _flush_or_stale(appeal)
     notify_by = deadlines.extension_notice_deadline(deadlines.local_date(utcnow()), work_calendar())
-    audit("appeal.extend", appeal, user=user,
-          details={"from": previous.isoformat(), "to": until.isoformat(), "notify_citizen_by": notify_by.isoformat()})
+    audit(
+        "appeal.extend",
+        appeal,
+        user=user,
+        details={"from": previous.isoformat(), "to": until.isoformat(), "notify_citizen_by": notify_by.isoformat()},
+    )
     appeal_changed.send(appeal, event=event)
     return event
 
@@ -491,8 +563,11 @@ def _stale_message(appeal: Appeal):
     from ..i18n import local_time
 
     who = appeal.updated_by_user.full_name if appeal.updated_by_user else "—"
-    return _l("This appeal was changed by %(who)s at %(when)s. Reload the page to see the changes.",
-              who=who, when=local_time(appeal.updated_dt))
+    return _l(
+        "This appeal was changed by %(who)s at %(when)s. Reload the page to see the changes.",
+        who=who,
+        when=local_time(appeal.updated_dt),
+    )
 
 
 def search_filter(query: str):
@@ -510,5 +585,3 @@ def search_filter(query: str):
         Appeal.citizen_id.in_(citizen_match),
         fulltext.matches(query, db.session.get_bind().dialect.name),
     )
-
-

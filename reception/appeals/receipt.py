@@ -15,8 +15,9 @@ def status_url(tracking_code: str) -> str:
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code for `url` (medium error correction survives a smudged print)."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
-                                    title="QR", nl=False)
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="QR", nl=False
+    )
     return Markup(buffer.getvalue().decode())
 
 

@@ -80,11 +80,18 @@ def apply_retention(now: datetime | None = None) -> int:
 
 def _citizens_due(cutoff: datetime) -> list[Citizen]:
     kept = select(Appeal.id).where(Appeal.citizen_id == Citizen.id, ~_past_retention(cutoff))
-    return list(db.session.scalars(select(Citizen).where(
-        Citizen.anonymised_dt.is_(None),
-        exists(select(Appeal.id).where(Appeal.citizen_id == Citizen.id)),
-        ~exists(kept),
-    ).order_by(Citizen.id).limit(BATCH)))
+    return list(
+        db.session.scalars(
+            select(Citizen)
+            .where(
+                Citizen.anonymised_dt.is_(None),
+                exists(select(Appeal.id).where(Appeal.citizen_id == Citizen.id)),
+                ~exists(kept),
+            )
+            .order_by(Citizen.id)
+            .limit(BATCH)
+        )
+    )
 
 
 def _anonymise_citizen(citizen: Citizen, now: datetime) -> None:
@@ -98,18 +105,33 @@ def _anonymise_citizen(citizen: Citizen, now: datetime) -> None:
 
 def _appeals_due(cutoff: datetime) -> list[Appeal]:
     anonymised = exists(select(Citizen.id).where(Citizen.id == Appeal.citizen_id, Citizen.anonymised_dt.is_not(None)))
-    not_erased = or_(Appeal.summary != ERASED, Appeal.text != "",
-                     exists(select(Attachment.id).where(Attachment.appeal_id == Appeal.id)))
-    return list(db.session.scalars(select(Appeal).where(
-        _past_retention(cutoff), or_(Appeal.citizen_id.is_(None), anonymised), not_erased,
-    ).order_by(Appeal.id).limit(BATCH)))
+    not_erased = or_(
+        Appeal.summary != ERASED,
+        Appeal.text != "",
+        exists(select(Attachment.id).where(Attachment.appeal_id == Appeal.id)),
+    )
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .where(
+                _past_retention(cutoff),
+                or_(Appeal.citizen_id.is_(None), anonymised),
+                not_erased,
+            )
+            .order_by(Appeal.id)
+            .limit(BATCH)
+        )
+    )
 
 
 def _erase_appeal(appeal: Appeal) -> None:
     from ..notifications.models import InAppNotification, MessageState, OutboxMessage
 
-    db.session.execute(Appeal.__table__.update().where(Appeal.id == appeal.id).values(
-        summary=ERASED, text="", duplicate_override_reason="", updated_dt=Appeal.updated_dt))
+    db.session.execute(
+        Appeal.__table__.update()
+        .where(Appeal.id == appeal.id)
+        .values(summary=ERASED, text="", duplicate_override_reason="", updated_dt=Appeal.updated_dt)
+    )
     db.session.execute(update(AppealEvent).where(AppealEvent.appeal_id == appeal.id).values(comment=""))
     files = 0
     for attachment in list(appeal.attachments):
@@ -118,15 +140,28 @@ def _erase_appeal(appeal: Appeal) -> None:
         db.session.delete(attachment)
         files += 1
     # A message still waiting (years on, only if something went badly wrong) is given up, not sent to nobody.
-    db.session.execute(update(OutboxMessage).where(
-        OutboxMessage.appeal_id == appeal.id, OutboxMessage.state.in_([MessageState.pending, MessageState.sending]))
-        .values(state=MessageState.failed, last_error="erased by the retention job"))
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id).values(
-        recipient="", subject="", body="", html_body=""))
-    db.session.execute(update(InAppNotification).where(InAppNotification.appeal_id == appeal.id).values(
-        text=appeal.registration_number))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.appeal_id == appeal.id, OutboxMessage.state.in_([MessageState.pending, MessageState.sending])
+        )
+        .values(state=MessageState.failed, last_error="erased by the retention job")
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.appeal_id == appeal.id)
+        .values(recipient="", subject="", body="", html_body="")
+    )
+    db.session.execute(
+        update(InAppNotification)
+        .where(InAppNotification.appeal_id == appeal.id)
+        .values(text=appeal.registration_number)
+    )
     from ..public.models import AppealFeedback  # late: the citizens' pages build on appeals, not the reverse
 
-    db.session.execute(update(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).values(
-        comment="", reopen_decision_comment=""))
+    db.session.execute(
+        update(AppealFeedback)
+        .where(AppealFeedback.appeal_id == appeal.id)
+        .values(comment="", reopen_decision_comment="")
+    )
     audit("appeal.anonymise", appeal, details={"reason": "retention", "attachments": files})

@@ -61,7 +61,6 @@ def _take_pin(key: str, appeal: Appeal) -> str | None:
     return pin
 
 
-
 def visible_appeal_or_404(appeal_id: int) -> Appeal:
     """The appeal if the user may see it; 404 otherwise, so that its existence is not revealed."""
     appeal = db.session.get(Appeal, appeal_id)
@@ -97,7 +96,8 @@ def new():
             duplicates = ops.possible_duplicates(citizen, topic)
             if duplicates and not (form.duplicate_override_reason.data or "").strip():
                 form.duplicate_override_reason.errors.append(
-                    _("A possible duplicate: give the reason to register it anyway."))
+                    _("A possible duplicate: give the reason to register it anyway.")
+                )
                 valid = False
         checked = []
         if valid:
@@ -140,18 +140,34 @@ def _register(form: IntakeForm, user, topic: Topic):
         info = parse_iin(form.iin.data)
         citizen = ops.record_citizen(
             ops.CitizenData(
-                iin=info.iin, full_name=form.full_name.data, birth_date=form.birth_date.data or info.birth_date,
-                phone=form.phone.data or "", email=form.email.data or "", address=form.address.data or "",
-                region=_get(Region, form.citizen_region.data), district=_get(District, form.citizen_district.data),
-                language=form.language.data, may_be_named=form.may_be_named.data,
+                iin=info.iin,
+                full_name=form.full_name.data,
+                birth_date=form.birth_date.data or info.birth_date,
+                phone=form.phone.data or "",
+                email=form.email.data or "",
+                address=form.address.data or "",
+                region=_get(Region, form.citizen_region.data),
+                district=_get(District, form.citizen_district.data),
+                language=form.language.data,
+                may_be_named=form.may_be_named.data,
             ),
-            taken_by=user, consent=form.consent.data,
+            taken_by=user,
+            consent=form.consent.data,
         )
     return ops.register_appeal(
-        branch=user.branch, citizen=citizen, type=AppealType(form.type.data), topic=topic,
-        summary=form.summary.data, text=form.text.data, channel=Channel(form.channel.data),
-        language=form.language.data, region=_get(Region, form.region.data), district=_get(District, form.district.data),
-        is_collective=form.is_collective.data, cosigners=form.cosigners.data or 0, registered_by=user,
+        branch=user.branch,
+        citizen=citizen,
+        type=AppealType(form.type.data),
+        topic=topic,
+        summary=form.summary.data,
+        text=form.text.data,
+        channel=Channel(form.channel.data),
+        language=form.language.data,
+        region=_get(Region, form.region.data),
+        district=_get(District, form.district.data),
+        is_collective=form.is_collective.data,
+        cosigners=form.cosigners.data or 0,
+        registered_by=user,
         duplicate_override_reason=form.duplicate_override_reason.data or "",
     )
 
@@ -170,14 +186,21 @@ def citizen_lookup():
     db.session.commit()
     earlier = db.session.execute(
         select(Appeal.registration_number, Appeal.registered_dt, Appeal.state, Topic.code)
-        .join(Topic, Appeal.topic_id == Topic.id).where(Appeal.citizen_id == citizen.id)
-        .order_by(Appeal.registered_dt.desc()).limit(20)
+        .join(Topic, Appeal.topic_id == Topic.id)
+        .where(Appeal.citizen_id == citizen.id)
+        .order_by(Appeal.registered_dt.desc())
+        .limit(20)
     ).all()
     return jsonify(
-        found=True, full_name=citizen.full_name, language=citizen.language,
+        found=True,
+        full_name=citizen.full_name,
+        language=citizen.language,
         birth_date=citizen.birth_date.isoformat() if citizen.birth_date else None,
-        phone=citizen.phone, email=citizen.email, address=citizen.address,
-        region_id=citizen.region_id, district_id=citizen.district_id,
+        phone=citizen.phone,
+        email=citizen.email,
+        address=citizen.address,
+        region_id=citizen.region_id,
+        district_id=citizen.district_id,
         appeals=[{"number": n, "date": dt.date().isoformat(), "state": s.label, "topic": t} for n, dt, s, t in earlier],
     )
 
@@ -194,8 +217,9 @@ def receipt(appeal_id: int):
     language = appeal.citizen.language if appeal.citizen else appeal.language
     url = status_url(appeal.tracking_code)
     with force_locale(language):
-        return render_template("appeals/receipt.html", appeal=appeal, pin=pin, status_url=url, qr=qr_svg(url),
-                               receipt_language=language)
+        return render_template(
+            "appeals/receipt.html", appeal=appeal, pin=pin, status_url=url, qr=qr_svg(url), receipt_language=language
+        )
 
 
 @bp.route("/<int:appeal_id>/receipt.pdf")
@@ -227,9 +251,14 @@ def receipt_pdf_response(appeal: Appeal, pin: str | None):
 def detail(appeal_id: int):
     """The appeal: citizen card (masked), text, timeline, deadline, and what the user may do."""
     appeal = db.session.scalar(
-        select(Appeal).where(Appeal.id == appeal_id).options(
-            joinedload(Appeal.citizen), joinedload(Appeal.topic), joinedload(Appeal.branch),
-            selectinload(Appeal.events), selectinload(Appeal.attachments),
+        select(Appeal)
+        .where(Appeal.id == appeal_id)
+        .options(
+            joinedload(Appeal.citizen),
+            joinedload(Appeal.topic),
+            joinedload(Appeal.branch),
+            selectinload(Appeal.events),
+            selectinload(Appeal.attachments),
         )
     )
     if appeal is None or not ops.can_see(acting_user(), appeal):
@@ -244,20 +273,28 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
     moves = sorted(ops.moves_for(user, appeal), key=lambda s: list(AppealState).index(s))
     transition_form = transition_form or TransitionForm(version=appeal.version)
     if AppealState.routed in moves:
-        transition_form.deputy.choices = with_blank((str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal))
+        transition_form.deputy.choices = with_blank(
+            (str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal)
+        )
     else:
         transition_form.deputy.choices = with_blank([])
     transition_form.body.choices = government_body_choices() if AppealState.redirected in moves else with_blank([])
     extend_form = extend_form or ExtendForm(version=appeal.version)
     return render_template(
-        "appeals/detail.html", appeal=appeal, revealed=revealed, moves=moves,
-        reasons=ops.REASON_REQUIRED, transition_form=transition_form, extend_form=extend_form,
+        "appeals/detail.html",
+        appeal=appeal,
+        revealed=revealed,
+        moves=moves,
+        reasons=ops.REASON_REQUIRED,
+        transition_form=transition_form,
+        extend_form=extend_form,
         can_extend=ops.can_extend(user, appeal),
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
         latest_extension=deadlines.latest_extension(appeal.registered_dt),
         forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
-        if appeal.state in (AppealState.registered, AppealState.routed) else None,
+        if appeal.state in (AppealState.registered, AppealState.routed)
+        else None,
     ), status
 
 
@@ -278,8 +315,9 @@ def attachment(appeal_id: int, attachment_id: int):
     row = next((a for a in appeal.attachments if a.id == attachment_id), None)
     if row is None:
         abort(404)
-    return send_file(attachments.path_of(row), mimetype=row.content_type, as_attachment=True,
-                     download_name=row.filename, max_age=0)
+    return send_file(
+        attachments.path_of(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
+    )
 
 
 @bp.route("/<int:appeal_id>/reveal", methods=["POST"])
@@ -307,11 +345,24 @@ def move(appeal_id: int):
     try:
         target = AppealState(form.to_state.data)
         if target == AppealState.redirected:
-            ops.redirect_appeal(appeal, _get(GovernmentBody, form.body.data), form.letter_number.data or "",
-                                user=acting_user(), reason=form.comment.data or "", expected_version=int(form.version.data))
+            ops.redirect_appeal(
+                appeal,
+                _get(GovernmentBody, form.body.data),
+                form.letter_number.data or "",
+                user=acting_user(),
+                reason=form.comment.data or "",
+                expected_version=int(form.version.data),
+            )
         else:
-            ops.transition(appeal, target, user=acting_user(), comment=form.comment.data or "", is_public=form.is_public.data,
-                           expected_version=int(form.version.data), deputy=_get(Deputy, form.deputy.data))
+            ops.transition(
+                appeal,
+                target,
+                user=acting_user(),
+                comment=form.comment.data or "",
+                is_public=form.is_public.data,
+                expected_version=int(form.version.data),
+                deputy=_get(Deputy, form.deputy.data),
+            )
     except ValueError:
         abort(400)
     except ops.AppealError as exc:
@@ -333,8 +384,13 @@ def extend(appeal_id: int):
     if not form.validate_on_submit():
         return _render_detail(appeal, status=400, extend_form=form)
     try:
-        ops.extend_deadline(appeal, form.until.data, user=acting_user(), reason=form.reason.data,
-                            expected_version=int(form.version.data))
+        ops.extend_deadline(
+            appeal,
+            form.until.data,
+            user=acting_user(),
+            reason=form.reason.data,
+            expected_version=int(form.version.data),
+        )
     except ops.AppealError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -349,10 +405,14 @@ def extend(appeal_id: int):
 def link_group(appeal_id: int):
     """Link this appeal with others (by registration number) about the same problem."""
     appeal = visible_appeal_or_404(appeal_id)
-    numbers = [n for n in request.form.get("numbers", "").replace(";", ",").split(",")]
+    numbers = list(request.form.get("numbers", "").replace(";", ",").split(","))
     try:
-        group = groups.link_appeals([appeal.registration_number, *numbers], user=acting_user(),
-                                    title=request.form.get("title", ""), group=appeal.group)
+        group = groups.link_appeals(
+            [appeal.registration_number, *numbers],
+            user=acting_user(),
+            title=request.form.get("title", ""),
+            group=appeal.group,
+        )
     except ops.AppealError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -377,8 +437,13 @@ def group(group_id: int):
     deputies = []
     if acting_user().role in (Role.staff, Role.branch_head, Role.admin):
         deputies = _deputies_for(visible[0])
-    return render_template("appeals/group.html", group=group, appeals=visible, deputies=deputies,
-                           can_resolve=any(AppealState.resolved in ops.moves_for(acting_user(), a) for a in visible))
+    return render_template(
+        "appeals/group.html",
+        group=group,
+        appeals=visible,
+        deputies=deputies,
+        can_resolve=any(AppealState.resolved in ops.moves_for(acting_user(), a) for a in visible),
+    )
 
 
 @bp.route("/groups/<int:group_id>/route", methods=["POST"])
@@ -416,9 +481,12 @@ def resolve_group(group_id: int):
 def index():
     """Appeals the user may see, newest first, with search."""
     query = request.args.get("q", "").strip()
-    stmt = (select(Appeal).where(ops.visible_appeals_filter(acting_user()))
-            .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
-            .order_by(Appeal.registered_dt.desc(), Appeal.id.desc()))
+    stmt = (
+        select(Appeal)
+        .where(ops.visible_appeals_filter(acting_user()))
+        .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
+        .order_by(Appeal.registered_dt.desc(), Appeal.id.desc())
+    )
     if query:
         stmt = stmt.where(ops.search_filter(query))
     page = db.paginate(stmt, per_page=50, count=False)
@@ -431,8 +499,9 @@ def calendar():
     """Government day-off transfers; saving one recomputes the deadlines of open appeals."""
     form = CalendarTransferForm()
     if form.validate_on_submit():
-        moved = ops.set_calendar_transfer(form.day.data, CalendarTransferKind(form.kind.data),
-                                          note=form.note.data or "", user=acting_user())
+        moved = ops.set_calendar_transfer(
+            form.day.data, CalendarTransferKind(form.kind.data), note=form.note.data or "", user=acting_user()
+        )
         db.session.commit()
         flash(_("Saved; %(count)s open appeals got a new deadline.", count=moved), "success")
         return redirect(url_for("appeals.calendar"))
@@ -447,5 +516,3 @@ def calendar():
         return redirect(url_for("appeals.calendar"))
     rows = db.session.scalars(select(CalendarTransfer).order_by(CalendarTransfer.day.desc())).all()
     return render_template("appeals/calendar.html", form=form, rows=rows)
-
-

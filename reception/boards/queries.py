@@ -28,16 +28,25 @@ def by_state_and_age(branch_ids: set[int] | None, now: datetime) -> list[tuple]:
         if high is not None:
             cond = cond & (Appeal.registered_dt > now - timedelta(days=high + 1))
         columns.append(func.count(case((cond, 1))))
-    stmt = _scope(select(Appeal.state, *columns, func.count(Appeal.id))
-                  .where(Appeal.state.in_(appeal_ops.OPEN_STATES)).group_by(Appeal.state), branch_ids)
+    stmt = _scope(
+        select(Appeal.state, *columns, func.count(Appeal.id))
+        .where(Appeal.state.in_(appeal_ops.OPEN_STATES))
+        .group_by(Appeal.state),
+        branch_ids,
+    )
     order = {state: n for n, state in enumerate(appeal_ops.TRANSITIONS)}
     return sorted(((row[0], list(row[1:-1]), row[-1]) for row in db.session.execute(stmt)), key=lambda r: order[r[0]])
 
 
 def overdue(branch_ids: set[int] | None, today: date) -> list[Appeal]:
     stmt = _scope(select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.deadline < today), branch_ids)
-    return list(db.session.scalars(stmt.options(joinedload(Appeal.topic), joinedload(Appeal.deputy))
-                                   .order_by(Appeal.deadline, Appeal.id).limit(LIST_LIMIT)))
+    return list(
+        db.session.scalars(
+            stmt.options(joinedload(Appeal.topic), joinedload(Appeal.deputy))
+            .order_by(Appeal.deadline, Appeal.id)
+            .limit(LIST_LIMIT)
+        )
+    )
 
 
 def awaiting_triage(branch_ids: set[int] | None) -> list[Appeal]:
@@ -45,15 +54,21 @@ def awaiting_triage(branch_ids: set[int] | None) -> list[Appeal]:
     stmt = select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.deputy_id.is_(None))
     if branch_ids is not None:
         stmt = stmt.where(Appeal.branch_id.in_(branch_ids) | Appeal.triage_branch_id.in_(branch_ids))
-    return list(db.session.scalars(stmt.options(joinedload(Appeal.topic), joinedload(Appeal.triage_branch))
-                                   .order_by(Appeal.registered_dt, Appeal.id).limit(LIST_LIMIT)))
+    return list(
+        db.session.scalars(
+            stmt.options(joinedload(Appeal.topic), joinedload(Appeal.triage_branch))
+            .order_by(Appeal.registered_dt, Appeal.id)
+            .limit(LIST_LIMIT)
+        )
+    )
 
 
 def workload(branch_ids: set[int] | None, today: date) -> list[tuple[Deputy, int, int]]:
     """(deputy, open appeals, overdue) for deputies holding the scope's open appeals, busiest first."""
     stmt = _scope(
         select(Appeal.deputy_id, func.count(Appeal.id), func.count(case((Appeal.deadline < today, 1))))
-        .where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.deputy_id.is_not(None)).group_by(Appeal.deputy_id),
+        .where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.deputy_id.is_not(None))
+        .group_by(Appeal.deputy_id),
         branch_ids,
     )
     rows = db.session.execute(stmt.order_by(func.count(Appeal.id).desc()).limit(LIST_LIMIT)).all()
@@ -66,14 +81,23 @@ def escalated(branch_ids: set[int] | None) -> list[Appeal]:
     stmt = select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.escalation_level > 0)
     if branch_ids is not None:
         stmt = stmt.where(Appeal.escalated_to_branch_id.in_(branch_ids))
-    return list(db.session.scalars(stmt.options(joinedload(Appeal.escalated_to_branch), joinedload(Appeal.deputy))
-                                   .order_by(Appeal.escalation_level.desc(), Appeal.deadline).limit(LIST_LIMIT)))
+    return list(
+        db.session.scalars(
+            stmt.options(joinedload(Appeal.escalated_to_branch), joinedload(Appeal.deputy))
+            .order_by(Appeal.escalation_level.desc(), Appeal.deadline)
+            .limit(LIST_LIMIT)
+        )
+    )
 
 
 def reopen_requests(branch_ids: set[int] | None) -> list[tuple]:
     """Citizens not satisfied with a decision who asked to reopen it, waiting for a branch head, oldest first."""
     from ..public.models import AppealFeedback, ReopenState  # late: the citizens' pages build on boards' data
 
-    stmt = _scope(select(Appeal, AppealFeedback).join(AppealFeedback, AppealFeedback.appeal_id == Appeal.id)
-                  .where(AppealFeedback.reopen_state == ReopenState.pending), branch_ids)
+    stmt = _scope(
+        select(Appeal, AppealFeedback)
+        .join(AppealFeedback, AppealFeedback.appeal_id == Appeal.id)
+        .where(AppealFeedback.reopen_state == ReopenState.pending),
+        branch_ids,
+    )
     return [tuple(row) for row in db.session.execute(stmt.order_by(AppealFeedback.created_dt).limit(LIST_LIMIT))]

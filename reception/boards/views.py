@@ -21,9 +21,14 @@ def index():
     now = utcnow()
     today = deadlines.local_date(now)
     return render_template(
-        "boards/index.html", buckets=queries.AGE_BUCKETS, by_state=queries.by_state_and_age(scope, now),
-        overdue=queries.overdue(scope, today), triage=queries.awaiting_triage(scope),
-        workload=queries.workload(scope, today), escalated=queries.escalated(scope), today=today,
+        "boards/index.html",
+        buckets=queries.AGE_BUCKETS,
+        by_state=queries.by_state_and_age(scope, now),
+        overdue=queries.overdue(scope, today),
+        triage=queries.awaiting_triage(scope),
+        workload=queries.workload(scope, today),
+        escalated=queries.escalated(scope),
+        today=today,
         reopen_requests=queries.reopen_requests(scope),
         overdue_inquiries=inquiry_registry.overdue_list(user, today, limit=50),
         overdue_inquiry_count=inquiry_registry.overdue_count(user, today),

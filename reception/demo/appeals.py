@@ -17,10 +17,18 @@ from .deputies import fictitious_name
 
 SUMMARIES = [
     ("housing", "Нет холодной воды в доме", "Третью неделю в доме нет холодной воды, обращения в КСК без ответа."),
-    ("transport", "Не ходит автобус в село", "Автобусный маршрут до села отменён, жители не могут добраться до райцентра."),
+    (
+        "transport",
+        "Не ходит автобус в село",
+        "Автобусный маршрут до села отменён, жители не могут добраться до райцентра.",
+    ),
     ("education", "Нет мест в детском саду", "Ребёнок третий год в очереди в детский сад, мест нет."),
     ("healthcare", "Закрыт фельдшерский пункт", "В посёлке закрыли ФАП, ближайшая больница в 60 км."),
-    ("land", "Отказ в выделении участка", "Акимат отказал в выделении земельного участка под ИЖС без объяснения причин."),
+    (
+        "land",
+        "Отказ в выделении участка",
+        "Акимат отказал в выделении земельного участка под ИЖС без объяснения причин.",
+    ),
     ("social", "Не назначено пособие", "Документы на пособие поданы два месяца назад, пособие не назначено."),
     ("ecology", "Свалка у реки", "На берегу реки образовалась стихийная свалка."),
     ("employment", "Задержка зарплаты", "Работникам предприятия три месяца не выплачивают зарплату."),
@@ -61,7 +69,9 @@ def _generate(count: int, seed: int) -> int:
     for deputy in db.session.scalars(select(Deputy).where(Deputy.region_id.is_not(None))):
         deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
     # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
-    featured = set(db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None))))
+    featured = set(
+        db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None)))
+    )
     used: set[str] = set(db.session.scalars(select(ops.Citizen.iin)))
     citizens = []
     now = utcnow()
@@ -73,17 +83,35 @@ def _generate(count: int, seed: int) -> int:
         elif rng.random() < 0.05:
             citizen = None  # anonymous
         else:
-            citizen = ops.record_citizen(ops.CitizenData(
-                iin=fictitious_iin(rng, used), full_name=fictitious_name(rng), birth_date=None,
-                phone=f"+7701{rng.randrange(1000000, 9999999)}", email="", address=branch.address_ru,
-                region=branch.region, district=branch.district, language=rng.choice(["ru", "ru", "kk"])),
-                taken_by=admin, consent=True)
+            citizen = ops.record_citizen(
+                ops.CitizenData(
+                    iin=fictitious_iin(rng, used),
+                    full_name=fictitious_name(rng),
+                    birth_date=None,
+                    phone=f"+7701{rng.randrange(1000000, 9999999)}",
+                    email="",
+                    address=branch.address_ru,
+                    region=branch.region,
+                    district=branch.district,
+                    language=rng.choice(["ru", "ru", "kk"]),
+                ),
+                taken_by=admin,
+                consent=True,
+            )
             citizens.append(citizen)
         registered = ops.register_appeal(
-            branch=branch, citizen=citizen, type=rng.choice(list(AppealType)), topic=topics[topic_code],
-            summary=summary, text=text, channel=rng.choice([Channel.walk_in] * 4 + list(Channel)),
-            language=citizen.language if citizen else "ru", region=branch.region, district=branch.district,
-            registered_by=admin, now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
+            branch=branch,
+            citizen=citizen,
+            type=rng.choice(list(AppealType)),
+            topic=topics[topic_code],
+            summary=summary,
+            text=text,
+            channel=rng.choice([Channel.walk_in] * 4 + list(Channel)),
+            language=citizen.language if citizen else "ru",
+            region=branch.region,
+            district=branch.district,
+            registered_by=admin,
+            now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
             duplicate_override_reason="demo",
         )
         candidates = deputies_by_region.get(branch.region_id, [])

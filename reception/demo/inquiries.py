@@ -22,16 +22,23 @@ def create_demo_inquiries() -> int:
     user = db.session.scalar(select(User).where(User.email == "deputy@demo.kz"))
     if user is None or user.deputy_id is None:
         return 0
-    appeals = list(db.session.scalars(
-        select(Appeal).where(Appeal.deputy_id == user.deputy_id,
-                             Appeal.state.in_([AppealState.routed, AppealState.in_progress]))
-        .order_by(Appeal.registered_dt).limit(7)))
+    appeals = list(
+        db.session.scalars(
+            select(Appeal)
+            .where(Appeal.deputy_id == user.deputy_id, Appeal.state.in_([AppealState.routed, AppealState.in_progress]))
+            .order_by(Appeal.registered_dt)
+            .limit(7)
+        )
+    )
     if len(appeals) < 3:
         return 0
     today = deadlines.local_date(utcnow())
     body = lambda code: db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == code))  # noqa: E731
-    plans = [(appeals[:3], "MIN-INTERNAL", "ru", None), (appeals[3:5], "GOV", "kk", "overdue"),
-             (appeals[5:7], "MIN-INTERNAL", "ru", "answered")]
+    plans = [
+        (appeals[:3], "MIN-INTERNAL", "ru", None),
+        (appeals[3:5], "GOV", "kk", "overdue"),
+        (appeals[5:7], "MIN-INTERNAL", "ru", "answered"),
+    ]
     made = 0
     with appeal_changed.muted():  # history, not news
         for chosen, code, language, fate in plans:
@@ -43,11 +50,18 @@ def create_demo_inquiries() -> int:
                 continue
             ops.transition(inquiry, InquiryState.under_review, user=user)
             ops.transition(inquiry, InquiryState.approved, user=user)
-            ops.mark_sent(inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=today - timedelta(days=30))
+            ops.mark_sent(
+                inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=today - timedelta(days=30)
+            )
             if fate == "answered":
-                ops.record_answer(inquiry, user=user, answer_date=today - timedelta(days=20), answer_number="ИО-2045",
-                                  answer_text="Проведена проверка, виновные привлечены к ответственности.",
-                                  public_summary="Министерство провело проверку и приняло меры.",
-                                  assessment=AnswerAssessment.substantive)
+                ops.record_answer(
+                    inquiry,
+                    user=user,
+                    answer_date=today - timedelta(days=20),
+                    answer_number="ИО-2045",
+                    answer_text="Проведена проверка, виновные привлечены к ответственности.",
+                    public_summary="Министерство провело проверку и приняло меры.",
+                    assessment=AnswerAssessment.substantive,
+                )
     db.session.commit()
     return made

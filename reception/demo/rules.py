@@ -13,9 +13,11 @@ def create_demo_rules() -> int:
     if db.session.scalar(select(func.count(RoutingRule.id))):
         return 0
     housing = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    db.session.add_all([
-        RoutingRule(position=10, name="ЖКХ — маслихат", topic=housing, target=RuleTarget.maslikhat_topic),
-        RoutingRule(position=20, name="Одномандатный округ", target=RuleTarget.single_mandate),
-    ])
+    db.session.add_all(
+        [
+            RoutingRule(position=10, name="ЖКХ — маслихат", topic=housing, target=RuleTarget.maslikhat_topic),
+            RoutingRule(position=20, name="Одномандатный округ", target=RuleTarget.single_mandate),
+        ]
+    )
     db.session.flush()
     return 2

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ..accounts import operations as ops
 from ..accounts.models import Role
-from ..directory.models import Branch, BodyKind, Deputy, MandateType, RepresentativeBody
+from ..directory.models import BodyKind, Branch, Deputy, MandateType, RepresentativeBody
 from ..extensions import db
 
 DEMO_PASSWORD = "demo-password"
@@ -29,8 +29,11 @@ def _branch(code: str) -> Branch:
 
 def _first_deputy(kind: BodyKind, mandate: MandateType) -> Deputy:
     return db.session.scalar(
-        select(Deputy).join(RepresentativeBody).where(RepresentativeBody.kind == kind, Deputy.mandate_type == mandate)
-        .order_by(Deputy.id).limit(1)
+        select(Deputy)
+        .join(RepresentativeBody)
+        .where(RepresentativeBody.kind == kind, Deputy.mandate_type == mandate)
+        .order_by(Deputy.id)
+        .limit(1)
     )
 
 

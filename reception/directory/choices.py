@@ -28,6 +28,9 @@ def topic_choices(active_only: bool = False) -> list[SelectChoice]:
 
 def government_body_choices() -> list[SelectChoice]:
     """Government bodies grouped by kind: where an appeal is forwarded, whom an inquiry is addressed to."""
-    bodies = db.session.scalars(select(GovernmentBody).where(GovernmentBody.is_active.is_(True))
-                                .order_by(GovernmentBody.kind, GovernmentBody.code))
+    bodies = db.session.scalars(
+        select(GovernmentBody)
+        .where(GovernmentBody.is_active.is_(True))
+        .order_by(GovernmentBody.kind, GovernmentBody.code)
+    )
     return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]

@@ -12,8 +12,14 @@ directory_cli = AppGroup("directory", help="The reception network's reference da
 
 
 @directory_cli.command("import")
-@click.option("--path", "path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DATA_DIR,
-              show_default=True, help="Folder with regions.json, branches.json, bodies.json, ...")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DATA_DIR,
+    show_default=True,
+    help="Folder with regions.json, branches.json, bodies.json, ...",
+)
 def import_command(path: Path) -> None:
     """Load (or update) the directory from JSON files; rows are matched by code."""
     try:

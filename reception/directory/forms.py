@@ -15,13 +15,22 @@ class NamesForm(FlaskForm):
 class BranchForm(NamesForm):
     address_kk = StringField(_l("Address in Kazakh"), validators=[Length(max=500)])
     address_ru = StringField(_l("Address in Russian"), validators=[Length(max=500)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))])
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))]
+    )
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     is_active = BooleanField(_l("Open"))
 
 
 class TopicForm(NamesForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[a-z0-9_]+$", message=_l("Latin lower-case letters, digits and _ only."))])
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_]+$", message=_l("Latin lower-case letters, digits and _ only.")),
+        ],
+    )
     position = IntegerField(_l("Position in lists"), validators=[Optional(), NumberRange(min=0, max=10000)])
     is_active = BooleanField(_l("In use"), default=True)
 
@@ -45,7 +54,9 @@ class DeputyForm(FlaskForm):
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))])
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))]
+    )
     is_active = BooleanField(_l("Active"), default=True)
 
 

@@ -45,7 +45,10 @@ class LoadReport:
 
     def __str__(self) -> str:
         kinds = sorted(set(self.created) | set(self.updated))
-        return ", ".join(f"{k}: {self.created.get(k, 0)} new, {self.updated.get(k, 0)} updated" for k in kinds) or "nothing"
+        return (
+            ", ".join(f"{k}: {self.created.get(k, 0)} new, {self.updated.get(k, 0)} updated" for k in kinds)
+            or "nothing"
+        )
 
 
 def read_items(path: Path) -> list[dict]:
@@ -117,12 +120,16 @@ def _load_regions(items: list[dict], report: LoadReport) -> _Index:
     districts = _Index(District)
     for item in items:
         region = _upsert(
-            regions, item["code"],
+            regions,
+            item["code"],
             {"iso": item["iso"], "kind": RegionKind(item["kind"]), **_names(item), **_names(item, "centre")},
-            report, "regions",
+            report,
+            "regions",
         )
         for d in item.get("districts", []):
-            district = _upsert(districts, d["code"], {"kind": DistrictKind(d["kind"]), **_names(d)}, report, "districts")
+            district = _upsert(
+                districts, d["code"], {"kind": DistrictKind(d["kind"]), **_names(d)}, report, "districts"
+            )
             district.region = region
     return regions
 
@@ -139,7 +146,8 @@ def _load_branches(items: list[dict], regions: _Index, districts: _Index, report
     branches = _Index(Branch)
     for item in items:
         _upsert(
-            branches, item["code"],
+            branches,
+            item["code"],
             {
                 "level": BranchLevel(item["level"]),
                 "region": regions.get(item.get("region"), "region"),
@@ -150,7 +158,8 @@ def _load_branches(items: list[dict], regions: _Index, districts: _Index, report
                 "email": item.get("email", ""),
                 **_names(item),
             },
-            report, "branches",
+            report,
+            "branches",
         )
     # Parents second: a branch may be listed before its parent.
     for item in items:
@@ -163,7 +172,8 @@ def _load_bodies(items: list[dict], regions: _Index, districts: _Index, report: 
     bodies = _Index(RepresentativeBody)
     for item in items:
         body = _upsert(
-            bodies, item["code"],
+            bodies,
+            item["code"],
             {
                 "kind": BodyKind(item["kind"]),
                 "level": BodyLevel(item["level"]),
@@ -171,7 +181,8 @@ def _load_bodies(items: list[dict], regions: _Index, districts: _Index, report: 
                 "district": districts.get(item.get("district"), "district"),
                 **_names(item),
             },
-            report, "bodies",
+            report,
+            "bodies",
         )
         seats = {s.mandate_type: s for s in body.seats}
         for entry in item.get("seats", []):
@@ -199,7 +210,8 @@ def _load_government_bodies(items: list[dict], regions: _Index, districts: _Inde
     index = _Index(GovernmentBody)
     for item in items:
         _upsert(
-            index, item["code"],
+            index,
+            item["code"],
             {
                 "kind": GovernmentBodyKind(item["kind"]),
                 "region": regions.get(item.get("region"), "region"),
@@ -208,5 +220,6 @@ def _load_government_bodies(items: list[dict], regions: _Index, districts: _Inde
                 **_names(item, "head_title"),
                 **_names(item, "head_name"),
             },
-            report, "government_bodies",
+            report,
+            "government_bodies",
         )

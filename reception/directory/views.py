@@ -10,8 +10,8 @@ from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..extensions import db
 from ..formkit import options, with_blank
-from .choices import region_choices
 from . import operations as ops
+from .choices import region_choices
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
     Branch,
@@ -38,7 +38,6 @@ def _like(query: str) -> str:
 def _names_filter(model, query: str):
     like = _like(query)
     return or_(*(func.lower(getattr(model, f"name_{lang}")).like(like) for lang in ("kk", "ru", "en")))
-
 
 
 def _save(form, record, fields):
@@ -114,7 +113,9 @@ def edit_region(code: str):
     if form.validate_on_submit():
         _save(form, region, ("name_kk", "name_ru", "name_en"))
         return redirect(url_for("directory.region", code=code))
-    return render_template("directory/edit.html", form=form, title=region.name, back=url_for("directory.region", code=code))
+    return render_template(
+        "directory/edit.html", form=form, title=region.name, back=url_for("directory.region", code=code)
+    )
 
 
 @bp.route("/districts/<code>/edit", methods=["GET", "POST"])
@@ -156,10 +157,13 @@ def edit_branch(code: str):
     branch = db.first_or_404(select(Branch).where(Branch.code == code))
     form = BranchForm(obj=branch)
     if form.validate_on_submit():
-        _save(form, branch, ("name_kk", "name_ru", "name_en", "address_kk", "address_ru", "phone", "email", "is_active"))
+        _save(
+            form, branch, ("name_kk", "name_ru", "name_en", "address_kk", "address_ru", "phone", "email", "is_active")
+        )
         return redirect(url_for("directory.branches", q=code))
-    return render_template("directory/edit.html", form=form, title=f"{branch.code} {branch.name}",
-                           back=url_for("directory.branches"))
+    return render_template(
+        "directory/edit.html", form=form, title=f"{branch.code} {branch.name}", back=url_for("directory.branches")
+    )
 
 
 # --- representative bodies and deputies ------------------------------------------------------
@@ -170,15 +174,19 @@ def edit_branch(code: str):
 def bodies():
     """The Mazhilis and the maslikhats, with their seats."""
     query = request.args.get("q", "")
-    stmt = select(RepresentativeBody).options(selectinload(RepresentativeBody.seats)).order_by(
-        RepresentativeBody.level, RepresentativeBody.code
+    stmt = (
+        select(RepresentativeBody)
+        .options(selectinload(RepresentativeBody.seats))
+        .order_by(RepresentativeBody.level, RepresentativeBody.code)
     )
     if query:
         stmt = stmt.where(or_(RepresentativeBody.code.ilike(_like(query)), _names_filter(RepresentativeBody, query)))
     page = db.paginate(stmt, per_page=100)
-    totals = dict(db.session.execute(
-        select(RepresentativeBody.kind, func.count(RepresentativeBody.id)).group_by(RepresentativeBody.kind)
-    ).all())
+    totals = dict(
+        db.session.execute(
+            select(RepresentativeBody.kind, func.count(RepresentativeBody.id)).group_by(RepresentativeBody.kind)
+        ).all()
+    )
     return render_template("directory/bodies.html", page=page, q=query, totals=totals)
 
 
@@ -187,7 +195,9 @@ def bodies():
 def body(code: str):
     """A body: its seats by mandate type and its single-mandate districts."""
     body = db.first_or_404(
-        select(RepresentativeBody).where(RepresentativeBody.code == code).options(
+        select(RepresentativeBody)
+        .where(RepresentativeBody.code == code)
+        .options(
             selectinload(RepresentativeBody.seats),
             selectinload(RepresentativeBody.constituencies).selectinload(Constituency.districts),
             selectinload(RepresentativeBody.constituencies).selectinload(Constituency.region),
@@ -208,8 +218,14 @@ def edit_seats(code: str):
         form.party_list.data = counts.get(MandateType.party_list, 0)
         form.single_mandate.data = counts.get(MandateType.single_mandate, 0)
     if form.validate_on_submit():
-        ops.set_seats(body, {MandateType.party_list: form.party_list.data or 0,
-                             MandateType.single_mandate: form.single_mandate.data or 0}, user=acting_user())
+        ops.set_seats(
+            body,
+            {
+                MandateType.party_list: form.party_list.data or 0,
+                MandateType.single_mandate: form.single_mandate.data or 0,
+            },
+            user=acting_user(),
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("directory.body", code=code))
@@ -225,28 +241,45 @@ def deputies():
     query = request.args.get("q", "")
     stmt = select(Deputy).options(selectinload(Deputy.body), selectinload(Deputy.region), selectinload(Deputy.topics))
     if body_code:
-        stmt = stmt.join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id).where(RepresentativeBody.code == body_code)
+        stmt = stmt.join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id).where(
+            RepresentativeBody.code == body_code
+        )
     if region_code:
         stmt = stmt.join(Region, Deputy.region_id == Region.id).where(Region.code == region_code)
     if query:
         stmt = stmt.where(func.lower(Deputy.full_name).like(_like(query)))
     page = db.paginate(stmt.order_by(Deputy.full_name, Deputy.id), per_page=50)
     all_regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    return render_template("directory/deputies.html", page=page, q=query, body_code=body_code,
-                           region_code=region_code, regions=all_regions)
+    return render_template(
+        "directory/deputies.html", page=page, q=query, body_code=body_code, region_code=region_code, regions=all_regions
+    )
 
 
 def _deputy_choices(form: DeputyForm) -> None:
-    form.body.choices = options((b.id, f"{b.code} · {b.name}") for b in
-                               db.session.scalars(select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)))
-    form.mandate_type.choices = options([(MandateType.party_list.value, _("party list")),
-                                          (MandateType.single_mandate.value, _("single-mandate district"))])
+    form.body.choices = options(
+        (b.id, f"{b.code} · {b.name}")
+        for b in db.session.scalars(
+            select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)
+        )
+    )
+    form.mandate_type.choices = options(
+        [
+            (MandateType.party_list.value, _("party list")),
+            (MandateType.single_mandate.value, _("single-mandate district")),
+        ]
+    )
     form.constituency.choices = with_blank(
         (str(c.id), f"{c.body.code} №{c.number} {c.name}")
-        for c in db.session.scalars(select(Constituency).options(selectinload(Constituency.body)).order_by(Constituency.body_id, Constituency.number))
+        for c in db.session.scalars(
+            select(Constituency)
+            .options(selectinload(Constituency.body))
+            .order_by(Constituency.body_id, Constituency.number)
+        )
     )
     form.region.choices = region_choices()
-    form.district.choices = with_blank((str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code)))
+    form.district.choices = with_blank(
+        (str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code))
+    )
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
 
 
@@ -261,7 +294,9 @@ def _deputy_values(form: DeputyForm) -> dict:
         "constituency": opt(Constituency, form.constituency.data),
         "region": opt(Region, form.region.data),
         "district": opt(District, form.district.data),
-        "topics": list(db.session.scalars(select(Topic).where(Topic.id.in_(form.topics.data or [])).order_by(Topic.position))),
+        "topics": list(
+            db.session.scalars(select(Topic).where(Topic.id.in_(form.topics.data or [])).order_by(Topic.position))
+        ),
         "email": form.email.data or "",
         "phone": form.phone.data or "",
         "is_active": form.is_active.data,
@@ -311,7 +346,9 @@ def government_bodies():
     if query:
         stmt = stmt.where(or_(GovernmentBody.code.ilike(_like(query)), _names_filter(GovernmentBody, query)))
     page = db.paginate(stmt, per_page=100)
-    return render_template("directory/government_bodies.html", page=page, kind=kind, q=query, kinds=list(GovernmentBodyKind))
+    return render_template(
+        "directory/government_bodies.html", page=page, kind=kind, q=query, kinds=list(GovernmentBodyKind)
+    )
 
 
 @bp.route("/government-bodies/<code>", methods=["GET", "POST"])
@@ -323,7 +360,9 @@ def edit_government_body(code: str):
     if form.validate_on_submit():
         _save(form, record, [name for name in form.data if name not in ("csrf_token",)])
         return redirect(url_for("directory.government_bodies", q=code))
-    return render_template("directory/edit.html", form=form, title=record.name, back=url_for("directory.government_bodies"))
+    return render_template(
+        "directory/edit.html", form=form, title=record.name, back=url_for("directory.government_bodies")
+    )
 
 
 @bp.route("/topics")

@@ -33,8 +33,15 @@ def docx_to_pdf(docx: bytes) -> bytes:
         source = folder / "document.docx"
         source.write_bytes(docx)
         command = [
-            binary, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", str(folder), str(source),
+            binary,
+            f"-env:UserInstallation=file://{folder / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
         ]
         try:
             result = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
@@ -42,5 +49,7 @@ def docx_to_pdf(docx: bytes) -> bytes:
             raise ConversionFailed(f"LibreOffice did not finish within {TIMEOUT} s") from exc
         target = folder / "document.pdf"
         if result.returncode != 0 or not target.exists():
-            raise ConversionFailed(f"LibreOffice failed ({result.returncode}): {result.stderr.decode(errors='replace')[-500:]}")
+            raise ConversionFailed(
+                f"LibreOffice failed ({result.returncode}): {result.stderr.decode(errors='replace')[-500:]}"
+            )
         return target.read_bytes()

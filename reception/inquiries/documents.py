@@ -40,7 +40,7 @@ def _template_bytes(language: str) -> bytes:
 
 
 def _short_name(full_name: str) -> str:
-    """"Касымова Жанар Аскаровна" -> "Ж. Касымова", as a signature reads."""
+    """ "Касымова Жанар Аскаровна" -> "Ж. Касымова", as a signature reads."""
     parts = full_name.split()
     if len(parts) < 2:
         return full_name
@@ -48,7 +48,7 @@ def _short_name(full_name: str) -> str:
 
 
 def salutation(name: str, language: str) -> str:
-    """"Уважаемая Жанар Аскаровна!" / "Құрметті Жанар Асқарқызы!" from "Surname Name Patronymic"."""
+    """ "Уважаемая Жанар Аскаровна!" / "Құрметті Жанар Асқарқызы!" from "Surname Name Patronymic"."""
     parts = name.split()
     called = " ".join(parts[1:]) if len(parts) >= 2 else name
     if not called:
@@ -63,22 +63,36 @@ def context(inquiry: Inquiry) -> dict:
     """What the template is filled with; everything in the letter's language."""
     language = inquiry.language
     title = {"ru": "Депутат", "kk": "Депутат"}[language]
-    signers = [{"title": title, "body": localized(d.body, "name", language), "name": _short_name(d.full_name)}
-               for d in inquiry.deputies]
-    appeals = [{
-        "number": a.registration_number, "date": local_date(a.registered_dt).strftime("%d.%m.%Y"),
-        "place": localized(a.district, "name", language) if a.district else
-                 (localized(a.region, "name", language) if a.region else ""),
-        "topic": localized(a.topic, "name", language), "people": 1 + (a.cosigners or 0),
-    } for a in inquiry.appeals]
+    signers = [
+        {"title": title, "body": localized(d.body, "name", language), "name": _short_name(d.full_name)}
+        for d in inquiry.deputies
+    ]
+    appeals = [
+        {
+            "number": a.registration_number,
+            "date": local_date(a.registered_dt).strftime("%d.%m.%Y"),
+            "place": localized(a.district, "name", language)
+            if a.district
+            else (localized(a.region, "name", language) if a.region else ""),
+            "topic": localized(a.topic, "name", language),
+            "people": 1 + (a.cosigners or 0),
+        }
+        for a in inquiry.appeals
+    ]
     sent = inquiry.sent_date.strftime("%d.%m.%Y") if inquiry.sent_date else ""
     return {
-        "outgoing_number": inquiry.outgoing_number, "sent_date": sent,
-        "addressee_title": inquiry.addressee_title, "addressee_name": inquiry.addressee_name,
+        "outgoing_number": inquiry.outgoing_number,
+        "sent_date": sent,
+        "addressee_title": inquiry.addressee_title,
+        "addressee_name": inquiry.addressee_name,
         "addressee_body": localized(inquiry.addressee, "name", language),
-        "subject": inquiry.subject, "salutation": salutation(inquiry.addressee_name, language),
+        "subject": inquiry.subject,
+        "salutation": salutation(inquiry.addressee_name, language),
         "paragraphs": [p.strip() for p in inquiry.body.split("\n\n") if p.strip()],
-        "actions": inquiry.actions, "signers": signers, "appeals": appeals, "words": WORDS[language],
+        "actions": inquiry.actions,
+        "signers": signers,
+        "appeals": appeals,
+        "words": WORDS[language],
         "language": language,
     }
 
@@ -92,7 +106,9 @@ def render_docx(inquiry: Inquiry) -> bytes:
 
 
 def _next_number(inquiry: Inquiry) -> int:
-    current = db.session.scalar(select(func.max(InquiryDocument.number)).where(InquiryDocument.inquiry_id == inquiry.id))
+    current = db.session.scalar(
+        select(func.max(InquiryDocument.number)).where(InquiryDocument.inquiry_id == inquiry.id)
+    )
     return (current or 0) + 1
 
 
@@ -100,13 +116,22 @@ def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[Inquiry
     """A new numbered version: the DOCX now, and (if asked) its PDF by a job after the commit."""
     number = _next_number(inquiry)
     content = render_docx(inquiry)
-    docx = InquiryDocument(inquiry=inquiry, number=number, format="docx", status=DocumentStatus.ready,
-                           content=content, size=len(content), created_by_id=user.id, finished_dt=utcnow())
+    docx = InquiryDocument(
+        inquiry=inquiry,
+        number=number,
+        format="docx",
+        status=DocumentStatus.ready,
+        content=content,
+        size=len(content),
+        created_by_id=user.id,
+        finished_dt=utcnow(),
+    )
     made = [docx]
     db.session.add(docx)
     if pdf:
-        pdf_row = InquiryDocument(inquiry=inquiry, number=number, format="pdf", status=DocumentStatus.queued,
-                                  created_by_id=user.id)
+        pdf_row = InquiryDocument(
+            inquiry=inquiry, number=number, format="pdf", status=DocumentStatus.queued, created_by_id=user.id
+        )
         db.session.add(pdf_row)
         made.append(pdf_row)
     db.session.flush()
@@ -114,8 +139,9 @@ def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[Inquiry
         from .tasks import make_pdf
 
         enqueue_after_commit(make_pdf, made[1].id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
-    inquiry.events.append(InquiryEvent(kind="document", user_id=user.id,
-                                       comment=str(_l("Version %(number)d generated.", number=number))))
+    inquiry.events.append(
+        InquiryEvent(kind="document", user_id=user.id, comment=str(_l("Version %(number)d generated.", number=number)))
+    )
     audit("inquiry.document", inquiry, user=user, details={"version": number, "pdf": pdf})
     return made
 
@@ -135,9 +161,13 @@ def build_pdf(document_id: int) -> InquiryDocument | None:
         return document
     document.status = DocumentStatus.converting
     db.session.commit()  # the page polling the row shows the step
-    source = db.session.scalar(select(InquiryDocument).where(
-        InquiryDocument.inquiry_id == document.inquiry_id, InquiryDocument.number == document.number,
-        InquiryDocument.format == "docx"))
+    source = db.session.scalar(
+        select(InquiryDocument).where(
+            InquiryDocument.inquiry_id == document.inquiry_id,
+            InquiryDocument.number == document.number,
+            InquiryDocument.format == "docx",
+        )
+    )
     try:
         if source is None or source.content is None:
             raise ConversionFailed("the DOCX of this version is missing")
@@ -159,7 +189,7 @@ def build_pdf(document_id: int) -> InquiryDocument | None:
 
 
 def pdf_converter() -> str:
-    """"libreoffice" or "weasyprint": PDF_CONVERTER, where "auto" takes LibreOffice when it is installed."""
+    """ "libreoffice" or "weasyprint": PDF_CONVERTER, where "auto" takes LibreOffice when it is installed."""
     choice = current_app.config["PDF_CONVERTER"]
     if choice == "auto":
         return "libreoffice" if soffice_path() else "weasyprint"

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..appeals.deadlines import local_date
 from ..appeals.models import Appeal, AppealState, Citizen
@@ -54,8 +53,13 @@ def _phone_tail(value: str) -> str:
 
 def redact(text: str, citizens: list[Citizen]) -> str:
     """`text` with personal data replaced by a mark saying what was there."""
-    placeholder = {"iin": _("[IIN removed]"), "phone": _("[phone removed]"), "address": _("[address removed]"),
-                   "email": _("[e-mail removed]"), "name": _("[name removed]")}
+    placeholder = {
+        "iin": _("[IIN removed]"),
+        "phone": _("[phone removed]"),
+        "address": _("[address removed]"),
+        "email": _("[e-mail removed]"),
+        "name": _("[name removed]"),
+    }
     for citizen in citizens:
         for value, kind in ((citizen.address, "address"), (citizen.email, "email")):
             if value and len(value) >= MIN_MATCH:
@@ -85,8 +89,10 @@ def personal_data_in(text: str, appeals: list[Appeal]) -> list[str]:
         found.append("address")
     if EMAIL_SHAPE.search(text):
         found.append("email")
-    if any(not c.may_be_named and c.full_name and len(c.full_name) >= MIN_MATCH and c.full_name.lower() in lowered
-           for c in citizens):
+    if any(
+        not c.may_be_named and c.full_name and len(c.full_name) >= MIN_MATCH and c.full_name.lower() in lowered
+        for c in citizens
+    ):
         found.append("name")
     return found
 
@@ -119,17 +125,33 @@ def draft_from_appeals(appeals: list[Appeal], language: str, *, topic_name: str 
         people = people_count(appeals)
         paragraphs = []
         if first == last:
-            paragraphs.append(ngettext(
-                "On %(date)s, %(num)d appeal on “%(topic)s” came to the deputy's public reception.",
-                "On %(date)s, %(num)d appeals on “%(topic)s” came to the deputy's public reception.",
-                len(appeals), date=_date(first), topic=topic))
+            paragraphs.append(
+                ngettext(
+                    "On %(date)s, %(num)d appeal on “%(topic)s” came to the deputy's public reception.",
+                    "On %(date)s, %(num)d appeals on “%(topic)s” came to the deputy's public reception.",
+                    len(appeals),
+                    date=_date(first),
+                    topic=topic,
+                )
+            )
         else:
-            paragraphs.append(ngettext(
-                "From %(first)s to %(last)s, %(num)d appeal on “%(topic)s” came to the deputy's public reception.",
-                "From %(first)s to %(last)s, %(num)d appeals on “%(topic)s” came to the deputy's public reception.",
-                len(appeals), first=_date(first), last=_date(last), topic=topic))
-        paragraphs.append(ngettext("In total %(num)d person is concerned, co-signers included.",
-                                   "In total %(num)d people are concerned, co-signers included.", people))
+            paragraphs.append(
+                ngettext(
+                    "From %(first)s to %(last)s, %(num)d appeal on “%(topic)s” came to the deputy's public reception.",
+                    "From %(first)s to %(last)s, %(num)d appeals on “%(topic)s” came to the deputy's public reception.",
+                    len(appeals),
+                    first=_date(first),
+                    last=_date(last),
+                    topic=topic,
+                )
+            )
+        paragraphs.append(
+            ngettext(
+                "In total %(num)d person is concerned, co-signers included.",
+                "In total %(num)d people are concerned, co-signers included.",
+                people,
+            )
+        )
         if places:
             paragraphs.append(_("The appeals concern: %(places)s.", places=", ".join(places)))
         paragraphs.append(_("The citizens report:"))
@@ -142,8 +164,11 @@ def draft_from_appeals(appeals: list[Appeal], language: str, *, topic_name: str 
             who = ""
             if appeal.citizen is not None and appeal.citizen.may_be_named:
                 who = f"{appeal.citizen.full_name}, "
-            where = _("appeal %(number)s of %(date)s", number=appeal.registration_number,
-                      date=_date(local_date(appeal.registered_dt)))
+            where = _(
+                "appeal %(number)s of %(date)s",
+                number=appeal.registration_number,
+                date=_date(local_date(appeal.registered_dt)),
+            )
             paragraphs.append(f"— {summary} ({who}{where}).")
         tried = _already_tried(appeals, language)
         if tried:
@@ -166,22 +191,39 @@ def _already_tried(appeals: list[Appeal], language: str) -> list[str]:
     forwarded: dict[str, list[str]] = {}
     for appeal in appeals:
         if appeal.redirected_to is not None:
-            forwarded.setdefault(localized(appeal.redirected_to, "name", language), []).append(appeal.registration_number)
+            forwarded.setdefault(localized(appeal.redirected_to, "name", language), []).append(
+                appeal.registration_number
+            )
     for body, numbers in sorted(forwarded.items()):
-        lines.append(ngettext("%(num)d appeal was forwarded to %(body)s.",
-                              "%(num)d appeals were forwarded to %(body)s.", len(numbers), body=body))
+        lines.append(
+            ngettext(
+                "%(num)d appeal was forwarded to %(body)s.",
+                "%(num)d appeals were forwarded to %(body)s.",
+                len(numbers),
+                body=body,
+            )
+        )
     earlier = {}
     for appeal in appeals:
         for inquiry in getattr(appeal, "inquiries", []):
             if inquiry.sent_date is not None:
                 earlier[inquiry.id] = inquiry
     for inquiry in sorted(earlier.values(), key=lambda i: i.sent_date):
-        lines.append(_("A deputy inquiry No. %(number)s of %(date)s was sent to %(body)s.",
-                       number=inquiry.outgoing_number, date=_date(inquiry.sent_date),
-                       body=localized(inquiry.addressee, "name", language)))
+        lines.append(
+            _(
+                "A deputy inquiry No. %(number)s of %(date)s was sent to %(body)s.",
+                number=inquiry.outgoing_number,
+                date=_date(inquiry.sent_date),
+                body=localized(inquiry.addressee, "name", language),
+            )
+        )
     reopened = sum(1 for a in appeals if any(e.to_state == AppealState.reopened for e in a.events))
     if reopened:
-        lines.append(ngettext("%(num)d appeal was reopened because an earlier decision did not solve the problem.",
-                              "%(num)d appeals were reopened because earlier decisions did not solve the problem.",
-                              reopened))
+        lines.append(
+            ngettext(
+                "%(num)d appeal was reopened because an earlier decision did not solve the problem.",
+                "%(num)d appeals were reopened because earlier decisions did not solve the problem.",
+                reopened,
+            )
+        )
     return lines

@@ -34,10 +34,12 @@ class EditForm(FlaskForm):
     subject = StringField(_l("Subject of the inquiry"), validators=[DataRequired(), Length(max=500)])
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=100000)], render_kw={"rows": 18})
-    requested_actions = TextAreaField(_l("Requested actions, one per line"), validators=[Optional(), Length(max=10000)],
-                                      render_kw={"rows": 5})
-    cosigners = SelectMultipleField(_l("Co-signing deputies"), coerce=str, validators=[Optional()],
-                                    render_kw={"size": 6})
+    requested_actions = TextAreaField(
+        _l("Requested actions, one per line"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 5}
+    )
+    cosigners = SelectMultipleField(
+        _l("Co-signing deputies"), coerce=str, validators=[Optional()], render_kw={"size": 6}
+    )
 
 
 class TransitionForm(FlaskForm):
@@ -56,9 +58,17 @@ class AnswerForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     answer_date = DateField(_l("Date of the answer"), validators=[DataRequired()])
     answer_number = StringField(_l("Number of the answer"), validators=[Optional(), Length(max=64)])
-    assessment = SelectField(_l("Assessment"), choices=lambda: options((a.value, a.label) for a in AnswerAssessment),
-                             validators=[DataRequired()])
-    answer_text = TextAreaField(_l("Text of the answer"), validators=[Optional(), Length(max=100000)], render_kw={"rows": 8})
-    public_summary = TextAreaField(_l("Summary for the citizens (shown on their appeal's status page)"),
-                                   validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
+    assessment = SelectField(
+        _l("Assessment"),
+        choices=lambda: options((a.value, a.label) for a in AnswerAssessment),
+        validators=[DataRequired()],
+    )
+    answer_text = TextAreaField(
+        _l("Text of the answer"), validators=[Optional(), Length(max=100000)], render_kw={"rows": 8}
+    )
+    public_summary = TextAreaField(
+        _l("Summary for the citizens (shown on their appeal's status page)"),
+        validators=[DataRequired(), Length(max=5000)],
+        render_kw={"rows": 4},
+    )
     file = FileField(_l("The answer as a file (PDF, JPEG, PNG, DOCX)"))

@@ -19,26 +19,39 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "docx"
 #: The fixed words of the letter in each language.
 WORDS = {
     "ru": {
-        "outgoing": "Исх. №", "of": "от", "blank_date": "«___» __________ 20__ г.",
+        "outgoing": "Исх. №",
+        "of": "от",
+        "blank_date": "«___» __________ 20__ г.",
         "title": "ДЕПУТАТСКИЙ ЗАПРОС",
         "therefore": "На основании изложенного прошу:",
         "legal": "Прошу рассмотреть настоящий депутатский запрос и дать ответ в срок, установленный законом.",
         "annex": "Приложение: перечень обращений граждан",
-        "number": "Рег. номер", "date": "Дата", "place": "Место", "topic": "Тема", "people": "Заявителей",
+        "number": "Рег. номер",
+        "date": "Дата",
+        "place": "Место",
+        "topic": "Тема",
+        "people": "Заявителей",
     },
     "kk": {
-        "outgoing": "Шығ. №", "of": "", "blank_date": "20__ ж. «___» __________",
+        "outgoing": "Шығ. №",
+        "of": "",
+        "blank_date": "20__ ж. «___» __________",
         "title": "ДЕПУТАТТЫҚ САУАЛ",
         "therefore": "Жоғарыда баяндалғанның негізінде сұраймын:",
         "legal": "Осы депутаттық сауалды қарап, заңда белгіленген мерзімде жауап беруіңізді сұраймын.",
         "annex": "Қосымша: азаматтардың өтініштерінің тізбесі",
-        "number": "Тірк. нөмірі", "date": "Күні", "place": "Орны", "topic": "Тақырыбы", "people": "Өтініш берушілер",
+        "number": "Тірк. нөмірі",
+        "date": "Күні",
+        "place": "Орны",
+        "topic": "Тақырыбы",
+        "people": "Өтініш берушілер",
     },
 }
 
 
-def _paragraph(doc, text: str = "", *, align=None, bold=False, italic=False, indent_left=None, space_after=None,
-               first_line=None):
+def _paragraph(
+    doc, text: str = "", *, align=None, bold=False, italic=False, indent_left=None, space_after=None, first_line=None
+):
     p = doc.add_paragraph()
     if text:
         run = p.add_run(text)
@@ -67,8 +80,11 @@ def build(language: str) -> Document:
     normal.paragraph_format.space_after = Pt(0)
 
     of = f" {words['of']} " if words["of"] else " "
-    _paragraph(doc, f"{words['outgoing']} {{{{ outgoing_number or '______' }}}}{of}{{{{ sent_date or '{words['blank_date']}' }}}}",
-               space_after=Pt(12))
+    _paragraph(
+        doc,
+        f"{words['outgoing']} {{{{ outgoing_number or '______' }}}}{of}{{{{ sent_date or '{words['blank_date']}' }}}}",
+        space_after=Pt(12),
+    )
     block = Cm(8.5)  # the addressee block sits in the right half of the page
     _paragraph(doc, "{{ addressee_title }}", indent_left=block, bold=True)
     _paragraph(doc, "{{ addressee_body }}", indent_left=block)
@@ -103,11 +119,11 @@ def build(language: str) -> Document:
     _paragraph(doc, f"{words['annex']} ({{{{ appeals|length }}}})", bold=True, space_after=Pt(6))
     annex = doc.add_table(rows=3, cols=5)
     annex.style = "Table Grid"
-    for cell, key in zip(annex.rows[0].cells, ("number", "date", "place", "topic", "people")):
+    for cell, key in zip(annex.rows[0].cells, ("number", "date", "place", "topic", "people"), strict=False):
         cell.text = words[key]
         cell.paragraphs[0].runs[0].bold = True
     annex.rows[1].cells[0].text = "{%tr for a in appeals %}"
-    for cell, key in zip(annex.rows[2].cells, ("number", "date", "place", "topic", "people")):
+    for cell, key in zip(annex.rows[2].cells, ("number", "date", "place", "topic", "people"), strict=False):
         cell.text = f"{{{{ a.{key} }}}}"
     annex.add_row().cells[0].text = "{%tr endfor %}"
     for row in annex.rows:

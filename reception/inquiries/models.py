@@ -60,9 +60,13 @@ class AnswerAssessment(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({AnswerAssessment.substantive: _l("Substantive answer"),
-                    AnswerAssessment.partial: _l("Partial answer"),
-                    AnswerAssessment.formal: _l("Formal reply without substance")}[self])
+        return str(
+            {
+                AnswerAssessment.substantive: _l("Substantive answer"),
+                AnswerAssessment.partial: _l("Partial answer"),
+                AnswerAssessment.formal: _l("Formal reply without substance"),
+            }[self]
+        )
 
 
 inquiry_appeals = Table(
@@ -120,15 +124,16 @@ class Inquiry(db.Model):
     #: Optimistic locking: two people editing one draft cannot silently overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
     author: Mapped[Deputy] = relationship()
     addressee: Mapped[GovernmentBody] = relationship()
     topic: Mapped[Topic | None] = relationship()
     created_by_user = relationship("User")
     cosigners: Mapped[list[Deputy]] = relationship(secondary=inquiry_cosigners, order_by="Deputy.full_name")
-    appeals: Mapped[list[Appeal]] = relationship(secondary=inquiry_appeals, order_by="Appeal.registered_dt",
-                                                 backref="inquiries")
+    appeals: Mapped[list[Appeal]] = relationship(
+        secondary=inquiry_appeals, order_by="Appeal.registered_dt", backref="inquiries"
+    )
     events: Mapped[list["InquiryEvent"]] = relationship(
         back_populates="inquiry", order_by="InquiryEvent.id", cascade="all, delete-orphan"
     )
@@ -174,9 +179,15 @@ class DocumentStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({DocumentStatus.queued: _l("Waiting in the queue"), DocumentStatus.rendering: _l("Writing the document"),
-                    DocumentStatus.converting: _l("Converting to PDF"), DocumentStatus.ready: _l("Ready"),
-                    DocumentStatus.failed: _l("Failed")}[self])
+        return str(
+            {
+                DocumentStatus.queued: _l("Waiting in the queue"),
+                DocumentStatus.rendering: _l("Writing the document"),
+                DocumentStatus.converting: _l("Converting to PDF"),
+                DocumentStatus.ready: _l("Ready"),
+                DocumentStatus.failed: _l("Failed"),
+            }[self]
+        )
 
 
 class InquiryDocument(db.Model):

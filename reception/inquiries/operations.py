@@ -52,8 +52,13 @@ OPEN = frozenset({S.draft, S.under_review, S.approved, S.sent, S.answered})
 LANGUAGES = ("kk", "ru")
 #: Appeals in these states can no longer be part of a new inquiry.
 FINISHED_APPEALS = frozenset({AppealState.resolved, AppealState.rejected, AppealState.redirected, AppealState.closed})
-PERSONAL_DATA_LABELS = {"iin": _l("an IIN"), "phone": _l("a phone number"), "address": _l("a citizen's address"),
-                        "email": _l("an e-mail address"), "name": _l("the name of a citizen who did not agree to be named")}
+PERSONAL_DATA_LABELS = {
+    "iin": _l("an IIN"),
+    "phone": _l("a phone number"),
+    "address": _l("a citizen's address"),
+    "email": _l("an e-mail address"),
+    "name": _l("the name of a citizen who did not agree to be named"),
+}
 
 
 class InquiryError(Exception):
@@ -101,13 +106,18 @@ def visible_filter(user: User):
     mine = _acting_deputy_ids(user)
     if mine:
         clauses.append(Inquiry.author_id.in_(mine))
-        clauses.append(exists().where(inquiry_cosigners.c.inquiry_id == Inquiry.id,
-                                      inquiry_cosigners.c.deputy_id.in_(mine)))
+        clauses.append(
+            exists().where(inquiry_cosigners.c.inquiry_id == Inquiry.id, inquiry_cosigners.c.deputy_id.in_(mine))
+        )
     if user.role == Role.branch_head:
         branches = visible_branch_ids(user) or set()
-        clauses.append(exists().where(inquiry_appeals.c.inquiry_id == Inquiry.id,
-                                      inquiry_appeals.c.appeal_id == Appeal.id,
-                                      Appeal.branch_id.in_(branches)))
+        clauses.append(
+            exists().where(
+                inquiry_appeals.c.inquiry_id == Inquiry.id,
+                inquiry_appeals.c.appeal_id == Appeal.id,
+                Appeal.branch_id.in_(branches),
+            )
+        )
     return or_(*clauses) if clauses else false()
 
 
@@ -165,9 +175,12 @@ def overdue_clause(today: date):
 # --- drafting and editing ----------------------------------------------------------------------------------
 
 
-def _event(inquiry: Inquiry, kind: str, user: User | None, comment: str = "", from_state=None, to_state=None) -> InquiryEvent:
-    event = InquiryEvent(kind=kind, user_id=user.id if user else None, comment=comment, from_state=from_state,
-                         to_state=to_state)
+def _event(
+    inquiry: Inquiry, kind: str, user: User | None, comment: str = "", from_state=None, to_state=None
+) -> InquiryEvent:
+    event = InquiryEvent(
+        kind=kind, user_id=user.id if user else None, comment=comment, from_state=from_state, to_state=to_state
+    )
     inquiry.events.append(event)
     return event
 
@@ -184,12 +197,18 @@ def _check_appeals(user: User, appeals: list[Appeal]) -> None:
         if not appeal_ops.can_see(user, appeal):
             raise InquiryNotAllowed(_l("You may not use appeal %(number)s.", number=appeal.registration_number))
         if appeal.state in FINISHED_APPEALS:
-            raise InquiryError(_l("Appeal %(number)s is already decided (“%(state)s”) and cannot be part of an inquiry.",
-                                  number=appeal.registration_number, state=appeal.state.label))
+            raise InquiryError(
+                _l(
+                    "Appeal %(number)s is already decided (“%(state)s”) and cannot be part of an inquiry.",
+                    number=appeal.registration_number,
+                    state=appeal.state.label,
+                )
+            )
 
 
-def create_inquiry(appeals: list[Appeal], *, user: User, addressee: GovernmentBody, language: str,
-                   author: Deputy | None = None) -> Inquiry:
+def create_inquiry(
+    appeals: list[Appeal], *, user: User, addressee: GovernmentBody, language: str, author: Deputy | None = None
+) -> Inquiry:
     """A new draft from `appeals`, its text written from them in `language`."""
     if author is None:
         choices = author_choices(user)
@@ -205,13 +224,23 @@ def create_inquiry(appeals: list[Appeal], *, user: User, addressee: GovernmentBo
     topic = appeals[0].topic if len(topics) == 1 else None
     draft = drafting.draft_from_appeals(appeals, language)
     title, name = addressee_lines(addressee, language)
-    inquiry = Inquiry(author=author, language=language, addressee=addressee, addressee_title=title,
-                      addressee_name=name, subject=draft.subject, topic=topic, body=draft.body,
-                      requested_actions=draft.requested_actions, created_by_id=user.id)
+    inquiry = Inquiry(
+        author=author,
+        language=language,
+        addressee=addressee,
+        addressee_title=title,
+        addressee_name=name,
+        subject=draft.subject,
+        topic=topic,
+        body=draft.body,
+        requested_actions=draft.requested_actions,
+        created_by_id=user.id,
+    )
     inquiry.appeals = list(appeals)
     db.session.add(inquiry)
-    _event(inquiry, "created", user, to_state=S.draft,
-           comment=str(_l("Drafted from %(num)d appeals.", num=len(appeals))))
+    _event(
+        inquiry, "created", user, to_state=S.draft, comment=str(_l("Drafted from %(num)d appeals.", num=len(appeals)))
+    )
     db.session.flush()
     audit("inquiry.create", inquiry, user=user, details={"appeals": [a.id for a in appeals]})
     logger.info("Inquiry %s drafted by %s from %d appeals", inquiry.id, user.email, len(appeals))
@@ -228,7 +257,9 @@ def _flush(inquiry: Inquiry) -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise StaleInquiry(_l("This inquiry was changed by someone else. Reload the page to see the changes.")) from None
+        raise StaleInquiry(
+            _l("This inquiry was changed by someone else. Reload the page to see the changes.")
+        ) from None
 
 
 def check_personal_data(inquiry: Inquiry, *texts: str) -> None:
@@ -239,13 +270,29 @@ def check_personal_data(inquiry: Inquiry, *texts: str) -> None:
             if kind not in found:
                 found.append(kind)
     if found:
-        raise InquiryError(_l("The text contains %(what)s. Remove personal data: an inquiry must not carry it.",
-                              what=", ".join(str(PERSONAL_DATA_LABELS[k]) for k in found)))
+        raise InquiryError(
+            _l(
+                "The text contains %(what)s. Remove personal data: an inquiry must not carry it.",
+                what=", ".join(str(PERSONAL_DATA_LABELS[k]) for k in found),
+            )
+        )
 
 
-def update_draft(inquiry: Inquiry, *, user: User, subject: str, body: str, requested_actions: str,
-                 addressee: GovernmentBody, addressee_title: str, addressee_name: str, language: str,
-                 topic: Topic | None, cosigners: list[Deputy], expected_version: int | None = None) -> None:
+def update_draft(
+    inquiry: Inquiry,
+    *,
+    user: User,
+    subject: str,
+    body: str,
+    requested_actions: str,
+    addressee: GovernmentBody,
+    addressee_title: str,
+    addressee_name: str,
+    language: str,
+    topic: Topic | None,
+    cosigners: list[Deputy],
+    expected_version: int | None = None,
+) -> None:
     """Save the deputy's edits of a draft."""
     check_version(inquiry, expected_version)
     if not can_edit(user, inquiry):
@@ -316,13 +363,19 @@ def remove_appeal(inquiry: Inquiry, appeal: Appeal, *, user: User) -> None:
 # --- the lifecycle -----------------------------------------------------------------------------------------
 
 
-def transition(inquiry: Inquiry, to_state: InquiryState, *, user: User, comment: str = "",
-               expected_version: int | None = None) -> InquiryEvent:
+def transition(
+    inquiry: Inquiry, to_state: InquiryState, *, user: User, comment: str = "", expected_version: int | None = None
+) -> InquiryEvent:
     """Move `inquiry` to `to_state` on behalf of `user`; the one way its state changes."""
     check_version(inquiry, expected_version)
     if to_state not in TRANSITIONS[inquiry.state]:
-        raise InquiryError(_l("An inquiry in state “%(state)s” cannot become “%(target)s”.",
-                              state=inquiry.state.label, target=to_state.label))
+        raise InquiryError(
+            _l(
+                "An inquiry in state “%(state)s” cannot become “%(target)s”.",
+                state=inquiry.state.label,
+                target=to_state.label,
+            )
+        )
     if to_state not in moves_for(user, inquiry):
         raise InquiryNotAllowed(_l("You may not move this inquiry to “%(target)s”.", target=to_state.label))
     comment = comment.strip()
@@ -363,8 +416,9 @@ def _public_body_name(inquiry: Inquiry, language: str) -> str:
     return localized(inquiry.addressee, "name", language)
 
 
-def mark_sent(inquiry: Inquiry, *, user: User, outgoing_number: str, sent_date: date,
-              expected_version=None) -> InquiryEvent:
+def mark_sent(
+    inquiry: Inquiry, *, user: User, outgoing_number: str, sent_date: date, expected_version=None
+) -> InquiryEvent:
     """The letter left with its outgoing number: the answer's deadline starts, the appeals show it."""
     outgoing_number = outgoing_number.strip()
     if not outgoing_number:
@@ -373,9 +427,20 @@ def mark_sent(inquiry: Inquiry, *, user: User, outgoing_number: str, sent_date: 
         raise InquiryError(_l("The date of sending cannot be in the future."))
     inquiry.outgoing_number, inquiry.sent_date = outgoing_number, sent_date
     inquiry.answer_due = sent_date + timedelta(days=answer_days(inquiry.addressee))
-    event = transition(inquiry, S.sent, user=user, expected_version=expected_version,
-                       comment=str(_l("No. %(number)s of %(date)s; answer due by %(due)s.", number=outgoing_number,
-                                      date=sent_date.strftime("%d.%m.%Y"), due=inquiry.answer_due.strftime("%d.%m.%Y"))))
+    event = transition(
+        inquiry,
+        S.sent,
+        user=user,
+        expected_version=expected_version,
+        comment=str(
+            _l(
+                "No. %(number)s of %(date)s; answer due by %(due)s.",
+                number=outgoing_number,
+                date=sent_date.strftime("%d.%m.%Y"),
+                due=inquiry.answer_due.strftime("%d.%m.%Y"),
+            )
+        ),
+    )
     for appeal in inquiry.appeals:
         _appeal_to(appeal, AppealState.inquiry_sent, _public_sent_text(inquiry, appeal.language))
     return event
@@ -401,9 +466,20 @@ def _appeal_to(appeal: Appeal, state: AppealState, public_text: str) -> None:
         appeal.events.append(AppealEvent(kind="inquiry", comment=public_text, is_public=True))
 
 
-def record_answer(inquiry: Inquiry, *, user: User, answer_date: date, answer_number: str, answer_text: str,
-                  public_summary: str, assessment: AnswerAssessment, file_name: str = "", file_type: str = "",
-                  file_content: bytes | None = None, expected_version=None) -> InquiryEvent:
+def record_answer(
+    inquiry: Inquiry,
+    *,
+    user: User,
+    answer_date: date,
+    answer_number: str,
+    answer_text: str,
+    public_summary: str,
+    assessment: AnswerAssessment,
+    file_name: str = "",
+    file_type: str = "",
+    file_content: bytes | None = None,
+    expected_version=None,
+) -> InquiryEvent:
     """The addressee answered: the linked appeals receive the answer's public summary, their citizens are told."""
     public_summary = public_summary.strip()
     if not answer_text.strip() and file_content is None:
@@ -414,13 +490,20 @@ def record_answer(inquiry: Inquiry, *, user: User, answer_date: date, answer_num
         raise InquiryError(_l("The answer cannot be dated before the inquiry was sent."))
     check_personal_data(inquiry, public_summary)
     inquiry.answer_date, inquiry.answer_number = answer_date, answer_number.strip()
-    inquiry.answer_text, inquiry.answer_public_summary, inquiry.answer_assessment = answer_text.strip(), public_summary, assessment
+    inquiry.answer_text, inquiry.answer_public_summary, inquiry.answer_assessment = (
+        answer_text.strip(),
+        public_summary,
+        assessment,
+    )
     if file_content is not None:
         inquiry.answer_file_name, inquiry.answer_file_type, inquiry.answer_file = file_name, file_type, file_content
     event = transition(inquiry, S.answered, user=user, expected_version=expected_version, comment=assessment.label)
     for appeal in inquiry.appeals:
         with force_locale(appeal.language):
-            text = _("The answer of %(body)s to the deputy inquiry: %(summary)s",
-                     body=_public_body_name(inquiry, appeal.language), summary=public_summary)
+            text = _(
+                "The answer of %(body)s to the deputy inquiry: %(summary)s",
+                body=_public_body_name(inquiry, appeal.language),
+                summary=public_summary,
+            )
         _appeal_to(appeal, AppealState.answer_received, text)
     return event

@@ -45,10 +45,16 @@ def _filtered(user: User, f: RegistryFilter, today: date, *, skip_state: bool = 
 
 def page(user: User, f: RegistryFilter, today: date, before_id: int | None = None) -> tuple[list[Inquiry], int | None]:
     """Newest first, keyset by id; returns the rows and the id to continue before."""
-    stmt = _filtered(user, f, today).options(
-        joinedload(Inquiry.author), joinedload(Inquiry.addressee), joinedload(Inquiry.topic),
-        selectinload(Inquiry.cosigners),
-    ).order_by(Inquiry.id.desc())
+    stmt = (
+        _filtered(user, f, today)
+        .options(
+            joinedload(Inquiry.author),
+            joinedload(Inquiry.addressee),
+            joinedload(Inquiry.topic),
+            selectinload(Inquiry.cosigners),
+        )
+        .order_by(Inquiry.id.desc())
+    )
     if before_id is not None:
         stmt = stmt.where(Inquiry.id < before_id)
     rows = list(db.session.scalars(stmt.limit(PAGE_SIZE + 1)).unique())
@@ -65,14 +71,24 @@ def counts_by_state(user: User, f: RegistryFilter, today: date) -> dict[InquiryS
 
 
 def overdue_count(user: User, today: date) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        select(Inquiry.id).where(ops.visible_filter(user), ops.overdue_clause(today)).subquery())) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(
+                select(Inquiry.id).where(ops.visible_filter(user), ops.overdue_clause(today)).subquery()
+            )
+        )
+        or 0
+    )
 
 
 def overdue_list(user: User, today: date, limit: int = 20) -> list[Inquiry]:
     """Sent, unanswered, past the deadline: for the deputy's queue page and the central office's board."""
-    stmt = select(Inquiry).where(ops.visible_filter(user), ops.overdue_clause(today)).options(
-        joinedload(Inquiry.author), joinedload(Inquiry.addressee)).order_by(Inquiry.answer_due, Inquiry.id)
+    stmt = (
+        select(Inquiry)
+        .where(ops.visible_filter(user), ops.overdue_clause(today))
+        .options(joinedload(Inquiry.author), joinedload(Inquiry.addressee))
+        .order_by(Inquiry.answer_due, Inquiry.id)
+    )
     return list(db.session.scalars(stmt.limit(limit)))
 
 
@@ -96,16 +112,20 @@ def by_addressee(user: User, today: date) -> list[AddresseeRecord]:
     was_sent = Inquiry.sent_date.is_not(None)
     answered = Inquiry.answer_assessment.is_not(None)
     stmt = (
-        select(Inquiry.addressee_id,
-               func.count().filter(was_sent),
-               func.count().filter(answered),
-               func.sum(case((Inquiry.answer_assessment == AnswerAssessment.substantive, 1), else_=0)),
-               func.sum(case((Inquiry.answer_assessment == AnswerAssessment.formal, 1), else_=0)),
-               func.sum(case((ops.overdue_clause(today), 1), else_=0)))
+        select(
+            Inquiry.addressee_id,
+            func.count().filter(was_sent),
+            func.count().filter(answered),
+            func.sum(case((Inquiry.answer_assessment == AnswerAssessment.substantive, 1), else_=0)),
+            func.sum(case((Inquiry.answer_assessment == AnswerAssessment.formal, 1), else_=0)),
+            func.sum(case((ops.overdue_clause(today), 1), else_=0)),
+        )
         .where(ops.visible_filter(user), was_sent)
         .group_by(Inquiry.addressee_id)
     )
     rows = db.session.execute(stmt).all()
-    bodies = {b.id: b for b in db.session.scalars(select(GovernmentBody).where(GovernmentBody.id.in_([r[0] for r in rows])))}
+    bodies = {
+        b.id: b for b in db.session.scalars(select(GovernmentBody).where(GovernmentBody.id.in_([r[0] for r in rows])))
+    }
     records = [AddresseeRecord(bodies[r[0]], r[1], r[2], r[3] or 0, r[4] or 0, r[5] or 0) for r in rows]
     return sorted(records, key=lambda r: (-r.sent, r.body.name))

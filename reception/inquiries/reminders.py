@@ -3,7 +3,7 @@ is due, and once when it is overdue (in the app and by e-mail, in office hours, 
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..accounts.models import User, assistant_deputies
@@ -21,10 +21,21 @@ REMINDER_DAYS = (3, 1)
 def participants(inquiry: Inquiry) -> list[User]:
     """The accounts of the author and co-signers, and of the assistants acting for them."""
     deputy_ids = [d.id for d in inquiry.deputies]
-    return list(db.session.scalars(select(User).where(User.is_enabled.is_(True), or_(
-        User.deputy_id.in_(deputy_ids),
-        User.id.in_(select(assistant_deputies.c.user_id).where(assistant_deputies.c.deputy_id.in_(deputy_ids))),
-    )).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.is_enabled.is_(True),
+                or_(
+                    User.deputy_id.in_(deputy_ids),
+                    User.id.in_(
+                        select(assistant_deputies.c.user_id).where(assistant_deputies.c.deputy_id.in_(deputy_ids))
+                    ),
+                ),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def remind_inquiry_answers(now: datetime | None = None) -> int:
@@ -34,21 +45,41 @@ def remind_inquiry_answers(now: datetime | None = None) -> int:
         return 0
     today = deadlines.local_date(now)
     soon = {today + timedelta(days=n): n for n in REMINDER_DAYS}
-    stmt = select(Inquiry).where(Inquiry.state == InquiryState.sent,
-                                 or_(Inquiry.answer_due.in_(list(soon)), Inquiry.answer_due < today))
+    stmt = select(Inquiry).where(
+        Inquiry.state == InquiryState.sent, or_(Inquiry.answer_due.in_(list(soon)), Inquiry.answer_due < today)
+    )
     added = 0
     for inquiry in db.session.scalars(stmt):
         due = inquiry.answer_due.strftime("%d.%m.%Y")
         for user in participants(inquiry):
             body = localized(inquiry.addressee, "name", user.locale or "ru")
             if inquiry.answer_due < today:
-                added += notify(user, f"inquiry:{inquiry.id}:overdue:{inquiry.answer_due}",
-                                lambda: _("No answer to inquiry #%(id)s from %(body)s: it was due on %(date)s.",
-                                          id=inquiry.id, body=body, date=due), None, email=True)
+                added += notify(
+                    user,
+                    f"inquiry:{inquiry.id}:overdue:{inquiry.answer_due}",
+                    _l(
+                        "No answer to inquiry #%(id)s from %(body)s: it was due on %(date)s.",
+                        id=inquiry.id,
+                        body=body,
+                        date=due,
+                    ),
+                    None,
+                    email=True,
+                )
             else:
                 days = soon[inquiry.answer_due]
-                added += notify(user, f"inquiry:{inquiry.id}:reminder:{days}:{inquiry.answer_due}",
-                                lambda: _("The answer of %(body)s to inquiry #%(id)s is due in %(days)s days (%(date)s).",
-                                          id=inquiry.id, body=body, days=days, date=due), None, email=True)
+                added += notify(
+                    user,
+                    f"inquiry:{inquiry.id}:reminder:{days}:{inquiry.answer_due}",
+                    _l(
+                        "The answer of %(body)s to inquiry #%(id)s is due in %(days)s days (%(date)s).",
+                        id=inquiry.id,
+                        body=body,
+                        days=days,
+                        date=due,
+                    ),
+                    None,
+                    email=True,
+                )
     db.session.commit()
     return added

@@ -30,7 +30,6 @@ WRITERS = (Role.deputy, Role.assistant)
 READERS = (Role.deputy, Role.assistant, Role.branch_head, Role.analyst, Role.admin)
 
 
-
 def _today() -> date:
     return deadlines.local_date(utcnow())
 
@@ -61,18 +60,33 @@ def index():
     """The registry: filters, counts by state, and how each addressee answers."""
     user, today = acting_user(), _today()
     f = registry.RegistryFilter(
-        addressee_id=_int(request.args.get("addressee")), deputy_id=_int(request.args.get("deputy")),
-        state=_enum(InquiryState, request.args.get("state")), topic_id=_int(request.args.get("topic")),
-        overdue=request.args.get("overdue") == "1", assessment=_enum(AnswerAssessment, request.args.get("assessment")),
+        addressee_id=_int(request.args.get("addressee")),
+        deputy_id=_int(request.args.get("deputy")),
+        state=_enum(InquiryState, request.args.get("state")),
+        topic_id=_int(request.args.get("topic")),
+        overdue=request.args.get("overdue") == "1",
+        assessment=_enum(AnswerAssessment, request.args.get("assessment")),
     )
     rows, next_before = registry.page(user, f, today, _int(request.args.get("before")))
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
-        "inquiries/index.html", rows=rows, f=f, args=args, today=today, next_before=next_before,
-        counts=registry.counts_by_state(user, f, today), by_addressee=registry.by_addressee(user, today),
-        states=list(InquiryState), assessments=list(AnswerAssessment), bodies=government_body_choices(),
-        topics=topic_choices(), deputies=db.session.scalars(select(Deputy).where(Deputy.id.in_(
-            select(Inquiry.author_id).where(ops.visible_filter(user)))).order_by(Deputy.full_name)).all(),
+        "inquiries/index.html",
+        rows=rows,
+        f=f,
+        args=args,
+        today=today,
+        next_before=next_before,
+        counts=registry.counts_by_state(user, f, today),
+        by_addressee=registry.by_addressee(user, today),
+        states=list(InquiryState),
+        assessments=list(AnswerAssessment),
+        bodies=government_body_choices(),
+        topics=topic_choices(),
+        deputies=db.session.scalars(
+            select(Deputy)
+            .where(Deputy.id.in_(select(Inquiry.author_id).where(ops.visible_filter(user))))
+            .order_by(Deputy.full_name)
+        ).all(),
         is_overdue=ops.is_overdue,
     )
 
@@ -97,8 +111,12 @@ def _chosen_appeals() -> list[Appeal]:
 
 
 def _drafts_of(user) -> list[Inquiry]:
-    stmt = (select(Inquiry).where(ops.visible_filter(user), Inquiry.state == InquiryState.draft)
-            .options(selectinload(Inquiry.cosigners)).order_by(Inquiry.id.desc()))  # can_edit reads them
+    stmt = (
+        select(Inquiry)
+        .where(ops.visible_filter(user), Inquiry.state == InquiryState.draft)
+        .options(selectinload(Inquiry.cosigners))
+        .order_by(Inquiry.id.desc())
+    )  # can_edit reads them
     return [i for i in db.session.scalars(stmt) if ops.can_edit(user, i)]
 
 
@@ -123,8 +141,11 @@ def new():
     if request.form.get("create") and form.validate_on_submit():
         try:
             inquiry = ops.create_inquiry(
-                appeals, user=user, addressee=db.get_or_404(GovernmentBody, int(form.addressee.data)),
-                language=form.language.data, author=db.get_or_404(Deputy, int(form.author.data)),
+                appeals,
+                user=user,
+                addressee=db.get_or_404(GovernmentBody, int(form.addressee.data)),
+                language=form.language.data,
+                author=db.get_or_404(Deputy, int(form.author.data)),
             )
         except ops.InquiryError as exc:
             db.session.rollback()
@@ -148,8 +169,14 @@ def new():
             return redirect(url_for("inquiries.edit", inquiry_id=inquiry.id))
     elif request.form.get("create") or request.form.get("add-submit"):
         status = 400
-    return render_template("inquiries/new.html", form=form, add_form=add_form, appeals=appeals, drafts=drafts,
-                           people=sum(1 + (a.cosigners or 0) for a in appeals)), status
+    return render_template(
+        "inquiries/new.html",
+        form=form,
+        add_form=add_form,
+        appeals=appeals,
+        drafts=drafts,
+        people=sum(1 + (a.cosigners or 0) for a in appeals),
+    ), status
 
 
 def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_error=None, status=200):
@@ -159,10 +186,18 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_er
     send_form = send_form or SendForm(version=inquiry.version, sent_date=today)
     answer_form = answer_form or AnswerForm(version=inquiry.version, answer_date=today)
     return render_template(
-        "inquiries/detail.html", inquiry=inquiry, moves=moves, can_edit=ops.can_edit(user, inquiry),
-        send_form=send_form, answer_form=answer_form, transition_form=TransitionForm(version=inquiry.version),
-        transition_error=transition_error, overdue=ops.is_overdue(inquiry, today), today=today,
-        S=InquiryState, people=sum(1 + (a.cosigners or 0) for a in inquiry.appeals),
+        "inquiries/detail.html",
+        inquiry=inquiry,
+        moves=moves,
+        can_edit=ops.can_edit(user, inquiry),
+        send_form=send_form,
+        answer_form=answer_form,
+        transition_form=TransitionForm(version=inquiry.version),
+        transition_error=transition_error,
+        overdue=ops.is_overdue(inquiry, today),
+        today=today,
+        S=InquiryState,
+        people=sum(1 + (a.cosigners or 0) for a in inquiry.appeals),
     ), status
 
 
@@ -177,9 +212,11 @@ def _fill_edit_choices(form: EditForm, inquiry: Inquiry) -> None:
     form.addressee.choices = government_body_choices()
     form.topic.choices = topic_choices()
     # Co-signers sit in the author's representative body: Mazhilis deputies sign with Mazhilis deputies.
-    deputies = db.session.scalars(select(Deputy).where(Deputy.is_active.is_(True), Deputy.id != inquiry.author_id,
-                                                       Deputy.body_id == inquiry.author.body_id)
-                                  .order_by(Deputy.full_name))
+    deputies = db.session.scalars(
+        select(Deputy)
+        .where(Deputy.is_active.is_(True), Deputy.id != inquiry.author_id, Deputy.body_id == inquiry.author.body_id)
+        .order_by(Deputy.full_name)
+    )
     form.cosigners.choices = options((str(d.id), f"{d.full_name} · {d.body.code}") for d in deputies)
 
 
@@ -203,10 +240,14 @@ def edit(inquiry_id: int):
         cosigner_ids = [int(i) for i in form.cosigners.data if i.isdigit()]
         try:
             ops.update_draft(
-                inquiry, user=user, subject=form.subject.data, body=form.body.data,
+                inquiry,
+                user=user,
+                subject=form.subject.data,
+                body=form.body.data,
                 requested_actions=form.requested_actions.data or "",
                 addressee=db.get_or_404(GovernmentBody, int(form.addressee.data)),
-                addressee_title=form.addressee_title.data or "", addressee_name=form.addressee_name.data or "",
+                addressee_title=form.addressee_title.data or "",
+                addressee_name=form.addressee_name.data or "",
                 language=form.language.data,
                 topic=db.session.get(Topic, int(form.topic.data)) if (form.topic.data or "").isdigit() else None,
                 cosigners=list(db.session.scalars(select(Deputy).where(Deputy.id.in_(cosigner_ids)))),
@@ -247,8 +288,13 @@ def redraft(inquiry_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     version = _int(request.form.get("version"))
-    return _act(inquiry_id, lambda i: ops.redraft(i, user=acting_user(), expected_version=version)
-                or _("The text was written again from the appeals."))
+    return _act(
+        inquiry_id,
+        lambda i: (
+            ops.redraft(i, user=acting_user(), expected_version=version)
+            or _("The text was written again from the appeals.")
+        ),
+    )
 
 
 @bp.route("/<int:inquiry_id>/appeals/<int:appeal_id>/remove", methods=["POST"])
@@ -271,8 +317,19 @@ def move(inquiry_id: int):
     to_state = _enum(InquiryState, form.to_state.data)
     if to_state in (InquiryState.sent, InquiryState.answered):
         abort(400)  # these carry data: their own forms
-    return _act(inquiry_id, lambda i: ops.transition(i, to_state, user=acting_user(), comment=form.comment.data or "",
-                                                      expected_version=int(form.version.data)) and to_state.label)
+    return _act(
+        inquiry_id,
+        lambda i: (
+            ops.transition(
+                i,
+                to_state,
+                user=acting_user(),
+                comment=form.comment.data or "",
+                expected_version=int(form.version.data),
+            )
+            and to_state.label
+        ),
+    )
 
 
 @bp.route("/<int:inquiry_id>/send", methods=["POST"])
@@ -283,9 +340,19 @@ def send(inquiry_id: int):
     form = SendForm()
     if not form.validate_on_submit():
         return _detail(inquiry, send_form=form, status=400)
-    return _act(inquiry_id, lambda i: ops.mark_sent(i, user=acting_user(), outgoing_number=form.outgoing_number.data,
-                                                     sent_date=form.sent_date.data,
-                                                     expected_version=int(form.version.data)) and _("Recorded as sent."))
+    return _act(
+        inquiry_id,
+        lambda i: (
+            ops.mark_sent(
+                i,
+                user=acting_user(),
+                outgoing_number=form.outgoing_number.data,
+                sent_date=form.sent_date.data,
+                expected_version=int(form.version.data),
+            )
+            and _("Recorded as sent.")
+        ),
+    )
 
 
 @bp.route("/<int:inquiry_id>/answer", methods=["POST"])
@@ -303,13 +370,25 @@ def answer(inquiry_id: int):
         except attachments.AttachmentRejected as exc:
             form.file.errors.append(str(exc.message))
             return _detail(inquiry, answer_form=form, status=400)
-    return _act(inquiry_id, lambda i: ops.record_answer(
-        i, user=acting_user(), answer_date=form.answer_date.data, answer_number=form.answer_number.data or "",
-        answer_text=form.answer_text.data or "", public_summary=form.public_summary.data,
-        assessment=AnswerAssessment(form.assessment.data),
-        file_name=upload.filename if upload else "", file_type=upload.content_type if upload else "",
-        file_content=upload.data if upload else None, expected_version=int(form.version.data),
-    ) and _("The answer is recorded; the citizens will be told."))
+    return _act(
+        inquiry_id,
+        lambda i: (
+            ops.record_answer(
+                i,
+                user=acting_user(),
+                answer_date=form.answer_date.data,
+                answer_number=form.answer_number.data or "",
+                answer_text=form.answer_text.data or "",
+                public_summary=form.public_summary.data,
+                assessment=AnswerAssessment(form.assessment.data),
+                file_name=upload.filename if upload else "",
+                file_type=upload.content_type if upload else "",
+                file_content=upload.data if upload else None,
+                expected_version=int(form.version.data),
+            )
+            and _("The answer is recorded; the citizens will be told.")
+        ),
+    )
 
 
 @bp.route("/<int:inquiry_id>/answer-file")
@@ -319,8 +398,14 @@ def answer_file(inquiry_id: int):
     content = db.session.scalar(select(Inquiry.answer_file).where(Inquiry.id == inquiry.id))
     if not content:
         abort(404)
-    return Response(content, mimetype=inquiry.answer_file_type, headers={
-        "Content-Disposition": f'attachment; filename="{inquiry.answer_file_name}"', "Cache-Control": "no-store"})
+    return Response(
+        content,
+        mimetype=inquiry.answer_file_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{inquiry.answer_file_name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/<int:inquiry_id>/documents", methods=["POST"])
@@ -334,8 +419,11 @@ def generate(inquiry_id: int):
         abort(400)
     made = documents.generate(inquiry, user=acting_user(), pdf=request.form.get("pdf") == "1")
     db.session.commit()
-    flash(_("Version %(number)d is ready as DOCX.", number=made[0].number)
-          + (" " + _("The PDF is being made.") if len(made) > 1 else ""), "success")
+    flash(
+        _("Version %(number)d is ready as DOCX.", number=made[0].number)
+        + (" " + _("The PDF is being made.") if len(made) > 1 else ""),
+        "success",
+    )
     return redirect(url_for("inquiries.detail", inquiry_id=inquiry.id, _anchor="documents"))
 
 
@@ -356,8 +444,11 @@ def download(inquiry_id: int, document_id: int):
         abort(404)
     content = db.session.scalar(select(InquiryDocument.content).where(InquiryDocument.id == document.id))
     mimetype = documents.DOCX_TYPE if document.format == "docx" else "application/pdf"
-    return Response(content, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{document.filename}"', "Cache-Control": "no-store"})
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/<int:inquiry_id>/documents/<int:document_id>/status")
@@ -365,9 +456,14 @@ def download(inquiry_id: int, document_id: int):
 def document_status(inquiry_id: int, document_id: int):
     """The job's progress, for the page to poll."""
     document = _document_or_404(_visible_or_404(inquiry_id), document_id)
-    return jsonify(status=document.status.value, label=document.status.label, error=document.error,
-                   url=url_for("inquiries.download", inquiry_id=inquiry_id, document_id=document_id)
-                   if document.status == DocumentStatus.ready else None)
+    return jsonify(
+        status=document.status.value,
+        label=document.status.label,
+        error=document.error,
+        url=url_for("inquiries.download", inquiry_id=inquiry_id, document_id=document_id)
+        if document.status == DocumentStatus.ready
+        else None,
+    )
 
 
 @bp.route("/<int:inquiry_id>/documents/<int:document_id>/retry", methods=["POST"])

@@ -72,7 +72,9 @@ def send_sms(phone: str, text: str, reference: str) -> str:
         with urllib.request.urlopen(request, timeout=15) as response:
             answer = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"gateway answered {exc.code}", permanent=400 <= exc.code < 500 and exc.code != 429) from exc
+        raise DeliveryError(
+            f"gateway answered {exc.code}", permanent=400 <= exc.code < 500 and exc.code != 429
+        ) from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise DeliveryError(f"gateway unreachable: {exc}") from exc
     return str(answer.get("id") or "")

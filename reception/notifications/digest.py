@@ -6,6 +6,7 @@ digest for the day (the dedupe key holds the deputy and the date), later runs th
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -29,14 +30,24 @@ def send_digests(now: datetime | None = None) -> int:
         return 0
     today = deadlines.local_date(now)
     week_end = today + timedelta(days=6 - today.weekday())  # Sunday
-    users = {u.deputy_id: u for u in db.session.scalars(select(User).where(
-        User.is_enabled.is_(True), User.role == Role.deputy, User.deputy_id.is_not(None)))}
+    users = {
+        u.deputy_id: u
+        for u in db.session.scalars(
+            select(User).where(User.is_enabled.is_(True), User.role == Role.deputy, User.deputy_id.is_not(None))
+        )
+    }
     if not users:
         return 0
     sections: dict[int, dict[str, list[Appeal]]] = defaultdict(lambda: {"new": [], "week": [], "overdue": []})
-    stmt = (select(Appeal).where(Appeal.deputy_id.in_(list(users)), Appeal.state.in_(appeal_ops.OPEN_STATES),
-                                 (Appeal.state == AppealState.routed) | (Appeal.deadline <= week_end))
-            .order_by(Appeal.deadline, Appeal.id))
+    stmt = (
+        select(Appeal)
+        .where(
+            Appeal.deputy_id.in_(list(users)),
+            Appeal.state.in_(appeal_ops.OPEN_STATES),
+            (Appeal.state == AppealState.routed) | (Appeal.deadline <= week_end),
+        )
+        .order_by(Appeal.deadline, Appeal.id)
+    )
     for appeal in db.session.scalars(stmt):
         section = sections[appeal.deputy_id]
         if appeal.state == AppealState.routed:
@@ -48,22 +59,34 @@ def send_digests(now: datetime | None = None) -> int:
     sent = 0
     for deputy_id, section in sections.items():
         user = users[deputy_id]
-        sent += notify(user, f"digest:deputy:{deputy_id}:{today.isoformat()}", lambda: _summary(today, section), None,
-                       email=True, make_lines=lambda: _lines(today, section))
+        sent += notify(
+            user,
+            f"digest:deputy:{deputy_id}:{today.isoformat()}",
+            partial(_summary, today, section),
+            None,
+            email=True,
+            make_lines=partial(_lines, today, section),
+        )
     db.session.commit()
     return sent
 
 
 def _summary(today: date, section: dict) -> str:
-    return _("Digest for %(date)s: new %(new)s, due this week %(week)s, overdue %(overdue)s.",
-             date=today.strftime("%d.%m.%Y"), new=len(section["new"]), week=len(section["week"]),
-             overdue=len(section["overdue"]))
+    return _(
+        "Digest for %(date)s: new %(new)s, due this week %(week)s, overdue %(overdue)s.",
+        date=today.strftime("%d.%m.%Y"),
+        new=len(section["new"]),
+        week=len(section["week"]),
+        overdue=len(section["overdue"]),
+    )
 
 
 def _lines(today: date, section: dict) -> list[str]:
-    titles = {"new": lambda n: _("New, not yet taken into work: %(count)s", count=n),
-              "week": lambda n: _("Due this week: %(count)s", count=n),
-              "overdue": lambda n: _("Overdue: %(count)s", count=n)}
+    titles = {
+        "new": lambda n: _("New, not yet taken into work: %(count)s", count=n),
+        "week": lambda n: _("Due this week: %(count)s", count=n),
+        "overdue": lambda n: _("Overdue: %(count)s", count=n),
+    }
     lines = []
     for name in ("new", "week", "overdue"):
         appeals = section[name]

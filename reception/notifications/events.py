@@ -8,7 +8,6 @@ key=f"inquiry:{inquiry.id}:answered")`); the texts are in messages.CITIZEN_EVENT
 from flask_babel import force_locale
 
 from ..appeals.models import Appeal, AppealEvent, AppealState
-from ..appeals.signals import appeal_changed
 from .messages import CITIZEN_EVENTS, Facts, citizen_message
 from .models import MessageChannel
 from .outbox import queue_message
@@ -39,8 +38,9 @@ def _public_body(appeal: Appeal, event_key: str) -> str:
     return ""
 
 
-def notify_citizen(appeal: Appeal, event_key: str, *, key: str | None = None, body: str | None = None,
-                   reminder: bool = False) -> int:
+def notify_citizen(
+    appeal: Appeal, event_key: str, *, key: str | None = None, body: str | None = None, reminder: bool = False
+) -> int:
     """Queue the SMS and e-mail that tell the appeal's citizen about `event_key`; returns how many were queued.
 
     `event_key` is one of messages.CITIZEN_EVENTS; `key` names this occurrence (default: the event key, for
@@ -53,19 +53,43 @@ def notify_citizen(appeal: Appeal, event_key: str, *, key: str | None = None, bo
     citizen = appeal.citizen
     if citizen is None or citizen.anonymised_dt is not None:
         return 0
-    facts = Facts(code=appeal.tracking_code, first_name=first_name(citizen.full_name),
-                  date=appeal.deadline.strftime("%d.%m.%Y"), body=_public_body(appeal, event_key) if body is None else body)
+    facts = Facts(
+        code=appeal.tracking_code,
+        first_name=first_name(citizen.full_name),
+        date=appeal.deadline.strftime("%d.%m.%Y"),
+        body=_public_body(appeal, event_key) if body is None else body,
+    )
     with force_locale(citizen.language):
         sms, mail = citizen_message(event_key, facts)
     prefix = f"appeal:{appeal.id}:{key or event_key}"
     queued = 0
     if citizen.phone:
-        queued += queue_message(dedupe_key=f"{prefix}:sms", channel=MessageChannel.sms, recipient=citizen.phone,
-                                language=citizen.language, body=sms, appeal_id=appeal.id) is not None
+        queued += (
+            queue_message(
+                dedupe_key=f"{prefix}:sms",
+                channel=MessageChannel.sms,
+                recipient=citizen.phone,
+                language=citizen.language,
+                body=sms,
+                appeal_id=appeal.id,
+            )
+            is not None
+        )
     if citizen.email:
-        queued += queue_message(dedupe_key=f"{prefix}:email", channel=MessageChannel.email, recipient=citizen.email,
-                                language=citizen.language, subject=mail.subject, body=mail.text, html_body=mail.html,
-                                appeal_id=appeal.id, quiet_hours=reminder) is not None
+        queued += (
+            queue_message(
+                dedupe_key=f"{prefix}:email",
+                channel=MessageChannel.email,
+                recipient=citizen.email,
+                language=citizen.language,
+                subject=mail.subject,
+                body=mail.text,
+                html_body=mail.html,
+                appeal_id=appeal.id,
+                quiet_hours=reminder,
+            )
+            is not None
+        )
     return queued
 
 
@@ -81,7 +105,6 @@ def event_key_of(event: AppealEvent) -> str | None:
     return TOLD.get(event.to_state) if event.kind == "transition" else None
 
 
-@appeal_changed.connect
 def tell_citizen(appeal: Appeal, event: AppealEvent, **_extra) -> int:
     """Queue an SMS (and e-mail) for a change the citizen should hear about; returns how many."""
     event_key = event_key_of(event)

@@ -9,14 +9,13 @@ a dedupe key, so that run sends each one once).
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..accounts.models import Role, User, assistant_deputies
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState
-from ..appeals.signals import appeal_changed
 from ..dbtypes import utcnow
 from ..extensions import db
 from .messages import staff_email
@@ -33,36 +32,65 @@ def holders_of(appeal: Appeal) -> list[User]:
     """The deputy's own account and the assistants acting for them."""
     if appeal.deputy_id is None:
         return []
-    return list(db.session.scalars(select(User).where(User.is_enabled.is_(True), or_(
-        User.deputy_id == appeal.deputy_id,
-        User.id.in_(select(assistant_deputies.c.user_id).where(assistant_deputies.c.deputy_id == appeal.deputy_id)),
-    )).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.is_enabled.is_(True),
+                or_(
+                    User.deputy_id == appeal.deputy_id,
+                    User.id.in_(
+                        select(assistant_deputies.c.user_id).where(assistant_deputies.c.deputy_id == appeal.deputy_id)
+                    ),
+                ),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def branch_heads_of(appeal: Appeal) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == appeal.branch_id)))
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == appeal.branch_id
+            )
+        )
+    )
 
 
-def notify(user: User, key: str, make_text, appeal: Appeal | None, *, email: bool = False, make_lines=None) -> bool:
+def notify(user: User, key: str, message, appeal: Appeal | None, *, email: bool = False, make_lines=None) -> bool:
     """Add a note for `user` unless one with this key exists; the text is made in the user's language.
 
-    With `email`, the note also goes to the user's e-mail through the outbox (its subject is the note;
-    `make_lines` may give the body's lines, by default the note again). Returns whether a note was added.
+    `message` is a lazy string (`_l("...", number=...)`), or a function returning the text, evaluated in the
+    user's language. With `email`, the note also goes to the user's e-mail through the outbox (its subject
+    is the note; `make_lines` may give the body's lines, by default the note again). Returns whether a note
+    was added.
     """
     key = f"{key}:user:{user.id}"
     if db.session.scalar(select(InAppNotification.id).where(InAppNotification.dedupe_key == key)):
         return False
     language = user.locale or "ru"
     with force_locale(language):
-        text = make_text()
+        text = message() if callable(message) else str(message)
         mail = staff_email(text, make_lines() if make_lines else [text]) if email and user.email else None
-    db.session.add(InAppNotification(dedupe_key=key, user_id=user.id, text=text[:500],
-                                     appeal_id=appeal.id if appeal is not None else None))
+    db.session.add(
+        InAppNotification(
+            dedupe_key=key, user_id=user.id, text=text[:500], appeal_id=appeal.id if appeal is not None else None
+        )
+    )
     if mail is not None:
-        queue_message(dedupe_key=f"{key}:email", channel=MessageChannel.email, recipient=user.email,
-                      language=language[:2], subject=mail.subject, body=mail.text, html_body=mail.html,
-                      appeal_id=appeal.id if appeal is not None else None, quiet_hours=False)
+        queue_message(
+            dedupe_key=f"{key}:email",
+            channel=MessageChannel.email,
+            recipient=user.email,
+            language=language[:2],
+            subject=mail.subject,
+            body=mail.text,
+            html_body=mail.html,
+            appeal_id=appeal.id if appeal is not None else None,
+            quiet_hours=False,
+        )
     return True
 
 
@@ -72,14 +100,16 @@ def office_hours(now: datetime, calendar=None) -> bool:
     return calendar.is_working_day(deadlines.local_date(now)) and within_send_hours(now)
 
 
-@appeal_changed.connect
 def tell_holder(appeal: Appeal, event: AppealEvent, **_extra) -> None:
     """A deputy (and their assistants) hear when an appeal is routed to them."""
     if event.kind == "transition" and event.to_state == AppealState.routed:
         for user in holders_of(appeal):
-            notify(user, f"appeal:{appeal.id}:event:{event.id}",
-                   lambda: _("New appeal %(number)s: %(summary)s", number=appeal.registration_number, summary=appeal.summary),
-                   appeal)
+            notify(
+                user,
+                f"appeal:{appeal.id}:event:{event.id}",
+                _l("New appeal %(number)s: %(summary)s", number=appeal.registration_number, summary=appeal.summary),
+                appeal,
+            )
 
 
 def remind_deadlines(now: datetime | None = None) -> int:
@@ -91,22 +121,39 @@ def remind_deadlines(now: datetime | None = None) -> int:
     if not office_hours(now, calendar):
         return 0
     targets = {calendar.add_working_days(today, n): n for n in REMINDER_DAYS}
-    stmt = select(Appeal).where(Appeal.state.in_(appeal_ops.OPEN_STATES),
-                                or_(Appeal.deadline.in_(list(targets)), Appeal.deadline < today))
+    stmt = select(Appeal).where(
+        Appeal.state.in_(appeal_ops.OPEN_STATES), or_(Appeal.deadline.in_(list(targets)), Appeal.deadline < today)
+    )
     sent = 0
     for appeal in db.session.scalars(stmt):
         if appeal.deadline < today:
             for head in branch_heads_of(appeal):
-                sent += notify(head, f"appeal:{appeal.id}:overdue:{appeal.deadline}",
-                               lambda: _("Appeal %(number)s is overdue (deadline %(date)s).", number=appeal.registration_number,
-                                         date=appeal.deadline.strftime("%d.%m.%Y")), appeal, email=True)
+                sent += notify(
+                    head,
+                    f"appeal:{appeal.id}:overdue:{appeal.deadline}",
+                    _l(
+                        "Appeal %(number)s is overdue (deadline %(date)s).",
+                        number=appeal.registration_number,
+                        date=appeal.deadline.strftime("%d.%m.%Y"),
+                    ),
+                    appeal,
+                    email=True,
+                )
             continue
         days = targets[appeal.deadline]
         for user in holders_of(appeal):
-            sent += notify(user, f"appeal:{appeal.id}:reminder:{days}:{appeal.deadline}",
-                           lambda: _("Appeal %(number)s is due in %(days)s working days (%(date)s).",
-                                     number=appeal.registration_number, days=days, date=appeal.deadline.strftime("%d.%m.%Y")),
-                           appeal, email=True)
+            sent += notify(
+                user,
+                f"appeal:{appeal.id}:reminder:{days}:{appeal.deadline}",
+                _l(
+                    "Appeal %(number)s is due in %(days)s working days (%(date)s).",
+                    number=appeal.registration_number,
+                    days=days,
+                    date=appeal.deadline.strftime("%d.%m.%Y"),
+                ),
+                appeal,
+                email=True,
+            )
     db.session.commit()
     return sent
 
@@ -120,22 +167,42 @@ def announce_escalations(now: datetime | None = None) -> int:
     since = now - timedelta(days=ESCALATION_NOTICE_DAYS)
     heads: dict[int, list[User]] = {}
     sent = 0
-    stmt = select(Appeal).where(Appeal.escalation_level > 0, Appeal.escalated_to_branch_id.is_not(None),
-                                Appeal.escalated_dt >= since, Appeal.state.in_(appeal_ops.OPEN_STATES))
+    stmt = select(Appeal).where(
+        Appeal.escalation_level > 0,
+        Appeal.escalated_to_branch_id.is_not(None),
+        Appeal.escalated_dt >= since,
+        Appeal.state.in_(appeal_ops.OPEN_STATES),
+    )
     for appeal in db.session.scalars(stmt):
         branch_id = appeal.escalated_to_branch_id
         if branch_id not in heads:
-            heads[branch_id] = list(db.session.scalars(select(User).where(
-                User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == branch_id).order_by(User.id)))
+            heads[branch_id] = list(
+                db.session.scalars(
+                    select(User)
+                    .where(User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id == branch_id)
+                    .order_by(User.id)
+                )
+            )
         for head in heads[branch_id]:
-            sent += notify(head, f"appeal:{appeal.id}:escalated:{appeal.escalation_level}",
-                           lambda: _("Appeal %(number)s has been escalated to you: it is overdue or was not taken "
-                                     "into work in time (deadline %(date)s).", number=appeal.registration_number,
-                                     date=appeal.deadline.strftime("%d.%m.%Y")), appeal, email=True)
+            sent += notify(
+                head,
+                f"appeal:{appeal.id}:escalated:{appeal.escalation_level}",
+                _l(
+                    "Appeal %(number)s has been escalated to you: it is overdue or was not taken "
+                    "into work in time (deadline %(date)s).",
+                    number=appeal.registration_number,
+                    date=appeal.deadline.strftime("%d.%m.%Y"),
+                ),
+                appeal,
+                email=True,
+            )
     db.session.commit()
     return sent
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count(InAppNotification.id)).where(
-        InAppNotification.user_id == user_id, InAppNotification.read_dt.is_(None)))
+    return db.session.scalar(
+        select(func.count(InAppNotification.id)).where(
+            InAppNotification.user_id == user_id, InAppNotification.read_dt.is_(None)
+        )
+    )

@@ -19,8 +19,10 @@ from flask_babel import gettext as _
 
 #: Characters of the GSM 03.38 basic alphabet: a text of these alone is sent 7-bit, 160 to a segment;
 #: any other character (Cyrillic) makes the whole SMS UCS-2, 70 to a segment.
-GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 
 
 def sms_segments(text: str) -> int:
@@ -53,8 +55,13 @@ def _registered(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s registered. Decision due by %(date)s.", code=f.code, date=f.date),
         subject=_("Your appeal %(code)s is registered", code=f.code),
-        lines=(_("Your appeal has been registered under the tracking code %(code)s. A decision is due by %(date)s.",
-                 code=f.code, date=f.date),),
+        lines=(
+            _(
+                "Your appeal has been registered under the tracking code %(code)s. A decision is due by %(date)s.",
+                code=f.code,
+                date=f.date,
+            ),
+        ),
     )
 
 
@@ -62,8 +69,13 @@ def _routed(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s has been passed to a deputy.", code=f.code),
         subject=_("Appeal %(code)s has been passed to a deputy", code=f.code),
-        lines=(_("Your appeal %(code)s has been passed to a deputy of %(body)s, who will consider it.",
-                 code=f.code, body=f.body),),
+        lines=(
+            _(
+                "Your appeal %(code)s has been passed to a deputy of %(body)s, who will consider it.",
+                code=f.code,
+                body=f.body,
+            ),
+        ),
     )
 
 
@@ -71,8 +83,14 @@ def _redirected(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s has been forwarded to the competent body.", code=f.code),
         subject=_("Appeal %(code)s has been forwarded", code=f.code),
-        lines=(_("Your appeal %(code)s is outside the deputies' competence and has been forwarded to %(body)s, "
-                 "which will answer you.", code=f.code, body=f.body),),
+        lines=(
+            _(
+                "Your appeal %(code)s is outside the deputies' competence and has been forwarded to %(body)s, "
+                "which will answer you.",
+                code=f.code,
+                body=f.body,
+            ),
+        ),
     )
 
 
@@ -80,8 +98,14 @@ def _extended(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s: the deadline is extended to %(date)s.", code=f.code, date=f.date),
         subject=_("Appeal %(code)s: the deadline is extended", code=f.code),
-        lines=(_("The deadline for your appeal %(code)s has been extended to %(date)s. The reason is on the "
-                 "status page.", code=f.code, date=f.date),),
+        lines=(
+            _(
+                "The deadline for your appeal %(code)s has been extended to %(date)s. The reason is on the "
+                "status page.",
+                code=f.code,
+                date=f.date,
+            ),
+        ),
     )
 
 
@@ -113,8 +137,13 @@ def _inquiry_sent(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s: the deputy sent an inquiry about it.", code=f.code),
         subject=_("Appeal %(code)s: the deputy has sent an inquiry", code=f.code),
-        lines=(_("The deputy has sent a deputy inquiry about your appeal %(code)s to the competent state body. "
-                 "You will be told when it is answered.", code=f.code),),
+        lines=(
+            _(
+                "The deputy has sent a deputy inquiry about your appeal %(code)s to the competent state body. "
+                "You will be told when it is answered.",
+                code=f.code,
+            ),
+        ),
     )
 
 
@@ -122,8 +151,12 @@ def _inquiry_answered(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s: the deputy's inquiry was answered. See the status page.", code=f.code),
         subject=_("Appeal %(code)s: the deputy's inquiry has been answered", code=f.code),
-        lines=(_("The body the deputy asked about your appeal %(code)s has answered. The answer is on the status "
-                 "page.", code=f.code),),
+        lines=(
+            _(
+                "The body the deputy asked about your appeal %(code)s has answered. The answer is on the status page.",
+                code=f.code,
+            ),
+        ),
     )
 
 
@@ -153,7 +186,8 @@ def email(subject: str, greeting: str, lines: list[str] | tuple[str, ...], foote
     text = "\n\n".join([greeting, *lines, *footer]) + "\n"
     # Not render_template: jobs run outside a request, where the site's context processors cannot run.
     html = current_app.jinja_env.get_template("notifications/email.html").render(
-        subject=subject, greeting=greeting, lines=lines, footer=footer)
+        subject=subject, greeting=greeting, lines=lines, footer=footer
+    )
     return Email(subject=subject, text=text, html=html)
 
 
@@ -161,8 +195,10 @@ def citizen_message(event_key: str, facts: Facts) -> tuple[str, Email]:
     """The SMS text and the e-mail for a citizen about `event_key`."""
     texts = CITIZEN_EVENTS[event_key](facts)
     greeting = _("Dear %(name)s,", name=facts.first_name) if facts.first_name else _("Hello,")
-    footer = [_("Follow your appeal on the status page with the tracking code and the PIN from your receipt."),
-              _("This message was sent automatically; please do not reply to it.")]
+    footer = [
+        _("Follow your appeal on the status page with the tracking code and the PIN from your receipt."),
+        _("This message was sent automatically; please do not reply to it."),
+    ]
     return texts.sms, email(texts.subject, greeting, texts.lines, footer)
 
 

@@ -37,18 +37,35 @@ SWEEP_AFTER = timedelta(minutes=2)
 DELIVERY_TIMEOUT = 60
 
 
-def queue_message(*, dedupe_key: str, channel: MessageChannel, recipient: str, language: str, body: str,
-                  subject: str = "", html_body: str = "", appeal_id: int | None = None,
-                  quiet_hours: bool | None = None) -> OutboxMessage | None:
+def queue_message(
+    *,
+    dedupe_key: str,
+    channel: MessageChannel,
+    recipient: str,
+    language: str,
+    body: str,
+    subject: str = "",
+    html_body: str = "",
+    appeal_id: int | None = None,
+    quiet_hours: bool | None = None,
+) -> OutboxMessage | None:
     """Add a message to the outbox (nothing if its dedupe key is already there); the caller commits.
 
     `quiet_hours` holds the message back at night (see `next_send_time`); by default every SMS is.
     """
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
-    message = OutboxMessage(dedupe_key=dedupe_key, channel=channel, recipient=recipient, language=language,
-                            subject=subject[:255], body=body, html_body=html_body, appeal_id=appeal_id,
-                            quiet_hours=channel == MessageChannel.sms if quiet_hours is None else quiet_hours)
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        subject=subject[:255],
+        body=body,
+        html_body=html_body,
+        appeal_id=appeal_id,
+        quiet_hours=channel == MessageChannel.sms if quiet_hours is None else quiet_hours,
+    )
     db.session.add(message)
     db.session.flush()
     deliver_after_commit(message.id)
@@ -57,8 +74,14 @@ def queue_message(*, dedupe_key: str, channel: MessageChannel, recipient: str, l
 
 def deliver_after_commit(message_id: int) -> None:
     """Queue the row's delivery job once the current transaction commits."""
-    enqueue_after_commit(deliver_message, message_id, queue="notifications", retry=_retry(),
-                         job_timeout=DELIVERY_TIMEOUT, job_id=delivery_job_id(message_id))
+    enqueue_after_commit(
+        deliver_message,
+        message_id,
+        queue="notifications",
+        retry=_retry(),
+        job_timeout=DELIVERY_TIMEOUT,
+        job_id=delivery_job_id(message_id),
+    )
 
 
 def delivery_job_id(message_id: int) -> str:
@@ -113,14 +136,23 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
         # Nobody gets an SMS at night: the same job runs again when quiet hours end.
         message.next_attempt_dt = later
         db.session.commit()
-        get_queue("notifications").enqueue_at(later, deliver_message, message_id, retry=_retry(),
-                                              job_timeout=DELIVERY_TIMEOUT,
-                                              job_id=f"{delivery_job_id(message_id)}-at-{int(later.timestamp())}")
+        get_queue("notifications").enqueue_at(
+            later,
+            deliver_message,
+            message_id,
+            retry=_retry(),
+            job_timeout=DELIVERY_TIMEOUT,
+            job_id=f"{delivery_job_id(message_id)}-at-{int(later.timestamp())}",
+        )
         return "deferred"
     # The claim: only a pending row never delivered; whoever updates it first sends it.
     claimed = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.state == MessageState.pending,
-                                    OutboxMessage.provider_message_id == "")
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == MessageState.pending,
+            OutboxMessage.provider_message_id == "",
+        )
         .values(state=MessageState.sending, attempts=OutboxMessage.attempts + 1, claimed_dt=now)
     ).rowcount
     db.session.commit()
@@ -129,8 +161,13 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
     db.session.refresh(message)
     try:
         if message.channel == MessageChannel.email:
-            provider_id = channels.send_email(message.recipient, message.subject, message.body, html=message.html_body,
-                                              message_id=f"outbox-{message.id}")
+            provider_id = channels.send_email(
+                message.recipient,
+                message.subject,
+                message.body,
+                html=message.html_body,
+                message_id=f"outbox-{message.id}",
+            )
         else:
             provider_id = channels.send_sms(message.recipient, message.body, reference=message.dedupe_key)
     except channels.DeliveryError as exc:
@@ -139,8 +176,13 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
         message.last_error = str(exc)[:500]
         message.next_attempt_dt = None if final else utcnow() + _retry_wait(message.attempts)
         db.session.commit()
-        logger.warning("message %s attempt %s failed (%s): %s", message_id, message.attempts,
-                       "final" if final else "will retry", exc)
+        logger.warning(
+            "message %s attempt %s failed (%s): %s",
+            message_id,
+            message.attempts,
+            "final" if final else "will retry",
+            exc,
+        )
         if final:
             return "failed"
         raise
@@ -160,23 +202,37 @@ def sweep_outbox(now: datetime | None = None) -> int:
     now = now or utcnow()
     stale = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT"])
     revived = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.state == MessageState.sending, OutboxMessage.claimed_dt < stale)
+        update(OutboxMessage)
+        .where(OutboxMessage.state == MessageState.sending, OutboxMessage.claimed_dt < stale)
         .values(state=MessageState.pending, next_attempt_dt=None, last_error="the worker sending it stopped")
     ).rowcount
     db.session.commit()
     if revived:
         logger.warning("outbox: %s messages claimed by a stopped worker are pending again", revived)
     cutoff = now - SWEEP_AFTER
-    ids = list(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.state == MessageState.pending,
-        func.coalesce(OutboxMessage.next_attempt_dt, OutboxMessage.created_dt) < cutoff).order_by(OutboxMessage.id)))
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.state == MessageState.pending,
+                func.coalesce(OutboxMessage.next_attempt_dt, OutboxMessage.created_dt) < cutoff,
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
     waiting = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
     jobs = Job.fetch_many([delivery_job_id(i) for i in ids], connection=get_redis()) if ids else []
     swept = 0
-    for message_id, job in zip(ids, jobs):
+    for message_id, job in zip(ids, jobs, strict=False):
         if job is not None and job.get_status(refresh=False) in waiting:
             continue  # its job is only waiting its turn in a long queue: one more would be a duplicate
-        enqueue(deliver_message, message_id, queue="notifications", retry=_retry(), job_timeout=DELIVERY_TIMEOUT,
-                job_id=delivery_job_id(message_id))
+        enqueue(
+            deliver_message,
+            message_id,
+            queue="notifications",
+            retry=_retry(),
+            job_timeout=DELIVERY_TIMEOUT,
+            job_id=delivery_job_id(message_id),
+        )
         swept += 1
     return swept

@@ -9,7 +9,6 @@ from ..accounts.access import acting_user, allow, signed_in
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
-from . import events, inapp  # noqa: F401  (connect the handlers that tell citizens and holders about changes)
 from .models import InAppNotification, MessageState, OutboxMessage
 from .outbox import deliver_after_commit
 
@@ -50,10 +49,17 @@ def inbox():
 
     user_id = current_user.id
     if request.method == "POST":
-        db.session.execute(InAppNotification.__table__.update().where(
-            InAppNotification.user_id == user_id, InAppNotification.read_dt.is_(None)).values(read_dt=utcnow()))
+        db.session.execute(
+            InAppNotification.__table__.update()
+            .where(InAppNotification.user_id == user_id, InAppNotification.read_dt.is_(None))
+            .values(read_dt=utcnow())
+        )
         db.session.commit()
         return redirect(url_for("notifications.inbox"))
-    notes = db.session.scalars(select(InAppNotification).where(InAppNotification.user_id == user_id)
-                               .order_by(InAppNotification.id.desc()).limit(200)).all()
+    notes = db.session.scalars(
+        select(InAppNotification)
+        .where(InAppNotification.user_id == user_id)
+        .order_by(InAppNotification.id.desc())
+        .limit(200)
+    ).all()
     return render_template("notifications/inbox.html", notes=notes)

@@ -15,28 +15,46 @@ from .models import Rating
 class OnlineAppealForm(FlaskForm):
     """A citizen's own appeal: who they are, their consent, what and where; the same checks as intake."""
 
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)],
-                            render_kw={"autocomplete": "name"})
-    iin = StringField(_l("IIN"), validators=[DataRequired(), _validate_iin],
-                      render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), _validate_phone],
-                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
-    email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)],
-                        render_kw={"autocomplete": "email", "type": "email"})
-    address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)],
-                          render_kw={"autocomplete": "street-address"})
-    language = SelectField(_l("Language of the answer"), choices=options([("kk", "Қазақша"), ("ru", "Русский")]),
-                           default="ru")
-    type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType if t != AppealType.response),
-                       default=AppealType.request.value, validators=[DataRequired()])
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=255)], render_kw={"autocomplete": "name"}
+    )
+    iin = StringField(
+        _l("IIN"),
+        validators=[DataRequired(), _validate_iin],
+        render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"},
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(), _validate_phone],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    email = StringField(
+        _l("E-mail"),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=255)],
+        render_kw={"autocomplete": "email", "type": "email"},
+    )
+    address = StringField(
+        _l("Postal address"), validators=[Optional(), Length(max=500)], render_kw={"autocomplete": "street-address"}
+    )
+    language = SelectField(
+        _l("Language of the answer"), choices=options([("kk", "Қазақша"), ("ru", "Русский")]), default="ru"
+    )
+    type = SelectField(
+        _l("Type"),
+        choices=lambda: options((t.value, t.label) for t in AppealType if t != AppealType.response),
+        default=AppealType.request.value,
+        validators=[DataRequired()],
+    )
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[DataRequired()])
     district = SelectField(_l("District the appeal concerns"), coerce=str, validators=[Optional()])
     summary = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Your appeal"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG, DOCX)"))
-    consent = BooleanField(_l("I agree to the processing of my personal data"),
-                           validators=[DataRequired(_l("Without your consent the appeal cannot be accepted online."))])
+    consent = BooleanField(
+        _l("I agree to the processing of my personal data"),
+        validators=[DataRequired(_l("Without your consent the appeal cannot be accepted online."))],
+    )
     may_be_named = BooleanField(_l("My name may be given in a deputy inquiry about this problem"))
     #: A honeypot: hidden from people (by the stylesheet), filled in by robots that fill every field.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
@@ -45,15 +63,24 @@ class OnlineAppealForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code has six digits."))],
-                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6})
+    code = StringField(
+        _l("Code from the SMS"),
+        validators=[DataRequired(), Regexp(r"^\s*\d{6}\s*$", message=_l("The code has six digits."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6},
+    )
 
 
 class RatingForm(FlaskForm):
-    rating = RadioField(_l("How satisfied are you with the decision?"),
-                        choices=lambda: options((r.value, r.label) for r in Rating), validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment (if not satisfied, the reason: it asks for the appeal to be reopened)"),
-                            validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    rating = RadioField(
+        _l("How satisfied are you with the decision?"),
+        choices=lambda: options((r.value, r.label) for r in Rating),
+        validators=[DataRequired()],
+    )
+    comment = TextAreaField(
+        _l("Comment (if not satisfied, the reason: it asks for the appeal to be reopened)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 3},
+    )
 
 
 class InformationForm(FlaskForm):
@@ -61,5 +88,6 @@ class InformationForm(FlaskForm):
 
 
 class ReopenDecisionForm(FlaskForm):
-    comment = TextAreaField(_l("Comment (required to decline)"), validators=[Optional(), Length(max=2000)],
-                            render_kw={"rows": 2})
+    comment = TextAreaField(
+        _l("Comment (required to decline)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )

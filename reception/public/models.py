@@ -18,8 +18,13 @@ class Rating(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str({Rating.satisfied: _l("Satisfied"), Rating.partly: _l("Partly satisfied"),
-                    Rating.not_satisfied: _l("Not satisfied")}[self])
+        return str(
+            {
+                Rating.satisfied: _l("Satisfied"),
+                Rating.partly: _l("Partly satisfied"),
+                Rating.not_satisfied: _l("Not satisfied"),
+            }[self]
+        )
 
 
 class ReopenState(enum.Enum):

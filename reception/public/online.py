@@ -113,7 +113,8 @@ class Submission:
 def open_online_appeals(iin: str) -> int:
     """Online appeals of this IIN still being worked on."""
     return db.session.scalar(
-        select(func.count(Appeal.id)).join(Citizen, Appeal.citizen_id == Citizen.id)
+        select(func.count(Appeal.id))
+        .join(Citizen, Appeal.citizen_id == Citizen.id)
         .where(Citizen.iin == iin, Appeal.channel == Channel.online, Appeal.state.in_(appeal_ops.OPEN_STATES))
     )
 
@@ -121,8 +122,13 @@ def open_online_appeals(iin: str) -> int:
 def check_submission(submission: Submission) -> None:
     """Refusals that need the database: too many open appeals, a district outside the region."""
     if open_online_appeals(submission.iin) >= current_app.config["ONLINE_MAX_OPEN_PER_IIN"]:
-        raise Refused(_l("You already have %(count)s open online appeals. Please wait for their decisions or "
-                         "come to a public reception.", count=current_app.config["ONLINE_MAX_OPEN_PER_IIN"]))
+        raise Refused(
+            _l(
+                "You already have %(count)s open online appeals. Please wait for their decisions or "
+                "come to a public reception.",
+                count=current_app.config["ONLINE_MAX_OPEN_PER_IIN"],
+            )
+        )
     if submission.district_id is not None:
         district = db.session.get(District, submission.district_id)
         if district is None or district.region_id != submission.region_id:
@@ -159,9 +165,14 @@ def start_confirmation(submission: Submission, files: list[attachments.CheckedFi
     pipe.expire(_pending_key(token), config["ONLINE_CODE_TTL_MINUTES"] * 60)
     pipe.execute()
     # quiet_hours=False: the citizen is waiting for the code, at any hour.
-    queue_message(dedupe_key=f"online:{token}:code", channel=MessageChannel.sms, recipient=submission.phone,
-                  language=_message_language(), quiet_hours=False,
-                  body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code))
+    queue_message(
+        dedupe_key=f"online:{token}:code",
+        channel=MessageChannel.sms,
+        recipient=submission.phone,
+        language=_message_language(),
+        quiet_hours=False,
+        body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code),
+    )
     db.session.commit()
     session[PENDING_KEY] = token
     logger.info("online appeal waiting for its code (token %s…)", token[:6])
@@ -217,15 +228,20 @@ def confirm(token: str, code: str) -> Confirmed:
         raise Refused(_l("The confirmation has expired. Please send the appeal again."), status=410)  # used just now
     session.pop(PENDING_KEY, None)
     submission = Submission(**json.loads(record[b"submission"]))
-    files = [attachments.CheckedFile(filename=meta["filename"], content_type=meta["content_type"],
-                                     data=record[f"file:{n}".encode()])
-             for n, meta in enumerate(json.loads(record[b"files"]))]
+    files = [
+        attachments.CheckedFile(
+            filename=meta["filename"], content_type=meta["content_type"], data=record[f"file:{n}".encode()]
+        )
+        for n, meta in enumerate(json.loads(record[b"files"]))
+    ]
     check_submission(submission)  # again: another appeal may have been confirmed meanwhile
     registered = register_online_appeal(submission, files)
     # The code has done its job: it is not kept readable on the administrators' "sent messages" page.
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.dedupe_key == f"online:{token}:code")
-                       .values(body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.",
-                                      code="******")))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == f"online:{token}:code")
+        .values(body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code="******"))
+    )
     return registered
 
 
@@ -235,14 +251,20 @@ def confirm(token: str, code: str) -> Confirmed:
 def branch_for_place(region: Region | None, district: District | None) -> Branch:
     """The reception that registers an online appeal: the district's, else the region's, else the central one."""
     if district is not None:
-        branch = db.session.scalar(select(Branch).where(Branch.district_id == district.id, Branch.is_active.is_(True),
-                                                        Branch.level == BranchLevel.district).order_by(Branch.code))
+        branch = db.session.scalar(
+            select(Branch)
+            .where(Branch.district_id == district.id, Branch.is_active.is_(True), Branch.level == BranchLevel.district)
+            .order_by(Branch.code)
+        )
         if branch is not None:
             return branch
         region = region or district.region
     if region is not None:
-        branch = db.session.scalar(select(Branch).where(Branch.region_id == region.id, Branch.is_active.is_(True),
-                                                        Branch.level == BranchLevel.regional).order_by(Branch.code))
+        branch = db.session.scalar(
+            select(Branch)
+            .where(Branch.region_id == region.id, Branch.is_active.is_(True), Branch.level == BranchLevel.regional)
+            .order_by(Branch.code)
+        )
         if branch is not None:
             return branch
     return db.session.scalar(select(Branch).where(Branch.level == BranchLevel.central).order_by(Branch.id))
@@ -256,11 +278,22 @@ def _citizen_for(submission: Submission, region: Region, district: District | No
     """
     citizen = appeal_ops.find_citizen(submission.iin)
     if citizen is None:
-        return appeal_ops.record_citizen(appeal_ops.CitizenData(
-            iin=submission.iin, full_name=submission.full_name, birth_date=parse_iin(submission.iin).birth_date,
-            phone=submission.phone, email=submission.email, address=submission.address, region=region,
-            district=district, language=submission.language, may_be_named=submission.may_be_named),
-            taken_by=None, consent=True)
+        return appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin=submission.iin,
+                full_name=submission.full_name,
+                birth_date=parse_iin(submission.iin).birth_date,
+                phone=submission.phone,
+                email=submission.email,
+                address=submission.address,
+                region=region,
+                district=district,
+                language=submission.language,
+                may_be_named=submission.may_be_named,
+            ),
+            taken_by=None,
+            consent=True,
+        )
     for name in ("phone", "email", "address"):
         if not getattr(citizen, name) and getattr(submission, name):
             setattr(citizen, name, getattr(submission, name))
@@ -278,9 +311,16 @@ def register_online_appeal(submission: Submission, files: list[attachments.Check
         raise Refused(_l("The form could not be accepted. Please fill it in again."))
     citizen = _citizen_for(submission, region, district)
     registered = appeal_ops.register_appeal(
-        branch=branch_for_place(region, district), citizen=citizen, type=AppealType(submission.type), topic=topic,
-        summary=submission.summary, text=submission.text, channel=Channel.online, language=submission.language,
-        region=region, district=district,
+        branch=branch_for_place(region, district),
+        citizen=citizen,
+        type=AppealType(submission.type),
+        topic=topic,
+        summary=submission.summary,
+        text=submission.text,
+        channel=Channel.online,
+        language=submission.language,
+        region=region,
+        district=district,
     )
     stored = attachments.store(registered.appeal, files, None)
     route_by_rules(registered.appeal)

@@ -34,8 +34,8 @@ def _citizen_event(appeal: Appeal, kind: str, comment: str) -> AppealEvent:
     return event
 
 
-def _tell(users: list[User], key: str, make_text, appeal: Appeal) -> int:
-    return sum(inapp.notify(user, key, make_text, appeal) for user in users)
+def _tell(users: list[User], key: str, message, appeal: Appeal) -> int:
+    return sum(inapp.notify(user, key, message, appeal) for user in users)
 
 
 def rate_decision(appeal: Appeal, rating: Rating, comment: str = "") -> AppealFeedback:
@@ -48,15 +48,24 @@ def rate_decision(appeal: Appeal, rating: Rating, comment: str = "") -> AppealFe
     if rating == Rating.not_satisfied and not comment:
         raise appeal_ops.AppealError(_l("Please say why you are not satisfied: your reason goes to the branch head."))
     reopen = rating == Rating.not_satisfied
-    feedback = AppealFeedback(appeal_id=appeal.id, decision_event_id=decision.id, rating=rating, comment=comment,
-                              reopen_state=ReopenState.pending if reopen else None)
+    feedback = AppealFeedback(
+        appeal_id=appeal.id,
+        decision_event_id=decision.id,
+        rating=rating,
+        comment=comment,
+        reopen_state=ReopenState.pending if reopen else None,
+    )
     db.session.add(feedback)
     _citizen_event(appeal, "rating", f"{rating.value}: {comment}" if comment else rating.value)
     if reopen:
         event = _citizen_event(appeal, "reopen_request", comment)
         db.session.flush()
-        _tell(inapp.branch_heads_of(appeal), f"appeal:{appeal.id}:reopen-request:{event.id}",
-              lambda: _("The citizen asks to reopen appeal %(number)s.", number=appeal.registration_number), appeal)
+        _tell(
+            inapp.branch_heads_of(appeal),
+            f"appeal:{appeal.id}:reopen-request:{event.id}",
+            _l("The citizen asks to reopen appeal %(number)s.", number=appeal.registration_number),
+            appeal,
+        )
     db.session.flush()
     audit("appeal.citizen_rating", appeal, details={"rating": rating.value, "reopen_requested": reopen})
     logger.info("appeal %s rated %s by the citizen", appeal.registration_number, rating.value)
@@ -74,8 +83,12 @@ def add_information(appeal: Appeal, text: str) -> AppealEvent:
     db.session.flush()
     # The holder (deputy and assistants) hears of it; an appeal nobody holds yet is the branch head's.
     recipients = inapp.holders_of(appeal) or inapp.branch_heads_of(appeal)
-    _tell(recipients, f"appeal:{appeal.id}:citizen-info:{event.id}",
-          lambda: _("The citizen added information to appeal %(number)s.", number=appeal.registration_number), appeal)
+    _tell(
+        recipients,
+        f"appeal:{appeal.id}:citizen-info:{event.id}",
+        _l("The citizen added information to appeal %(number)s.", number=appeal.registration_number),
+        appeal,
+    )
     audit("appeal.citizen_information", appeal, details={"length": len(text)})
     return event
 
@@ -107,8 +120,11 @@ def unlock_status_code(appeal: Appeal, *, user: User) -> bool:
 
 
 def pending_reopen_request(appeal: Appeal) -> AppealFeedback | None:
-    return db.session.scalar(db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id,
-                                                              AppealFeedback.reopen_state == ReopenState.pending))
+    return db.session.scalar(
+        db.select(AppealFeedback).where(
+            AppealFeedback.appeal_id == appeal.id, AppealFeedback.reopen_state == ReopenState.pending
+        )
+    )
 
 
 def decide_reopening(feedback: AppealFeedback, *, user: User, accept: bool, comment: str = "") -> None:
@@ -127,8 +143,11 @@ def decide_reopening(feedback: AppealFeedback, *, user: User, accept: bool, comm
     else:
         if not comment:
             raise appeal_ops.AppealError(_l("Give the reason: the law requires it for this decision."))
-        appeal.events.append(AppealEvent(kind="reopen_declined", from_state=None, to_state=None,
-                                         user_id=user.id, comment=comment, is_public=True))
+        appeal.events.append(
+            AppealEvent(
+                kind="reopen_declined", from_state=None, to_state=None, user_id=user.id, comment=comment, is_public=True
+            )
+        )
     feedback.reopen_state = ReopenState.accepted if accept else ReopenState.declined
     feedback.reopen_decided_by_id, feedback.reopen_decided_dt = user.id, utcnow()
     feedback.reopen_decision_comment = comment

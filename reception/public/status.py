@@ -93,9 +93,14 @@ _NO_SUCH_HASH = "0" * 64
 def _appeal_for_page(code: str) -> Appeal | None:
     """The appeal with everything the status page shows, in one round of queries."""
     return db.session.scalar(
-        select(Appeal).where(Appeal.tracking_code == code).options(
-            selectinload(Appeal.events), joinedload(Appeal.branch), joinedload(Appeal.topic),
-            joinedload(Appeal.deputy).joinedload(Deputy.body), joinedload(Appeal.redirected_to),
+        select(Appeal)
+        .where(Appeal.tracking_code == code)
+        .options(
+            selectinload(Appeal.events),
+            joinedload(Appeal.branch),
+            joinedload(Appeal.topic),
+            joinedload(Appeal.deputy).joinedload(Deputy.body),
+            joinedload(Appeal.redirected_to),
         )
     )
 
@@ -247,8 +252,11 @@ def decision_to_rate(appeal: Appeal) -> AppealEvent | None:
             decision = None
     if decision is None:
         return None
-    rated = db.session.scalar(select(AppealFeedback.id).where(AppealFeedback.appeal_id == appeal.id,
-                                                               AppealFeedback.decision_event_id == decision.id))
+    rated = db.session.scalar(
+        select(AppealFeedback.id).where(
+            AppealFeedback.appeal_id == appeal.id, AppealFeedback.decision_event_id == decision.id
+        )
+    )
     return None if rated else decision
 
 
@@ -257,11 +265,22 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
     public = [e for e in appeal.events if e.is_public]
     routed = [e.id for e in public if e.kind == "transition" and e.to_state == S.routed]
     last_routed_id = routed[-1] if routed else None
-    steps = [Step(when=e.created_dt, title=_step_title(e, appeal, last_routed_id),
-                  text=e.comment if _shows_comment(e) else "", kind=e.kind) for e in public]
+    steps = [
+        Step(
+            when=e.created_dt,
+            title=_step_title(e, appeal, last_routed_id),
+            text=e.comment if _shows_comment(e) else "",
+            kind=e.kind,
+        )
+        for e in public
+    ]
     answer = ""
     for e in public:
-        if e.kind == "transition" and e.to_state in (S.answer_received, S.resolved, S.rejected, S.redirected) and e.comment:
+        if (
+            e.kind == "transition"
+            and e.to_state in (S.answer_received, S.resolved, S.rejected, S.redirected)
+            and e.comment
+        ):
             answer = e.comment
         elif e.kind == "transition" and e.to_state == S.reopened:
             answer = ""
@@ -272,13 +291,24 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
         today = today or deadlines.local_date(appeal_ops.utcnow())
         days_left = deadlines.working_days_left(appeal.deadline, today, calendar)
         overdue = deadlines.is_overdue(appeal.deadline, today)
-    feedback = list(db.session.scalars(select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id)
-                                       .order_by(AppealFeedback.id)))
+    feedback = list(
+        db.session.scalars(
+            select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).order_by(AppealFeedback.id)
+        )
+    )
     return StatusPage(
-        appeal=appeal, state_label=appeal.state.label, state_words=state_in_words(appeal.state), steps=steps,
+        appeal=appeal,
+        state_label=appeal.state.label,
+        state_words=state_in_words(appeal.state),
+        steps=steps,
         deputy_name=appeal.deputy.full_name if appeal.deputy else None,
         deputy_body=appeal.deputy.body.name if appeal.deputy else None,
-        deadline=appeal.deadline, days_left=days_left, overdue=overdue, answer=answer, branch=appeal.branch,
-        rateable_event=decision_to_rate(appeal), can_add_information=is_open, feedback=feedback,
+        deadline=appeal.deadline,
+        days_left=days_left,
+        overdue=overdue,
+        answer=answer,
+        branch=appeal.branch,
+        rateable_event=decision_to_rate(appeal),
+        can_add_information=is_open,
+        feedback=feedback,
     )
-

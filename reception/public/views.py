@@ -63,16 +63,22 @@ def status(code: str = ""):
         lookup.grant_access(result.appeal)
         return _render_appeal(result.appeal)
     if result.outcome == lookup.LOCKED:
-        error = _("Too many wrong PINs were typed for this code, so it is locked for an hour. The public "
-                  "reception that registered your appeal can unlock it.")
+        error = _(
+            "Too many wrong PINs were typed for this code, so it is locked for an hour. The public "
+            "reception that registered your appeal can unlock it."
+        )
         return render_template("public/status.html", code="", error=error), 429
     return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
 
 
 def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int = 200):
     page = lookup.status_page(appeal)
-    return render_template("public/appeal.html", page=page, rating_form=rating_form or RatingForm(),
-                           info_form=info_form or InformationForm()), status
+    return render_template(
+        "public/appeal.html",
+        page=page,
+        rating_form=rating_form or RatingForm(),
+        info_form=info_form or InformationForm(),
+    ), status
 
 
 def _back_to_lookup():
@@ -106,8 +112,12 @@ def rate():
         form.comment.errors.append(str(exc.message))
         return _render_appeal(lookup.granted_appeal(), rating_form=form, status=exc.status)
     db.session.commit()
-    flash(_("Thank you. Your request to reopen the appeal has been sent to the head of the public reception.")
-          if feedback.reopen_state else _("Thank you for your rating."), "success")
+    flash(
+        _("Thank you. Your request to reopen the appeal has been sent to the head of the public reception.")
+        if feedback.reopen_state
+        else _("Thank you for your rating."),
+        "success",
+    )
     return redirect(url_for("public.view"))
 
 
@@ -153,11 +163,19 @@ def _fill_choices(form: OnlineAppealForm) -> None:
 
 def _submission(form: OnlineAppealForm) -> online.Submission:
     return online.Submission(
-        iin=form.iin.data.strip(), full_name=form.full_name.data.strip(), phone=form.phone.data,
-        email=(form.email.data or "").strip().lower(), address=(form.address.data or "").strip(),
-        language=form.language.data, type=form.type.data, topic_id=int(form.topic.data), summary=form.summary.data,
-        text=form.text.data, region_id=int(form.region.data),
-        district_id=int(form.district.data) if form.district.data else None, may_be_named=bool(form.may_be_named.data),
+        iin=form.iin.data.strip(),
+        full_name=form.full_name.data.strip(),
+        phone=form.phone.data,
+        email=(form.email.data or "").strip().lower(),
+        address=(form.address.data or "").strip(),
+        language=form.language.data,
+        type=form.type.data,
+        topic_id=int(form.topic.data),
+        summary=form.summary.data,
+        text=form.text.data,
+        region_id=int(form.region.data),
+        district_id=int(form.district.data) if form.district.data else None,
+        may_be_named=bool(form.may_be_named.data),
     )
 
 
@@ -205,7 +223,8 @@ def online_confirm():
     form = ConfirmForm()
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), (
-            400 if request.method == "POST" else 200)
+            400 if request.method == "POST" else 200
+        )
     try:
         confirmed = online.confirm(token, form.code.data)
     except online.Refused as exc:
@@ -257,7 +276,6 @@ def online_receipt_pdf():
 # --- the branch's side ------------------------------------------------------------------------------
 
 
-
 @bp.route("/appeals/<int:appeal_id>/citizen/unlock", methods=["POST"])
 @allow(Role.staff, Role.branch_head, Role.admin)
 def unlock_code(appeal_id: int):
@@ -300,8 +318,11 @@ def citizen_side(appeal: Appeal) -> dict:
     return {
         "lock_minutes": -(-lookup.lock_seconds_left(appeal.tracking_code) // 60),
         "can_unlock": ops.can_unlock(user, appeal),
-        "feedback": list(db.session.scalars(db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id)
-                                            .order_by(AppealFeedback.id))),
+        "feedback": list(
+            db.session.scalars(
+                db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).order_by(AppealFeedback.id)
+            )
+        ),
         "pending": ops.pending_reopen_request(appeal),
         "can_decide": ops.can_decide_reopening(user, appeal),
         "decision_form": ReopenDecisionForm(),

@@ -44,15 +44,28 @@ def index():
     for name in QUEUES:
         queue = Queue(name, connection=connection)
         registry = FailedJobRegistry(queue=queue)
-        queues.append({"name": name, "queued": queue.count, "started": StartedJobRegistry(queue=queue).count,
-                       "scheduled": ScheduledJobRegistry(queue=queue).count,
-                       "deferred": DeferredJobRegistry(queue=queue).count, "failed": registry.count})
+        queues.append(
+            {
+                "name": name,
+                "queued": queue.count,
+                "started": StartedJobRegistry(queue=queue).count,
+                "scheduled": ScheduledJobRegistry(queue=queue).count,
+                "deferred": DeferredJobRegistry(queue=queue).count,
+                "failed": registry.count,
+            }
+        )
         ids = registry.get_job_ids(0, FAILED_SHOWN - 1, desc=True)
         for job in Job.fetch_many(ids, connection=connection):
             if job is not None:
                 text = failure_text(job)
-                failed.append({"queue": name, "job": job, "error": text.strip().splitlines()[-1] if text.strip() else "",
-                               "traceback": text})
+                failed.append(
+                    {
+                        "queue": name,
+                        "job": job,
+                        "error": text.strip().splitlines()[-1] if text.strip() else "",
+                        "traceback": text,
+                    }
+                )
     workers = sorted(Worker.all(connection=connection), key=lambda w: w.name)
     return render_template("queues/index.html", queues=queues, failed=failed, workers=workers)
 

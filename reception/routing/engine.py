@@ -91,28 +91,45 @@ def candidates(rule: RoutingRule, appeal: Appeal) -> list[Deputy]:
         return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.is_active else []
     if rule.target == RuleTarget.single_mandate:
         # The Mazhilis constituency naming the district, else one covering the whole region.
-        by_district = select(constituency_districts.c.constituency_id).where(constituency_districts.c.district_id == district_id)
+        by_district = select(constituency_districts.c.constituency_id).where(
+            constituency_districts.c.district_id == district_id
+        )
         whole_region = select(Constituency.id).where(
             Constituency.region_id == region_id, ~Constituency.id.in_(select(constituency_districts.c.constituency_id))
         )
         constituency_ids = list(db.session.scalars(by_district)) or list(db.session.scalars(whole_region))
         if not constituency_ids:
             return []
-        return list(db.session.scalars(
-            select(Deputy).where(active, Deputy.mandate_type == MandateType.single_mandate,
-                                 Deputy.constituency_id.in_(constituency_ids)).order_by(Deputy.id)
-        ))
+        return list(
+            db.session.scalars(
+                select(Deputy)
+                .where(
+                    active,
+                    Deputy.mandate_type == MandateType.single_mandate,
+                    Deputy.constituency_id.in_(constituency_ids),
+                )
+                .order_by(Deputy.id)
+            )
+        )
     if rule.target == RuleTarget.maslikhat_topic:
         body_filter = RepresentativeBody.district_id == district_id if district_id else None
         for where in ([body_filter] if body_filter is not None else []) + [
             (RepresentativeBody.region_id == region_id) & (RepresentativeBody.level == BodyLevel.regional)
         ]:
-            found = list(db.session.scalars(
-                select(Deputy).join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
-                .join(deputy_topics, deputy_topics.c.deputy_id == Deputy.id)
-                .where(active, RepresentativeBody.kind == BodyKind.maslikhat, where,
-                       deputy_topics.c.topic_id == appeal.topic_id).order_by(Deputy.id)
-            ))
+            found = list(
+                db.session.scalars(
+                    select(Deputy)
+                    .join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
+                    .join(deputy_topics, deputy_topics.c.deputy_id == Deputy.id)
+                    .where(
+                        active,
+                        RepresentativeBody.kind == BodyKind.maslikhat,
+                        where,
+                        deputy_topics.c.topic_id == appeal.topic_id,
+                    )
+                    .order_by(Deputy.id)
+                )
+            )
             if found:
                 return found
         return []
@@ -129,7 +146,7 @@ def workloads(deputy_ids: list[int]) -> dict[int, float]:
         .where(Appeal.deputy_id.in_(deputy_ids), Appeal.state.in_(appeal_ops.OPEN_STATES))
         .group_by(Appeal.deputy_id)
     ).all()
-    load = {deputy_id: 0.0 for deputy_id in deputy_ids}
+    load = dict.fromkeys(deputy_ids, 0.0)
     load.update({deputy_id: float(weight or 0) for deputy_id, weight in rows})
     return load
 
@@ -141,9 +158,11 @@ def _triage_branch(rule: RoutingRule | None, appeal: Appeal) -> Branch:
 
 
 def active_rules() -> list[RoutingRule]:
-    return list(db.session.scalars(
-        select(RoutingRule).where(RoutingRule.is_active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(RoutingRule).where(RoutingRule.is_active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
+        )
+    )
 
 
 def decide(appeal: Appeal, rules: list[RoutingRule] | None = None) -> Decision:
@@ -174,17 +193,32 @@ def route_by_rules(appeal: Appeal, *, user=None) -> Decision:
     else:
         appeal.triage_branch = decision.triage_branch
         appeal.deputy = None
-        comment = str(_l("Sent for triage to %(branch)s by %(why)s", branch=decision.triage_branch.code, why=decision.why))
-        appeal.events.append(AppealEvent(kind="triage", from_state=appeal.state, to_state=appeal.state,
-                                         user_id=user.id if user else None, comment=comment, is_public=False))
+        comment = str(
+            _l("Sent for triage to %(branch)s by %(why)s", branch=decision.triage_branch.code, why=decision.why)
+        )
+        appeal.events.append(
+            AppealEvent(
+                kind="triage",
+                from_state=appeal.state,
+                to_state=appeal.state,
+                user_id=user.id if user else None,
+                comment=comment,
+                is_public=False,
+            )
+        )
         db.session.flush()
-    audit("appeal.route", appeal, user=user, details={"rule": decision.rule.id if decision.rule else None,
-                                                     "deputy": decision.deputy.id if decision.deputy else None,
-                                                     "triage_branch": decision.triage_branch.code if decision.triage_branch else None})
+    audit(
+        "appeal.route",
+        appeal,
+        user=user,
+        details={
+            "rule": decision.rule.id if decision.rule else None,
+            "deputy": decision.deputy.id if decision.deputy else None,
+            "triage_branch": decision.triage_branch.code if decision.triage_branch else None,
+        },
+    )
     return decision
 
 
 def next_position() -> int:
     return (db.session.scalar(select(func.max(RoutingRule.position))) or 0) + 10
-
-

@@ -38,13 +38,20 @@ def escalate_appeals(now: datetime | None = None) -> int:
     now = now or utcnow()
     today = deadlines.local_date(now)
     calendar = appeal_ops.work_calendar()
-    routed_at = (select(AppealEvent.appeal_id, func.max(AppealEvent.created_dt).label("routed_dt"))
-                 .where(AppealEvent.to_state == AppealState.routed).group_by(AppealEvent.appeal_id).subquery())
+    routed_at = (
+        select(AppealEvent.appeal_id, func.max(AppealEvent.created_dt).label("routed_dt"))
+        .where(AppealEvent.to_state == AppealState.routed)
+        .group_by(AppealEvent.appeal_id)
+        .subquery()
+    )
     stmt = (
         select(Appeal, routed_at.c.routed_dt)
         .outerjoin(routed_at, routed_at.c.appeal_id == Appeal.id)
-        .where(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.escalation_level < TOP_LEVEL,
-               or_(Appeal.deadline < today, Appeal.state == AppealState.routed))
+        .where(
+            Appeal.state.in_(appeal_ops.OPEN_STATES),
+            Appeal.escalation_level < TOP_LEVEL,
+            or_(Appeal.deadline < today, Appeal.state == AppealState.routed),
+        )
         .options(joinedload(Appeal.branch).joinedload(Branch.parent))
     )
     moved = 0
@@ -52,17 +59,30 @@ def escalate_appeals(now: datetime | None = None) -> int:
         reason = _reason(appeal, routed_dt, today, calendar)
         if reason is None:
             continue
-        if appeal.escalated_dt is not None and calendar.working_days_between(
-                deadlines.local_date(appeal.escalated_dt), today) < WAIT_WORKING_DAYS:
+        if (
+            appeal.escalated_dt is not None
+            and calendar.working_days_between(deadlines.local_date(appeal.escalated_dt), today) < WAIT_WORKING_DAYS
+        ):
             continue  # the last step is too recent: give its recipient time to act
         level = appeal.escalation_level + 1
         branch = target_branch(appeal, level)
         # A direct update: escalation is the system's note, not an edit that should break open forms.
-        db.session.execute(Appeal.__table__.update().where(Appeal.id == appeal.id).values(
-            escalation_level=level, escalated_to_branch_id=branch.id, escalated_dt=now))
-        db.session.add(AppealEvent(appeal_id=appeal.id, kind="escalation", from_state=appeal.state, to_state=appeal.state,
-                                   comment=str(_l("Escalated to %(branch)s: %(reason)s", branch=branch.code, reason=reason)),
-                                   is_public=False, created_dt=now))
+        db.session.execute(
+            Appeal.__table__.update()
+            .where(Appeal.id == appeal.id)
+            .values(escalation_level=level, escalated_to_branch_id=branch.id, escalated_dt=now)
+        )
+        db.session.add(
+            AppealEvent(
+                appeal_id=appeal.id,
+                kind="escalation",
+                from_state=appeal.state,
+                to_state=appeal.state,
+                comment=str(_l("Escalated to %(branch)s: %(reason)s", branch=branch.code, reason=reason)),
+                is_public=False,
+                created_dt=now,
+            )
+        )
         audit("appeal.escalate", appeal, details={"level": level, "branch": branch.code})
         moved += 1
     db.session.commit()
@@ -73,7 +93,10 @@ def escalate_appeals(now: datetime | None = None) -> int:
 def _reason(appeal: Appeal, routed_dt, today, calendar) -> str | None:
     if appeal.deadline < today:
         return str(_l("overdue"))
-    if appeal.state == AppealState.routed and routed_dt is not None and calendar.working_days_between(
-            deadlines.local_date(routed_dt), today) >= WAIT_WORKING_DAYS:
+    if (
+        appeal.state == AppealState.routed
+        and routed_dt is not None
+        and calendar.working_days_between(deadlines.local_date(routed_dt), today) >= WAIT_WORKING_DAYS
+    ):
         return str(_l("not taken into work within 2 working days"))
     return None

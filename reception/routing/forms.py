@@ -11,16 +11,27 @@ from .models import RuleTarget
 
 
 class RuleForm(FlaskForm):
-    position = IntegerField(_l("Position (rules are tried in ascending order)"), validators=[DataRequired(), NumberRange(min=0, max=1_000_000)])
+    position = IntegerField(
+        _l("Position (rules are tried in ascending order)"),
+        validators=[DataRequired(), NumberRange(min=0, max=1_000_000)],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     is_active = BooleanField(_l("In use"), default=True)
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
-    appeal_type = SelectField(_l("Type"), choices=lambda: with_blank((t.value, t.label) for t in AppealType), validators=[Optional()])
-    is_collective = SelectField(_l("Collective"), choices=lambda: options([("", _l("either")), ("yes", _l("collective only")), ("no", _l("individual only"))]), validators=[Optional()])
-    target = SelectField(_l("Target"), choices=lambda: options((t.value, t.label) for t in RuleTarget), validators=[DataRequired()])
+    appeal_type = SelectField(
+        _l("Type"), choices=lambda: with_blank((t.value, t.label) for t in AppealType), validators=[Optional()]
+    )
+    is_collective = SelectField(
+        _l("Collective"),
+        choices=lambda: options([("", _l("either")), ("yes", _l("collective only")), ("no", _l("individual only"))]),
+        validators=[Optional()],
+    )
+    target = SelectField(
+        _l("Target"), choices=lambda: options((t.value, t.label) for t in RuleTarget), validators=[DataRequired()]
+    )
     target_deputy = SelectField(_l("Deputy (for a specific-deputy target)"), coerce=str, validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
@@ -41,7 +52,9 @@ class DryRunForm(FlaskForm):
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
-    appeal_type = SelectField(_l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[Optional()])
+    appeal_type = SelectField(
+        _l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[Optional()]
+    )
     is_collective = BooleanField(_l("Collective"))
 
     def validate(self, extra_validators=None) -> bool:

@@ -17,9 +17,13 @@ def link_appeals(numbers: list[str], *, user, title: str = "", group: AppealGrou
     numbers = [n.strip().upper() for n in numbers if n.strip()]
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.registration_number.in_(numbers))))
     found = {a.registration_number for a in appeals}
-    missing = [n for n in numbers if n not in found] + [a.registration_number for a in appeals if not appeal_ops.can_see(user, a)]
+    missing = [n for n in numbers if n not in found] + [
+        a.registration_number for a in appeals if not appeal_ops.can_see(user, a)
+    ]
     if missing:
-        raise appeal_ops.AppealError(_l("No appeal you may see has the number %(numbers)s.", numbers=", ".join(missing)))
+        raise appeal_ops.AppealError(
+            _l("No appeal you may see has the number %(numbers)s.", numbers=", ".join(missing))
+        )
     if group is None:
         if len(appeals) < 2:
             raise appeal_ops.AppealError(_l("A group links at least two appeals."))
@@ -38,7 +42,9 @@ def route_group(group: AppealGroup, deputy, *, user) -> int:
     moved = 0
     for appeal in group.appeals:
         if AppealState.routed in appeal_ops.TRANSITIONS[appeal.state] and appeal_ops.can_see(user, appeal):
-            appeal_ops.route_appeal(appeal, deputy, user=user, comment=str(_l("Routed with group “%(title)s”", title=group.title)))
+            appeal_ops.route_appeal(
+                appeal, deputy, user=user, comment=str(_l("Routed with group “%(title)s”", title=group.title))
+            )
             moved += 1
     return moved
 

@@ -26,9 +26,14 @@ bp = Blueprint("routing", __name__, url_prefix="/routing")
 def rules():
     """All rules in the order they are tried."""
     rows = db.session.scalars(
-        select(RoutingRule).options(joinedload(RoutingRule.topic), joinedload(RoutingRule.region),
-                                    joinedload(RoutingRule.district), joinedload(RoutingRule.branch),
-                                    joinedload(RoutingRule.target_deputy))
+        select(RoutingRule)
+        .options(
+            joinedload(RoutingRule.topic),
+            joinedload(RoutingRule.region),
+            joinedload(RoutingRule.district),
+            joinedload(RoutingRule.branch),
+            joinedload(RoutingRule.target_deputy),
+        )
         .order_by(RoutingRule.position, RoutingRule.id)
     ).all()
     return render_template("routing/rules.html", rules=rows, explain=engine.explain_match)
@@ -40,11 +45,17 @@ def _fill_choices(form) -> None:
         "topic": topic_choices,
         "region": region_choices,
         "district": district_choices,
-        "branch": lambda: with_blank((str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))),
+        "branch": lambda: with_blank(
+            (str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))
+        ),
         "target_deputy": lambda: with_blank(
             (str(d.id), f"{d.full_name} · {d.body.code}")
-            for d in db.session.scalars(select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True))
-                                        .order_by(Deputy.full_name))
+            for d in db.session.scalars(
+                select(Deputy)
+                .options(joinedload(Deputy.body))
+                .where(Deputy.is_active.is_(True))
+                .order_by(Deputy.full_name)
+            )
         ),
     }
     for name, make in makers.items():
@@ -93,8 +104,12 @@ def edit_rule(rule_id: int | None = None):
                 db.session.add(rule)
             _apply(form, rule)
         db.session.flush()
-        audit("routing.save_rule", rule, user=acting_user(),
-              details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)})
+        audit(
+            "routing.save_rule",
+            rule,
+            user=acting_user(),
+            details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)},
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("routing.rules"))
@@ -106,8 +121,7 @@ def edit_rule(rule_id: int | None = None):
 def delete_rule(rule_id: int):
     """Remove a rule; appeals it routed keep their history."""
     rule = db.get_or_404(RoutingRule, rule_id)
-    audit("routing.delete_rule", rule, user=acting_user(),
-          details={"position": rule.position, "name": rule.name})
+    audit("routing.delete_rule", rule, user=acting_user(), details={"position": rule.position, "name": rule.name})
     db.session.delete(rule)
     db.session.commit()
     flash(_("The rule has been removed."), "success")
@@ -123,7 +137,9 @@ def dry_run():
     decision, appeal = None, None
     if request.args and form.validate():
         if form.number.data:
-            appeal = db.session.scalar(select(Appeal).where(Appeal.registration_number == form.number.data.strip().upper()))
+            appeal = db.session.scalar(
+                select(Appeal).where(Appeal.registration_number == form.number.data.strip().upper())
+            )
             if appeal is None:
                 form.number.errors.append(_("No appeal with this registration number."))
         else:
@@ -142,8 +158,14 @@ def _sample_appeal(form: DryRunForm) -> Appeal:
     topic = db.get_or_404(Topic, int(form.topic.data))
     district = db.session.get(District, int(form.district.data)) if form.district.data else None
     return Appeal(
-        registration_number=str(_l("sample")), branch=branch, branch_id=branch.id, topic=topic, topic_id=topic.id,
-        district=district, district_id=district.id if district else None,
+        registration_number=str(_l("sample")),
+        branch=branch,
+        branch_id=branch.id,
+        topic=topic,
+        topic_id=topic.id,
+        district=district,
+        district_id=district.id if district else None,
         region_id=district.region_id if district else branch.region_id,
-        type=AppealType(form.appeal_type.data or AppealType.complaint.value), is_collective=form.is_collective.data,
+        type=AppealType(form.appeal_type.data or AppealType.complaint.value),
+        is_collective=form.is_collective.data,
     )

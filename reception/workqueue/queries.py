@@ -42,16 +42,21 @@ def _base(deputy_ids: set[int]):
 def apply_filter(stmt, f: QueueFilter, today: date):
     if f.state is not None:
         stmt = stmt.where(Appeal.state == f.state)
-    for column, value in ((Appeal.topic_id, f.topic_id), (Appeal.region_id, f.region_id),
-                          (Appeal.district_id, f.district_id), (Appeal.branch_id, f.branch_id),
-                          (Appeal.assistant_id, f.assistant_id)):
+    for column, value in (
+        (Appeal.topic_id, f.topic_id),
+        (Appeal.region_id, f.region_id),
+        (Appeal.district_id, f.district_id),
+        (Appeal.branch_id, f.branch_id),
+        (Appeal.assistant_id, f.assistant_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.overdue:
         stmt = stmt.where(Appeal.deadline < today, Appeal.state.in_(appeal_ops.OPEN_STATES))
     if f.due_within is not None:
-        stmt = stmt.where(Appeal.deadline <= today + timedelta(days=f.due_within),
-                          Appeal.state.in_(appeal_ops.OPEN_STATES))
+        stmt = stmt.where(
+            Appeal.deadline <= today + timedelta(days=f.due_within), Appeal.state.in_(appeal_ops.OPEN_STATES)
+        )
     if f.has_inquiry is not None:
         linked = exists().where(inquiry_appeals.c.appeal_id == Appeal.id)
         stmt = stmt.where(linked if f.has_inquiry else ~linked)
@@ -60,12 +65,17 @@ def apply_filter(stmt, f: QueueFilter, today: date):
     return stmt
 
 
-def page(deputy_ids: set[int], f: QueueFilter, today: date, after: tuple[date, int] | None = None,
-         size: int = PAGE_SIZE) -> tuple[list[Appeal], tuple[date, int] | None]:
+def page(
+    deputy_ids: set[int], f: QueueFilter, today: date, after: tuple[date, int] | None = None, size: int = PAGE_SIZE
+) -> tuple[list[Appeal], tuple[date, int] | None]:
     """One page of the queue, due first; returns the rows and the key to continue after (None at the end)."""
-    stmt = apply_filter(_base(deputy_ids), f, today).options(
-        joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.deputy), joinedload(Appeal.assistant)
-    ).order_by(Appeal.deadline, Appeal.id)
+    stmt = (
+        apply_filter(_base(deputy_ids), f, today)
+        .options(
+            joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.deputy), joinedload(Appeal.assistant)
+        )
+        .order_by(Appeal.deadline, Appeal.id)
+    )
     if after is not None:
         stmt = stmt.where(tuple_(Appeal.deadline, Appeal.id) > tuple_(*after))
     rows = list(db.session.scalars(stmt.limit(size + 1)))
@@ -89,8 +99,12 @@ def header(deputy_ids: set[int], today: date) -> dict:
     resolved = db.session.scalar(
         select(func.count(func.distinct(AppealEvent.appeal_id)))
         .join(Appeal, Appeal.id == AppealEvent.appeal_id)
-        .where(Appeal.deputy_id.in_(deputy_ids), AppealEvent.to_state == AppealState.resolved,
-               AppealEvent.kind == "transition", AppealEvent.created_dt >= _month_start_utc(month_start))
+        .where(
+            Appeal.deputy_id.in_(deputy_ids),
+            AppealEvent.to_state == AppealState.resolved,
+            AppealEvent.kind == "transition",
+            AppealEvent.created_dt >= _month_start_utc(month_start),
+        )
     )
     return {"open": row[0], "due_this_week": row[1], "overdue": row[2], "resolved_this_month": resolved}
 
@@ -98,7 +112,9 @@ def header(deputy_ids: set[int], today: date) -> dict:
 def counts_by_state(deputy_ids: set[int], f: QueueFilter, today: date) -> dict[AppealState, int]:
     """How many appeals each state filter would show, given the other filters: one query."""
     other = QueueFilter(**{**f.__dict__, "state": None})
-    stmt = apply_filter(select(Appeal.state, func.count(Appeal.id)).where(Appeal.deputy_id.in_(deputy_ids)), other, today)
+    stmt = apply_filter(
+        select(Appeal.state, func.count(Appeal.id)).where(Appeal.deputy_id.in_(deputy_ids)), other, today
+    )
     return dict(db.session.execute(stmt.group_by(Appeal.state)).all())
 
 
@@ -119,7 +135,9 @@ def assign_to_assistant(appeals: list[Appeal], assistant, *, user) -> int:
     assigned = 0
     for appeal in appeals:
         if appeal.deputy_id not in {d.id for d in assistant.deputies}:
-            raise appeal_ops.AppealError(_l("%(name)s does not act for this appeal's deputy.", name=assistant.full_name))
+            raise appeal_ops.AppealError(
+                _l("%(name)s does not act for this appeal's deputy.", name=assistant.full_name)
+            )
         appeal.assistant_id = assistant.id
         audit("appeal.assign_assistant", appeal, user=user, details={"assistant": assistant.id})
         assigned += 1
@@ -130,11 +148,17 @@ def assistants_for(deputy_ids: set[int]):
     """Assistants acting for any of these deputies."""
     from ..accounts.models import Role, User, assistant_deputies
 
-    return list(db.session.scalars(
-        select(User).join(assistant_deputies, assistant_deputies.c.user_id == User.id)
-        .where(User.role == Role.assistant, User.is_enabled.is_(True), assistant_deputies.c.deputy_id.in_(deputy_ids))
-        .distinct().order_by(User.full_name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(assistant_deputies, assistant_deputies.c.user_id == User.id)
+            .where(
+                User.role == Role.assistant, User.is_enabled.is_(True), assistant_deputies.c.deputy_id.in_(deputy_ids)
+            )
+            .distinct()
+            .order_by(User.full_name)
+        )
+    )
 
 
 def branches_in(deputy_ids: set[int]):

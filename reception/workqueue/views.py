@@ -1,9 +1,8 @@
 """The deputy's (and assistant's) queue: what is routed to them, due first."""
 
-from datetime import date
-
 import csv
 import io
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
@@ -39,8 +38,13 @@ def _filter() -> queries.QueueFilter:
     except ValueError:
         abort(400)
     return queries.QueueFilter(
-        state=state, topic_id=_int("topic"), region_id=_int("region"), district_id=_int("district"),
-        branch_id=_int("branch"), overdue=request.args.get("overdue") == "1", due_within=_int("due_within"),
+        state=state,
+        topic_id=_int("topic"),
+        region_id=_int("region"),
+        district_id=_int("district"),
+        branch_id=_int("branch"),
+        overdue=request.args.get("overdue") == "1",
+        due_within=_int("due_within"),
         query=request.args.get("q", "").strip(),
         assistant_id=current_user.id if request.args.get("mine") == "1" else None,
         has_inquiry={"1": True, "0": False}.get(request.args.get("inquiry", "")),
@@ -68,10 +72,16 @@ def index():
     rows, next_key = queries.page(deputy_ids, f, today, _after())
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template(
-        "workqueue/index.html", rows=rows, f=f, args=args, today=today,
+        "workqueue/index.html",
+        rows=rows,
+        f=f,
+        args=args,
+        today=today,
         next_after=f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else None,
-        header=queries.header(deputy_ids, today), counts=queries.counts_by_state(deputy_ids, f, today),
-        states=list(AppealState), topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
+        header=queries.header(deputy_ids, today),
+        counts=queries.counts_by_state(deputy_ids, f, today),
+        states=list(AppealState),
+        topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
         regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
         branches=queries.branches_in(deputy_ids),
         assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
@@ -99,8 +109,17 @@ def export():
             buffer.seek(0)
             buffer.truncate()
             for a in page:
-                writer.writerow([a.registration_number, local_time(a.registered_dt, "%d.%m.%Y"), a.deadline.strftime("%d.%m.%Y"),
-                                 a.state.label, a.topic.name, a.summary, a.branch.code])
+                writer.writerow(
+                    [
+                        a.registration_number,
+                        local_time(a.registered_dt, "%d.%m.%Y"),
+                        a.deadline.strftime("%d.%m.%Y"),
+                        a.state.label,
+                        a.topic.name,
+                        a.summary,
+                        a.branch.code,
+                    ]
+                )
             yield buffer.getvalue()
             if after is None:
                 break
@@ -124,9 +143,13 @@ def take():
     """Bulk actions on the selected appeals: take into work, or give to an assistant."""
     user = acting_user()
     appeals = _selected(user)
-    back = redirect(url_for("workqueue.index", **{k: v for k, v in request.args.items()}))
+    back = redirect(url_for("workqueue.index", **dict(request.args.items())))
     if request.form.get("action") == "assign":
-        assistant = db.session.get(User, int(request.form.get("assistant") or 0)) if request.form.get("assistant", "").isdigit() else None
+        assistant = (
+            db.session.get(User, int(request.form.get("assistant") or 0))
+            if request.form.get("assistant", "").isdigit()
+            else None
+        )
         if assistant is None or assistant.role != Role.assistant or user.role != Role.deputy:
             abort(400)
         try:
