@@ -109,9 +109,10 @@ def main() -> None:
     from config import Config
     from reception import create_app
     from reception.extensions import db
-    from reception.jobs import get_redis
+    from reception.jobs.queues import get_redis
     from reception.notifications.models import MessageChannel, MessageState, OutboxMessage
-    from reception.notifications.outbox import DELIVERY_TIMEOUT, _retry, deliver_message, delivery_job_id
+    from reception.notifications.outbox import DELIVERY_TIMEOUT, delivery_job_id, retry_policy
+    from reception.notifications.tasks import deliver_message
 
     engine = create_engine(base_url)
     with engine.begin() as conn:
@@ -195,7 +196,11 @@ def main() -> None:
                 queue.enqueue_many(
                     [
                         Queue.prepare_data(
-                            deliver_message, (i,), timeout=DELIVERY_TIMEOUT, retry=_retry(), job_id=delivery_job_id(i)
+                            deliver_message,
+                            (i,),
+                            timeout=DELIVERY_TIMEOUT,
+                            retry=retry_policy(),
+                            job_id=delivery_job_id(i),
                         )
                         for i in message_ids
                     ],

@@ -137,9 +137,9 @@ def measure(base_url: str, runs: int) -> None:
         ).one()
     print(f"{count:,} appeals in the database, {mine:,} in the measured deputy's queue; {runs} runs each")
     for name, url in (
-        ("first page", "/workqueue/"),
-        ("deep page (row 15,000)", f"/workqueue/?after={deadline}_{ident}"),
-        ("first page, overdue filter", "/workqueue/?overdue=1"),
+        ("first page", "/deputy-queue/"),
+        ("deep page (row 15,000)", f"/deputy-queue/?after={deadline}_{ident}"),
+        ("first page, overdue filter", "/deputy-queue/?overdue=1"),
     ):
         samples, n_sql = timed(url)
         samples.sort()

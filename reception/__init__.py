@@ -156,15 +156,15 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as auth_bp
     from .appeals.views import bp as appeals_bp
     from .audit.views import bp as audit_bp
-    from .boards.views import bp as boards_bp
+    from .deputy_queue.views import bp as deputy_queue_bp
     from .directory.views import bp as directory_bp
     from .inquiries.views import bp as inquiries_bp
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .public.views import bp as public_bp
-    from .queues.views import bp as queues_bp
+    from .reports.views import bp as reports_bp
     from .routing.views import bp as routing_bp
-    from .workqueue.views import bp as workqueue_bp
 
     for bp in (
         main_bp,
@@ -175,11 +175,11 @@ def _register_blueprints(app: Flask) -> None:
         appeals_bp,
         public_bp,
         routing_bp,
-        workqueue_bp,
-        boards_bp,
+        deputy_queue_bp,
+        reports_bp,
         notifications_bp,
         inquiries_bp,
-        queues_bp,
+        jobs_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
@@ -199,8 +199,7 @@ def _register_cli(app: Flask) -> None:
     from .devserver import serve_command
     from .directory.cli import directory_cli
     from .inquiries.cli import inquiries_cli
-    from .jobs import ping_worker_command, worker_command
-    from .periodic import cron_command
+    from .jobs.cli import cron_command, ping_worker_command, worker_command
 
     for command in (
         users_cli,

@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .jobs import redis_url, stop_embedded_redis
+from .jobs.queues import redis_url, stop_embedded_redis
 
 
 @click.command("serve")

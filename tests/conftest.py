@@ -89,7 +89,7 @@ def redis_url(tmp_path_factory):
         return
     if IN_CI:
         require("Redis", "TEST_REDIS_URL is not set")
-    from reception.jobs import start_embedded_redis, stop_embedded_redis
+    from reception.jobs.queues import start_embedded_redis, stop_embedded_redis
 
     yield start_embedded_redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
     stop_embedded_redis()
@@ -140,7 +140,7 @@ def _clean_state(request):
             if table.name not in REFERENCE_TABLES:
                 db.session.execute(table.delete())
         db.session.commit()
-        from reception.jobs import get_redis
+        from reception.jobs.queues import get_redis
 
         get_redis().flushdb()
 

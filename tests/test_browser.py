@@ -108,7 +108,7 @@ def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live
         db.session.commit()
     page = browser_page
     sign_in(page, live_server, email)
-    page.locator('[data-nav="workqueue.index"]').click()
+    page.locator('[data-nav="deputy_queue.index"]').click()
     page.locator('input[name="overdue"]').check()
     page.locator("form.filters button[type=submit]").click()
     rows = page.locator("tr[data-appeal]")

@@ -74,8 +74,8 @@ def test_taken_into_work_in_time_does_not_escalate_until_overdue(ctx):
 def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
     from rq import Queue
 
-    from reception.jobs import get_redis
-    from reception.periodic import build_scheduler
+    from reception.jobs.queues import get_redis
+    from reception.jobs.schedule import build_scheduler
 
     with app.app_context():
         appeal_id = routed_appeal(at(date(2026, 1, 5))).id  # long overdue by now

@@ -11,8 +11,8 @@ from reception.appeals import operations as appeal_ops
 from reception.appeals.models import AppealType, Channel
 from reception.directory.models import Topic
 from reception.extensions import db
-from reception.notifications.inapp import remind_deadlines
 from reception.notifications.models import InAppNotification
+from reception.notifications.tasks import remind_deadlines
 
 
 def user(email) -> User:

@@ -537,7 +537,7 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, conver
 
     from rq import SimpleWorker
 
-    from reception.jobs import get_queue, get_redis
+    from reception.jobs.queues import get_queue, get_redis
 
     if converter == "libreoffice":
         request.getfixturevalue("soffice")
@@ -586,7 +586,7 @@ def test_cosigners_come_from_the_authors_body(setup):
 def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
     from rq import SimpleWorker
 
-    from reception.jobs import get_queue, get_redis
+    from reception.jobs.queues import get_queue, get_redis
 
     _deputy, account, _appeals, inquiry = setup
     monkeypatch.setenv("SOFFICE_PATH", "/bin/false")  # a converter that fails

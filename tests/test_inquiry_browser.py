@@ -26,7 +26,7 @@ def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app,
         left_out = appeals[3].registration_number
     page = browser_page
     sign_in(page, live_server, email)
-    page.locator('[data-nav="workqueue.index"]').click()
+    page.locator('[data-nav="deputy_queue.index"]').click()
     for number in chosen:
         page.get_by_label(number, exact=True).check()
     page.locator('button[data-action="inquiry"]').click()

@@ -54,7 +54,7 @@ def deputy(app, client, auth, make_user):
 
 
 def create_via_pages(client, ids, language="ru") -> tuple[int, str]:
-    token = csrf_token(client, "/workqueue/")
+    token = csrf_token(client, "/deputy-queue/")
     chosen = client.post("/inquiries/new", data={"csrf_token": token, "ids": [str(i) for i in ids]})
     assert chosen.status_code == 200
     page = chosen.get_data(as_text=True)
@@ -201,8 +201,8 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
     inquiry_id, _ = create_via_pages(client, ids[:2])
     with app.app_context():
         numbers = {a.id: a.registration_number for a in db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))}
-    linked = client.get("/workqueue/?inquiry=1").get_data(as_text=True)
-    unlinked = client.get("/workqueue/?inquiry=0").get_data(as_text=True)
+    linked = client.get("/deputy-queue/?inquiry=1").get_data(as_text=True)
+    unlinked = client.get("/deputy-queue/?inquiry=0").get_data(as_text=True)
     assert all(numbers[i] in linked for i in ids[:2]) and numbers[ids[2]] not in linked
     assert numbers[ids[2]] in unlinked and numbers[ids[0]] not in unlinked
     with app.app_context():
@@ -212,12 +212,12 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
             ops.transition(inquiry, state, user=account)
         ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 1, 12))
         db.session.commit()
-    queue = client.get("/workqueue/").get_data(as_text=True)
+    queue = client.get("/deputy-queue/").get_data(as_text=True)
     assert "data-overdue-inquiries" in queue and f"/inquiries/{inquiry_id}" in queue
     auth.logout()
     _, central = make_user(Role.branch_head, "KZ-00")
     auth.login(central)
-    board = client.get("/boards/").get_data(as_text=True)
+    board = client.get("/reports/").get_data(as_text=True)
     assert re.search(r'data-count="overdue-inquiries">1<', board) and f"/inquiries/{inquiry_id}" in board
     registry = client.get("/inquiries/?overdue=1").get_data(as_text=True)
     assert f'data-inquiry="{inquiry_id}"' in registry
@@ -316,7 +316,7 @@ def test_more_appeals_go_into_an_existing_draft(app, client, deputy):
 def test_the_page_follows_the_pdf_job_until_the_file_is_ready(app, client, deputy):
     from rq import SimpleWorker
 
-    from reception.jobs import get_queue, get_redis
+    from reception.jobs.queues import get_queue, get_redis
 
     _email, ids = deputy
     inquiry_id, token = create_via_pages(client, ids)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from reception.audit.models import AuditEntry
 from reception.extensions import db
-from reception.jobs import enqueue_after_commit, get_queue, record_worker_ping
+from reception.jobs.queues import enqueue_after_commit, get_queue
+from reception.jobs.tasks import record_worker_ping
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,7 @@ def test_job_is_queued_only_after_commit(ctx):
     db.session.commit()
     assert queue.count == 1
     job = queue.jobs[0]
-    assert job.func_name == "reception.jobs.record_worker_ping" and job.args == ("after-commit",)
+    assert job.func_name == "reception.jobs.tasks.record_worker_ping" and job.args == ("after-commit",)
 
 
 def test_rolled_back_transaction_queues_nothing(ctx):

@@ -11,10 +11,11 @@ from reception.appeals import operations as appeal_ops
 from reception.appeals.models import AppealType, Channel
 from reception.directory.models import Topic
 from reception.extensions import db
-from reception.jobs import get_queue, get_redis
+from reception.jobs.queues import get_queue, get_redis
 from reception.notifications import events
 from reception.notifications.models import MessageChannel, MessageState, OutboxMessage
-from reception.notifications.outbox import deliver_message, queue_message, sweep_outbox
+from reception.notifications.outbox import queue_message
+from reception.notifications.tasks import deliver_message, sweep_outbox
 
 
 @pytest.fixture(autouse=True)

@@ -95,12 +95,12 @@ def test_unknown_language_is_404(client):
 
 NAV = {
     Role.staff: {"appeals.new", "appeals.index", "directory.my_branch"},
-    Role.branch_head: {"appeals.new", "boards.index", "appeals.index", "directory.my_branch", "inquiries.index"},
-    Role.deputy: {"workqueue.index", "appeals.index", "inquiries.index"},
-    Role.assistant: {"workqueue.index", "appeals.index", "inquiries.index"},
-    Role.analyst: {"boards.index", "appeals.index", "directory.index", "inquiries.index"},
+    Role.branch_head: {"appeals.new", "reports.index", "appeals.index", "directory.my_branch", "inquiries.index"},
+    Role.deputy: {"deputy_queue.index", "appeals.index", "inquiries.index"},
+    Role.assistant: {"deputy_queue.index", "appeals.index", "inquiries.index"},
+    Role.analyst: {"reports.index", "appeals.index", "directory.index", "inquiries.index"},
     Role.admin: {
-        "boards.index",
+        "reports.index",
         "appeals.index",
         "directory.index",
         "accounts.users",
@@ -108,7 +108,7 @@ NAV = {
         "appeals.calendar",
         "inquiries.index",
         "notifications.index",
-        "queues.index",
+        "jobs.index",
         "audit.index",
     },
 }

@@ -18,11 +18,10 @@ from reception.directory.models import Topic
 from reception.extensions import db
 from reception.inquiries import operations as inquiry_ops
 from reception.inquiries.models import InquiryState
-from reception.inquiries.reminders import remind_inquiry_answers
-from reception.jobs import enqueue, get_queue, get_redis
-from reception.notifications.digest import send_digests
-from reception.notifications.inapp import remind_deadlines
+from reception.inquiries.tasks import remind_inquiry_answers
+from reception.jobs.queues import enqueue, get_queue, get_redis
 from reception.notifications.models import InAppNotification, MessageChannel, MessageState, OutboxMessage
+from reception.notifications.tasks import remind_deadlines, send_digests
 from reception.routing.tasks import escalate_due_appeals
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -144,7 +143,8 @@ def test_staff_reminders_arrive_by_email_with_text_and_html(ctx, make_user, smtp
 
 def test_citizen_sms_wait_for_the_morning(ctx, sms_gateway):
     """An SMS to a citizen queued at night goes at 09:00 Almaty, not before."""
-    from reception.notifications.outbox import deliver_message, queue_message
+    from reception.notifications.outbox import queue_message
+    from reception.notifications.tasks import deliver_message
 
     with at(datetime(2026, 11, 23, 23, 30, tzinfo=ALMATY)):
         message = queue_message(
@@ -277,7 +277,7 @@ def _scenario(job: str, make_user):
             routed_appeal(deputy_user.deputy, MONDAY.date() - timedelta(days=3))
         return escalate_due_appeals, lambda smtp, sms: [to for to, _m in smtp] == [[head.email]]
     if job == "sweep_outbox":
-        from reception.notifications.outbox import sweep_outbox
+        from reception.notifications.tasks import sweep_outbox
 
         with at(MONDAY - timedelta(minutes=10)):
             db.session.add(
@@ -307,7 +307,7 @@ def _scenario(job: str, make_user):
             routed_appeal(deputy_user.deputy, date(2026, 12, 10))
         return send_digests, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
     if job == "retention":
-        from reception.appeals.retention import apply_retention
+        from reception.appeals.tasks import apply_retention
 
         citizen = appeal_ops.record_citizen(
             appeal_ops.CitizenData(

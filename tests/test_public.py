@@ -17,7 +17,7 @@ from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealTyp
 from reception.audit.models import AuditEntry
 from reception.directory.models import District, MandateType, Region, Topic
 from reception.extensions import db
-from reception.jobs import get_redis
+from reception.jobs.queues import get_redis
 from reception.notifications.models import InAppNotification, MessageChannel, OutboxMessage
 from reception.public import online
 from reception.public.models import AppealFeedback, Rating, ReopenState
@@ -452,7 +452,8 @@ def test_the_branch_for_a_place(ctx):
 
 
 def test_a_confirmation_code_goes_out_in_quiet_hours(app, ctx, sms_gateway, monkeypatch):
-    from reception.notifications.outbox import deliver_message, queue_message
+    from reception.notifications.outbox import queue_message
+    from reception.notifications.tasks import deliver_message
 
     monkeypatch.setitem(app.config, "SMS_SEND_HOURS", (9, 20))
     night = datetime(2026, 3, 3, 20, 0, tzinfo=UTC)  # 01:00 in Almaty
@@ -512,7 +513,7 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
 
     head = app.test_client()
     Auth(head).login(head_email)
-    board = head.get("/boards/").get_data(as_text=True)
+    board = head.get("/reports/").get_data(as_text=True)
     assert re.search(rf'data-board="reopen-requests">\s*<li><a href="/appeals/{appeal_id}"', board)
     assert "Воды по-прежнему нет." in board
     detail = head.get(f"/appeals/{appeal_id}").get_data(as_text=True)
@@ -538,7 +539,7 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
     assert 'data-status="reopen-pending"' not in page and 'data-form="add"' in page
     assert (
         f'href="/appeals/{appeal_id}"'
-        not in head.get("/boards/").get_data(as_text=True).split("reopen-requests")[1].split("</ul>")[0]
+        not in head.get("/reports/").get_data(as_text=True).split("reopen-requests")[1].split("</ul>")[0]
     )
 
 

@@ -17,7 +17,7 @@ from reception.appeals.models import Appeal, AppealState, AppealType, Channel
 from reception.appeals.receipt import status_url
 from reception.directory.models import Topic
 from reception.extensions import db
-from reception.jobs import get_queue, get_redis
+from reception.jobs.queues import get_queue, get_redis
 from reception.public.models import AppealFeedback, Rating, ReopenState
 
 pytestmark = pytest.mark.browser

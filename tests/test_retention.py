@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from reception.appeals import attachments
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Attachment, Channel, Citizen
-from reception.appeals.retention import ERASED, apply_retention
+from reception.appeals.retention import ERASED
+from reception.appeals.tasks import apply_retention
 from reception.audit.models import AuditEntry
 from reception.directory.models import Region, Topic
 from reception.extensions import db

@@ -1,6 +1,6 @@
 """Retention: citizens' personal data is erased RETENTION_YEARS (default 5) after their appeals are closed.
 
-The rule, applied by the daily job `apply_retention`:
+The rule, applied by the daily job `apply_retention` (tasks.py):
 
 - An appeal is *past retention* when it is finished (resolved, rejected, redirected or closed: not in
   OPEN_STATES) and nothing has happened to it — no event on its timeline — for RETENTION_YEARS. The last
@@ -57,7 +57,7 @@ def _past_retention(cutoff: datetime):
     return and_(Appeal.state.not_in(OPEN_STATES), func.coalesce(last_event, Appeal.registered_dt) < cutoff)
 
 
-def apply_retention(now: datetime | None = None) -> int:
+def erase_past_retention(now: datetime | None = None) -> int:
     """Anonymise citizens and erase appeals' free text past the retention period; returns how many citizens
     and appeals were erased. Commits per batch."""
     now = now or utcnow()

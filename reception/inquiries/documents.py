@@ -23,7 +23,7 @@ from ..dbtypes import utcnow
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
 from ..extensions import db
 from ..i18n import localized
-from ..jobs import enqueue_after_commit
+from ..jobs.queues import enqueue_after_commit
 from .letter_template import TEMPLATE_DIR, WORDS
 from .models import DocumentStatus, Inquiry, InquiryDocument, InquiryEvent
 
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds a PDF job may run before rq gives up on it (LibreOffice's first start is slow).
 PDF_JOB_TIMEOUT = 300
+#: The PDF job, by name (see jobs.queues.job_name).
+PDF_JOB = "reception.inquiries.tasks.make_pdf"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -136,9 +138,7 @@ def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[Inquiry
         made.append(pdf_row)
     db.session.flush()
     if pdf:
-        from .tasks import make_pdf
-
-        enqueue_after_commit(make_pdf, made[1].id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
+        enqueue_after_commit(PDF_JOB, made[1].id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
     inquiry.events.append(
         InquiryEvent(kind="document", user_id=user.id, comment=str(_l("Version %(number)d generated.", number=number)))
     )
@@ -148,10 +148,8 @@ def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[Inquiry
 
 def retry_pdf(document: InquiryDocument) -> None:
     """Queue a failed (or stuck) PDF again."""
-    from .tasks import make_pdf
-
     document.status, document.error = DocumentStatus.queued, ""
-    enqueue_after_commit(make_pdf, document.id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
+    enqueue_after_commit(PDF_JOB, document.id, queue="documents", job_timeout=PDF_JOB_TIMEOUT)
 
 
 def build_pdf(document_id: int) -> InquiryDocument | None:

@@ -38,7 +38,7 @@ def participants(inquiry: Inquiry) -> list[User]:
     )
 
 
-def remind_inquiry_answers(now: datetime | None = None) -> int:
+def send_answer_reminders(now: datetime | None = None) -> int:
     """Remind and alert about sent inquiries' answers; returns how many notes were added. Commits."""
     now = now or utcnow()
     if not office_hours(now):

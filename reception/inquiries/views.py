@@ -128,7 +128,7 @@ def new():
     appeals = _chosen_appeals()
     if not appeals:
         flash(_("Choose at least one appeal."), "error")
-        return redirect(url_for("workqueue.index"))
+        return redirect(url_for("deputy_queue.index"))
     ids = ",".join(str(a.id) for a in appeals)
     form = NewInquiryForm()
     form.ids.data = ids  # the queue posts one `ids` per checkbox; the form carries them as one list

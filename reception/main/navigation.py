@@ -18,9 +18,9 @@ class NavItem:
 #: can never offer a page that would answer 403.
 ITEMS = (
     NavItem("main.index", _l("Home")),
-    NavItem("workqueue.index", _l("My queue")),
+    NavItem("deputy_queue.index", _l("My queue")),
     NavItem("appeals.new", _l("New appeal")),
-    NavItem("boards.index", _l("Board")),
+    NavItem("reports.index", _l("Board")),
     NavItem("inquiries.index", _l("Inquiries")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
@@ -29,7 +29,7 @@ ITEMS = (
     NavItem("routing.rules", _l("Routing rules")),
     NavItem("appeals.calendar", _l("Work calendar")),
     NavItem("notifications.index", _l("Sent messages")),
-    NavItem("queues.index", _l("Background jobs")),
+    NavItem("jobs.index", _l("Background jobs")),
     NavItem("audit.index", _l("Audit log")),
 )
 

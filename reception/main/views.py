@@ -7,7 +7,7 @@ from sqlalchemy import text
 from ..accounts.access import public, signed_in
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
-from ..jobs import get_redis, worker_count
+from ..jobs.queues import get_redis, worker_count
 from ..redirects import safe_local_url
 from .navigation import navigation_for
 

@@ -23,7 +23,7 @@ from .inapp import notify, office_hours
 LISTED = 20
 
 
-def send_digests(now: datetime | None = None) -> int:
+def send_daily_digests(now: datetime | None = None) -> int:
     """Send today's digest to every deputy's own account that has something in it; returns how many. Commits."""
     now = now or utcnow()
     if not office_hours(now):

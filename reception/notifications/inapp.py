@@ -112,7 +112,7 @@ def tell_holder(appeal: Appeal, event: AppealEvent, **_extra) -> None:
             )
 
 
-def remind_deadlines(now: datetime | None = None) -> int:
+def send_deadline_reminders(now: datetime | None = None) -> int:
     """Remind holders 3 and 1 working days before a deadline; alert branch heads to the overdue (in the app
     and by e-mail); in office hours only. Commits; returns how many notes were added."""
     now = now or utcnow()

@@ -27,7 +27,7 @@ from ..appeals.iin import parse_iin
 from ..appeals.models import Appeal, AppealType, Channel, Citizen
 from ..directory.models import Branch, BranchLevel, District, Region, Topic
 from ..extensions import db, limiter
-from ..jobs import get_redis
+from ..jobs.queues import get_redis
 from ..notifications import events as notification_events
 from ..notifications.models import MessageChannel, OutboxMessage
 from ..notifications.outbox import queue_message

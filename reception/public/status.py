@@ -21,7 +21,7 @@ from ..appeals.codes import check_pin, normalize_tracking_code
 from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..directory.models import Branch, Deputy
 from ..extensions import db
-from ..jobs import get_redis
+from ..jobs.queues import get_redis
 from .models import AppealFeedback, ReopenState
 
 S = AppealState

@@ -1,4 +1,4 @@
-"""Background jobs of routing, run by the rq worker (see reception/periodic.py for their schedule)."""
+"""Background jobs of routing, run by the rq worker (see jobs/schedule.py for their schedule)."""
 
 from ..notifications.inapp import announce_escalations
 from .escalation import escalate_appeals

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
 from reception.extensions import db
-from reception.jobs import enqueue, get_queue, get_redis, record_worker_ping
+from reception.jobs.queues import enqueue, get_queue, get_redis
+from reception.jobs.tasks import record_worker_ping
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,7 @@ def explode(what: str) -> None:
 
 def failed_job(app) -> str:
     with app.app_context():
-        job = enqueue(explode, "printer", queue="documents")
+        job = get_queue("documents").enqueue(explode, "printer")  # rq itself: ours takes only tasks.py jobs
         SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
         assert FailedJobRegistry(queue=get_queue("documents")).get_job_ids() == [job.id]
         return job.id
@@ -44,25 +45,25 @@ def test_admin_sees_queue_lengths_and_failed_jobs_with_their_exception(app, clie
         enqueue(record_worker_ping, "a", queue="default")
         enqueue(record_worker_ping, "b", queue="default")
     as_admin(make_user, auth)
-    page = client.get("/queues/").get_data(as_text=True)
+    page = client.get("/jobs/").get_data(as_text=True)
     assert 'data-queue="default" data-queued="2" data-failed="0"' in page
     assert 'data-queue="documents" data-queued="0" data-failed="1"' in page
     row = re.search(rf'<tr data-failed-job="{job_id}">.*?</tr>', page, re.S).group(0)
-    assert "test_queues.explode" in row and "RuntimeError: the printer is broken" in row
-    assert 'href="/queues/"' in client.get("/").get_data(as_text=True)  # in the navigation
+    assert "test_jobs_page.explode" in row and "RuntimeError: the printer is broken" in row
+    assert 'href="/jobs/"' in client.get("/").get_data(as_text=True)  # in the navigation
 
 
 def test_requeue_and_delete_are_posted_with_csrf_and_audited(app, client, auth, make_user):
     job_id = failed_job(app)
     as_admin(make_user, auth)
-    assert client.post(f"/queues/documents/failed/{job_id}/requeue").status_code == 400  # no CSRF token
-    token = csrf_token(client, "/queues/")
-    assert client.post(f"/queues/documents/failed/{job_id}/requeue", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/jobs/documents/failed/{job_id}/requeue").status_code == 400  # no CSRF token
+    token = csrf_token(client, "/jobs/")
+    assert client.post(f"/jobs/documents/failed/{job_id}/requeue", data={"csrf_token": token}).status_code == 302
     with app.app_context():
         assert get_queue("documents").job_ids == [job_id]
         assert FailedJobRegistry(queue=get_queue("documents")).count == 0
         SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)  # fails again
-    assert client.post(f"/queues/documents/failed/{job_id}/delete", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/jobs/documents/failed/{job_id}/delete", data={"csrf_token": token}).status_code == 302
     with app.app_context():
         assert FailedJobRegistry(queue=get_queue("documents")).count == 0
         assert not get_redis().exists(f"rq:job:{job_id}")
@@ -70,19 +71,19 @@ def test_requeue_and_delete_are_posted_with_csrf_and_audited(app, client, auth, 
             select(AuditEntry).where(AuditEntry.action.like("job.%")).order_by(AuditEntry.id)
         ).all()
         assert [(e.action, e.details["job"], e.details["function"]) for e in entries] == [
-            ("job.requeue", job_id, "test_queues.explode"),
-            ("job.delete", job_id, "test_queues.explode"),
+            ("job.requeue", job_id, "test_jobs_page.explode"),
+            ("job.delete", job_id, "test_jobs_page.explode"),
         ]
         assert all(e.user_id is not None for e in entries)
-    page = client.post(f"/queues/documents/failed/{job_id}/delete", data={"csrf_token": token}, follow_redirects=True)
+    page = client.post(f"/jobs/documents/failed/{job_id}/delete", data={"csrf_token": token}, follow_redirects=True)
     assert "уже нет среди задач с ошибкой" in page.get_data(as_text=True)
 
 
 def test_only_administrators_open_the_page(client, auth, make_user):
     _, email = make_user(Role.branch_head)
     auth.login(email)
-    assert client.get("/queues/").status_code == 403
-    assert 'href="/queues/"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/jobs/").status_code == 403
+    assert 'href="/jobs/"' not in client.get("/").get_data(as_text=True)
 
 
 def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, make_user):
@@ -100,7 +101,7 @@ def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, mak
         page = ""
         while time.monotonic() < deadline and "data-worker=" not in page:
             time.sleep(0.3)
-            page = client.get("/queues/").get_data(as_text=True)
+            page = client.get("/jobs/").get_data(as_text=True)
         row = re.search(r'<tr data-worker="[^"]+" data-state="([a-z]+)">.*?</tr>', page, re.S)
         assert row is not None, "the worker never showed"
         assert row.group(1) == "idle"

@@ -1,19 +1,15 @@
-"""Periodic jobs, scheduled with rq's own cron scheduler (`flask cron`, started by `make run` too).
+"""The periodic jobs' schedule, kept by rq's own cron scheduler (`flask cron`, started by `make run` too).
 
 Each job is idempotent, so two schedulers or a re-run do no harm.
 """
 
-import click
-from flask.cli import with_appcontext
 from rq.cron import CronScheduler
 
-from .appeals.retention import apply_retention
-from .inquiries.reminders import remind_inquiry_answers
-from .jobs import JOB_TIMEOUTS, get_redis
-from .notifications.digest import send_digests
-from .notifications.inapp import remind_deadlines
-from .notifications.outbox import sweep_outbox
-from .routing.tasks import escalate_due_appeals
+from ..appeals.tasks import apply_retention
+from ..inquiries.tasks import remind_inquiry_answers
+from ..notifications.tasks import remind_deadlines, send_digests, sweep_outbox
+from ..routing.tasks import escalate_due_appeals
+from .queues import JOB_TIMEOUTS
 
 #: (function, queue, seconds between runs). Jobs that talk to people check office hours themselves, so
 #: running them hourly is how they catch the start of the working day.
@@ -32,10 +28,3 @@ def build_scheduler(connection) -> CronScheduler:
     for func, queue, interval in SCHEDULE:
         scheduler.register(func, queue, interval=interval, job_timeout=JOB_TIMEOUTS[queue])
     return scheduler
-
-
-@click.command("cron")
-@with_appcontext
-def cron_command() -> None:
-    """Run the periodic-job scheduler (it only enqueues; workers run the jobs)."""
-    build_scheduler(get_redis()).start()

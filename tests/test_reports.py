@@ -44,7 +44,7 @@ def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):
         )
     _, email = make_user(Role.branch_head, "ALM-00")
     auth.login(email)
-    page = client.get("/boards/").get_data(as_text=True)
+    page = client.get("/reports/").get_data(as_text=True)
     triage = re.search(r'data-board="triage">(.*?)</ul>', page, re.S).group(1)
     overdue = re.search(r'data-board="overdue">(.*?)</ul>', page, re.S).group(1)
     assert fresh_no in triage and old_no not in triage and elsewhere_no not in page
@@ -59,4 +59,4 @@ def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):
 def test_staff_and_deputies_have_no_board(client, auth, make_user):
     _, email = make_user(Role.staff)
     auth.login(email)
-    assert client.get("/boards/").status_code == 403
+    assert client.get("/reports/").status_code == 403

@@ -65,7 +65,7 @@ def test_queue_shows_own_appeals_due_first_and_pages_by_key(app, deputy_client, 
         theirs = fill(user(other_email).deputy, 3)
         expected = [a.registration_number for a in sorted(mine, key=lambda a: (a.deadline, a.id))]
         foreign = {a.registration_number for a in theirs}
-    first = client.get("/workqueue/").get_data(as_text=True)
+    first = client.get("/deputy-queue/").get_data(as_text=True)
     assert numbers(first) == expected[:50]
     import re
 
@@ -89,19 +89,19 @@ def test_filters_and_counts(app, deputy_client):
         appeal_ops.take_into_work(db.session.get(Appeal, housing[0].id), user=None)
         db.session.commit()
         topic_id = db.session.scalar(select(Topic.id).where(Topic.code == "education"))
-    page = client.get(f"/workqueue/?topic={topic_id}").get_data(as_text=True)
+    page = client.get(f"/deputy-queue/?topic={topic_id}").get_data(as_text=True)
     assert len(numbers(page)) == 2
-    page = client.get("/workqueue/?state=in_progress").get_data(as_text=True)
+    page = client.get("/deputy-queue/?state=in_progress").get_data(as_text=True)
     assert len(numbers(page)) == 1
     with app.app_context():
         alm03, ast01 = branch("ALM-03"), branch("AST-01")
         district_id, other_district_id, alm03_id, ast01_id = alm03.district_id, ast01.district_id, alm03.id, ast01.id
-    assert len(numbers(client.get(f"/workqueue/?district={district_id}").get_data(as_text=True))) == 5
-    assert len(numbers(client.get(f"/workqueue/?district={other_district_id}").get_data(as_text=True))) == 0
-    assert len(numbers(client.get(f"/workqueue/?branch={alm03_id}").get_data(as_text=True))) == 5
-    assert len(numbers(client.get(f"/workqueue/?branch={ast01_id}").get_data(as_text=True))) == 0
+    assert len(numbers(client.get(f"/deputy-queue/?district={district_id}").get_data(as_text=True))) == 5
+    assert len(numbers(client.get(f"/deputy-queue/?district={other_district_id}").get_data(as_text=True))) == 0
+    assert len(numbers(client.get(f"/deputy-queue/?branch={alm03_id}").get_data(as_text=True))) == 5
+    assert len(numbers(client.get(f"/deputy-queue/?branch={ast01_id}").get_data(as_text=True))) == 0
     assert 'data-count="open">5<' in page
-    assert client.get("/workqueue/?state=nonsense").status_code == 400
+    assert client.get("/deputy-queue/?state=nonsense").status_code == 400
 
 
 def test_overdue_filter(app, deputy_client):
@@ -111,7 +111,7 @@ def test_overdue_filter(app, deputy_client):
 
         fill(db.session.get(Deputy, deputy_id), 2, first_deadline=date(2020, 1, 1))
         fill(db.session.get(Deputy, deputy_id), 2, first_deadline=date(2100, 1, 1))
-    page = client.get("/workqueue/?overdue=1").get_data(as_text=True)
+    page = client.get("/deputy-queue/?overdue=1").get_data(as_text=True)
     assert len(numbers(page)) == 2 and 'data-count="overdue">2<' in page
 
 
@@ -134,10 +134,10 @@ def test_query_count_does_not_grow_with_the_page(app, deputy_client, make_user):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        assert len(numbers(client.get("/workqueue/").get_data(as_text=True))) == 50
+        assert len(numbers(client.get("/deputy-queue/").get_data(as_text=True))) == 50
         with_50_rows = len(statements)
         statements.clear()
-        assert len(numbers(few_client.get("/workqueue/").get_data(as_text=True))) == 5
+        assert len(numbers(few_client.get("/deputy-queue/").get_data(as_text=True))) == 5
         with_5_rows = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
@@ -150,8 +150,8 @@ def test_bulk_take_into_work(app, deputy_client):
         from reception.directory.models import Deputy
 
         ids = [a.id for a in fill(db.session.get(Deputy, deputy_id), 3)]
-    token = csrf_token(client, "/workqueue/")
-    response = client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(i) for i in ids[:2]]})
+    token = csrf_token(client, "/deputy-queue/")
+    response = client.post("/deputy-queue/take", data={"csrf_token": token, "ids": [str(i) for i in ids[:2]]})
     assert response.status_code == 302
     with app.app_context():
         states = [db.session.get(Appeal, i).state for i in ids]
@@ -164,8 +164,8 @@ def test_another_deputys_appeal_is_404_by_url_and_bulk_action(app, deputy_client
     with app.app_context():
         theirs = fill(user(other_email).deputy, 1)[0].id
     assert client.get(f"/appeals/{theirs}").status_code == 404
-    token = csrf_token(client, "/workqueue/")
-    assert client.post("/workqueue/take", data={"csrf_token": token, "ids": [str(theirs)]}).status_code == 404
+    token = csrf_token(client, "/deputy-queue/")
+    assert client.post("/deputy-queue/take", data={"csrf_token": token, "ids": [str(theirs)]}).status_code == 404
     with app.app_context():
         assert db.session.get(Appeal, theirs).state == AppealState.routed
 
@@ -177,7 +177,7 @@ def test_assistant_works_the_queues_of_both_deputies(app, client, auth, make_use
         made = fill(first, 2) + fill(second, 2)
         expected = {a.registration_number for a in made}
     auth.login(email)
-    assert set(numbers(client.get("/workqueue/").get_data(as_text=True))) == expected
+    assert set(numbers(client.get("/deputy-queue/").get_data(as_text=True))) == expected
 
 
 def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth, make_user):
@@ -198,9 +198,9 @@ def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth
         ids = [a.id for a in fill(deputy, 3)]
         assistant_id = assistant.id
     auth.login("own.deputy@test.kz")
-    token = csrf_token(client, "/workqueue/")
+    token = csrf_token(client, "/deputy-queue/")
     response = client.post(
-        "/workqueue/take",
+        "/deputy-queue/take",
         data={
             "csrf_token": token,
             "ids": [str(ids[0]), str(ids[1])],
@@ -211,7 +211,7 @@ def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth
     assert response.status_code == 302
     auth.logout()
     auth.login(assistant_email)
-    mine = numbers(client.get("/workqueue/?mine=1").get_data(as_text=True))
+    mine = numbers(client.get("/deputy-queue/?mine=1").get_data(as_text=True))
     with app.app_context():
         assert mine == [db.session.get(Appeal, i).registration_number for i in ids[:2]]
 
@@ -223,7 +223,7 @@ def test_deputy_cannot_find_another_deputys_appeal_by_search_or_filter(app, depu
         theirs = fill(user(other_email).deputy, 1)[0]
         number, topic_id = theirs.registration_number, theirs.topic_id
     assert f'data-appeal="{number}"' not in client.get(f"/appeals/?q={number}").get_data(as_text=True)
-    assert number not in numbers(client.get(f"/workqueue/?topic={topic_id}&q=Текст").get_data(as_text=True))
+    assert number not in numbers(client.get(f"/deputy-queue/?topic={topic_id}&q=Текст").get_data(as_text=True))
 
 
 def test_export_is_the_filtered_queue_and_nothing_else(app, deputy_client, make_user):
@@ -239,7 +239,7 @@ def test_export_is_the_filtered_queue_and_nothing_else(app, deputy_client, make_
         theirs = fill(user(other_email).deputy, 2)
         expected = [a.registration_number for a in mine]
         foreign = {a.registration_number for a in theirs}
-    response = client.get("/workqueue/export.csv")
+    response = client.get("/deputy-queue/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     exported = [r[0] for r in rows[1:]]

@@ -22,7 +22,7 @@ from ..i18n import local_time
 from ..inquiries import registry as inquiry_registry
 from . import queries
 
-bp = Blueprint("workqueue", __name__, url_prefix="/workqueue")
+bp = Blueprint("deputy_queue", __name__, url_prefix="/deputy-queue")
 QUEUE_ROLES = (Role.deputy, Role.assistant)
 
 
@@ -72,7 +72,7 @@ def index():
     rows, next_key = queries.page(deputy_ids, f, today, _after())
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template(
-        "workqueue/index.html",
+        "deputy_queue/index.html",
         rows=rows,
         f=f,
         args=args,
@@ -143,7 +143,7 @@ def take():
     """Bulk actions on the selected appeals: take into work, or give to an assistant."""
     user = acting_user()
     appeals = _selected(user)
-    back = redirect(url_for("workqueue.index", **dict(request.args.items())))
+    back = redirect(url_for("deputy_queue.index", **dict(request.args.items())))
     if request.form.get("action") == "assign":
         assistant = (
             db.session.get(User, int(request.form.get("assistant") or 0))

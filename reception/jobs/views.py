@@ -13,9 +13,9 @@ from ..accounts.access import allow
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..extensions import db
-from ..jobs import QUEUES, get_redis
+from .queues import QUEUES, get_redis
 
-bp = Blueprint("queues", __name__, url_prefix="/queues")
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 #: Failed jobs shown per queue, newest first.
 FAILED_SHOWN = 50
@@ -67,7 +67,7 @@ def index():
                     }
                 )
     workers = sorted(Worker.all(connection=connection), key=lambda w: w.name)
-    return render_template("queues/index.html", queues=queues, failed=failed, workers=workers)
+    return render_template("jobs/index.html", queues=queues, failed=failed, workers=workers)
 
 
 @bp.route("/<queue_name>/failed/<job_id>/requeue", methods=["POST"])
@@ -83,7 +83,7 @@ def requeue(queue_name: str, job_id: str):
         audit("job.requeue", details={"queue": queue_name, "job": job_id, "function": job.func_name})
         db.session.commit()
         flash(_("The job is queued again."), "success")
-    return redirect(url_for("queues.index"))
+    return redirect(url_for("jobs.index"))
 
 
 @bp.route("/<queue_name>/failed/<job_id>/delete", methods=["POST"])
@@ -93,7 +93,7 @@ def delete(queue_name: str, job_id: str):
     registry = FailedJobRegistry(queue=_queue(queue_name))
     if job_id not in registry.get_job_ids():
         flash(_("That job is no longer among the failed ones."), "error")
-        return redirect(url_for("queues.index"))
+        return redirect(url_for("jobs.index"))
     try:
         function = Job.fetch(job_id, connection=get_redis()).func_name
     except NoSuchJobError:
@@ -102,4 +102,4 @@ def delete(queue_name: str, job_id: str):
     audit("job.delete", details={"queue": queue_name, "job": job_id, "function": function})
     db.session.commit()
     flash(_("The job is deleted."), "success")
-    return redirect(url_for("queues.index"))
+    return redirect(url_for("jobs.index"))

