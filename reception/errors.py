@@ -1,12 +1,15 @@
-"""Friendly error pages in the user's language; no traceback ever reaches a user."""
+"""Refusals and friendly error pages in the user's language; no traceback ever reaches a user."""
 
+from functools import wraps
 from typing import NoReturn
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
+from .redirects import safe_local_url
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),
@@ -20,6 +23,19 @@ MESSAGES = {
     503: (_l("Temporarily unavailable"), _l("This service is temporarily unavailable. Please try again later.")),
     500: (_l("Something went wrong"), _l("An internal error occurred. It has been logged; please try again later.")),
 }
+
+
+class Refused(Exception):
+    """An operation refused for a reason the person can act on; `message` is shown as is (translated when
+    shown, if lazy) and `status` is the HTTP answer. Every domain's refusals derive from it."""
+
+    status = 400
+
+    def __init__(self, message, status: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if status is not None:
+            self.status = status
 
 
 def abort_with(code: int, message) -> NoReturn:
@@ -73,7 +89,52 @@ def handle_unexpected(exc: Exception):
     return render_error(500)
 
 
+def _same_site_referrer() -> str | None:
+    """The page the request came from, as a local path, if it is on this site."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return safe_local_url(parts.path + (f"?{parts.query}" if parts.query else ""), "") or None
+
+
+def handle_refused(exc: Refused):
+    """A refusal that reached no view of its own: nothing of the transaction is kept, the message is shown.
+
+    A form sent from one of our pages goes back to that page with the message on it (the page is read
+    fresh, so it shows what is stored now); anything else gets the error page with the message.
+    """
+    db.session.rollback()
+    if not _wants_json() and request.method == "POST" and (back := _same_site_referrer()):
+        flash(str(exc.message), "error")
+        return redirect(back, 303)
+    return render_error(exc.status if exc.status in MESSAGES else 400, str(exc.message))
+
+
+def show_refusals_on(page):
+    """For a view whose refusals show its own page again: `page(**view_args)` renders it fresh, with the
+    message flashed, at the refusal's status (e.g. 409 for a stale form), after the rollback."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(**kwargs):
+            try:
+                return view(**kwargs)
+            except Refused as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+                response = make_response(page(**kwargs))
+                response.status_code = exc.status
+                return response
+
+        return wrapper
+
+    return decorate
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(Refused, handle_refused)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy
+from ..errors import Refused
 from ..extensions import db
 from .models import BRANCH_ROLES, LoginFailure, Role, User
 
@@ -18,12 +19,8 @@ logger = logging.getLogger(__name__)
 DEMO_PASSWORDS = frozenset({"demo-password"})
 
 
-class AccountError(Exception):
-    """A refusal whose message is shown to the user as is."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class AccountError(Refused):
+    """A refusal about an account, shown to the user as is."""
 
 
 class LoginThrottled(AccountError):

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from ..errors import Refused
 from .models import Appeal, Attachment
 
 #: What we accept, recognised by the file's first bytes.
@@ -25,10 +26,8 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10
 
 
-class AttachmentRejected(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class AttachmentRejected(Refused):
+    """A file refused, with the reason naming it."""
 
 
 @dataclass
@@ -83,13 +82,22 @@ def storage_dir() -> Path:
 
 
 def store(appeal: Appeal, files: list[CheckedFile], uploaded_by_id: int | None) -> list[Attachment]:
-    """Write the files under a random name and attach their rows to the appeal."""
+    """Write the files under a random name and attach their rows to the appeal.
+
+    If one cannot be written, those already written are removed. The caller removes them all if its
+    transaction does not commit (see intake.intake_appeal)."""
     rows = []
     for f in files:
         key = f"{appeal.year}/{secrets.token_hex(16)}"
         path = storage_dir() / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f.data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f.data)
+        except OSError:
+            path.unlink(missing_ok=True)
+            for row in rows:
+                path_of(row).unlink(missing_ok=True)
+            raise
         row = Attachment(
             filename=f.filename,
             content_type=f.content_type,

@@ -19,6 +19,7 @@ from ..accounts.models import Role, User
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
+from ..errors import Refused
 from ..extensions import db
 from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
@@ -66,14 +67,8 @@ DUPLICATE_WINDOW = timedelta(days=90)
 CONSENT_VERSION = "2026-01"
 
 
-class AppealError(Exception):
-    """A refusal shown to the user as is; `status` is the HTTP code the UI answers with."""
-
-    status = 400
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class AppealError(Refused):
+    """A refusal about an appeal, shown to the user as is."""
 
 
 class TransitionNotAllowed(AppealError):

@@ -26,16 +26,15 @@ from ..audit.log import audit
 from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
-from ..errors import abort_with
+from ..errors import Refused, abort_with
 from ..extensions import db
 from ..formkit import with_blank
-from ..notifications import events as notification_events
 from ..routing import groups
-from ..routing.engine import route_by_rules
 from . import attachments, deadlines
 from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
 from .iin import parse_iin
+from .intake import Intake, intake_appeal
 from .models import Appeal, AppealGroup, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
 from .receipt import qr_svg, receipt_docx, status_url
 
@@ -85,78 +84,64 @@ def new():
     """Log a walk-in visitor's appeal; errors show in the visitor's language."""
     form = IntakeForm()
     _fill_intake_choices(form)
-    user = acting_user()
-    duplicates = []
-    language = form.language.data if form.language.data in ("kk", "ru") else "ru"
-    if request.method == "POST":
-        valid = form.validate_on_submit()
-        topic = _get(Topic, form.topic.data) if form.topic.data else None
-        citizen = ops.find_citizen(form.iin.data) if valid and not form.anonymous.data else None
-        if valid and topic is not None:
-            duplicates = ops.possible_duplicates(citizen, topic)
-            if duplicates and not (form.duplicate_override_reason.data or "").strip():
-                form.duplicate_override_reason.errors.append(
-                    _("A possible duplicate: give the reason to register it anyway.")
-                )
-                valid = False
-        checked = []
-        if valid:
-            try:
-                checked = attachments.check_uploads(request.files.getlist(form.attachments.name))
-            except attachments.AttachmentRejected as exc:
-                form.attachments.errors.append(exc.message)
-                valid = False
-        if valid:
-            try:
-                registered = _register(form, user, topic)
-                stored = attachments.store(registered.appeal, checked, user.id)
-                route_by_rules(registered.appeal)
-                notification_events.appeal_registered(registered.appeal)
-            except ops.AppealError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "error")
-            else:
-                try:
-                    db.session.commit()
-                except Exception:
-                    for row in stored:  # nothing on disk without its row
-                        attachments.path_of(row).unlink(missing_ok=True)
-                    raise
-                _keep_pin(PIN_KEY, registered.appeal, registered.pin)
-                flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
-                return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
-        # Field errors in the visitor's language, whatever the clerk's interface language.
-        with force_locale(language):
-            errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
-        status = 422
-    else:
-        errors, status = {}, 200
-    return render_template("appeals/new.html", form=form, errors=errors, duplicates=duplicates), status
+    if request.method == "GET":
+        return render_template("appeals/new.html", form=form, errors={}, duplicates=[])
+    topic = _get(Topic, form.topic.data) if form.topic.data else None
+    valid = form.validate_on_submit()
+    duplicates = _possible_duplicates(form, topic) if valid and topic is not None else []
+    files = _checked_files(form) if valid and not form.duplicate_override_reason.errors else None
+    if files is not None:
+        try:
+            registered = intake_appeal(_intake(form, acting_user(), topic, files))
+        except Refused as exc:
+            flash(str(exc.message), "error")
+        else:
+            _keep_pin(PIN_KEY, registered.appeal, registered.pin)
+            flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
+            return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
+    # Field errors in the visitor's language, whatever the clerk's interface language.
+    with force_locale(form.language.data if form.language.data in ("kk", "ru") else "ru"):
+        errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
+    return render_template("appeals/new.html", form=form, errors=errors, duplicates=duplicates), 422
 
 
-def _register(form: IntakeForm, user, topic: Topic):
+def _possible_duplicates(form: IntakeForm, topic: Topic) -> list[Appeal]:
+    """The citizen's open appeals on the topic; an error at the reason field if the clerk gave none."""
+    citizen = None if form.anonymous.data else ops.find_citizen(form.iin.data)
+    duplicates = ops.possible_duplicates(citizen, topic)
+    if duplicates and not (form.duplicate_override_reason.data or "").strip():
+        form.duplicate_override_reason.errors.append(_("A possible duplicate: give the reason to register it anyway."))
+    return duplicates
+
+
+def _checked_files(form: IntakeForm) -> list[attachments.CheckedFile] | None:
+    try:
+        return attachments.check_uploads(request.files.getlist(form.attachments.name))
+    except attachments.AttachmentRejected as exc:
+        form.attachments.errors.append(exc.message)
+        return None
+
+
+def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.CheckedFile]) -> Intake:
     citizen = None
     if not form.anonymous.data:
         info = parse_iin(form.iin.data)
-        citizen = ops.record_citizen(
-            ops.CitizenData(
-                iin=info.iin,
-                full_name=form.full_name.data,
-                birth_date=form.birth_date.data or info.birth_date,
-                phone=form.phone.data or "",
-                email=form.email.data or "",
-                address=form.address.data or "",
-                region=_get(Region, form.citizen_region.data),
-                district=_get(District, form.citizen_district.data),
-                language=form.language.data,
-                may_be_named=form.may_be_named.data,
-            ),
-            taken_by=user,
-            consent=form.consent.data,
+        citizen = ops.CitizenData(
+            iin=info.iin,
+            full_name=form.full_name.data,
+            birth_date=form.birth_date.data or info.birth_date,
+            phone=form.phone.data or "",
+            email=form.email.data or "",
+            address=form.address.data or "",
+            region=_get(Region, form.citizen_region.data),
+            district=_get(District, form.citizen_district.data),
+            language=form.language.data,
+            may_be_named=form.may_be_named.data,
         )
-    return ops.register_appeal(
+    return Intake(
         branch=user.branch,
         citizen=citizen,
+        consent=form.consent.data,
         type=AppealType(form.type.data),
         topic=topic,
         summary=form.summary.data,
@@ -169,6 +154,7 @@ def _register(form: IntakeForm, user, topic: Topic):
         cosigners=form.cosigners.data or 0,
         registered_by=user,
         duplicate_override_reason=form.duplicate_override_reason.data or "",
+        files=files,
     )
 
 

@@ -3,14 +3,13 @@
 from sqlalchemy import select
 
 from ..audit.log import audit
+from ..errors import Refused
 from ..extensions import db
 from .models import BodySeats, MandateType, RepresentativeBody, Topic
 
 
-class DirectoryError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class DirectoryError(Refused):
+    """A refusal about a directory record, shown to the user as is."""
 
 
 def update_record(record, values: dict, *, user=None) -> dict:

@@ -25,6 +25,7 @@ from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState
 from ..audit.log import audit
 from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
+from ..errors import Refused
 from ..extensions import db
 from ..i18n import localized
 from . import drafting
@@ -61,14 +62,8 @@ PERSONAL_DATA_LABELS = {
 }
 
 
-class InquiryError(Exception):
-    """A refusal shown to the user as is; `status` is the HTTP code the UI answers with."""
-
-    status = 400
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class InquiryError(Refused):
+    """A refusal about an inquiry, shown to the user as is."""
 
 
 class InquiryNotAllowed(InquiryError):

@@ -2,8 +2,8 @@
 
 A submission that passes the form's checks is kept in Redis (with its attachments) for a short while,
 under a random token remembered in the browser's session; an SMS with a six-digit code goes to the phone
-through the notifications outbox. The right code registers the appeal through the same operations as a
-walk-in one (channel "online"), so it is numbered, routed and confirmed exactly like one.
+through the notifications outbox. The right code takes the appeal in through the same operation as a
+walk-in one (appeals/intake.py) (channel "online"), so it is numbered, routed and confirmed exactly like one.
 """
 
 import hmac
@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -24,14 +24,15 @@ from ..appeals import attachments
 from ..appeals import operations as appeal_ops
 from ..appeals.codes import hash_pin, new_pin
 from ..appeals.iin import parse_iin
+from ..appeals.intake import Intake, intake_appeal
 from ..appeals.models import Appeal, AppealType, Channel, Citizen
+from ..appeals.operations import Registered
 from ..directory.models import Branch, BranchLevel, District, Region, Topic
+from ..errors import Refused
 from ..extensions import db, limiter
 from ..jobs.queues import get_redis
-from ..notifications import events as notification_events
 from ..notifications.models import MessageChannel, OutboxMessage
 from ..notifications.outbox import queue_message
-from ..routing.engine import route_by_rules
 
 logger = logging.getLogger(__name__)
 
@@ -39,18 +40,6 @@ logger = logging.getLogger(__name__)
 PENDING_KEY = "online_pending"
 #: The session key of the receipt just registered: {"id": appeal id, "pin": PIN shown once}.
 RECEIPT_KEY = "online_receipt"
-
-
-class Refused(Exception):
-    """A submission refused with a message for the citizen; `status` is the HTTP answer."""
-
-    status = 400
-
-    def __init__(self, message, status: int | None = None):
-        super().__init__(str(message))
-        self.message = message
-        if status is not None:
-            self.status = status
 
 
 # --- robots ----------------------------------------------------------------------------------------
@@ -200,17 +189,8 @@ def masked_phone(token: str) -> str:
     return f"{phone[:2]} *** *** {phone[-4:-2]} {phone[-2:]}" if len(phone) >= 6 else ""
 
 
-@dataclass
-class Confirmed:
-    appeal: Appeal
-    #: The PIN in clear, for the receipt; never stored.
-    pin: str
-    #: The attachments written to disk, to remove if the transaction does not commit.
-    paths: list = field(default_factory=list)
-
-
-def confirm(token: str, code: str) -> Confirmed:
-    """Check the SMS code; the right one registers the appeal (the caller commits). Raises Refused."""
+def confirm(token: str, code: str) -> Registered:
+    """Check the SMS code; the right one registers the appeal (committed). Raises Refused."""
     redis = get_redis()
     key = _pending_key(token)
     stored = redis.hget(key, "code")
@@ -235,14 +215,13 @@ def confirm(token: str, code: str) -> Confirmed:
         for n, meta in enumerate(json.loads(record[b"files"]))
     ]
     check_submission(submission)  # again: another appeal may have been confirmed meanwhile
-    registered = register_online_appeal(submission, files)
     # The code has done its job: it is not kept readable on the administrators' "sent messages" page.
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.dedupe_key == f"online:{token}:code")
         .values(body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code="******"))
     )
-    return registered
+    return register_online_appeal(submission, files)
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -270,60 +249,41 @@ def branch_for_place(region: Region | None, district: District | None) -> Branch
     return db.session.scalar(select(Branch).where(Branch.level == BranchLevel.central).order_by(Branch.id))
 
 
-def _citizen_for(submission: Submission, region: Region, district: District | None) -> Citizen:
-    """The citizen with this IIN: created from the form, or, if known, kept as the branch recorded them.
-
-    Nobody's identity is checked online, so a known citizen's phone, address or name is never replaced
-    from the web (someone could otherwise redirect another person's messages); blanks are filled in.
-    """
-    citizen = appeal_ops.find_citizen(submission.iin)
-    if citizen is None:
-        return appeal_ops.record_citizen(
-            appeal_ops.CitizenData(
-                iin=submission.iin,
-                full_name=submission.full_name,
-                birth_date=parse_iin(submission.iin).birth_date,
-                phone=submission.phone,
-                email=submission.email,
-                address=submission.address,
-                region=region,
-                district=district,
-                language=submission.language,
-                may_be_named=submission.may_be_named,
-            ),
-            taken_by=None,
-            consent=True,
-        )
-    for name in ("phone", "email", "address"):
-        if not getattr(citizen, name) and getattr(submission, name):
-            setattr(citizen, name, getattr(submission, name))
-    citizen.consent_dt, citizen.consent_taken_by_id = appeal_ops.utcnow(), None
-    citizen.consent_version = appeal_ops.CONSENT_VERSION
-    return citizen
-
-
-def register_online_appeal(submission: Submission, files: list[attachments.CheckedFile]) -> Confirmed:
-    """Register, store attachments, route and confirm by SMS/e-mail, as for a walk-in. The caller commits."""
+def register_online_appeal(submission: Submission, files: list[attachments.CheckedFile]) -> Registered:
+    """Take the appeal in as a walk-in one is (channel "online", identity unchecked); commits."""
     region = db.session.get(Region, submission.region_id)
     district = db.session.get(District, submission.district_id) if submission.district_id else None
     topic = db.session.get(Topic, submission.topic_id)
     if region is None or topic is None:
         raise Refused(_l("The form could not be accepted. Please fill it in again."))
-    citizen = _citizen_for(submission, region, district)
-    registered = appeal_ops.register_appeal(
-        branch=branch_for_place(region, district),
-        citizen=citizen,
-        type=AppealType(submission.type),
-        topic=topic,
-        summary=submission.summary,
-        text=submission.text,
-        channel=Channel.online,
-        language=submission.language,
+    citizen = appeal_ops.CitizenData(
+        iin=submission.iin,
+        full_name=submission.full_name,
+        birth_date=parse_iin(submission.iin).birth_date,
+        phone=submission.phone,
+        email=submission.email,
+        address=submission.address,
         region=region,
         district=district,
+        language=submission.language,
+        may_be_named=submission.may_be_named,
     )
-    stored = attachments.store(registered.appeal, files, None)
-    route_by_rules(registered.appeal)
-    notification_events.appeal_registered(registered.appeal)
+    registered = intake_appeal(
+        Intake(
+            branch=branch_for_place(region, district),
+            citizen=citizen,
+            consent=True,  # the form's consent box is required
+            identity_checked=False,
+            type=AppealType(submission.type),
+            topic=topic,
+            summary=submission.summary,
+            text=submission.text,
+            channel=Channel.online,
+            language=submission.language,
+            region=region,
+            district=district,
+            files=files,
+        )
+    )
     logger.info("online appeal %s registered", registered.appeal.registration_number)
-    return Confirmed(appeal=registered.appeal, pin=registered.pin, paths=[attachments.path_of(row) for row in stored])
+    return registered

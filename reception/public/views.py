@@ -234,12 +234,6 @@ def online_confirm():
             return redirect(url_for("public.online_appeal"))
         form.code.errors.append(str(exc.message))
         return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), exc.status
-    try:
-        db.session.commit()
-    except Exception:
-        for path in confirmed.paths:  # nothing on disk without its row
-            path.unlink(missing_ok=True)
-        raise
     session[online.RECEIPT_KEY] = {"id": confirmed.appeal.id, "pin": confirmed.pin, "pdf_pin": confirmed.pin}
     return redirect(url_for("public.online_receipt"))
 

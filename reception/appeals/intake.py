@@ -1,0 +1,108 @@
+"""Taking in an appeal, whatever the channel: the one operation behind the reception desk and the online form.
+
+`intake_appeal` records the citizen, registers the appeal, stores its files, routes it and tells the
+citizen, in that order, in one transaction that it commits: the citizen's "registered" message is queued
+before routing can queue "passed to a deputy", and no file stays on disk without its row, whether a
+refusal, an error or the commit itself fails.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..accounts.models import User
+from ..directory.models import Branch, District, Region, Topic
+from ..extensions import db
+from ..notifications.events import appeal_registered
+from ..routing.engine import route_by_rules
+from . import attachments
+from .models import AppealType, Channel, Citizen
+from .operations import CONSENT_VERSION, CitizenData, Registered, find_citizen, record_citizen, register_appeal, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Intake:
+    """Everything a channel hands over about one appeal, already checked by its form."""
+
+    branch: Branch
+    type: AppealType
+    topic: Topic
+    summary: str
+    text: str
+    channel: Channel
+    language: str
+    #: None for an anonymous appeal.
+    citizen: CitizenData | None = None
+    #: The citizen's consent to the processing of their personal data (required with a citizen).
+    consent: bool = False
+    #: Whether the citizen's identity was checked (a clerk saw the ID card). An unverified channel only fills
+    #: in blanks of a citizen already on record: nobody's contacts are replaced from the web.
+    identity_checked: bool = True
+    region: Region | None = None
+    district: District | None = None
+    is_collective: bool = False
+    cosigners: int = 0
+    duplicate_override_reason: str = ""
+    files: list[attachments.CheckedFile] = field(default_factory=list)
+    #: The clerk who took it in; None online.
+    registered_by: User | None = None
+
+
+def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
+    """Register the appeal with its citizen and files, queue the citizen's confirmation, route it; commits.
+
+    Raises a Refused (e.g. AppealError) with nothing stored when the appeal cannot be taken in.
+    """
+    written: list = []
+    try:
+        citizen = _citizen_of(intake)
+        registered = register_appeal(
+            branch=intake.branch,
+            citizen=citizen,
+            type=intake.type,
+            topic=intake.topic,
+            summary=intake.summary,
+            text=intake.text,
+            channel=intake.channel,
+            language=intake.language,
+            region=intake.region,
+            district=intake.district,
+            is_collective=intake.is_collective,
+            cosigners=intake.cosigners,
+            registered_by=intake.registered_by,
+            duplicate_override_reason=intake.duplicate_override_reason,
+            now=now,
+        )
+        appeal = registered.appeal
+        stored = attachments.store(appeal, intake.files, intake.registered_by.id if intake.registered_by else None)
+        written = [attachments.path_of(row) for row in stored]
+        appeal_registered(appeal)
+        route_by_rules(appeal)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in written:  # nothing on disk without its row
+            path.unlink(missing_ok=True)
+        raise
+    logger.info("appeal %s taken in (%s)", appeal.registration_number, appeal.channel.value)
+    return registered
+
+
+def _citizen_of(intake: Intake) -> Citizen | None:
+    data = intake.citizen
+    if data is None:
+        return None
+    if intake.identity_checked:
+        return record_citizen(data, taken_by=intake.registered_by, consent=intake.consent)
+    known = find_citizen(data.iin)
+    if known is None:
+        return record_citizen(data, taken_by=None, consent=intake.consent)
+    # Unverified: a known citizen's phone, address or name is never replaced (someone could otherwise
+    # redirect another person's messages); blanks are filled in, and the consent given now is recorded.
+    for name in ("phone", "email", "address"):
+        if not getattr(known, name) and getattr(data, name):
+            setattr(known, name, getattr(data, name))
+    known.consent_dt, known.consent_taken_by_id, known.consent_version = utcnow(), None, CONSENT_VERSION
+    return known

@@ -1,0 +1,123 @@
+"""Forms as the page renders them: a test finds a form on the page, keeps every field the page sends
+(hidden ones included: the CSRF token, versions, timestamps), fills in what a person types and submits it.
+
+A step tested this way breaks when the page breaks, which a test that builds its own POST cannot notice.
+"""
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class RenderedForm:
+    action: str
+    method: str
+    enctype: str
+    #: Field name -> value, as the browser would send it untouched (checked boxes, selected options).
+    values: dict[str, str] = field(default_factory=dict)
+    #: Every field name the form has, sent or not (unchecked boxes, empty selects).
+    names: set[str] = field(default_factory=set)
+    #: Option values of each select.
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+    def fill(self, **typed) -> dict[str, str]:
+        """The data to post: the form's own values with what the person typed; typing into a field the page
+        does not have is a test error."""
+        unknown = set(typed) - self.names
+        assert not unknown, f"the form at {self.action} has no fields {sorted(unknown)}"
+        data = dict(self.values)
+        data.update({k: v for k, v in typed.items() if v is not None})
+        return {k: v for k, v in data.items() if not (k in typed and typed[k] is None)}
+
+
+class _Parser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[RenderedForm] = []
+        self._form: RenderedForm | None = None
+        self._select: str | None = None
+        self._option: dict | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = RenderedForm(
+                action=a.get("action", ""),
+                method=a.get("method", "get").lower(),
+                enctype=a.get("enctype", "application/x-www-form-urlencoded"),
+            )
+            self.forms.append(self._form)
+            return
+        form = self._form
+        if form is None or "disabled" in a:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            form.names.add(name)
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    form.values[name] = a.get("value", "on")
+            elif kind not in ("submit", "button", "file", "image", "reset"):
+                form.values[name] = a.get("value", "")
+        elif tag == "select" and name:
+            form.names.add(name)
+            form.options[name] = []
+            self._select = name
+        elif tag == "option" and self._select:
+            self._option = a
+            form.options[self._select].append(a.get("value", ""))
+            if "selected" in a or self._select not in form.values:
+                form.values[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            form.names.add(name)
+            form.values[name] = ""
+            self._textarea = name
+        elif tag == "button" and name:
+            form.names.add(name)
+
+    def handle_data(self, data):
+        if self._textarea and self._form is not None:
+            self._form.values[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def forms_on(page: str) -> list[RenderedForm]:
+    parser = _Parser()
+    parser.feed(page)
+    return parser.forms
+
+
+def form_on(page: str, action: str, having: str | None = None) -> RenderedForm:
+    """The one form on the page that posts to `action` (a path, or its end; "" for the page itself) and
+    has the field `having`, if given."""
+    found = [
+        f
+        for f in forms_on(page)
+        if (f.action == action or (action and f.action.endswith(action)))
+        and f.method == "post"
+        and (having is None or having in f.names)
+    ]
+    assert len(found) == 1, f"{len(found)} forms post to {action!r}; the page has {[f.action for f in forms_on(page)]}"
+    return found[0]
+
+
+def submit(client, page_url: str, action: str, *, having: str | None = None, files: dict | None = None, **typed):
+    """Open the page, find the form posting to `action`, fill it in as a person would, and send it."""
+    page = client.get(page_url)
+    assert page.status_code == 200, f"{page_url} answered {page.status_code}"
+    form = form_on(page.get_data(as_text=True), action, having)
+    data = form.fill(**typed)
+    target = form.action or page_url
+    if files:
+        data.update(files)
+    multipart = form.enctype == "multipart/form-data" or bool(files)
+    return client.post(target, data=data, content_type="multipart/form-data" if multipart else None)

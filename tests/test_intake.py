@@ -1,0 +1,101 @@
+"""Intake as one operation: the walk-in page and the online form go through `intake_appeal`, which tells the
+citizen in order and leaves no file without its row."""
+
+from conftest import branch, make_deputy
+from pageforms import submit
+from sqlalchemy import event, func, select
+
+from reception.accounts.models import Role
+from reception.appeals.attachments import CheckedFile, storage_dir
+from reception.appeals.intake import Intake, intake_appeal
+from reception.appeals.models import Appeal, AppealState, AppealType, Attachment, Channel
+from reception.directory.models import Constituency, District, MandateType, Topic, constituency_districts
+from reception.extensions import db
+from reception.notifications.models import OutboxMessage
+from reception.routing.models import RoutingRule, RuleTarget
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def route_alm03_to_its_single_mandate_deputy() -> int:
+    district = db.session.get(District, branch("ALM-03").district_id)
+    constituency = db.session.scalar(
+        select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == district.id)
+    )
+    deputy = make_deputy("Одномандатник Округа", mandate=MandateType.single_mandate)
+    deputy.constituency = constituency
+    db.session.add(RoutingRule(position=10, name="single-mandate", target=RuleTarget.single_mandate))
+    db.session.commit()
+    return deputy.id
+
+
+def test_the_citizen_hears_registered_before_passed_to_a_deputy(app, client, auth, make_user):
+    with app.app_context():
+        deputy_id = route_alm03_to_its_single_mandate_deputy()
+        housing = str(db.session.scalar(select(Topic.id).where(Topic.code == "housing")))
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    response = submit(
+        client,
+        "/appeals/new",
+        "",
+        having="iin",
+        iin="900101300017",
+        full_name="Сейткали Айгуль Болатовна",
+        phone="8 701 123 45 67",
+        email="aigul@example.kz",
+        address="г. Косшы, ул. Абая, 1",
+        language="kk",
+        consent="y",
+        type="complaint",
+        topic=housing,
+        channel="walk_in",
+        summary="Нет воды в доме",
+        text="Третью неделю нет холодной воды.",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.state == AppealState.routed and appeal.deputy_id == deputy_id
+        messages = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id).order_by(OutboxMessage.id)
+        ).all()
+        # In the order they were written, which is the order they are sent: registered (SMS, e-mail), then routed.
+        kinds = [(m.channel.value, "registered" if ":registered:" in m.dedupe_key else "routed") for m in messages]
+        assert kinds == [("sms", "registered"), ("email", "registered"), ("sms", "routed"), ("email", "routed")]
+
+
+def test_no_file_stays_on_disk_when_the_commit_fails(ctx):
+    before = {p for p in storage_dir().rglob("*") if p.is_file()}
+    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+    intake = Intake(
+        branch=branch("ALM-03"),
+        type=AppealType.complaint,
+        topic=topic,
+        summary="Анонимно",
+        text="Текст",
+        channel=Channel.walk_in,
+        language="ru",
+        files=[CheckedFile("photo.png", "image/png", PNG), CheckedFile("scan.png", "image/png", PNG)],
+    )
+
+    def database_gone(session):
+        raise ConnectionError("the database went away at commit")
+
+    event.listen(db.session, "before_commit", database_gone)
+    try:
+        try:
+            intake_appeal(intake)
+        except ConnectionError:
+            pass
+        else:
+            raise AssertionError("the commit should have failed")
+    finally:
+        event.remove(db.session, "before_commit", database_gone)
+    assert {p for p in storage_dir().rglob("*") if p.is_file()} == before
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+    assert db.session.scalar(select(func.count(Attachment.id))) == 0
+    # And the same intake, with the database back, stores the appeal and both files.
+    registered = intake_appeal(intake)
+    assert [a.filename for a in registered.appeal.attachments] == ["photo.png", "scan.png"]
+    assert len({p for p in storage_dir().rglob("*") if p.is_file()} - before) == 2
