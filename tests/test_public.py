@@ -13,14 +13,23 @@ from sqlalchemy import func, select
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.codes import new_tracking_code
-from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Channel, Citizen
+from reception.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealFeedback,
+    AppealState,
+    AppealType,
+    Channel,
+    Citizen,
+    Rating,
+    ReopenState,
+)
 from reception.audit.models import AuditEntry
 from reception.directory.models import District, MandateType, Region, Topic
 from reception.extensions import db
 from reception.jobs.queues import get_redis
 from reception.notifications.models import InAppNotification, MessageChannel, OutboxMessage
 from reception.public import online
-from reception.public.models import AppealFeedback, Rating, ReopenState
 from reception.routing.models import RoutingRule, RuleTarget
 
 S = AppealState
@@ -549,7 +558,7 @@ def test_a_declined_reopening_shows_its_reason_to_the_citizen(app, client, make_
     look_up(client, code, pin)
     token = csrf_token(client, "/status/view")
     client.post("/status/rate", data={"csrf_token": token, "rating": "not_satisfied", "comment": "Не согласна"})
-    from reception.public import operations as public_ops
+    from reception.appeals import feedback as public_ops
 
     with app.app_context():
         feedback = db.session.scalar(select(AppealFeedback))

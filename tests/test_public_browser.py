@@ -13,12 +13,11 @@ from test_public import decide
 
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+from reception.appeals.models import Appeal, AppealFeedback, AppealState, AppealType, Channel, Rating, ReopenState
 from reception.appeals.receipt import status_url
 from reception.directory.models import Topic
 from reception.extensions import db
 from reception.jobs.queues import get_queue, get_redis
-from reception.public.models import AppealFeedback, Rating, ReopenState
 
 pytestmark = pytest.mark.browser
 

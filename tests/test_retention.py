@@ -9,7 +9,17 @@ from sqlalchemy import func, select
 
 from reception.appeals import attachments
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealEvent, AppealState, AppealType, Attachment, Channel, Citizen
+from reception.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealFeedback,
+    AppealState,
+    AppealType,
+    Attachment,
+    Channel,
+    Citizen,
+    Rating,
+)
 from reception.appeals.retention import ERASED
 from reception.appeals.tasks import apply_retention
 from reception.audit.models import AuditEntry
@@ -17,7 +27,6 @@ from reception.directory.models import Region, Topic
 from reception.extensions import db
 from reception.notifications import events
 from reception.notifications.models import InAppNotification, OutboxMessage
-from reception.public.models import AppealFeedback, Rating
 
 ALMATY = ZoneInfo("Asia/Almaty")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY)

@@ -143,3 +143,9 @@ class CalendarTransferForm(FlaskForm):
         _l("The day becomes"), choices=options([("day_off", _l("a day off")), ("working_day", _l("a working day"))])
     )
     note = StringField(_l("Note (e.g. the government decree)"), validators=[Optional(), Length(max=255)])
+
+
+class ReopenDecisionForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment (required to decline)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )

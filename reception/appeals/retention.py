@@ -36,8 +36,9 @@ from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..extensions import db
 from . import attachments as attachment_files
-from .models import Appeal, AppealEvent, Attachment, Citizen
+from .models import Appeal, AppealEvent, AppealFeedback, Attachment, Citizen
 from .operations import OPEN_STATES
+from .signals import appeal_erasing
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +126,6 @@ def _appeals_due(cutoff: datetime) -> list[Appeal]:
 
 
 def _erase_appeal(appeal: Appeal) -> None:
-    from ..notifications.models import InAppNotification, MessageState, OutboxMessage
-
     db.session.execute(
         Appeal.__table__.update()
         .where(Appeal.id == appeal.id)
@@ -139,26 +138,8 @@ def _erase_appeal(appeal: Appeal) -> None:
         attachment_files.path_of(attachment).unlink(missing_ok=True)
         db.session.delete(attachment)
         files += 1
-    # A message still waiting (years on, only if something went badly wrong) is given up, not sent to nobody.
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.appeal_id == appeal.id, OutboxMessage.state.in_([MessageState.pending, MessageState.sending])
-        )
-        .values(state=MessageState.failed, last_error="erased by the retention job")
-    )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.appeal_id == appeal.id)
-        .values(recipient="", subject="", body="", html_body="")
-    )
-    db.session.execute(
-        update(InAppNotification)
-        .where(InAppNotification.appeal_id == appeal.id)
-        .values(text=appeal.registration_number)
-    )
-    from ..public.models import AppealFeedback  # late: the citizens' pages build on appeals, not the reverse
-
+    # What other domains keep about the appeal (messages, notes) they erase themselves.
+    appeal_erasing.send(appeal)
     db.session.execute(
         update(AppealFeedback)
         .where(AppealFeedback.appeal_id == appeal.id)

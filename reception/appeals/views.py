@@ -31,11 +31,21 @@ from ..extensions import db
 from ..formkit import with_blank
 from ..routing import groups
 from . import attachments, deadlines
+from . import feedback as feedback_ops
 from . import operations as ops
-from .forms import CalendarTransferForm, ExtendForm, IntakeForm, TransitionForm
+from .forms import CalendarTransferForm, ExtendForm, IntakeForm, ReopenDecisionForm, TransitionForm
 from .iin import parse_iin
 from .intake import Intake, intake_appeal
-from .models import Appeal, AppealGroup, AppealState, AppealType, CalendarTransfer, CalendarTransferKind, Channel
+from .models import (
+    Appeal,
+    AppealFeedback,
+    AppealGroup,
+    AppealState,
+    AppealType,
+    CalendarTransfer,
+    CalendarTransferKind,
+    Channel,
+)
 from .receipt import qr_svg, receipt_docx, status_url
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
@@ -460,6 +470,22 @@ def resolve_group(group_id: int):
     db.session.commit()
     flash(_("Resolved: %(count)s.", count=resolved), "success")
     return redirect(url_for("appeals.group", group_id=group_id))
+
+
+@bp.route("/<int:appeal_id>/citizen/reopen/<int:feedback_id>", methods=["POST"])
+@allow(Role.branch_head, Role.admin)
+def decide_reopening(appeal_id: int, feedback_id: int):
+    """The branch head reopens the appeal at the citizen's request, or declines with a reason."""
+    appeal = visible_appeal_or_404(appeal_id)
+    request_row = db.session.get(AppealFeedback, feedback_id)
+    form = ReopenDecisionForm()
+    if request_row is None or request_row.appeal_id != appeal.id or not form.validate_on_submit():
+        abort(400)
+    accept = request.form.get("decision") == "accept"
+    feedback_ops.decide_reopening(request_row, user=acting_user(), accept=accept, comment=form.comment.data or "")
+    db.session.commit()
+    flash(_("The appeal is reopened.") if accept else _("The request to reopen is declined."), "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
 @bp.route("/")

@@ -7,9 +7,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from ..appeals.forms import _validate_iin, _validate_phone
-from ..appeals.models import AppealType
+from ..appeals.models import AppealType, Rating
 from ..formkit import options
-from .models import Rating
 
 
 class OnlineAppealForm(FlaskForm):
@@ -85,9 +84,3 @@ class RatingForm(FlaskForm):
 
 class InformationForm(FlaskForm):
     text = TextAreaField(_l("Information to add"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
-
-
-class ReopenDecisionForm(FlaskForm):
-    comment = TextAreaField(
-        _l("Comment (required to decline)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
-    )

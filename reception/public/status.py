@@ -18,18 +18,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.codes import check_pin, normalize_tracking_code
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.feedback import decision_to_rate
+from ..appeals.models import Appeal, AppealEvent, AppealFeedback, AppealState, ReopenState
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..jobs.queues import get_redis
-from .models import AppealFeedback, ReopenState
 
 S = AppealState
 NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
 #: The session key of the browser's access to one appeal after a right PIN: {"code": ..., "until": epoch}.
 ACCESS_KEY = "status_access"
 #: Decisions the citizen may rate.
-DECISIONS = frozenset({S.resolved, S.rejected})
 #: Events the citizen wrote: the page names them but does not repeat their text.
 CITIZEN_KINDS = frozenset({"citizen_info", "rating", "reopen_request"})
 
@@ -238,26 +237,6 @@ class StatusPage:
     @property
     def reopen_pending(self) -> bool:
         return any(f.reopen_state == ReopenState.pending for f in self.feedback)
-
-
-def decision_to_rate(appeal: Appeal) -> AppealEvent | None:
-    """The latest decision (resolved or refused) while it stands: not reopened since, not yet rated."""
-    if appeal.state not in (S.resolved, S.rejected, S.closed):
-        return None
-    decision = None
-    for event in appeal.events:
-        if event.kind == "transition" and event.to_state in DECISIONS:
-            decision = event
-        elif event.kind == "transition" and event.to_state == S.reopened:
-            decision = None
-    if decision is None:
-        return None
-    rated = db.session.scalar(
-        select(AppealFeedback.id).where(
-            AppealFeedback.appeal_id == appeal.id, AppealFeedback.decision_event_id == decision.id
-        )
-    )
-    return None if rated else decision
 
 
 def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:

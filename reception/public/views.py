@@ -17,8 +17,10 @@ from flask_babel import gettext as _
 from ..accounts.access import acting_user, allow, public
 from ..accounts.models import Role
 from ..appeals import attachments
+from ..appeals import feedback as feedback_ops
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal
+from ..appeals.forms import ReopenDecisionForm
+from ..appeals.models import Appeal, AppealFeedback, Rating
 from ..appeals.receipt import qr_svg, status_url
 from ..appeals.views import receipt_pdf_response, visible_appeal_or_404
 from ..directory.choices import district_choices, region_choices, topic_choices
@@ -28,8 +30,7 @@ from ..i18n import current_language
 from . import online
 from . import operations as ops
 from . import status as lookup
-from .forms import ConfirmForm, InformationForm, OnlineAppealForm, RatingForm, ReopenDecisionForm
-from .models import AppealFeedback, Rating
+from .forms import ConfirmForm, InformationForm, OnlineAppealForm, RatingForm
 
 bp = Blueprint("public", __name__)
 
@@ -106,7 +107,7 @@ def rate():
     if not form.validate_on_submit():
         return _render_appeal(appeal, rating_form=form, status=400)
     try:
-        feedback = ops.rate_decision(appeal, Rating(form.rating.data), form.comment.data or "")
+        feedback = feedback_ops.rate_decision(appeal, Rating(form.rating.data), form.comment.data or "")
     except appeal_ops.AppealError as exc:
         db.session.rollback()
         form.comment.errors.append(str(exc.message))
@@ -133,7 +134,7 @@ def add_information():
     if not form.validate_on_submit():
         return _render_appeal(appeal, info_form=form, status=400)
     try:
-        ops.add_information(appeal, form.text.data)
+        feedback_ops.add_information(appeal, form.text.data)
     except appeal_ops.AppealError as exc:
         db.session.rollback()
         form.text.errors.append(str(exc.message))
@@ -284,27 +285,6 @@ def unlock_code(appeal_id: int):
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
-@bp.route("/appeals/<int:appeal_id>/citizen/reopen/<int:feedback_id>", methods=["POST"])
-@allow(Role.branch_head, Role.admin)
-def decide_reopening(appeal_id: int, feedback_id: int):
-    """The branch head reopens the appeal at the citizen's request, or declines with a reason."""
-    appeal = visible_appeal_or_404(appeal_id)
-    feedback = db.session.get(AppealFeedback, feedback_id)
-    form = ReopenDecisionForm()
-    if feedback is None or feedback.appeal_id != appeal.id or not form.validate_on_submit():
-        abort(400)
-    accept = request.form.get("decision") == "accept"
-    try:
-        ops.decide_reopening(feedback, user=acting_user(), accept=accept, comment=form.comment.data or "")
-    except appeal_ops.AppealError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("appeals.detail", appeal_id=appeal_id))
-    db.session.commit()
-    flash(_("The appeal is reopened.") if accept else _("The request to reopen is declined."), "success")
-    return redirect(url_for("appeals.detail", appeal_id=appeal.id))
-
-
 @bp.app_template_global()
 def citizen_side(appeal: Appeal) -> dict:
     """For the staff's appeal page: whether the code is locked, the citizen's ratings, a pending request."""
@@ -317,8 +297,8 @@ def citizen_side(appeal: Appeal) -> dict:
                 db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).order_by(AppealFeedback.id)
             )
         ),
-        "pending": ops.pending_reopen_request(appeal),
-        "can_decide": ops.can_decide_reopening(user, appeal),
+        "pending": feedback_ops.pending_reopen_request(appeal),
+        "can_decide": feedback_ops.can_decide_reopening(user, appeal),
         "decision_form": ReopenDecisionForm(),
     }
 

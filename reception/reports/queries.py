@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal
+from ..appeals.models import Appeal, AppealFeedback, ReopenState
 from ..directory.models import Deputy
 from ..extensions import db
 
@@ -92,7 +92,6 @@ def escalated(branch_ids: set[int] | None) -> list[Appeal]:
 
 def reopen_requests(branch_ids: set[int] | None) -> list[tuple]:
     """Citizens not satisfied with a decision who asked to reopen it, waiting for a branch head, oldest first."""
-    from ..public.models import AppealFeedback, ReopenState  # late: the citizens' pages build on boards' data
 
     stmt = _scope(
         select(Appeal, AppealFeedback)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import joinedload
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..appeals.models import Appeal, AppealType
-from ..audit.log import audit
 from ..directory.choices import district_choices, region_choices, topic_choices
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
 from ..formkit import with_blank
 from . import engine
+from . import operations as ops
 from .forms import DryRunForm, RuleForm
 from .models import RoutingRule, RuleTarget
 
@@ -63,19 +63,23 @@ def _fill_choices(form) -> None:
             form[name].choices = make()
 
 
-def _apply(form: RuleForm, rule: RoutingRule) -> None:
+def _rule_data(form: RuleForm) -> ops.RuleData:
     def get(model, value):
         return db.session.get(model, int(value)) if value else None
 
-    rule.position = form.position.data
-    rule.name = form.name.data.strip()
-    rule.is_active = form.is_active.data
-    rule.topic, rule.region = get(Topic, form.topic.data), get(Region, form.region.data)
-    rule.district, rule.branch = get(District, form.district.data), get(Branch, form.branch.data)
-    rule.appeal_type = AppealType(form.appeal_type.data) if form.appeal_type.data else None
-    rule.is_collective = {"yes": True, "no": False}.get(form.is_collective.data)
-    rule.target = RuleTarget(form.target.data)
-    rule.target_deputy = get(Deputy, form.target_deputy.data) if rule.target == RuleTarget.deputy else None
+    return ops.RuleData(
+        position=form.position.data,
+        name=form.name.data,
+        is_active=form.is_active.data,
+        target=RuleTarget(form.target.data),
+        topic=get(Topic, form.topic.data),
+        region=get(Region, form.region.data),
+        district=get(District, form.district.data),
+        branch=get(Branch, form.branch.data),
+        appeal_type=AppealType(form.appeal_type.data) if form.appeal_type.data else None,
+        is_collective={"yes": True, "no": False}.get(form.is_collective.data),
+        target_deputy=get(Deputy, form.target_deputy.data),
+    )
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])
@@ -98,18 +102,7 @@ def edit_rule(rule_id: int | None = None):
             form.is_collective.data = {True: "yes", False: "no"}.get(rule.is_collective, "")
             form.target.data, form.target_deputy.data = rule.target.value, str(rule.target_deputy_id or "")
     if form.validate_on_submit():
-        with db.session.no_autoflush:  # the lookups in _apply must not flush a half-filled rule
-            if rule is None:
-                rule = RoutingRule()
-                db.session.add(rule)
-            _apply(form, rule)
-        db.session.flush()
-        audit(
-            "routing.save_rule",
-            rule,
-            user=acting_user(),
-            details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)},
-        )
+        ops.save_rule(rule, _rule_data(form), user=acting_user())
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("routing.rules"))
@@ -121,8 +114,7 @@ def edit_rule(rule_id: int | None = None):
 def delete_rule(rule_id: int):
     """Remove a rule; appeals it routed keep their history."""
     rule = db.get_or_404(RoutingRule, rule_id)
-    audit("routing.delete_rule", rule, user=acting_user(), details={"position": rule.position, "name": rule.name})
-    db.session.delete(rule)
+    ops.delete_rule(rule, user=acting_user())
     db.session.commit()
     flash(_("The rule has been removed."), "success")
     return redirect(url_for("routing.rules"))
