@@ -96,25 +96,35 @@ def forms_on(page: str) -> list[RenderedForm]:
     return parser.forms
 
 
-def form_on(page: str, action: str, having: str | None = None) -> RenderedForm:
-    """The one form on the page that posts to `action` (a path, or its end; "" for the page itself) and
-    has the field `having`, if given."""
+def form_on(page: str, action: str, having: str | None = None, carrying: dict | None = None) -> RenderedForm:
+    """The one form on the page that posts to `action` (a path, or its end; "" for the page itself), has the
+    field `having` and carries the values `carrying` (e.g. a hidden target state), if given."""
     found = [
         f
         for f in forms_on(page)
         if (f.action == action or (action and f.action.endswith(action)))
         and f.method == "post"
         and (having is None or having in f.names)
+        and all(f.values.get(k) == v for k, v in (carrying or {}).items())
     ]
     assert len(found) == 1, f"{len(found)} forms post to {action!r}; the page has {[f.action for f in forms_on(page)]}"
     return found[0]
 
 
-def submit(client, page_url: str, action: str, *, having: str | None = None, files: dict | None = None, **typed):
+def submit(
+    client,
+    page_url: str,
+    action: str,
+    *,
+    having: str | None = None,
+    carrying: dict | None = None,
+    files: dict | None = None,
+    **typed,
+):
     """Open the page, find the form posting to `action`, fill it in as a person would, and send it."""
     page = client.get(page_url)
     assert page.status_code == 200, f"{page_url} answered {page.status_code}"
-    form = form_on(page.get_data(as_text=True), action, having)
+    form = form_on(page.get_data(as_text=True), action, having, carrying)
     data = form.fill(**typed)
     target = form.action or page_url
     if files:

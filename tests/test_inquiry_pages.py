@@ -335,3 +335,35 @@ def test_the_page_follows_the_pdf_job_until_the_file_is_ready(app, client, deput
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
     finally:
         app.config["PDF_CONVERTER"] = "auto"
+
+
+def test_an_inquiry_goes_from_draft_to_answered_through_its_pages_as_rendered(app, client, deputy):
+    """Every step submitted with the page's own hidden fields (the version among them): the step "mark as
+    sent" once answered 409 every time, because its test posted no version."""
+    from pageforms import submit
+
+    _email, ids = deputy
+    inquiry_id, _token = create_via_pages(client, ids)
+    page = f"/inquiries/{inquiry_id}"
+    for target in ("under_review", "approved"):
+        moved = submit(client, page, f"/inquiries/{inquiry_id}/transition", carrying={"to_state": target})
+        assert moved.status_code == 302, moved.get_data(as_text=True)[:1500]
+    sent = submit(client, page, f"/inquiries/{inquiry_id}/send", outgoing_number="01-15/2045", sent_date="2026-11-20")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:1500]
+    detail = client.get(page).get_data(as_text=True)
+    assert "01-15/2045" in detail
+    answered = submit(
+        client,
+        page,
+        f"/inquiries/{inquiry_id}/answer",
+        answer_date="2026-11-27",
+        answer_number="ИО-77",
+        assessment="substantive",
+        answer_text="Министерство проверило водоснабжение.",
+        public_summary="Водопровод отремонтируют до конца года.",
+    )
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:1500]
+    with app.app_context():
+        inquiry = db.session.get(Inquiry, inquiry_id)
+        assert inquiry.state == InquiryState.answered and inquiry.outgoing_number == "01-15/2045"
+        assert {a.state for a in inquiry.appeals} == {AppealState.answer_received}

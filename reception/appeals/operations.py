@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
@@ -21,6 +20,7 @@ from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
 from ..errors import Refused
 from ..extensions import db
+from ..versioning import check_version, flush_or_stale
 from . import deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
@@ -375,7 +375,7 @@ def transition(
     deputy: Deputy | None = None,
 ) -> AppealEvent:
     """Move `appeal` to `to_state` on behalf of `user` (None: the system itself, e.g. routing rules)."""
-    check_version(appeal, expected_version)
+    check_version(appeal, expected_version, _stale)
     if to_state not in TRANSITIONS[appeal.state]:
         raise TransitionNotAllowed(
             _l(
@@ -417,7 +417,7 @@ def transition(
         appeal.closed_dt = utcnow()
     if to_state == S.reopened:
         appeal.closed_dt = None
-    _flush_or_stale(appeal)
+    flush_or_stale(appeal, _stale)
     audit("appeal.transition", appeal, user=user, details={"from": before.value, "to": to_state.value})
     appeal_changed.send(appeal, event=event)
     return event
@@ -479,10 +479,12 @@ def redirect_appeal(
     body and the outgoing letter's number; the citizen sees where it went."""
     if body is None or not letter_number.strip():
         raise AppealError(_l("Name the competent body and the number of the outgoing letter."))
+    # Checked before anything is set: a lazy load in the transition may autoflush and move the version on.
+    check_version(appeal, expected_version, _stale)
     appeal.redirected_to = body
     appeal.outgoing_letter_number = letter_number.strip()
     comment = f"{reason.strip()} — {body.name}, № {appeal.outgoing_letter_number}" if reason.strip() else ""
-    return transition(appeal, S.redirected, user=user, comment=comment, expected_version=expected_version)
+    return transition(appeal, S.redirected, user=user, comment=comment)
 
 
 def close_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
@@ -498,7 +500,7 @@ def extend_deadline(
     appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None
 ) -> AppealEvent:
     """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
-    check_version(appeal, expected_version)
+    check_version(appeal, expected_version, _stale)
     if not can_extend(user, appeal):
         raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))
     if not reason.strip():
@@ -526,7 +528,7 @@ def extend_deadline(
         is_public=True,
     )
     appeal.events.append(event)
-    _flush_or_stale(appeal)
+    flush_or_stale(appeal, _stale)
     notify_by = deadlines.extension_notice_deadline(deadlines.local_date(utcnow()), work_calendar())
     audit(
         "appeal.extend",
@@ -538,30 +540,16 @@ def extend_deadline(
     return event
 
 
-def check_version(appeal: Appeal, expected_version: int | None) -> None:
-    """Refuse to act on a stale form: someone changed the appeal since it was loaded."""
-    if expected_version is not None and appeal.version != expected_version:
-        raise StaleAppeal(_stale_message(appeal))
-
-
-def _flush_or_stale(appeal: Appeal) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        # Another transaction committed a change between our read and our write.
-        db.session.rollback()
-        fresh = db.session.get(Appeal, appeal.id)
-        raise StaleAppeal(_stale_message(fresh)) from None
-
-
-def _stale_message(appeal: Appeal):
+def _stale(appeal: Appeal) -> StaleAppeal:
     from ..i18n import local_time
 
     who = appeal.updated_by_user.full_name if appeal.updated_by_user else "—"
-    return _l(
-        "This appeal was changed by %(who)s at %(when)s. Reload the page to see the changes.",
-        who=who,
-        when=local_time(appeal.updated_dt),
+    return StaleAppeal(
+        _l(
+            "This appeal was changed by %(who)s at %(when)s. Reload the page to see the changes.",
+            who=who,
+            when=local_time(appeal.updated_dt),
+        )
     )
 
 

@@ -17,7 +17,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, or_, select, true
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
@@ -28,6 +27,7 @@ from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..errors import Refused
 from ..extensions import db
 from ..i18n import localized
+from ..versioning import check_version, flush_or_stale
 from . import drafting
 from .models import AnswerAssessment, Inquiry, InquiryEvent, InquiryState, inquiry_appeals, inquiry_cosigners
 
@@ -242,19 +242,8 @@ def create_inquiry(
     return inquiry
 
 
-def check_version(inquiry: Inquiry, expected_version: int | None) -> None:
-    if expected_version is not None and inquiry.version != expected_version:
-        raise StaleInquiry(_l("This inquiry was changed by someone else. Reload the page to see the changes."))
-
-
-def _flush(inquiry: Inquiry) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleInquiry(
-            _l("This inquiry was changed by someone else. Reload the page to see the changes.")
-        ) from None
+def _stale(_inquiry: Inquiry) -> StaleInquiry:
+    return StaleInquiry(_l("This inquiry was changed by someone else. Reload the page to see the changes."))
 
 
 def check_personal_data(inquiry: Inquiry, *texts: str) -> None:
@@ -289,7 +278,7 @@ def update_draft(
     expected_version: int | None = None,
 ) -> None:
     """Save the deputy's edits of a draft."""
-    check_version(inquiry, expected_version)
+    check_version(inquiry, expected_version, _stale)
     if not can_edit(user, inquiry):
         raise InquiryNotAllowed(_l("Only a draft can be edited, by its author, co-signers and their assistants."))
     if language not in LANGUAGES:
@@ -314,19 +303,19 @@ def update_draft(
         raise InquiryError(_l("Co-signers are deputies of the same representative body as the author."))
     inquiry.cosigners = [d for d in cosigners if d.id != inquiry.author_id]
     _event(inquiry, "edited", user)
-    _flush(inquiry)
+    flush_or_stale(inquiry, _stale)
     audit("inquiry.edit", inquiry, user=user)
 
 
 def redraft(inquiry: Inquiry, *, user: User, expected_version: int | None = None) -> None:
     """Write the body again from the linked appeals (after appeals were added or removed)."""
-    check_version(inquiry, expected_version)
+    check_version(inquiry, expected_version, _stale)
     if not can_edit(user, inquiry):
         raise InquiryNotAllowed(_l("Only a draft can be edited, by its author, co-signers and their assistants."))
     draft = drafting.draft_from_appeals(inquiry.appeals, inquiry.language)
     inquiry.body = draft.body
     _event(inquiry, "edited", user, comment=str(_l("The text was written again from the appeals.")))
-    _flush(inquiry)
+    flush_or_stale(inquiry, _stale)
 
 
 def add_appeals(inquiry: Inquiry, appeals: list[Appeal], *, user: User) -> int:
@@ -339,7 +328,7 @@ def add_appeals(inquiry: Inquiry, appeals: list[Appeal], *, user: User) -> int:
     inquiry.appeals.extend(new)
     if new:
         _event(inquiry, "appeals", user, comment=", ".join(a.registration_number for a in new))
-        _flush(inquiry)
+        flush_or_stale(inquiry, _stale)
         audit("inquiry.add_appeals", inquiry, user=user, details={"appeals": [a.id for a in new]})
     return len(new)
 
@@ -352,7 +341,7 @@ def remove_appeal(inquiry: Inquiry, appeal: Appeal, *, user: User) -> None:
             raise InquiryError(_l("An inquiry keeps at least one appeal."))
         inquiry.appeals.remove(appeal)
         _event(inquiry, "appeals", user, comment="− " + appeal.registration_number)
-        _flush(inquiry)
+        flush_or_stale(inquiry, _stale)
 
 
 # --- the lifecycle -----------------------------------------------------------------------------------------
@@ -362,7 +351,7 @@ def transition(
     inquiry: Inquiry, to_state: InquiryState, *, user: User, comment: str = "", expected_version: int | None = None
 ) -> InquiryEvent:
     """Move `inquiry` to `to_state` on behalf of `user`; the one way its state changes."""
-    check_version(inquiry, expected_version)
+    check_version(inquiry, expected_version, _stale)
     if to_state not in TRANSITIONS[inquiry.state]:
         raise InquiryError(
             _l(
@@ -381,7 +370,7 @@ def transition(
     before = inquiry.state
     event = _event(inquiry, "transition", user, comment=comment, from_state=before, to_state=to_state)
     inquiry.state = to_state
-    _flush(inquiry)
+    flush_or_stale(inquiry, _stale)
     audit("inquiry.transition", inquiry, user=user, details={"from": before.value, "to": to_state.value})
     logger.info("Inquiry %s: %s -> %s by %s", inquiry.id, before.value, to_state.value, user.email)
     return event
@@ -415,6 +404,9 @@ def mark_sent(
     inquiry: Inquiry, *, user: User, outgoing_number: str, sent_date: date, expected_version=None
 ) -> InquiryEvent:
     """The letter left with its outgoing number: the answer's deadline starts, the appeals show it."""
+    # Checked before anything is set: loading the addressee below may autoflush the changes, which moves
+    # the version on (the page's own version would then always look stale).
+    check_version(inquiry, expected_version, _stale)
     outgoing_number = outgoing_number.strip()
     if not outgoing_number:
         raise InquiryError(_l("Give the outgoing number of the letter."))
@@ -426,7 +418,6 @@ def mark_sent(
         inquiry,
         S.sent,
         user=user,
-        expected_version=expected_version,
         comment=str(
             _l(
                 "No. %(number)s of %(date)s; answer due by %(due)s.",
@@ -476,6 +467,7 @@ def record_answer(
     expected_version=None,
 ) -> InquiryEvent:
     """The addressee answered: the linked appeals receive the answer's public summary, their citizens are told."""
+    check_version(inquiry, expected_version, _stale)  # first: see mark_sent
     public_summary = public_summary.strip()
     if not answer_text.strip() and file_content is None:
         raise InquiryError(_l("Give the answer's text or attach the answer."))
@@ -492,7 +484,7 @@ def record_answer(
     )
     if file_content is not None:
         inquiry.answer_file_name, inquiry.answer_file_type, inquiry.answer_file = file_name, file_type, file_content
-    event = transition(inquiry, S.answered, user=user, expected_version=expected_version, comment=assessment.label)
+    event = transition(inquiry, S.answered, user=user, comment=assessment.label)
     for appeal in inquiry.appeals:
         with force_locale(appeal.language):
             text = _(
