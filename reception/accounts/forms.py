@@ -6,7 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..formkit import options
-from .models import ROLE_LABELS
+from .models import Role
 
 
 class LoginForm(FlaskForm):
@@ -30,7 +30,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 def role_choices():
-    return options((role.value, label) for role, label in ROLE_LABELS.items())
+    return options(Role.choices())
 
 
 class UserForm(FlaskForm):

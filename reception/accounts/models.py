@@ -1,6 +1,5 @@
 """Users, their roles, and the record of failed logins used for throttling."""
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -11,30 +10,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
 from ..directory.models import Branch, Deputy
+from ..enums import LabelledEnum
 from ..extensions import db
 
 
-class Role(enum.Enum):
-    staff = "staff"
-    branch_head = "branch_head"
-    deputy = "deputy"
-    assistant = "assistant"
-    analyst = "analyst"
-    admin = "admin"
+class Role(LabelledEnum):
+    staff = "staff", _l("Reception staff")
+    branch_head = "branch_head", _l("Branch head")
+    deputy = "deputy", _l("Deputy")
+    assistant = "assistant", _l("Deputy's assistant")
+    analyst = "analyst", _l("Central office analyst")
+    admin = "admin", _l("Administrator")
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.staff: _l("Reception staff"),
-    Role.branch_head: _l("Branch head"),
-    Role.deputy: _l("Deputy"),
-    Role.assistant: _l("Deputy's assistant"),
-    Role.analyst: _l("Central office analyst"),
-    Role.admin: _l("Administrator"),
-}
 
 #: Roles bound to one branch; the rest are not.
 BRANCH_ROLES = frozenset({Role.staff, Role.branch_head})

@@ -18,7 +18,7 @@ from ..dbtypes import utcnow
 from ..extensions import db
 from ..notifications import inapp
 from . import operations as appeal_ops
-from .models import Appeal, AppealEvent, AppealFeedback, AppealState, Rating, ReopenState
+from .models import Appeal, AppealEvent, AppealFeedback, AppealState, EventKind, Rating, ReopenState
 
 logger = logging.getLogger(__name__)
 S = AppealState
@@ -45,9 +45,9 @@ def decision_to_rate(appeal: Appeal) -> AppealEvent | None:
         return None
     decision = None
     for event in appeal.events:
-        if event.kind == "transition" and event.to_state in DECISIONS:
+        if event.kind == EventKind.transition and event.to_state in DECISIONS:
             decision = event
-        elif event.kind == "transition" and event.to_state == S.reopened:
+        elif event.kind == EventKind.transition and event.to_state == S.reopened:
             decision = None
     if decision is None:
         return None
@@ -77,9 +77,9 @@ def rate_decision(appeal: Appeal, rating: Rating, comment: str = "") -> AppealFe
         reopen_state=ReopenState.pending if reopen else None,
     )
     db.session.add(feedback)
-    _citizen_event(appeal, "rating", f"{rating.value}: {comment}" if comment else rating.value)
+    _citizen_event(appeal, EventKind.rating, f"{rating.value}: {comment}" if comment else rating.value)
     if reopen:
-        event = _citizen_event(appeal, "reopen_request", comment)
+        event = _citizen_event(appeal, EventKind.reopen_request, comment)
         db.session.flush()
         _tell(
             inapp.branch_heads_of(appeal),
@@ -100,7 +100,7 @@ def add_information(appeal: Appeal, text: str) -> AppealEvent:
         raise appeal_ops.AppealError(_l("Write the information you want to add."))
     if appeal.state not in appeal_ops.OPEN_STATES:
         raise appeal_ops.AppealError(_l("Information can be added only while the appeal is being considered."))
-    event = _citizen_event(appeal, "citizen_info", text[:MAX_TEXT])
+    event = _citizen_event(appeal, EventKind.citizen_info, text[:MAX_TEXT])
     db.session.flush()
     # The holder (deputy and assistants) hears of it; an appeal nobody holds yet is the branch head's.
     recipients = inapp.holders_of(appeal) or inapp.branch_heads_of(appeal)
@@ -153,7 +153,12 @@ def decide_reopening(feedback: AppealFeedback, *, user: User, accept: bool, comm
             raise appeal_ops.AppealError(_l("Give the reason: the law requires it for this decision."))
         appeal.events.append(
             AppealEvent(
-                kind="reopen_declined", from_state=None, to_state=None, user_id=user.id, comment=comment, is_public=True
+                kind=EventKind.reopen_declined,
+                from_state=None,
+                to_state=None,
+                user_id=user.id,
+                comment=comment,
+                is_public=True,
             )
         )
     feedback.reopen_state = ReopenState.accepted if accept else ReopenState.declined

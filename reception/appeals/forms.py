@@ -60,9 +60,6 @@ def _validate_phone(form, field):
         raise ValidationError(_l("Enter a Kazakhstani phone number, e.g. +7 701 123 45 67.")) from None
 
 
-TYPE_CHOICES = [(t.value, t.label) for t in AppealType]
-
-
 class IntakeForm(FlaskForm):
     """One page for a walk-in visitor: who they are, their consent, and what they ask."""
 
@@ -85,13 +82,9 @@ class IntakeForm(FlaskForm):
     consent = BooleanField(_l("The citizen agrees to the processing of personal data"))
     may_be_named = BooleanField(_l("The citizen agrees to be named in a deputy inquiry"))
 
-    type = SelectField(
-        _l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[DataRequired()]
-    )
+    type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[DataRequired()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
-    channel = SelectField(
-        _l("Channel"), choices=lambda: options((c.value, c.label) for c in Channel), default=Channel.walk_in.value
-    )
+    channel = SelectField(_l("Channel"), choices=lambda: options(Channel.choices()), default=Channel.walk_in.value)
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Full text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()])

@@ -18,95 +18,59 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
 from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
+from ..enums import LabelledEnum
 from ..extensions import db
 
 
-class AppealType(enum.Enum):
-    complaint = "complaint"
-    request = "request"
-    proposal = "proposal"
-    response = "response"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                AppealType.complaint: _l("Complaint"),
-                AppealType.request: _l("Request"),
-                AppealType.proposal: _l("Proposal"),
-                AppealType.response: _l("Response"),
-            }[self]
-        )
+class AppealType(LabelledEnum):
+    complaint = "complaint", _l("Complaint")
+    request = "request", _l("Request")
+    proposal = "proposal", _l("Proposal")
+    response = "response", _l("Response")
 
 
-class Channel(enum.Enum):
-    walk_in = "walk_in"
-    online = "online"
-    phone = "phone"
-    mail = "mail"
-    mobile_reception = "mobile_reception"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                Channel.walk_in: _l("Walk-in"),
-                Channel.online: _l("Online"),
-                Channel.phone: _l("Phone"),
-                Channel.mail: _l("Mail"),
-                Channel.mobile_reception: _l("Mobile reception of a deputy"),
-            }[self]
-        )
+class Channel(LabelledEnum):
+    walk_in = "walk_in", _l("Walk-in")
+    online = "online", _l("Online")
+    phone = "phone", _l("Phone")
+    mail = "mail", _l("Mail")
+    mobile_reception = "mobile_reception", _l("Mobile reception of a deputy")
 
 
-class AppealState(enum.Enum):
-    registered = "registered"
-    routed = "routed"
-    in_progress = "in_progress"
-    inquiry_sent = "inquiry_sent"
-    answer_received = "answer_received"
-    resolved = "resolved"
-    rejected = "rejected"
-    redirected = "redirected"
-    closed = "closed"
-    reopened = "reopened"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-    @property
-    def action_label(self) -> str:
-        """The button that moves an appeal into this state."""
-        return str(ACTION_LABELS[self])
+class AppealState(LabelledEnum):
+    registered = "registered", _l("Registered"), _l("Return for triage")
+    routed = "routed", _l("Routed"), _l("Route to the deputy")
+    in_progress = "in_progress", _l("In progress"), _l("Take into work")
+    inquiry_sent = "inquiry_sent", _l("Inquiry sent"), _l("Inquiry sent")
+    answer_received = "answer_received", _l("Answer received"), _l("Answer received")
+    resolved = "resolved", _l("Resolved"), _l("Resolve")
+    rejected = "rejected", _l("Rejected"), _l("Reject")
+    redirected = "redirected", _l("Redirected"), _l("Redirect to a competent body")
+    closed = "closed", _l("Closed"), _l("Close")
+    reopened = "reopened", _l("Reopened"), _l("Reopen")
 
 
-STATE_LABELS = {
-    AppealState.registered: _l("Registered"),
-    AppealState.routed: _l("Routed"),
-    AppealState.in_progress: _l("In progress"),
-    AppealState.inquiry_sent: _l("Inquiry sent"),
-    AppealState.answer_received: _l("Answer received"),
-    AppealState.resolved: _l("Resolved"),
-    AppealState.rejected: _l("Rejected"),
-    AppealState.redirected: _l("Redirected"),
-    AppealState.closed: _l("Closed"),
-    AppealState.reopened: _l("Reopened"),
-}
+class EventKind(enum.StrEnum):
+    """What a timeline event records; stored as its value, so existing rows read as before."""
 
-
-ACTION_LABELS = {
-    AppealState.registered: _l("Return for triage"),
-    AppealState.routed: _l("Route to the deputy"),
-    AppealState.in_progress: _l("Take into work"),
-    AppealState.inquiry_sent: _l("Inquiry sent"),
-    AppealState.answer_received: _l("Answer received"),
-    AppealState.resolved: _l("Resolve"),
-    AppealState.rejected: _l("Reject"),
-    AppealState.redirected: _l("Redirect to a competent body"),
-    AppealState.closed: _l("Close"),
-    AppealState.reopened: _l("Reopen"),
-}
+    #: A change of state (from_state → to_state).
+    transition = "transition"
+    #: A new deadline by a reasoned decision.
+    extension = "extension"
+    #: The routing engine's decision, with the rule that fired.
+    triage = "triage"
+    #: A move up to a higher branch, for an overdue or untaken appeal.
+    escalation = "escalation"
+    #: A deputy inquiry about the appeal was sent or answered (when its state could not say so).
+    inquiry = "inquiry"
+    #: The citizen added information from the status page.
+    citizen_info = "citizen_info"
+    #: The citizen rated a decision ("value: comment").
+    rating = "rating"
+    #: The citizen asked to reopen the appeal.
+    reopen_request = "reopen_request"
+    #: The branch head declined a reopening request, with the reason.
+    reopen_declined = "reopen_declined"
 
 
 class Citizen(db.Model):
@@ -246,7 +210,7 @@ class AppealEvent(db.Model):
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: "transition", "extension", "note", ...
+    #: An EventKind's value.
     kind: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[AppealState | None] = mapped_column(enum_type(AppealState))
     to_state: Mapped[AppealState | None] = mapped_column(enum_type(AppealState))
@@ -326,20 +290,10 @@ class AppealGroup(db.Model):
 # --- what citizens tell us back: their rating of a decision and, when not satisfied, a request to reopen ---
 
 
-class Rating(enum.Enum):
-    satisfied = "satisfied"
-    partly = "partly"
-    not_satisfied = "not_satisfied"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                Rating.satisfied: _l("Satisfied"),
-                Rating.partly: _l("Partly satisfied"),
-                Rating.not_satisfied: _l("Not satisfied"),
-            }[self]
-        )
+class Rating(LabelledEnum):
+    satisfied = "satisfied", _l("Satisfied")
+    partly = "partly", _l("Partly satisfied")
+    not_satisfied = "not_satisfied", _l("Not satisfied")
 
 
 class ReopenState(enum.Enum):

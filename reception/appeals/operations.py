@@ -5,6 +5,7 @@ writes an event row and an audit entry, and is the only way an appeal's state ch
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,6 +33,7 @@ from .models import (
     CalendarTransferKind,
     Channel,
     Citizen,
+    EventKind,
     RegistrationCounter,
 )
 from .signals import appeal_changed
@@ -281,7 +283,7 @@ def register_appeal(
     db.session.add(appeal)
     appeal.events.append(
         AppealEvent(
-            kind="transition",
+            kind=EventKind.transition,
             from_state=None,
             to_state=S.registered,
             user_id=appeal.registered_by_id,
@@ -402,7 +404,7 @@ def transition(
         appeal.triage_branch = appeal.branch
     user_id = user.id if user is not None else None
     event = AppealEvent(
-        kind="transition",
+        kind=EventKind.transition,
         from_state=appeal.state,
         to_state=to_state,
         user_id=user_id,
@@ -451,25 +453,45 @@ def reroute_appeal(appeal: Appeal, deputy: Deputy, *, user: User, reason: str, e
     return route_appeal(appeal, deputy, user=user, comment=reason)
 
 
-def take_into_work(appeal: Appeal, *, user: User, expected_version=None) -> AppealEvent:
-    return transition(appeal, S.in_progress, user=user, expected_version=expected_version)
+def take_into_work(
+    appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
+) -> AppealEvent:
+    return transition(
+        appeal, S.in_progress, user=user, comment=comment, is_public=is_public, expected_version=expected_version
+    )
 
 
-def mark_inquiry_sent(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
-    return transition(appeal, S.inquiry_sent, user=user, comment=comment, expected_version=expected_version)
+def mark_inquiry_sent(
+    appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
+) -> AppealEvent:
+    return transition(
+        appeal, S.inquiry_sent, user=user, comment=comment, is_public=is_public, expected_version=expected_version
+    )
 
 
-def record_answer(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
-    return transition(appeal, S.answer_received, user=user, comment=comment, expected_version=expected_version)
+def record_answer(
+    appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
+) -> AppealEvent:
+    return transition(
+        appeal, S.answer_received, user=user, comment=comment, is_public=is_public, expected_version=expected_version
+    )
 
 
-def resolve_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
-    return transition(appeal, S.resolved, user=user, comment=comment, expected_version=expected_version)
+def resolve_appeal(
+    appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
+) -> AppealEvent:
+    return transition(
+        appeal, S.resolved, user=user, comment=comment, is_public=is_public, expected_version=expected_version
+    )
 
 
-def reject_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+def reject_appeal(
+    appeal: Appeal, *, user: User, reason: str, is_public: bool = True, expected_version=None
+) -> AppealEvent:
     """Refuse the appeal; the reason is required and shown to the citizen."""
-    return transition(appeal, S.rejected, user=user, comment=reason, expected_version=expected_version)
+    return transition(
+        appeal, S.rejected, user=user, comment=reason, is_public=is_public, expected_version=expected_version
+    )
 
 
 def redirect_appeal(
@@ -487,13 +509,53 @@ def redirect_appeal(
     return transition(appeal, S.redirected, user=user, comment=comment)
 
 
-def close_appeal(appeal: Appeal, *, user: User, comment: str = "", expected_version=None) -> AppealEvent:
-    return transition(appeal, S.closed, user=user, comment=comment, expected_version=expected_version)
+def close_appeal(
+    appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
+) -> AppealEvent:
+    return transition(
+        appeal, S.closed, user=user, comment=comment, is_public=is_public, expected_version=expected_version
+    )
 
 
-def reopen_appeal(appeal: Appeal, *, user: User, reason: str, expected_version=None) -> AppealEvent:
+def reopen_appeal(
+    appeal: Appeal, *, user: User, reason: str, is_public: bool = True, expected_version=None
+) -> AppealEvent:
     """Reopen a closed appeal on the citizen's justified complaint; the reason is required."""
-    return transition(appeal, S.reopened, user=user, comment=reason, expected_version=expected_version)
+    return transition(
+        appeal, S.reopened, user=user, comment=reason, is_public=is_public, expected_version=expected_version
+    )
+
+
+@dataclass
+class Move:
+    """What a page's form says about a move: the comment (a reason where the law wants one), whether the
+    citizen reads it, and the deputy or the competent body the move needs."""
+
+    comment: str = ""
+    is_public: bool = True
+    deputy: Deputy | None = None
+    body: GovernmentBody | None = None
+    letter_number: str = ""
+
+
+#: The named operation behind each target state, for pages that offer a move by its target.
+MOVES: dict[AppealState, Callable[..., AppealEvent]] = {
+    S.registered: lambda a, m, **kw: hand_back(a, reason=m.comment, **kw),
+    S.routed: lambda a, m, **kw: route_appeal(a, m.deputy, comment=m.comment, **kw),
+    S.in_progress: lambda a, m, **kw: take_into_work(a, comment=m.comment, is_public=m.is_public, **kw),
+    S.inquiry_sent: lambda a, m, **kw: mark_inquiry_sent(a, comment=m.comment, is_public=m.is_public, **kw),
+    S.answer_received: lambda a, m, **kw: record_answer(a, comment=m.comment, is_public=m.is_public, **kw),
+    S.resolved: lambda a, m, **kw: resolve_appeal(a, comment=m.comment, is_public=m.is_public, **kw),
+    S.rejected: lambda a, m, **kw: reject_appeal(a, reason=m.comment, is_public=m.is_public, **kw),
+    S.redirected: lambda a, m, **kw: redirect_appeal(a, m.body, m.letter_number, reason=m.comment, **kw),
+    S.closed: lambda a, m, **kw: close_appeal(a, comment=m.comment, is_public=m.is_public, **kw),
+    S.reopened: lambda a, m, **kw: reopen_appeal(a, reason=m.comment, is_public=m.is_public, **kw),
+}
+
+
+def move_appeal(appeal: Appeal, target: AppealState, move: Move, *, user: User, expected_version=None) -> AppealEvent:
+    """Move the appeal to `target` through that state's named operation."""
+    return MOVES[target](appeal, move, user=user, expected_version=expected_version)
 
 
 def extend_deadline(
@@ -520,7 +582,7 @@ def extend_deadline(
     appeal.deadline = until
     appeal.updated_by_id = user.id
     event = AppealEvent(
-        kind="extension",
+        kind=EventKind.extension,
         from_state=appeal.state,
         to_state=appeal.state,
         user_id=user.id,

@@ -26,7 +26,7 @@ from ..audit.log import audit
 from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
-from ..errors import Refused, abort_with
+from ..errors import Refused, abort_with, show_refusals_on
 from ..extensions import db
 from ..formkit import with_blank
 from ..routing import groups
@@ -328,8 +328,14 @@ def reveal(appeal_id: int):
     return _render_detail(appeal, revealed=True)
 
 
+def _fresh_detail(appeal_id: int, **_ignored):
+    """The appeal's page as stored now, for a refused action (see errors.show_refusals_on)."""
+    return _render_detail(db.session.get(Appeal, appeal_id))
+
+
 @bp.route("/<int:appeal_id>/transition", methods=["POST"])
 @allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
+@show_refusals_on(_fresh_detail)
 def move(appeal_id: int):
     """Move the appeal to another state; a refused move answers 409 with the reason."""
     appeal = visible_appeal_or_404(appeal_id)
@@ -339,33 +345,17 @@ def move(appeal_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        target = AppealState(form.to_state.data)
-        if target == AppealState.redirected:
-            ops.redirect_appeal(
-                appeal,
-                _get(GovernmentBody, form.body.data),
-                form.letter_number.data or "",
-                user=acting_user(),
-                reason=form.comment.data or "",
-                expected_version=int(form.version.data),
-            )
-        else:
-            ops.transition(
-                appeal,
-                target,
-                user=acting_user(),
-                comment=form.comment.data or "",
-                is_public=form.is_public.data,
-                expected_version=int(form.version.data),
-                deputy=_get(Deputy, form.deputy.data),
-            )
+        target, version = AppealState(form.to_state.data), int(form.version.data)
     except ValueError:
         abort(400)
-    except ops.AppealError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        fresh = db.session.get(Appeal, appeal_id)
-        return _render_detail(fresh, status=exc.status)
+    move = ops.Move(
+        comment=form.comment.data or "",
+        is_public=form.is_public.data,
+        deputy=_get(Deputy, form.deputy.data),
+        body=_get(GovernmentBody, form.body.data),
+        letter_number=form.letter_number.data or "",
+    )
+    ops.move_appeal(appeal, target, move, user=acting_user(), expected_version=version)
     db.session.commit()
     flash(_("The appeal is now “%(state)s”.", state=appeal.state.label), "success")
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
@@ -373,24 +363,16 @@ def move(appeal_id: int):
 
 @bp.route("/<int:appeal_id>/extend", methods=["POST"])
 @allow(*ops.EXTENDING_ROLES)
+@show_refusals_on(_fresh_detail)
 def extend(appeal_id: int):
     """Extend the deadline by a reasoned decision."""
     appeal = visible_appeal_or_404(appeal_id)
     form = ExtendForm()
     if not form.validate_on_submit():
         return _render_detail(appeal, status=400, extend_form=form)
-    try:
-        ops.extend_deadline(
-            appeal,
-            form.until.data,
-            user=acting_user(),
-            reason=form.reason.data,
-            expected_version=int(form.version.data),
-        )
-    except ops.AppealError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return _render_detail(db.session.get(Appeal, appeal_id), status=exc.status)
+    ops.extend_deadline(
+        appeal, form.until.data, user=acting_user(), reason=form.reason.data, expected_version=int(form.version.data)
+    )
     db.session.commit()
     flash(_("The deadline is now %(date)s.", date=appeal.deadline.strftime("%d.%m.%Y")), "success")
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
@@ -402,17 +384,12 @@ def link_group(appeal_id: int):
     """Link this appeal with others (by registration number) about the same problem."""
     appeal = visible_appeal_or_404(appeal_id)
     numbers = list(request.form.get("numbers", "").replace(";", ",").split(","))
-    try:
-        group = groups.link_appeals(
-            [appeal.registration_number, *numbers],
-            user=acting_user(),
-            title=request.form.get("title", ""),
-            group=appeal.group,
-        )
-    except ops.AppealError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+    group = groups.link_appeals(
+        [appeal.registration_number, *numbers],
+        user=acting_user(),
+        title=request.form.get("title", ""),
+        group=appeal.group,
+    )
     db.session.commit()
     return redirect(url_for("appeals.group", group_id=group.id))
 
@@ -461,12 +438,7 @@ def route_group(group_id: int):
 def resolve_group(group_id: int):
     """Give the group's appeals one answer and resolve them."""
     group, _visible = _group_or_404(group_id)
-    try:
-        resolved = groups.resolve_group(group, user=acting_user(), answer=request.form.get("answer", ""))
-    except ops.AppealError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("appeals.group", group_id=group_id))
+    resolved = groups.resolve_group(group, user=acting_user(), answer=request.form.get("answer", ""))
     db.session.commit()
     flash(_("Resolved: %(count)s.", count=resolved), "success")
     return redirect(url_for("appeals.group", group_id=group_id))

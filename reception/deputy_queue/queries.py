@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..appeals import fulltext
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..extensions import db
 from ..inquiries.models import inquiry_appeals
 
@@ -102,7 +102,7 @@ def header(deputy_ids: set[int], today: date) -> dict:
         .where(
             Appeal.deputy_id.in_(deputy_ids),
             AppealEvent.to_state == AppealState.resolved,
-            AppealEvent.kind == "transition",
+            AppealEvent.kind == EventKind.transition,
             AppealEvent.created_dt >= _month_start_utc(month_start),
         )
     )

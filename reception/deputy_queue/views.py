@@ -152,12 +152,7 @@ def take():
         )
         if assistant is None or assistant.role != Role.assistant or user.role != Role.deputy:
             abort(400)
-        try:
-            count = queries.assign_to_assistant(appeals, assistant, user=user)
-        except appeal_ops.AppealError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return back
+        count = queries.assign_to_assistant(appeals, assistant, user=user)
         db.session.commit()
         flash(_("Given to %(name)s: %(count)s.", name=assistant.full_name, count=count), "success")
         return back

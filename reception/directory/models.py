@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dbtypes import enum_type
+from ..enums import LabelledEnum
 from ..extensions import db
 from ..i18n import NamedMixin, localized
 
@@ -44,25 +45,12 @@ class MandateType(enum.Enum):
     single_mandate = "single_mandate"
 
 
-class GovernmentBodyKind(enum.Enum):
-    government = "government"
-    ministry = "ministry"
-    agency = "agency"
-    akimat_region = "akimat_region"
-    akimat_district = "akimat_district"
-
-    @property
-    def label(self) -> str:
-        return str(GOVERNMENT_BODY_KIND_LABELS[self])
-
-
-GOVERNMENT_BODY_KIND_LABELS = {
-    GovernmentBodyKind.government: _l("Government"),
-    GovernmentBodyKind.ministry: _l("Ministry"),
-    GovernmentBodyKind.agency: _l("Agency"),
-    GovernmentBodyKind.akimat_region: _l("Akimat of a region"),
-    GovernmentBodyKind.akimat_district: _l("Akimat of a district or city"),
-}
+class GovernmentBodyKind(LabelledEnum):
+    government = "government", _l("Government")
+    ministry = "ministry", _l("Ministry")
+    agency = "agency", _l("Agency")
+    akimat_region = "akimat_region", _l("Akimat of a region")
+    akimat_district = "akimat_district", _l("Akimat of a district or city")
 
 
 class Region(NamedMixin, db.Model):

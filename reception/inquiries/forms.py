@@ -60,7 +60,7 @@ class AnswerForm(FlaskForm):
     answer_number = StringField(_l("Number of the answer"), validators=[Optional(), Length(max=64)])
     assessment = SelectField(
         _l("Assessment"),
-        choices=lambda: options((a.value, a.label) for a in AnswerAssessment),
+        choices=lambda: options(AnswerAssessment.choices()),
         validators=[DataRequired()],
     )
     answer_text = TextAreaField(

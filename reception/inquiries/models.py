@@ -1,7 +1,6 @@
 """Deputy inquiries: the official letter a deputy sends to the Government, a minister or an akim, drafted from
 appeals, and the answer that comes back."""
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,62 +10,24 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..appeals.models import Appeal
 from ..dbtypes import UTCDateTime, enum_type, utcnow
 from ..directory.models import Deputy, GovernmentBody, Topic
+from ..enums import LabelledEnum
 from ..extensions import db
 
 
-class InquiryState(enum.Enum):
-    draft = "draft"
-    under_review = "under_review"
-    approved = "approved"
-    sent = "sent"
-    answered = "answered"
-    closed = "closed"
-    withdrawn = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-    @property
-    def action_label(self) -> str:
-        return str(ACTION_LABELS[self])
+class InquiryState(LabelledEnum):
+    draft = "draft", _l("Draft"), _l("Return to drafting")
+    under_review = "under_review", _l("Under review"), _l("Submit for review")
+    approved = "approved", _l("Approved"), _l("Approve")
+    sent = "sent", _l("Sent"), _l("Record as sent")
+    answered = "answered", _l("Answered"), _l("Record the answer")
+    closed = "closed", _l("Closed"), _l("Close")
+    withdrawn = "withdrawn", _l("Withdrawn"), _l("Withdraw")
 
 
-STATE_LABELS = {
-    InquiryState.draft: _l("Draft"),
-    InquiryState.under_review: _l("Under review"),
-    InquiryState.approved: _l("Approved"),
-    InquiryState.sent: _l("Sent"),
-    InquiryState.answered: _l("Answered"),
-    InquiryState.closed: _l("Closed"),
-    InquiryState.withdrawn: _l("Withdrawn"),
-}
-
-ACTION_LABELS = {
-    InquiryState.draft: _l("Return to drafting"),
-    InquiryState.under_review: _l("Submit for review"),
-    InquiryState.approved: _l("Approve"),
-    InquiryState.sent: _l("Record as sent"),
-    InquiryState.answered: _l("Record the answer"),
-    InquiryState.closed: _l("Close"),
-    InquiryState.withdrawn: _l("Withdraw"),
-}
-
-
-class AnswerAssessment(enum.Enum):
-    substantive = "substantive"
-    partial = "partial"
-    formal = "formal"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                AnswerAssessment.substantive: _l("Substantive answer"),
-                AnswerAssessment.partial: _l("Partial answer"),
-                AnswerAssessment.formal: _l("Formal reply without substance"),
-            }[self]
-        )
+class AnswerAssessment(LabelledEnum):
+    substantive = "substantive", _l("Substantive answer")
+    partial = "partial", _l("Partial answer")
+    formal = "formal", _l("Formal reply without substance")
 
 
 inquiry_appeals = Table(
@@ -170,24 +131,12 @@ class InquiryEvent(db.Model):
     user = relationship("User")
 
 
-class DocumentStatus(enum.Enum):
-    queued = "queued"
-    rendering = "rendering"
-    converting = "converting"
-    ready = "ready"
-    failed = "failed"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                DocumentStatus.queued: _l("Waiting in the queue"),
-                DocumentStatus.rendering: _l("Writing the document"),
-                DocumentStatus.converting: _l("Converting to PDF"),
-                DocumentStatus.ready: _l("Ready"),
-                DocumentStatus.failed: _l("Failed"),
-            }[self]
-        )
+class DocumentStatus(LabelledEnum):
+    queued = "queued", _l("Waiting in the queue")
+    rendering = "rendering", _l("Writing the document")
+    converting = "converting", _l("Converting to PDF")
+    ready = "ready", _l("Ready")
+    failed = "failed", _l("Failed")
 
 
 class InquiryDocument(db.Model):

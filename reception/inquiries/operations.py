@@ -21,7 +21,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
 from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..errors import Refused
@@ -449,7 +449,7 @@ def _appeal_to(appeal: Appeal, state: AppealState, public_text: str) -> None:
         appeal_ops.transition(appeal, state, user=None, comment=public_text, is_public=True)
     elif appeal.state in appeal_ops.OPEN_STATES:
         # Already there through another inquiry: the citizen still reads this one on the timeline.
-        appeal.events.append(AppealEvent(kind="inquiry", comment=public_text, is_public=True))
+        appeal.events.append(AppealEvent(kind=EventKind.inquiry, comment=public_text, is_public=True))
 
 
 def record_answer(

@@ -7,7 +7,7 @@ key=f"inquiry:{inquiry.id}:answered")`); the texts are in messages.CITIZEN_EVENT
 
 from flask_babel import force_locale
 
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from .messages import CITIZEN_EVENTS, Facts, citizen_message
 from .models import MessageChannel
 from .outbox import queue_message
@@ -100,9 +100,9 @@ def appeal_registered(appeal: Appeal) -> int:
 
 def event_key_of(event: AppealEvent) -> str | None:
     """The message a timeline event sends the citizen, if any."""
-    if event.kind == "extension":
+    if event.kind == EventKind.extension:
         return "extended"
-    return TOLD.get(event.to_state) if event.kind == "transition" else None
+    return TOLD.get(event.to_state) if event.kind == EventKind.transition else None
 
 
 def tell_citizen(appeal: Appeal, event: AppealEvent, **_extra) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import Role, User, assistant_deputies
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..dbtypes import utcnow
 from ..extensions import db
 from .messages import staff_email
@@ -102,7 +102,7 @@ def office_hours(now: datetime, calendar=None) -> bool:
 
 def tell_holder(appeal: Appeal, event: AppealEvent, **_extra) -> None:
     """A deputy (and their assistants) hear when an appeal is routed to them."""
-    if event.kind == "transition" and event.to_state == AppealState.routed:
+    if event.kind == EventKind.transition and event.to_state == AppealState.routed:
         for user in holders_of(appeal):
             notify(
                 user,

@@ -1,25 +1,26 @@
 """The outbox: every message is a row written with the event that causes it, then delivered by a job."""
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..enums import LabelledEnum
 from ..extensions import db
 
 
-class MessageChannel(enum.Enum):
-    sms = "sms"
-    email = "email"
+class MessageChannel(LabelledEnum):
+    sms = "sms", _l("SMS")
+    email = "email", _l("E-mail")
 
 
-class MessageState(enum.Enum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
+class MessageState(LabelledEnum):
+    pending = "pending", _l("Waiting to be sent")
+    sending = "sending", _l("Being sent")
+    sent = "sent", _l("Sent")
+    failed = "failed", _l("Not delivered")
 
 
 class OutboxMessage(db.Model):

@@ -72,7 +72,7 @@ class ConfirmForm(FlaskForm):
 class RatingForm(FlaskForm):
     rating = RadioField(
         _l("How satisfied are you with the decision?"),
-        choices=lambda: options((r.value, r.label) for r in Rating),
+        choices=lambda: options(Rating.choices()),
         validators=[DataRequired()],
     )
     comment = TextAreaField(

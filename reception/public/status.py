@@ -19,7 +19,7 @@ from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.codes import check_pin, normalize_tracking_code
 from ..appeals.feedback import decision_to_rate
-from ..appeals.models import Appeal, AppealEvent, AppealFeedback, AppealState, ReopenState
+from ..appeals.models import Appeal, AppealEvent, AppealFeedback, AppealState, EventKind, ReopenState
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..jobs.queues import get_redis
@@ -30,7 +30,7 @@ NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
 ACCESS_KEY = "status_access"
 #: Decisions the citizen may rate.
 #: Events the citizen wrote: the page names them but does not repeat their text.
-CITIZEN_KINDS = frozenset({"citizen_info", "rating", "reopen_request"})
+CITIZEN_KINDS = frozenset({EventKind.citizen_info, EventKind.rating, EventKind.reopen_request})
 
 
 @dataclass
@@ -167,18 +167,18 @@ def state_in_words(state: AppealState) -> str:
 
 def _step_title(event: AppealEvent, appeal: Appeal, last_routed_id: int | None) -> str:
     kind = event.kind
-    if kind == "extension":
+    if kind == EventKind.extension:
         return _("The deadline was extended")
-    if kind == "citizen_info":
+    if kind == EventKind.citizen_info:
         return _("You added information")
-    if kind == "rating":
+    if kind == EventKind.rating:
         return _("You rated the decision")
-    if kind == "reopen_request":
+    if kind == EventKind.reopen_request:
         return _("You asked for the appeal to be reopened")
-    if kind == "reopen_declined":
+    if kind == EventKind.reopen_declined:
         return _("The request to reopen was declined")
     state = event.to_state
-    if state is None or (kind != "transition" and state == event.from_state):
+    if state is None or (kind != EventKind.transition and state == event.from_state):
         return _("Update")
     if state == S.registered:
         return _("Appeal registered") if event.from_state is None else _("Returned for a new assignment")
@@ -202,7 +202,7 @@ def _shows_comment(event: AppealEvent) -> bool:
     if event.kind in CITIZEN_KINDS:
         return False  # the citizen's own words: not repeated on a page anyone with the PIN can open
     # A routing comment explains the rule behind it (internal); a hand-back's reason is internal too.
-    return not (event.kind == "transition" and event.to_state in (S.routed, S.registered))
+    return not (event.kind == EventKind.transition and event.to_state in (S.routed, S.registered))
 
 
 @dataclass
@@ -242,7 +242,7 @@ class StatusPage:
 def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
     """Build the page from the appeal's public events and public facts."""
     public = [e for e in appeal.events if e.is_public]
-    routed = [e.id for e in public if e.kind == "transition" and e.to_state == S.routed]
+    routed = [e.id for e in public if e.kind == EventKind.transition and e.to_state == S.routed]
     last_routed_id = routed[-1] if routed else None
     steps = [
         Step(
@@ -256,12 +256,12 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
     answer = ""
     for e in public:
         if (
-            e.kind == "transition"
+            e.kind == EventKind.transition
             and e.to_state in (S.answer_received, S.resolved, S.rejected, S.redirected)
             and e.comment
         ):
             answer = e.comment
-        elif e.kind == "transition" and e.to_state == S.reopened:
+        elif e.kind == EventKind.transition and e.to_state == S.reopened:
             answer = ""
     is_open = appeal.state in appeal_ops.OPEN_STATES
     days_left, overdue = None, False

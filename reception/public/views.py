@@ -20,11 +20,10 @@ from ..appeals import attachments
 from ..appeals import feedback as feedback_ops
 from ..appeals import operations as appeal_ops
 from ..appeals.forms import ReopenDecisionForm
-from ..appeals.models import Appeal, AppealFeedback, Rating
+from ..appeals.models import Appeal, AppealFeedback, EventKind, Rating
 from ..appeals.receipt import qr_svg, status_url
 from ..appeals.views import receipt_pdf_response, visible_appeal_or_404
 from ..directory.choices import district_choices, region_choices, topic_choices
-from ..errors import abort_with
 from ..extensions import db, limiter
 from ..i18n import current_language
 from . import online
@@ -276,10 +275,7 @@ def online_receipt_pdf():
 def unlock_code(appeal_id: int):
     """Unlock the appeal's tracking code after the citizen typed wrong PINs (they asked the branch)."""
     appeal = visible_appeal_or_404(appeal_id)
-    try:
-        ops.unlock_status_code(appeal, user=acting_user())
-    except appeal_ops.AppealError as exc:
-        abort_with(exc.status, exc.message)
+    ops.unlock_status_code(appeal, user=acting_user())
     db.session.commit()
     flash(_("The tracking code is unlocked."), "success")
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
@@ -307,17 +303,17 @@ def citizen_side(appeal: Appeal) -> dict:
 def citizen_event_title(event) -> str:
     """The title of an event the citizen caused, for the staff's timeline ("" for other events)."""
     return {
-        "citizen_info": _("The citizen added information"),
-        "rating": _("The citizen rated the decision"),
-        "reopen_request": _("The citizen asks to reopen the appeal"),
-        "reopen_declined": _("Reopening declined"),
+        EventKind.citizen_info: _("The citizen added information"),
+        EventKind.rating: _("The citizen rated the decision"),
+        EventKind.reopen_request: _("The citizen asks to reopen the appeal"),
+        EventKind.reopen_declined: _("Reopening declined"),
     }.get(event.kind, "")
 
 
 @bp.app_template_global()
 def citizen_event_comment(event) -> str:
     """An event's comment as staff read it: a rating's stored value ("partly: ...") becomes its label."""
-    if event.kind == "rating":
+    if event.kind == EventKind.rating:
         value, _sep, comment = event.comment.partition(": ")
         try:
             label = Rating(value).label

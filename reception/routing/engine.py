@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent
+from ..appeals.models import Appeal, AppealEvent, EventKind
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import (
@@ -198,7 +198,7 @@ def route_by_rules(appeal: Appeal, *, user=None) -> Decision:
         )
         appeal.events.append(
             AppealEvent(
-                kind="triage",
+                kind=EventKind.triage,
                 from_state=appeal.state,
                 to_state=appeal.state,
                 user_id=user.id if user else None,

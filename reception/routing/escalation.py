@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent, AppealState
+from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, BranchLevel
@@ -75,7 +75,7 @@ def escalate_appeals(now: datetime | None = None) -> int:
         db.session.add(
             AppealEvent(
                 appeal_id=appeal.id,
-                kind="escalation",
+                kind=EventKind.escalation,
                 from_state=appeal.state,
                 to_state=appeal.state,
                 comment=str(_l("Escalated to %(branch)s: %(reason)s", branch=branch.code, reason=reason)),

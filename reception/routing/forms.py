@@ -21,9 +21,7 @@ class RuleForm(FlaskForm):
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
-    appeal_type = SelectField(
-        _l("Type"), choices=lambda: with_blank((t.value, t.label) for t in AppealType), validators=[Optional()]
-    )
+    appeal_type = SelectField(_l("Type"), choices=lambda: with_blank(AppealType.choices()), validators=[Optional()])
     is_collective = SelectField(
         _l("Collective"),
         choices=lambda: options([("", _l("either")), ("yes", _l("collective only")), ("no", _l("individual only"))]),
@@ -52,9 +50,7 @@ class DryRunForm(FlaskForm):
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
-    appeal_type = SelectField(
-        _l("Type"), choices=lambda: options((t.value, t.label) for t in AppealType), validators=[Optional()]
-    )
+    appeal_type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[Optional()])
     is_collective = BooleanField(_l("Collective"))
 
     def validate(self, extra_validators=None) -> bool:

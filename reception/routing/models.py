@@ -1,6 +1,5 @@
 """Routing rules as data: an ordered list that administrators edit, each matching appeals and naming a target."""
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,33 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..appeals.models import AppealType
 from ..dbtypes import UTCDateTime, enum_type, utcnow
 from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..enums import LabelledEnum
 from ..extensions import db
 
 
-class RuleTarget(enum.Enum):
+class RuleTarget(LabelledEnum):
     #: One named deputy.
-    deputy = "deputy"
+    deputy = "deputy", _l("A specific deputy")
     #: The single-mandate deputy (Mazhilis) of the constituency covering the appeal's place.
-    single_mandate = "single_mandate"
+    single_mandate = "single_mandate", _l("The single-mandate deputy of the place")
     #: Maslikhat deputies of the appeal's district (or region) who specialise in its topic.
-    maslikhat_topic = "maslikhat_topic"
+    maslikhat_topic = "maslikhat_topic", _l("Maslikhat deputies of the place with this topic")
     #: The head of the appeal's branch, for manual triage.
-    branch_head = "branch_head"
+    branch_head = "branch_head", _l("The branch head, for triage")
     #: The central office, for manual triage.
-    central_office = "central_office"
-
-    @property
-    def label(self) -> str:
-        return str(TARGET_LABELS[self])
-
-
-TARGET_LABELS = {
-    RuleTarget.deputy: _l("A specific deputy"),
-    RuleTarget.single_mandate: _l("The single-mandate deputy of the place"),
-    RuleTarget.maslikhat_topic: _l("Maslikhat deputies of the place with this topic"),
-    RuleTarget.branch_head: _l("The branch head, for triage"),
-    RuleTarget.central_office: _l("The central office, for triage"),
-}
+    central_office = "central_office", _l("The central office, for triage")
 
 
 class RoutingRule(db.Model):
