@@ -148,6 +148,8 @@ def _init_babel(app: Flask) -> None:
 
     app.jinja_env.filters["localtime"] = i18n.local_time
     app.jinja_env.filters["localized"] = i18n.localized
+    # (value, text) pairs of rows, for the filter selects: `topics | pairs("id", "name")`.
+    app.jinja_env.filters["pairs"] = lambda rows, value, text: [(getattr(r, value), getattr(r, text)) for r in rows]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -91,9 +91,6 @@ class User(db.Model):
     def end_sessions(self) -> None:
         self.session_token = _new_session_token()
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def __str__(self) -> str:
         return self.full_name
 

@@ -52,11 +52,6 @@ def extension_notice_deadline(extended_on: date, calendar: WorkCalendar) -> date
     return calendar.add_working_days(extended_on, EXTENSION_NOTICE_WORKING_DAYS)
 
 
-def current_deadline(registered: datetime, extended_until: date | None, calendar: WorkCalendar) -> date:
-    """The deadline in force: the extension if there is one, else the decision deadline."""
-    return extended_until or decision_deadline(registered, calendar)
-
-
 def working_days_left(deadline: date, today: date, calendar: WorkCalendar) -> int:
     """Working days from `today` to `deadline` (0 on the day itself, negative once overdue)."""
     return calendar.working_days_between(today, deadline)

@@ -49,11 +49,3 @@ def parse_iin(text: str) -> IINInfo:
     if expected is None or expected != int(iin[11]):
         raise InvalidIIN("the check digit is wrong")
     return IINInfo(iin=iin, birth_date=born, sex=sex)
-
-
-def is_valid_iin(text: str) -> bool:
-    try:
-        parse_iin(text)
-    except InvalidIIN:
-        return False
-    return True

@@ -71,6 +71,7 @@ def index():
     f = _filter()
     rows, next_key = queries.page(deputy_ids, f, today, _after())
     args = {k: v for k, v in request.args.items() if k != "after"}
+    counts = queries.counts_by_state(deputy_ids, f, today)
     return render_template(
         "deputy_queue/index.html",
         rows=rows,
@@ -79,8 +80,8 @@ def index():
         today=today,
         next_after=f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else None,
         header=queries.header(deputy_ids, today),
-        counts=queries.counts_by_state(deputy_ids, f, today),
-        states=list(AppealState),
+        counts=counts,
+        state_choices=[(s.value, f"{s.label} ({counts.get(s, 0)})") for s in AppealState],
         topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
         regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
         branches=queries.branches_in(deputy_ids),

@@ -9,7 +9,6 @@ seconds, so it is made by an rq job on the `documents` queue; the row's status i
 import io
 import logging
 from functools import lru_cache
-from pathlib import Path
 
 from docxtpl import DocxTemplate
 from flask import current_app
@@ -206,7 +205,3 @@ def render_pdf(inquiry: Inquiry, docx: bytes) -> bytes:
         return HTML(string=html).write_pdf()
     except Exception as exc:  # WeasyPrint raises many kinds; the row records the message
         raise ConversionFailed(f"WeasyPrint failed: {exc}") from exc
-
-
-def template_paths() -> list[Path]:
-    return [TEMPLATE_DIR / f"inquiry_{language}.docx" for language in WORDS]

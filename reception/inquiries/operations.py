@@ -376,12 +376,12 @@ def transition(
     return event
 
 
-def submit_for_review(inquiry: Inquiry, *, user: User, expected_version=None) -> InquiryEvent:
-    return transition(inquiry, S.under_review, user=user, expected_version=expected_version)
+def submit_for_review(inquiry: Inquiry, *, user: User, comment: str = "", expected_version=None) -> InquiryEvent:
+    return transition(inquiry, S.under_review, user=user, comment=comment, expected_version=expected_version)
 
 
-def approve(inquiry: Inquiry, *, user: User, expected_version=None) -> InquiryEvent:
-    return transition(inquiry, S.approved, user=user, expected_version=expected_version)
+def approve(inquiry: Inquiry, *, user: User, comment: str = "", expected_version=None) -> InquiryEvent:
+    return transition(inquiry, S.approved, user=user, comment=comment, expected_version=expected_version)
 
 
 def return_to_draft(inquiry: Inquiry, *, user: User, comment: str = "", expected_version=None) -> InquiryEvent:
@@ -394,6 +394,17 @@ def withdraw(inquiry: Inquiry, *, user: User, reason: str, expected_version=None
 
 def close(inquiry: Inquiry, *, user: User, comment: str = "", expected_version=None) -> InquiryEvent:
     return transition(inquiry, S.closed, user=user, comment=comment, expected_version=expected_version)
+
+
+#: The named operation behind each target state that a page offers as a plain button with a comment (sent
+#: and answered carry data and have their own forms and operations).
+MOVES = {
+    S.draft: lambda i, comment, **kw: return_to_draft(i, comment=comment, **kw),
+    S.under_review: lambda i, comment, **kw: submit_for_review(i, comment=comment, **kw),
+    S.approved: lambda i, comment, **kw: approve(i, comment=comment, **kw),
+    S.withdrawn: lambda i, comment, **kw: withdraw(i, reason=comment, **kw),
+    S.closed: lambda i, comment, **kw: close(i, comment=comment, **kw),
+}
 
 
 def _public_body_name(inquiry: Inquiry, language: str) -> str:

@@ -315,18 +315,13 @@ def move(inquiry_id: int):
     if not form.validate_on_submit():
         abort(400)
     to_state = _enum(InquiryState, form.to_state.data)
-    if to_state in (InquiryState.sent, InquiryState.answered):
-        abort(400)  # these carry data: their own forms
+    if to_state not in ops.MOVES:
+        abort(400)  # sent and answered carry data: their own forms
+    operation = ops.MOVES[to_state]
     return _act(
         inquiry_id,
         lambda i: (
-            ops.transition(
-                i,
-                to_state,
-                user=acting_user(),
-                comment=form.comment.data or "",
-                expected_version=int(form.version.data),
-            )
+            operation(i, form.comment.data or "", user=acting_user(), expected_version=int(form.version.data))
             and to_state.label
         ),
     )

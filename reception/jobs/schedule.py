@@ -5,6 +5,7 @@ Each job is idempotent, so two schedulers or a re-run do no harm.
 
 from rq.cron import CronScheduler
 
+from ..accounts.tasks import purge_login_failures
 from ..appeals.tasks import apply_retention
 from ..inquiries.tasks import remind_inquiry_answers
 from ..notifications.tasks import remind_deadlines, send_digests, sweep_outbox
@@ -20,6 +21,7 @@ SCHEDULE = [
     (remind_inquiry_answers, "periodic", 60 * 60),
     (send_digests, "periodic", 60 * 60),
     (apply_retention, "periodic", 24 * 60 * 60),
+    (purge_login_failures, "periodic", 24 * 60 * 60),
 ]
 
 
