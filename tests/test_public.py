@@ -629,3 +629,69 @@ def test_the_online_receipt_pdf_carries_the_pin_once(app, client, quick_forms, s
     again = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get("/online/receipt.pdf").data)).pages)
     assert pin not in again
     assert app.test_client().get("/online/receipt.pdf").status_code == 404  # another browser has no receipt
+
+
+def test_an_online_appeal_cannot_redirect_messages_about_someone_elses_appeals(app, make_user, quick_forms):
+    """Someone who knows a citizen's IIN files online with their own phone and e-mail: the citizen's record
+    stays as the branch recorded it, and the decision on the citizen's walk-in appeal reaches only the
+    citizen's own phone. The online appeal's messages go to the contacts given with it."""
+    _, head_email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        citizen = appeal_ops.record_citizen(
+            appeal_ops.CitizenData(
+                iin=IIN,
+                full_name="Сейткали Айгуль Болатовна",
+                birth_date=None,
+                phone=PHONE,
+                email="",
+                address="",
+                region=None,
+                district=None,
+                language="ru",
+            ),
+            taken_by=None,
+            consent=True,
+        )
+        walk_in = appeal_ops.register_appeal(
+            branch=branch("ALM-03"),
+            citizen=citizen,
+            type=AppealType.complaint,
+            topic=topic(),
+            summary="Нет воды",
+            text=TEXT,
+            channel=Channel.walk_in,
+            language="ru",
+        ).appeal
+        db.session.commit()
+        walk_in_id = walk_in.id
+        place = branch("ALM-03")
+        attacker = online.Submission(
+            iin=IIN,
+            full_name="Кто-то Другой",
+            phone="+77059998877",
+            email="attacker@example.kz",
+            address="Чужой адрес",
+            language="ru",
+            type="request",
+            topic_id=topic().id,
+            summary="Вода",
+            text="Нет воды",
+            region_id=place.region_id,
+            district_id=None,
+        )
+        online_appeal = online.register_online_appeal(attacker, []).appeal
+        db.session.refresh(citizen)
+        assert (citizen.phone, citizen.email, citizen.address) == (PHONE, "", "")
+        appeal = db.session.get(Appeal, walk_in_id)
+        appeal_ops.reject_appeal(
+            appeal, user=db.session.scalar(select(User).where(User.email == head_email)), reason="Вне компетенции"
+        )
+        db.session.commit()
+        about_walk_in = db.session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.appeal_id == walk_in_id)
+        ).all()
+        assert set(about_walk_in) == {PHONE}
+        about_online = db.session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.appeal_id == online_appeal.id)
+        ).all()
+        assert set(about_online) == {"+77059998877", "attacker@example.kz"}

@@ -10,14 +10,25 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
 from ..accounts.models import User
 from ..directory.models import Branch, District, Region, Topic
 from ..extensions import db
 from ..notifications.events import appeal_registered
 from ..routing.engine import route_by_rules
 from . import attachments
-from .models import AppealType, Channel, Citizen
-from .operations import CONSENT_VERSION, CitizenData, Registered, find_citizen, record_citizen, register_appeal, utcnow
+from .models import Appeal, AppealType, Channel, Citizen
+from .operations import (
+    OPEN_STATES,
+    AppealError,
+    CitizenData,
+    Registered,
+    find_citizen,
+    record_citizen,
+    register_appeal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +48,8 @@ class Intake:
     citizen: CitizenData | None = None
     #: The citizen's consent to the processing of their personal data (required with a citizen).
     consent: bool = False
-    #: Whether the citizen's identity was checked (a clerk saw the ID card). An unverified channel only fills
-    #: in blanks of a citizen already on record: nobody's contacts are replaced from the web.
+    #: Whether the citizen's identity was checked (a clerk saw the ID card). An unverified channel (the online
+    #: form) changes nothing on record about a citizen already known: its contacts belong to its appeal only.
     identity_checked: bool = True
     region: Region | None = None
     district: District | None = None
@@ -58,6 +69,7 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
     written: list = []
     try:
         citizen = _citizen_of(intake)
+        given = intake.citizen
         registered = register_appeal(
             branch=intake.branch,
             citizen=citizen,
@@ -73,6 +85,8 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
             cosigners=intake.cosigners,
             registered_by=intake.registered_by,
             duplicate_override_reason=intake.duplicate_override_reason,
+            contact_phone=given.phone if given else "",
+            contact_email=given.email if given else "",
             now=now,
         )
         appeal = registered.appeal
@@ -95,14 +109,27 @@ def _citizen_of(intake: Intake) -> Citizen | None:
     if data is None:
         return None
     if intake.identity_checked:
-        return record_citizen(data, taken_by=intake.registered_by, consent=intake.consent)
+        citizen = record_citizen(data, taken_by=intake.registered_by, consent=intake.consent)
+        if citizen.id is not None:
+            _confirm_contacts(citizen)
+        return citizen
     known = find_citizen(data.iin)
     if known is None:
         return record_citizen(data, taken_by=None, consent=intake.consent)
-    # Unverified: a known citizen's phone, address or name is never replaced (someone could otherwise
-    # redirect another person's messages); blanks are filled in, and the consent given now is recorded.
-    for name in ("phone", "email", "address"):
-        if not getattr(known, name) and getattr(data, name):
-            setattr(known, name, getattr(data, name))
-    known.consent_dt, known.consent_taken_by_id, known.consent_version = utcnow(), None, CONSENT_VERSION
+    # Unverified: nothing typed online changes a known citizen's record, not even a blank, and no other
+    # appeal's messages move (someone could otherwise read another person's decisions). The contacts given
+    # go with this appeal only.
+    if not intake.consent:
+        raise AppealError(_l("The citizen's consent to the processing of personal data is required."))
     return known
+
+
+def _confirm_contacts(citizen: Citizen) -> None:
+    """Contacts a clerk confirmed with the citizen's ID card are where the messages about their open appeals
+    from a desk go now (an online appeal keeps the phone its SMS code was confirmed on)."""
+    db.session.execute(
+        update(Appeal)
+        .where(Appeal.citizen_id == citizen.id, Appeal.channel != Channel.online, Appeal.state.in_(OPEN_STATES))
+        .values(contact_phone=citizen.phone, contact_email=citizen.email, updated_dt=Appeal.updated_dt)
+        .execution_options(synchronize_session=False)
+    )

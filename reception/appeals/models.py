@@ -131,6 +131,10 @@ class Appeal(db.Model):
     pin_hash: Mapped[str] = mapped_column(String(64))
     #: None for an anonymous appeal.
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    #: Where messages about this appeal go: the contacts given with it (or later confirmed by staff), never
+    #: ones another channel added to the citizen's record. "" for none.
+    contact_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     type: Mapped[AppealType] = mapped_column(enum_type(AppealType))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
     summary: Mapped[str] = mapped_column(String(500))

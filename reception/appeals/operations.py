@@ -238,6 +238,8 @@ def register_appeal(
     cosigners: int = 0,
     registered_by: User | None = None,
     duplicate_override_reason: str = "",
+    contact_phone: str | None = None,
+    contact_email: str | None = None,
     now: datetime | None = None,
 ) -> Registered:
     """Register an appeal: number, tracking code, PIN, deadline, first event. The caller commits."""
@@ -262,6 +264,9 @@ def register_appeal(
         tracking_code=_unused_tracking_code(),
         pin_hash=hash_pin(pin, current_app.config["PIN_HMAC_KEY"]),
         citizen=citizen,
+        # Messages about the appeal go to the contacts given with it; by default the citizen's on record.
+        contact_phone=(citizen.phone if citizen else "") if contact_phone is None else contact_phone,
+        contact_email=(citizen.email if citizen else "") if contact_email is None else contact_email.strip().lower(),
         type=type,
         topic=topic,
         summary=summary.strip(),

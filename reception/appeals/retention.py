@@ -14,7 +14,7 @@ The rule, applied by the daily job `apply_retention` (tasks.py):
 - An appeal past retention whose citizen is anonymised, or which had no citizen (anonymous appeals
   carry the same kind of free text), loses its free text: summary and text (the full-text index follows:
   PostgreSQL's expression index and SQLite's FTS triggers update with the row), the duplicate-override
-  reason, its events' comments, its attachments (rows and files), the recipients and texts of its
+  reason, the contacts given with it, its events' comments, its attachments (rows and files), the recipients and texts of its
   outbox messages, the text of in-app notes about it, and the citizen's ratings' comments (with the branch
   head's answers to them). The appeal row itself — branch, number, type,
   topic, region, district, channel, states, deadlines, dates, deputy — stays, and so do its events' kinds,
@@ -109,6 +109,8 @@ def _appeals_due(cutoff: datetime) -> list[Appeal]:
     not_erased = or_(
         Appeal.summary != ERASED,
         Appeal.text != "",
+        Appeal.contact_phone != "",
+        Appeal.contact_email != "",
         exists(select(Attachment.id).where(Attachment.appeal_id == Appeal.id)),
     )
     return list(
@@ -129,7 +131,14 @@ def _erase_appeal(appeal: Appeal) -> None:
     db.session.execute(
         Appeal.__table__.update()
         .where(Appeal.id == appeal.id)
-        .values(summary=ERASED, text="", duplicate_override_reason="", updated_dt=Appeal.updated_dt)
+        .values(
+            summary=ERASED,
+            text="",
+            duplicate_override_reason="",
+            contact_phone="",
+            contact_email="",
+            updated_dt=Appeal.updated_dt,
+        )
     )
     db.session.execute(update(AppealEvent).where(AppealEvent.appeal_id == appeal.id).values(comment=""))
     files = 0

@@ -63,24 +63,25 @@ def notify_citizen(
         sms, mail = citizen_message(event_key, facts)
     prefix = f"appeal:{appeal.id}:{key or event_key}"
     queued = 0
-    if citizen.phone:
+    # The appeal's own contacts: those given with it, not whatever another channel put on the citizen's record.
+    if appeal.contact_phone:
         queued += (
             queue_message(
                 dedupe_key=f"{prefix}:sms",
                 channel=MessageChannel.sms,
-                recipient=citizen.phone,
+                recipient=appeal.contact_phone,
                 language=citizen.language,
                 body=sms,
                 appeal_id=appeal.id,
             )
             is not None
         )
-    if citizen.email:
+    if appeal.contact_email:
         queued += (
             queue_message(
                 dedupe_key=f"{prefix}:email",
                 channel=MessageChannel.email,
-                recipient=citizen.email,
+                recipient=appeal.contact_email,
                 language=citizen.language,
                 subject=mail.subject,
                 body=mail.text,
