@@ -107,7 +107,7 @@ def _init_limiter(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .accounts.models import User
+    from .accounts import sessions
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -115,16 +115,8 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        # The cookie carries "id:token"; a new token (password change, disabling) invalidates it.
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit() or not token:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.is_enabled or user.session_token != token:
-            return None
-        return user
+    # The cookie names a server-side session (accounts/sessions.py): ended there, the cookie is worthless.
+    login_manager.user_loader(sessions.load_user)
 
 
 def _init_babel(app: Flask) -> None:

@@ -247,3 +247,68 @@ def test_cli_reports_bad_input_clearly(app):
     assert result.exit_code != 0 and "не менее 8 символов" in result.output
     with app.app_context():
         assert _user("a@test.kz") is None
+
+
+# --- server-side sessions ----------------------------------------------------------------------------
+
+
+def _signed_in(client) -> bool:
+    """Whether the client's cookie still opens a staff page (a signed-out one is sent to the sign-in page)."""
+    return client.get("/me").status_code == 200
+
+
+def _copy_of(app, client):
+    """Another browser holding a copy of `client`'s session cookie, as a thief would."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_cookie_copied_before_logout_is_worthless_after_it(app, client, auth, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    thief = _copy_of(app, client)
+    assert _signed_in(thief)
+    assert auth.logout().status_code == 302
+    assert not _signed_in(thief) and not _signed_in(client)
+    # Nothing can be done with it either: the intake page sends it to sign in.
+    assert thief.post("/appeals/new", data={}).status_code in (302, 400)
+    with app.app_context():
+        from reception.accounts.models import UserSession
+
+        row = db.session.scalar(select(UserSession))
+        assert row.ended_dt is not None and row.end_reason == "logout"
+
+
+def test_signing_out_ends_only_that_session(app, make_user):
+    from conftest import Auth
+
+    _, email = make_user(Role.staff, "ALM-03")
+    office, home = app.test_client(), app.test_client()
+    Auth(office).login(email)
+    Auth(home).login(email)
+    Auth(office).logout()
+    assert not _signed_in(office) and _signed_in(home)
+
+
+def test_an_administrator_sees_a_users_sessions_and_signs_one_out(app, client, auth, make_user):
+    from conftest import Auth
+    from pageforms import submit
+
+    staff_id, staff_email = make_user(Role.staff, "ALM-03")
+    _, admin_email = make_user(Role.admin)
+    phone = app.test_client()
+    Auth(phone).login(staff_email)
+    auth.login(admin_email)
+    page = client.get(f"/accounts/users/{staff_id}").get_data(as_text=True)
+    assert page.count("data-session=") == 1
+    with app.app_context():
+        from reception.accounts.models import UserSession
+
+        session_id = db.session.scalar(select(UserSession.id).where(UserSession.user_id == staff_id))
+    ended = submit(client, f"/accounts/users/{staff_id}", f"/accounts/users/{staff_id}/sessions/{session_id}/end")
+    assert ended.status_code == 302
+    assert not _signed_in(phone)
+    assert "data-session=" not in client.get(f"/accounts/users/{staff_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.end_session")) is not None

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,25 +71,35 @@ class User(db.Model):
     # Flask-Login protocol.
     is_authenticated = True
     is_anonymous = False
+    #: The session cookie's id of this request's sign-in ("user:session:secret", see sessions.py); not stored.
+    cookie_id = None  # str | None; not a column
 
     @property
     def is_active(self) -> bool:
         return self.is_enabled
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if self.cookie_id is None:
+            raise RuntimeError("no session was started for this user (accounts.sessions.start_session)")
+        return self.cookie_id
 
     def set_password(self, password: str) -> None:
         """Hash with werkzeug's current default and end every existing session."""
         self.password_hash = generate_password_hash(password)
         self.password_changed_dt = utcnow()
-        self.end_sessions()
+        self.end_sessions("password")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def end_sessions(self) -> None:
+    def end_sessions(self, reason: str = "ended") -> None:
+        """End every session of this user (their rows, when the transaction commits)."""
         self.session_token = _new_session_token()
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == self.id, UserSession.ended_dt.is_(None))
+            .values(ended_dt=utcnow(), end_reason=reason)
+        )
 
     def __str__(self) -> str:
         return self.full_name
@@ -109,3 +119,26 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(255))
     ip: Mapped[str] = mapped_column(String(64))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One sign-in: its browser's cookie names the row and carries a secret whose hash is kept here, so the
+    session ends on the server (sign-out, a new password, disabling, an administrator) and a copied cookie
+    stops working with it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the cookie's secret.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Updated at most every few minutes (see sessions.TOUCH_EVERY).
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "logout", "password", "disabled", "rights", "administrator", ...
+    end_reason: Mapped[str] = mapped_column(String(32), default="")
+
+    user: Mapped[User] = relationship()

@@ -152,14 +152,14 @@ def update_user(
     user.full_name = full_name.strip()
     user.role, user.branch, user.deputy, user.deputies = role, branch, deputy, deputies
     if rights_changed:
-        user.end_sessions()
+        user.end_sessions("rights")
     audit("user.update", user, user=updated_by, details={"before": before, "role": role.value})
 
 
 def disable_user(user: User, *, disabled_by: User | None = None) -> None:
     """Disable the account and end its sessions at once."""
     user.is_enabled = False
-    user.end_sessions()
+    user.end_sessions("disabled")
     audit("user.disable", user, user=disabled_by)
 
 

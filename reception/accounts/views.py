@@ -11,6 +11,7 @@ from ..extensions import db
 from ..formkit import options, with_blank
 from ..redirects import safe_local_url
 from . import operations as ops
+from . import sessions
 from .access import allow, public, signed_in
 from .forms import ChangePasswordForm, LoginForm, UserForm
 from .models import Role, User
@@ -40,6 +41,8 @@ def login():
             locale = session.get("locale")
             # A fresh session on sign-in: nothing planted before login survives it.
             session.clear()
+            sessions.start_request_session(user)
+            db.session.commit()
             login_user(user)
             if user.locale is None and locale:
                 user.locale = locale
@@ -51,8 +54,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    """Sign out of this session."""
-    audit("user.logout", current_user._get_current_object())
+    """Sign out: this session ends on the server, so a copy of its cookie is worthless too."""
+    user = current_user._get_current_object()
+    sessions.end_session(user, sessions.current_session_id(user), "logout")
+    audit("user.logout", user)
     db.session.commit()
     logout_user()
     session.clear()
@@ -75,8 +80,9 @@ def password():
             except ops.AccountError as exc:
                 form.new_password.errors.append(str(exc.message))
             else:
+                sessions.start_request_session(user)  # every session ended: this browser gets a new one
                 db.session.commit()
-                login_user(user)  # the token changed: re-issue this session's cookie
+                login_user(user)
                 flash(_("Your password has been changed. Other sessions have been signed out."), "success")
                 return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
@@ -184,9 +190,39 @@ def edit_user(user_id: int):
             db.session.rollback()
             flash(str(exc.message), "error")
         else:
+            if user.id == admin.id and sessions.current_session_id(admin) not in {
+                s.id for s in sessions.active_sessions(admin)
+            }:
+                sessions.start_request_session(admin)  # their own sessions ended: keep this browser signed in
+                login_user(admin)
             db.session.commit()
-            if user.id == admin.id:
-                login_user(user)  # keep the administrator's own session if their token changed
             flash(_("The account has been saved."), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
-    return render_template("accounts/user_form.html", form=form, user=user)
+    return render_template(
+        "accounts/user_form.html", form=form, user=user, live_sessions=sessions.active_sessions(user)
+    )
+
+
+@admin_bp.route("/users/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@allow(Role.admin)
+def end_session(user_id: int, session_id: int):
+    """Sign one session of the user out (e.g. a lost phone); audited."""
+    user = db.get_or_404(User, user_id)
+    if not sessions.end_session(user, session_id, "administrator"):
+        abort(404)
+    audit("user.end_session", user, details={"session": session_id})
+    db.session.commit()
+    flash(_("The session has been signed out."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@admin_bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@allow(Role.admin)
+def end_all_sessions(user_id: int):
+    """Sign the user out everywhere; audited."""
+    user = db.get_or_404(User, user_id)
+    user.end_sessions("administrator")
+    audit("user.end_sessions", user)
+    db.session.commit()
+    flash(_("The user has been signed out everywhere."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
