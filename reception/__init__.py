@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
+from . import logmask
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +35,7 @@ def create_app(config_class: type = Config) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.install()
 
     db.init_app(app)
     from .appeals.fulltext import include_object
@@ -55,15 +57,19 @@ def create_app(config_class: type = Config) -> Flask:
     _register_cli(app)
     _connect_signals()
 
+    from . import security
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    security.init_app(app)
     return app
 
 
 def _check_production_settings(app: Flask) -> None:
     if app.config["ENV_NAME"] != "production":
         return
+    # Production runs behind TLS: a session cookie never travels in the clear, whatever the environment says.
+    app.config["SESSION_COOKIE_SECURE"] = True
     for key in ("SECRET_KEY", "PIN_HMAC_KEY"):
         if app.config[key].startswith("dev-only"):
             raise RuntimeError(f"{key} must be set in production")

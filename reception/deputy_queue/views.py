@@ -1,6 +1,5 @@
 """The deputy's (and assistant's) queue: what is routed to them, due first."""
 
-import csv
 import io
 from datetime import date
 
@@ -17,6 +16,7 @@ from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealState
 from ..dbtypes import utcnow
 from ..directory.models import Region, Topic
+from ..exports import SafeWriter
 from ..extensions import db
 from ..i18n import local_time
 from ..inquiries import registry as inquiry_registry
@@ -101,7 +101,7 @@ def export():
 
     def rows():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)
         writer.writerow(header)
         yield "\ufeff" + buffer.getvalue()
         after = None
