@@ -53,15 +53,16 @@ def create_app(config_class: type = Config) -> Flask:
     _init_login(app)
     _init_babel(app)
 
+    from . import security
+
+    security.init_app(app)  # before the blueprints: their URLs use its id converter
     _register_blueprints(app)
     _register_cli(app)
     _connect_signals()
 
-    from . import security
     from .errors import register_error_handlers
 
     register_error_handlers(app)
-    security.init_app(app)
     return app
 
 

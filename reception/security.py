@@ -1,6 +1,45 @@
-"""Security headers on every response: no framing, no sniffing, no inline scripts, no referrer leaks."""
+"""What every request and response goes through: crafted input refused or cleaned before any view sees it,
+and security headers on every response (no framing, no sniffing, no inline scripts, no referrer leaks)."""
+
+import re
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+from .errors import abort_with
+from .formkit import MAX_ID
+
+#: Control characters nobody types (tab, line feed and carriage return are text).
+CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in our URLs: an id as the database holds it; a larger number is simply not found (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _cleaned(values: ImmutableMultiDict) -> ImmutableMultiDict | None:
+    """`values` without stray control characters, or None if there were none (the common case)."""
+    if not any(CONTROL.search(k) or CONTROL.search(v) for k, v in values.items(multi=True)):
+        return None
+    return ImmutableMultiDict([(CONTROL.sub("", k), CONTROL.sub("", v)) for k, v in values.items(multi=True)])
+
+
+def guard_input() -> None:
+    """A NUL byte is refused (no database stores it, and nobody types it); other stray control characters
+    (pasted from elsewhere) are dropped, so that no field stores them."""
+    for values in (request.args, request.form):
+        if any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+            abort_with(400, _l("The request contains a character that cannot be stored (NUL). Please remove it."))
+    if (args := _cleaned(request.args)) is not None:
+        request.args = args
+    if request.method == "POST" and (form := _cleaned(request.form)) is not None:
+        request.form = form
+
 
 #: Scripts only from our own static files (none inline); styles may be inline (the letter's print styles);
 #: nothing may frame a page (clickjacking), and forms post only here.
@@ -33,4 +72,6 @@ def add_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(guard_input)
     app.after_request(add_security_headers)

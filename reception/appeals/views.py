@@ -28,7 +28,7 @@ from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
 from ..extensions import db
-from ..formkit import with_blank
+from ..formkit import int_id, version_of, with_blank
 from ..routing import groups
 from . import attachments, deadlines
 from . import feedback as feedback_ops
@@ -85,7 +85,7 @@ def _fill_intake_choices(form: IntakeForm) -> None:
 
 
 def _get(model, value):
-    return db.session.get(model, int(value)) if value else None
+    return db.session.get(model, number) if (number := int_id(value)) is not None else None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -345,7 +345,7 @@ def move(appeal_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        target, version = AppealState(form.to_state.data), int(form.version.data)
+        target, version = AppealState(form.to_state.data), version_of(form.version.data)
     except ValueError:
         abort(400)
     move = ops.Move(
@@ -371,7 +371,11 @@ def extend(appeal_id: int):
     if not form.validate_on_submit():
         return _render_detail(appeal, status=400, extend_form=form)
     ops.extend_deadline(
-        appeal, form.until.data, user=acting_user(), reason=form.reason.data, expected_version=int(form.version.data)
+        appeal,
+        form.until.data,
+        user=acting_user(),
+        reason=form.reason.data,
+        expected_version=version_of(form.version.data),
     )
     db.session.commit()
     flash(_("The deadline is now %(date)s.", date=appeal.deadline.strftime("%d.%m.%Y")), "success")

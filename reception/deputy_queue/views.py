@@ -18,6 +18,7 @@ from ..dbtypes import utcnow
 from ..directory.models import Region, Topic
 from ..exports import SafeWriter
 from ..extensions import db
+from ..formkit import int_id
 from ..i18n import local_time
 from ..inquiries import registry as inquiry_registry
 from . import queries
@@ -27,8 +28,7 @@ QUEUE_ROLES = (Role.deputy, Role.assistant)
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int_id(request.args.get(name, ""))
 
 
 def _filter() -> queries.QueueFilter:
@@ -131,7 +131,7 @@ def export():
 
 
 def _selected(user) -> list[Appeal]:
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(int_id, request.form.getlist("ids")) if i is not None]
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))))
     if any(not appeal_ops.can_see(user, a) for a in appeals):
         abort(404)  # someone else's appeal: as if it did not exist
@@ -147,8 +147,8 @@ def take():
     back = redirect(url_for("deputy_queue.index", **dict(request.args.items())))
     if request.form.get("action") == "assign":
         assistant = (
-            db.session.get(User, int(request.form.get("assistant") or 0))
-            if request.form.get("assistant", "").isdigit()
+            db.session.get(User, assistant_id)
+            if (assistant_id := int_id(request.form.get("assistant"))) is not None
             else None
         )
         if assistant is None or assistant.role != Role.assistant or user.role != Role.deputy:

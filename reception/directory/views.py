@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..extensions import db
-from ..formkit import options, with_blank
+from ..formkit import int_id, options, with_blank
 from . import operations as ops
 from .choices import region_choices
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
@@ -285,7 +285,7 @@ def _deputy_choices(form: DeputyForm) -> None:
 
 def _deputy_values(form: DeputyForm) -> dict:
     def opt(model, value):
-        return db.session.get(model, int(value)) if value else None
+        return db.session.get(model, number) if (number := int_id(value)) is not None else None
 
     return {
         "full_name": form.full_name.data.strip(),

@@ -17,7 +17,7 @@ from ..dbtypes import utcnow
 from ..directory.choices import government_body_choices, topic_choices
 from ..directory.models import Deputy, GovernmentBody, Topic
 from ..extensions import db
-from ..formkit import options
+from ..formkit import int_id, options, version_of
 from . import documents, registry
 from . import operations as ops
 from .forms import AddToDraftForm, AnswerForm, EditForm, NewInquiryForm, SendForm, TransitionForm
@@ -42,7 +42,7 @@ def _visible_or_404(inquiry_id: int) -> Inquiry:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int_id(value)
 
 
 def _enum(cls, value: str | None):
@@ -94,7 +94,7 @@ def index():
 def _chosen_appeals() -> list[Appeal]:
     """The appeals named by `ids` (checkboxes or a comma list) or by a group, each visible to the user."""
     raw = request.form.getlist("ids") or request.args.getlist("ids")
-    ids = [int(i) for part in raw for i in part.split(",") if i.strip().isdigit()]
+    ids = [i for part in raw for i in map(int_id, part.split(",")) if i is not None]
     group_id = _int(request.form.get("group") or request.args.get("group"))
     user = acting_user()
     appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids)))) if ids else []
@@ -237,7 +237,7 @@ def edit(inquiry_id: int):
         form.cosigners.data = [str(d.id) for d in inquiry.cosigners]
     status = 200
     if form.validate_on_submit():
-        cosigner_ids = [int(i) for i in form.cosigners.data if i.isdigit()]
+        cosigner_ids = [i for i in map(int_id, form.cosigners.data) if i is not None]
         try:
             ops.update_draft(
                 inquiry,
@@ -249,9 +249,9 @@ def edit(inquiry_id: int):
                 addressee_title=form.addressee_title.data or "",
                 addressee_name=form.addressee_name.data or "",
                 language=form.language.data,
-                topic=db.session.get(Topic, int(form.topic.data)) if (form.topic.data or "").isdigit() else None,
+                topic=db.session.get(Topic, topic_id) if (topic_id := int_id(form.topic.data)) else None,
                 cosigners=list(db.session.scalars(select(Deputy).where(Deputy.id.in_(cosigner_ids)))),
-                expected_version=int(form.version.data),
+                expected_version=version_of(form.version.data),
             )
         except ops.InquiryError as exc:
             db.session.rollback()
@@ -287,7 +287,7 @@ def redraft(inquiry_id: int):
     """Write the text again from the linked appeals."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    version = _int(request.form.get("version"))
+    version = version_of(request.form.get("version"))
     return _act(
         inquiry_id,
         lambda i: (
@@ -321,7 +321,7 @@ def move(inquiry_id: int):
     return _act(
         inquiry_id,
         lambda i: (
-            operation(i, form.comment.data or "", user=acting_user(), expected_version=int(form.version.data))
+            operation(i, form.comment.data or "", user=acting_user(), expected_version=version_of(form.version.data))
             and to_state.label
         ),
     )
@@ -343,7 +343,7 @@ def send(inquiry_id: int):
                 user=acting_user(),
                 outgoing_number=form.outgoing_number.data,
                 sent_date=form.sent_date.data,
-                expected_version=int(form.version.data),
+                expected_version=version_of(form.version.data),
             )
             and _("Recorded as sent.")
         ),
@@ -379,7 +379,7 @@ def answer(inquiry_id: int):
                 file_name=upload.filename if upload else "",
                 file_type=upload.content_type if upload else "",
                 file_content=upload.data if upload else None,
-                expected_version=int(form.version.data),
+                expected_version=version_of(form.version.data),
             )
             and _("The answer is recorded; the citizens will be told.")
         ),

@@ -12,7 +12,7 @@ from ..appeals.models import Appeal, AppealType
 from ..directory.choices import district_choices, region_choices, topic_choices
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
-from ..formkit import with_blank
+from ..formkit import int_id, with_blank
 from . import engine
 from . import operations as ops
 from .forms import DryRunForm, RuleForm
@@ -65,7 +65,7 @@ def _fill_choices(form) -> None:
 
 def _rule_data(form: RuleForm) -> ops.RuleData:
     def get(model, value):
-        return db.session.get(model, int(value)) if value else None
+        return db.session.get(model, number) if (number := int_id(value)) is not None else None
 
     return ops.RuleData(
         position=form.position.data,
