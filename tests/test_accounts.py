@@ -1,8 +1,8 @@
 """Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
 
 import pytest
-from conftest import PASSWORD, csrf_token, make_config
 from sqlalchemy import select
+from support import PASSWORD, csrf_token, make_config
 
 from reception import create_app
 from reception.accounts import operations as ops

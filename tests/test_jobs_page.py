@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import csrf_token
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
+from support import csrf_token
 
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
