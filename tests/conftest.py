@@ -1,8 +1,8 @@
 """Shared fixtures: the application on each real database, a real Redis, users, a signed-in client.
 
-Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL). Outside CI a
-missing PostgreSQL, Redis or Chromium skips with a message; in CI (CI=true) it fails. Only fixtures live here:
-helpers are in support.py, test data in factories.py.
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL); TEST_DATABASES=sqlite
+(as `make test-fast` sets it) runs only the first. Outside CI a missing PostgreSQL, Redis or Chromium skips with a
+message; in CI (CI=true) it fails. Only fixtures live here: helpers are in support.py, test data in factories.py.
 """
 
 import json
@@ -28,6 +28,7 @@ from support import (
     REFERENCE_TABLES,
     Auth,
     SmsGateway,
+    databases_under_test,
     free_port,
     make_config,
     require,
@@ -41,9 +42,9 @@ from reception.extensions import db
 # --- servers ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=databases_under_test())
 def database_url(request, tmp_path_factory):
-    """The database under test; PostgreSQL comes from TEST_DATABASE_URL."""
+    """The database under test (TEST_DATABASES=sqlite: SQLite only); PostgreSQL comes from TEST_DATABASE_URL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
     url = os.environ.get("TEST_DATABASE_URL")

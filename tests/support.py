@@ -18,6 +18,9 @@ from config import Config, parse_bool
 IN_CI = parse_bool(os.environ.get("CI"), False)
 PASSWORD = "correct horse battery"
 
+#: The databases every database test runs on: TEST_DATABASES (comma-separated), by default both.
+ALL_DATABASES = ("sqlite", "postgresql")
+
 #: Tables whose rows the directory load creates once per session; all others are emptied after each test.
 REFERENCE_TABLES = {
     "regions",
@@ -38,6 +41,15 @@ def require(what: str, why: str):
     if IN_CI:
         pytest.fail(f"{message} (CI=true: required)")
     pytest.skip(message)
+
+
+def databases_under_test() -> list[str]:
+    """TEST_DATABASES (e.g. `sqlite` for the inner loop), else both databases; unknown names are an error."""
+    wanted = [name.strip() for name in os.environ.get("TEST_DATABASES", "").split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(ALL_DATABASES))
+    if unknown:
+        raise pytest.UsageError(f"TEST_DATABASES: unknown {unknown}; choose from {list(ALL_DATABASES)}")
+    return [name for name in ALL_DATABASES if name in wanted] or list(ALL_DATABASES)
 
 
 def make_config(database_url: str, redis_url: str, **overrides) -> type:
