@@ -103,6 +103,7 @@ def test_staff_register_a_walk_in_appeal_and_get_a_receipt(app, staff):
     assert wrong.status_code == 404
 
 
+@pytest.mark.slow
 def test_receipt_pdf_in_the_citizens_language_with_the_pin_once(app, staff, soffice):
     from pypdf import PdfReader
 

@@ -5,7 +5,8 @@ from support import PASSWORD
 
 from reception.accounts.models import Role
 
-pytestmark = pytest.mark.browser
+#: Chromium through Playwright: slow, left out of `make test-fast`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def sign_in(page, base_url: str, email: str) -> None:

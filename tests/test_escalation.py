@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from factories import make_appeal, make_deputy
 from sqlalchemy import select
 
@@ -56,6 +57,7 @@ def test_taken_into_work_in_time_does_not_escalate_until_overdue(ctx):
     assert "ALM-03" in comment
 
 
+@pytest.mark.slow
 def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
     from rq import Queue
 

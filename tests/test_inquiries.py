@@ -490,6 +490,7 @@ def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setu
     assert body("GOV").head_title_kk in text and "Құрметті" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("converter", ["libreoffice", "weasyprint"])
 def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, converter):
     import shutil
@@ -543,6 +544,7 @@ def test_cosigners_come_from_the_authors_body(setup):
         )
 
 
+@pytest.mark.slow
 def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
     from rq import SimpleWorker
 

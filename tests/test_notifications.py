@@ -450,6 +450,7 @@ def _flask_worker(app, *args):
     )
 
 
+@pytest.mark.slow
 def test_a_forking_worker_process_delivers_a_registered_appeals_sms_and_email(app, smtp_server, sms_gateway):
     with app.app_context():
         appeal = registered_appeal(language="ru")
@@ -487,6 +488,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gateway_took_it", [True, False], ids=["gateway-took-it", "gateway-dropped-it"])
 def test_a_worker_killed_while_sending_delivers_exactly_once_after_recovery(app, sms_gateway, gateway_took_it):
     """SIGKILL to the worker and its work horse while the gateway holds the request; then the sweeper finds

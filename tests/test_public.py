@@ -577,6 +577,7 @@ def test_actions_need_a_recent_right_pin(app, client, make_user):
         assert db.session.scalar(select(func.count(AppealEvent.id)).where(AppealEvent.kind == "citizen_info")) == 0
 
 
+@pytest.mark.slow
 def test_the_online_receipt_pdf_carries_the_pin_once(app, client, quick_forms, soffice):
     from pypdf import PdfReader
 

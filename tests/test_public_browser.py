@@ -19,7 +19,8 @@ from reception.extensions import db
 from reception.jobs.queues import get_queue, get_redis
 from reception.public.models import AppealFeedback, Rating, ReopenState
 
-pytestmark = pytest.mark.browser
+#: Chromium through Playwright: slow, left out of `make test-fast`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def registered(app, language="kk"):
