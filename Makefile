@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 TRANSLATIONS := reception/translations
 LOCALES := kk ru en
 
-.PHONY: run test lint format translations extract-messages update-translations clean
+.PHONY: run test test-fast lint format translations extract-messages update-translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ run: $(VENV)/.installed-run translations
 	$(FLASK) demo load
 	$(FLASK) serve --host 127.0.0.1 --port 5000
 
+# Everything, on both databases (TEST_DATABASES is cleared so nothing narrows the run).
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASES= $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, and no test that starts another process (worker, LibreOffice, Chromium, npm).
+test-fast: $(VENV)/.installed-dev translations
+	TEST_DATABASES=sqlite $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # ruff's lint and format check (settings in pyproject.toml); `make format` rewrites the files.
 lint: $(VENV)/.installed-dev

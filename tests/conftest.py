@@ -1,14 +1,13 @@
 """Shared fixtures: the application on each real database, a real Redis, users, a signed-in client.
 
-Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL). Outside CI a
-missing PostgreSQL, Redis or Chromium skips with a message; in CI (CI=true) it fails.
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL (TEST_DATABASE_URL); TEST_DATABASES=sqlite
+(as `make test-fast` sets it) runs only the first. Outside CI a missing PostgreSQL, Redis or Chromium skips with a
+message; in CI (CI=true) it fails. Only fixtures live here: helpers are in support.py, test data in factories.py.
 """
 
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -18,47 +17,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from factories import make_account, make_deputy
 from sqlalchemy import create_engine, text
+from support import (
+    AXE_CACHE,
+    AXE_VERSION,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IN_CI,
+    REFERENCE_TABLES,
+    Auth,
+    SmsGateway,
+    databases_under_test,
+    free_port,
+    make_config,
+    require,
+)
 
-from config import Config, parse_bool
 from reception import create_app
-from reception.accounts import operations as account_ops
 from reception.accounts.models import Role
 from reception.directory.loader import load_directory
-from reception.directory.models import Branch, Deputy, MandateType, RepresentativeBody
 from reception.extensions import db
-
-IN_CI = parse_bool(os.environ.get("CI"), False)
-PASSWORD = "correct horse battery"
-
-#: Tables whose rows the directory load creates once per session; all others are emptied after each test.
-REFERENCE_TABLES = {
-    "regions",
-    "districts",
-    "branches",
-    "representative_bodies",
-    "body_seats",
-    "constituencies",
-    "constituency_districts",
-    "government_bodies",
-    "topics",
-}
-
-
-def require(what: str, why: str):
-    """A missing server or browser: fail in CI, skip elsewhere, saying what is missing."""
-    message = f"{what} is not available: {why}"
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: required)")
-    pytest.skip(message)
-
 
 # --- servers ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=databases_under_test())
 def database_url(request, tmp_path_factory):
-    """The database under test; PostgreSQL comes from TEST_DATABASE_URL."""
+    """The database under test (TEST_DATABASES=sqlite: SQLite only); PostgreSQL comes from TEST_DATABASE_URL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
     url = os.environ.get("TEST_DATABASE_URL")
@@ -93,23 +79,6 @@ def redis_url(tmp_path_factory):
 
     yield start_embedded_redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
     stop_embedded_redis()
-
-
-def make_config(database_url: str, redis_url: str, **overrides) -> type:
-    import tempfile
-
-    class TestConfig(Config):
-        ATTACHMENTS_DIR = tempfile.mkdtemp(prefix="qabyldau-attachments-")
-        TESTING = True
-        SECRET_KEY = "test-secret"
-        PIN_HMAC_KEY = "test-pin-key"
-        SQLALCHEMY_DATABASE_URI = database_url
-        REDIS_URL = redis_url
-        SERVER_NAME = None
-
-    for key, value in overrides.items():
-        setattr(TestConfig, key, value)
-    return TestConfig
 
 
 @pytest.fixture(scope="session")
@@ -161,22 +130,6 @@ def client(app):
 # --- data ---------------------------------------------------------------------------------------
 
 
-def branch(code: str) -> Branch:
-    return db.session.scalar(db.select(Branch).where(Branch.code == code))
-
-
-def make_deputy(
-    full_name: str = "Тестов Депутат Тестович",
-    body_code: str = "MAZHILIS",
-    mandate: MandateType = MandateType.single_mandate,
-) -> Deputy:
-    body = db.session.scalar(db.select(RepresentativeBody).where(RepresentativeBody.code == body_code))
-    deputy = Deputy(full_name=full_name, body=body, mandate_type=mandate)
-    db.session.add(deputy)
-    db.session.flush()
-    return deputy
-
-
 @pytest.fixture
 def make_user(app):
     """Create a committed user of a role, bound as the role requires; returns (id, email)."""
@@ -187,18 +140,13 @@ def make_user(app):
             n = next(counter)
             bind = {}
             if role in (Role.staff, Role.branch_head):
-                bind["branch"] = branch(branch_code or "AST-01")
+                bind["branch_code"] = branch_code or "AST-01"
             elif role == Role.deputy:
                 bind["deputy"] = make_deputy(f"Депутат {n}")
             elif role == Role.assistant:
                 bind["deputies"] = [make_deputy(f"Депутат {n}a"), make_deputy(f"Депутат {n}b")]
-            user = account_ops.create_user(
-                email=email or f"{role.value}{n}@test.kz",
-                full_name=f"{role.value} {n}",
-                password=PASSWORD,
-                role=role,
-                **bind,
-                **kwargs,
+            user = make_account(
+                role, email or f"{role.value}{n}@test.kz", full_name=f"{role.value} {n}", **bind, **kwargs
             )
             db.session.commit()
             return user.id, user.email
@@ -208,31 +156,6 @@ def make_user(app):
 
 # --- signing in through the pages ---------------------------------------------------------------
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, url: str = "/auth/login") -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    html = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD, **kwargs):
-        token = csrf_token(self.client)
-        return self.client.post(
-            "/auth/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs
-        )
-
-    def logout(self):
-        token = csrf_token(self.client, "/me")
-        return self.client.post("/auth/logout", data={"csrf_token": token})
-
 
 @pytest.fixture
 def auth(client):
@@ -240,12 +163,6 @@ def auth(client):
 
 
 # --- loopback mail and SMS servers -------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -269,30 +186,6 @@ def smtp_server(app):
     yield received
     app.config.update(saved)
     controller.stop()
-
-
-class SmsGateway:
-    """The state of the loopback SMS gateway.
-
-    It keeps the contract the SMS adapter relies on: a request's `reference` is an idempotency key, so a
-    repeated reference is answered with the first message's id and delivers nothing new.
-    """
-
-    def __init__(self):
-        #: Delivered messages (the JSON bodies), one per reference.
-        self.received: list[dict] = []
-        #: Every request that reached the handler, delivered or not.
-        self.requests: list[dict] = []
-        #: Status codes to answer the next requests with instead of delivering.
-        self.fail_with: list[int] = []
-        #: When set, requests wait (after `arrived` is set) until `release` is set.
-        self.hold = False
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-        #: Whether a held request, once released, is delivered (the gateway had taken it) or dropped.
-        self.deliver_held = True
-        self.ids: dict[str, str] = {}
-        self.url = ""
 
 
 @pytest.fixture
@@ -347,17 +240,6 @@ def sms_gateway(app):
 
 # --- a live server for the browser --------------------------------------------------------------
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
 def live_server(app):
@@ -400,12 +282,6 @@ def chromium():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-#: axe-core, the accessibility checker the browser tests run in the page; fetched from the npm registry
-#: once into .venv/ (like the Python packages), never committed.
-AXE_VERSION = "4.10.3"
-AXE_CACHE = Path(__file__).resolve().parent.parent / ".venv" / f"axe-core-{AXE_VERSION}"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Access is denied by default: every view declares its roles, and each role gets exactly those."""
 
 import pytest
-from conftest import csrf_token
+from support import csrf_token
 
 from reception.accounts.access import ANY_USER, PUBLIC, visible_branch_ids
 from reception.accounts.models import Role, User
@@ -88,7 +88,7 @@ def test_a_view_without_a_rule_is_refused(app, make_user, auth, client):
 
 
 def test_branch_scope(ctx, make_user):
-    from conftest import branch
+    from factories import branch
 
     staff_id, _ = make_user(Role.staff, "ALM-03")
     head_id, _ = make_user(Role.branch_head, "ALM-00")

@@ -1,8 +1,8 @@
 """Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
 
 import pytest
-from conftest import PASSWORD, csrf_token, make_config
 from sqlalchemy import select
+from support import PASSWORD, csrf_token, make_config
 
 from reception import create_app
 from reception.accounts import operations as ops
@@ -281,7 +281,7 @@ def test_a_cookie_copied_before_logout_is_worthless_after_it(app, client, auth, 
 
 
 def test_signing_out_ends_only_that_session(app, make_user):
-    from conftest import Auth
+    from support import Auth
 
     _, email = make_user(Role.staff, "ALM-03")
     office, home = app.test_client(), app.test_client()
@@ -292,8 +292,8 @@ def test_signing_out_ends_only_that_session(app, make_user):
 
 
 def test_an_administrator_sees_a_users_sessions_and_signs_one_out(app, client, auth, make_user):
-    from conftest import Auth
     from pageforms import submit
+    from support import Auth
 
     staff_id, staff_email = make_user(Role.staff, "ALM-03")
     _, admin_email = make_user(Role.admin)

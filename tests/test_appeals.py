@@ -7,19 +7,18 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import branch, csrf_token, make_deputy
+from factories import make_appeal, make_citizen, make_deputy, user
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from support import csrf_token
 
-from reception.accounts.models import Role, User
+from reception.accounts.models import Role
 from reception.appeals import operations as ops
 from reception.appeals.models import (
     Appeal,
     AppealState,
-    AppealType,
     Attachment,
     CalendarTransferKind,
-    Channel,
     Citizen,
 )
 from reception.audit.models import AuditEntry
@@ -28,10 +27,6 @@ from reception.extensions import db
 
 S = AppealState
 VALID_IIN = "900101300017"
-
-
-def topic(code="housing") -> Topic:
-    return db.session.scalar(select(Topic).where(Topic.code == code))
 
 
 def intake_data(token, **overrides):
@@ -69,43 +64,12 @@ def submit(app, client, **overrides):
     return client.post("/appeals/new", data=data, content_type="multipart/form-data")
 
 
-def register(user_email=None, branch_code="ALM-03", iin=VALID_IIN, topic_code="housing", now=None, **kwargs) -> Appeal:
-    """Register an appeal directly through the operation (a citizen with `iin`, or anonymous)."""
-    citizen = None
-    if iin:
-        citizen = ops.record_citizen(
-            ops.CitizenData(
-                iin=iin,
-                full_name="Тестова Айжан",
-                birth_date=None,
-                phone="+77011234567",
-                email="",
-                address="",
-                region=None,
-                district=None,
-                language="ru",
-            ),
-            taken_by=None,
-            consent=True,
-        )
-    registered = ops.register_appeal(
-        branch=branch(branch_code),
-        citizen=citizen,
-        type=AppealType.request,
-        topic=topic(topic_code),
-        summary="Ремонт дороги",
-        text="Прошу отремонтировать дорогу.",
-        channel=Channel.walk_in,
-        language="ru",
-        now=now,
-        **kwargs,
+def register(iin=VALID_IIN, now=None) -> Appeal:
+    """A committed appeal registered through the operations (a citizen with `iin`, or anonymous)."""
+    citizen = make_citizen(iin, full_name="Тестова Айжан") if iin else None
+    return make_appeal(
+        citizen=citizen, summary="Ремонт дороги", text="Прошу отремонтировать дорогу.", registered_at=now
     )
-    db.session.commit()
-    return registered.appeal
-
-
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
 
 
 # --- intake and receipt ---------------------------------------------------------------------------
@@ -139,6 +103,7 @@ def test_staff_register_a_walk_in_appeal_and_get_a_receipt(app, staff):
     assert wrong.status_code == 404
 
 
+@pytest.mark.slow
 def test_receipt_pdf_in_the_citizens_language_with_the_pin_once(app, staff, soffice):
     from pypdf import PdfReader
 

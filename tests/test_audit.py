@@ -1,7 +1,7 @@
 """The audit helper: who, what, which record, when, from where; and rows never change."""
 
 import pytest
-from conftest import branch
+from factories import branch
 from sqlalchemy import select
 
 from reception.accounts.models import Role, User

@@ -1,11 +1,12 @@
 """In a real browser: sign in, then switch the interface to Kazakh."""
 
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 
 from reception.accounts.models import Role
 
-pytestmark = pytest.mark.browser
+#: Chromium through Playwright: slow, left out of `make test-fast`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def sign_in(page, base_url: str, email: str) -> None:
@@ -77,33 +78,18 @@ def test_staff_log_a_walk_in_appeal_print_the_receipt_and_open_its_qr_link(live_
 def test_deputy_filters_overdue_opens_the_first_and_takes_it_into_work(app, live_server, browser_page, make_user):
     from datetime import date
 
-    from conftest import branch
+    from factories import make_appeal, user
     from sqlalchemy import select
 
-    from reception.accounts.models import User
-    from reception.appeals import operations as appeal_ops
-    from reception.appeals.models import Appeal, AppealState, AppealType, Channel
-    from reception.directory.models import Topic
+    from reception.appeals.models import Appeal, AppealState
     from reception.extensions import db
 
     _, email = make_user(Role.deputy)
     with app.app_context():
-        deputy = db.session.scalar(select(User).where(User.email == email)).deputy
-        topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+        deputy = user(email).deputy
         numbers = []
         for n, deadline in enumerate((date(2020, 3, 2), date(2020, 3, 1), date(2100, 1, 1))):
-            appeal = appeal_ops.register_appeal(
-                branch=branch("ALM-03"),
-                citizen=None,
-                type=AppealType.request,
-                topic=topic,
-                summary=f"Обращение {n}",
-                text="Текст",
-                channel=Channel.walk_in,
-                language="ru",
-            ).appeal
-            appeal_ops.route_appeal(appeal, deputy, user=None)
-            appeal.deadline = deadline
+            appeal = make_appeal(summary=f"Обращение {n}", deputy=deputy, deadline=deadline, commit=False)
             numbers.append(appeal.registration_number)
         db.session.commit()
     page = browser_page

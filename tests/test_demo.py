@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from conftest import csrf_token
 from sqlalchemy import func, select
+from support import csrf_token
 
 from reception.accounts.models import Role, User
 from reception.demo.cli import load_demo

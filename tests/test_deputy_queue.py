@@ -3,39 +3,31 @@
 from datetime import date, timedelta
 
 import pytest
-from conftest import branch, csrf_token
+from factories import branch, make_account, make_appeal, user
 from sqlalchemy import event, select
+from support import csrf_token
 
-from reception.accounts.models import Role, User
+from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+from reception.appeals.models import Appeal, AppealState
 from reception.directory.models import Topic
 from reception.extensions import db
 
 
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def fill(deputy, count, topic_code="housing", first_deadline=date(2026, 12, 1)):
     """`count` appeals routed to `deputy`, deadlines one day apart."""
-    topic = db.session.scalar(select(Topic).where(Topic.code == topic_code))
-    made = []
-    for n in range(count):
-        appeal = appeal_ops.register_appeal(
-            branch=branch("ALM-03"),
-            citizen=None,
-            type=AppealType.request,
-            topic=topic,
+    made = [
+        make_appeal(
+            topic_code=topic_code,
             summary=f"Вопрос {n}",
             text="Текст обращения",
-            channel=Channel.walk_in,
-            language="ru",
             district=branch("ALM-03").district,
-        ).appeal
-        appeal_ops.route_appeal(appeal, deputy, user=None)
-        appeal.deadline = first_deadline + timedelta(days=n)
-        made.append(appeal)
+            deputy=deputy,
+            deadline=first_deadline + timedelta(days=n),
+            commit=False,
+        )
+        for n in range(count)
+    ]
     db.session.commit()
     return made
 
@@ -185,15 +177,7 @@ def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth
     with app.app_context():
         assistant = user(assistant_email)
         deputy = assistant.deputies[0]
-        from reception.accounts import operations as account_ops
-
-        account_ops.create_user(
-            email="own.deputy@test.kz",
-            full_name="Сам Депутат",
-            password="correct horse battery",
-            role=Role.deputy,
-            deputy=deputy,
-        )
+        make_account(Role.deputy, "own.deputy@test.kz", full_name="Сам Депутат", deputy=deputy)
         db.session.commit()
         ids = [a.id for a in fill(deputy, 3)]
         assistant_id = assistant.id

@@ -1,8 +1,8 @@
 """The directory: what the shipped data holds, loading it again, and administrators editing it."""
 
 import pytest
-from conftest import csrf_token
 from sqlalchemy import func, select
+from support import csrf_token
 
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry

@@ -6,12 +6,12 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from conftest import branch, make_deputy
+import pytest
+from factories import make_appeal, make_deputy
 from sqlalchemy import select
 
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealEvent, AppealType, Channel
-from reception.directory.models import Topic
+from reception.appeals.models import Appeal, AppealEvent
 from reception.extensions import db
 from reception.routing.escalation import escalate_appeals
 
@@ -19,22 +19,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def routed_appeal(registered: datetime) -> Appeal:
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(
-        branch=branch("ALM-03"),
-        citizen=None,
-        type=AppealType.request,
-        topic=topic,
-        summary="Вопрос",
-        text="Текст",
-        channel=Channel.walk_in,
-        language="ru",
-        now=registered,
-    ).appeal
-    appeal_ops.route_appeal(appeal, make_deputy(), user=None)
-    appeal.events[-1].created_dt = registered
-    db.session.commit()
-    return appeal
+    """An appeal registered and routed to a new deputy at `registered`."""
+    return make_appeal(summary="Вопрос", registered_at=registered, deputy=make_deputy(), routed_at=registered)
 
 
 def at(day: date, hour=6) -> datetime:
@@ -71,6 +57,7 @@ def test_taken_into_work_in_time_does_not_escalate_until_overdue(ctx):
     assert "ALM-03" in comment
 
 
+@pytest.mark.slow
 def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
     from rq import Queue
 

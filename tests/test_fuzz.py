@@ -4,11 +4,11 @@ form and every query string each role can reach, give no 500 and store no contro
 import re
 
 import pytest
-from conftest import Auth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pageforms import forms_on
 from sqlalchemy import String, Text, select
+from support import Auth
 
 from reception.accounts.models import Role
 from reception.extensions import db

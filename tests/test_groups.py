@@ -1,35 +1,26 @@
 """Appeals about one problem, linked into a group and acted on as one."""
 
 import pytest
-from conftest import branch, csrf_token
+from factories import make_appeal, user
 from sqlalchemy import select
+from support import csrf_token
 
-from reception.accounts.models import Role, User
+from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import AppealGroup, AppealState, AppealType, Channel
-from reception.directory.models import Topic
+from reception.appeals.models import AppealGroup, AppealState, AppealType
 from reception.extensions import db
 from reception.routing import groups
 
 
 def register(branch_code="ALM-03", cosigners=0):
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    return appeal_ops.register_appeal(
-        branch=branch(branch_code),
-        citizen=None,
+    return make_appeal(
+        branch_code=branch_code,
         type=AppealType.complaint,
-        topic=topic,
         summary="Нет воды в селе",
         text="Водопровод не работает",
-        channel=Channel.walk_in,
-        language="ru",
-        is_collective=cosigners > 0,
         cosigners=cosigners,
-    ).appeal
-
-
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
+        commit=False,
+    )
 
 
 def test_link_route_and_resolve_as_one(ctx, make_user):

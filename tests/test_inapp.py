@@ -2,40 +2,18 @@
 
 from datetime import UTC, date, datetime
 
-from conftest import branch, csrf_token
+from factories import make_account, make_appeal, user
 from sqlalchemy import func, select
+from support import csrf_token
 
-from reception.accounts import operations as account_ops
-from reception.accounts.models import Role, User
-from reception.appeals import operations as appeal_ops
-from reception.appeals.models import AppealType, Channel
-from reception.directory.models import Topic
+from reception.accounts.models import Role
 from reception.extensions import db
 from reception.notifications.models import InAppNotification
 from reception.notifications.tasks import remind_deadlines
 
 
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def routed_to(deputy, deadline=None):
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(
-        branch=branch("ALM-03"),
-        citizen=None,
-        type=AppealType.request,
-        topic=topic,
-        summary="Нет воды",
-        text="Текст",
-        channel=Channel.walk_in,
-        language="ru",
-    ).appeal
-    appeal_ops.route_appeal(appeal, deputy, user=None)
-    if deadline:
-        appeal.deadline = deadline
-    db.session.commit()
-    return appeal
+    return make_appeal(deputy=deputy, deadline=deadline)
 
 
 def notes_of(user_id) -> list[str]:
@@ -49,9 +27,7 @@ def notes_of(user_id) -> list[str]:
 def test_deputy_and_assistants_hear_of_a_routed_appeal(ctx, make_user):
     assistant = user(make_user(Role.assistant)[1])
     deputy = assistant.deputies[0]
-    own = account_ops.create_user(
-        email="dep@test.kz", full_name="Депутат", password="correct horse battery", role=Role.deputy, deputy=deputy
-    )
+    own = make_account(Role.deputy, "dep@test.kz", full_name="Депутат", deputy=deputy)
     db.session.commit()
     appeal = routed_to(deputy)
     for holder in (own, assistant):

@@ -6,15 +6,15 @@ import re
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, branch, make_deputy
 from docx import Document
+from factories import branch, make_account, make_appeal, make_citizen, make_deputy, make_inquiry
+from factories import government_body as body
 from sqlalchemy import select
 
-from reception.accounts import operations as account_ops
-from reception.accounts.models import Role, User
+from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealState, AppealType, Channel
-from reception.directory.models import Deputy, GovernmentBody, GovernmentBodyKind, Topic
+from reception.appeals.models import Appeal, AppealState, AppealType
+from reception.directory.models import Deputy, GovernmentBody, GovernmentBodyKind
 from reception.extensions import db
 from reception.inquiries import documents, registry
 from reception.inquiries import operations as ops
@@ -32,59 +32,31 @@ CITIZENS = [
 ]
 
 
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
-def body(code="MIN-INTERNAL") -> GovernmentBody:
-    return db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == code))
-
-
 def appeals_for(deputy: Deputy, *, count=3, with_citizens=True, topic_code="housing") -> list[Appeal]:
     """Appeals in `deputy`'s queue, taken into work; their texts carry the citizens' own personal data."""
-    topic = db.session.scalar(select(Topic).where(Topic.code == topic_code))
     made = []
     for n in range(count):
         citizen = None
         iin, name, phone, address, named = CITIZENS[n % len(CITIZENS)]
         if with_citizens:
-            citizen = appeal_ops.record_citizen(
-                appeal_ops.CitizenData(
-                    iin=iin,
-                    full_name=name,
-                    birth_date=None,
-                    phone=phone,
-                    email="",
-                    address=address,
-                    region=None,
-                    district=None,
-                    language="ru",
-                    may_be_named=named,
-                ),
-                taken_by=None,
-                consent=True,
-            )
+            citizen = make_citizen(iin, full_name=name, phone=phone, address=address, may_be_named=named)
         summary = (
             f"Нет воды в доме {n + 1}, звоните {phone.replace('+7', '8 ')}, ИИН {iin}"
             if with_citizens
             else f"Нет воды в доме {n + 1}"
         )
-        appeal = appeal_ops.register_appeal(
-            branch=branch("ALM-03"),
+        appeal = make_appeal(
+            topic_code=topic_code,
             citizen=citizen,
             type=AppealType.complaint,
-            topic=topic,
             summary=summary,
             text=f"Я, {name}, живу по адресу {address}. Воды нет третью неделю.",
-            channel=Channel.walk_in,
-            language="ru",
             district=branch("ALM-03").district,
-            is_collective=n == 2,
             cosigners=5 if n == 2 else 0,
-        ).appeal
-        appeal_ops.route_appeal(appeal, deputy, user=None)
+            deputy=deputy,
+            commit=False,
+        )
         made.append(appeal)
-    db.session.flush()
     return made
 
 
@@ -92,11 +64,9 @@ def appeals_for(deputy: Deputy, *, count=3, with_citizens=True, topic_code="hous
 def setup(ctx):
     """A deputy with a user account, three appeals in their queue, and an inquiry drafted from them."""
     deputy = make_deputy("Ахметов Серик Болатович")
-    account = account_ops.create_user(
-        email="author@test.kz", full_name="Ахметов С. Б.", password=PASSWORD, role=Role.deputy, deputy=deputy
-    )
+    account = make_account(Role.deputy, "author@test.kz", full_name="Ахметов С. Б.", deputy=deputy)
     appeals = appeals_for(deputy)
-    inquiry = ops.create_inquiry(appeals, user=account, addressee=body(), language="ru")
+    inquiry = make_inquiry(appeals, user=account)
     db.session.commit()
     return deputy, account, appeals, inquiry
 
@@ -262,12 +232,8 @@ def test_transitions_out_of_order_are_refused(setup):
 def test_only_the_author_approves_and_withdraws(setup):
     deputy, account, _appeals, inquiry = setup
     cosigner = make_deputy("Соавторов Ерлан")
-    cosigner_user = account_ops.create_user(
-        email="co@test.kz", full_name="Соавторов", password=PASSWORD, role=Role.deputy, deputy=cosigner
-    )
-    assistant = account_ops.create_user(
-        email="as@test.kz", full_name="Помощник", password=PASSWORD, role=Role.assistant, deputies=[deputy]
-    )
+    cosigner_user = make_account(Role.deputy, "co@test.kz", full_name="Соавторов", deputy=cosigner)
+    assistant = make_account(Role.assistant, "as@test.kz", full_name="Помощник", deputies=[deputy])
     inquiry.cosigners = [cosigner]
     ops.submit_for_review(inquiry, user=cosigner_user)
     for someone in (cosigner_user, assistant):
@@ -407,13 +373,7 @@ def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
 
 def test_another_deputy_cannot_see_or_edit_a_draft_unless_cosigning(setup):
     _deputy, _account, _appeals, inquiry = setup
-    stranger = account_ops.create_user(
-        email="stranger@test.kz",
-        full_name="Чужой",
-        password=PASSWORD,
-        role=Role.deputy,
-        deputy=make_deputy("Чужой Депутат"),
-    )
+    stranger = make_account(Role.deputy, "stranger@test.kz", full_name="Чужой", deputy=make_deputy("Чужой Депутат"))
     assert not ops.can_see(stranger, inquiry) and not ops.can_edit(stranger, inquiry)
     assert registry.page(stranger, registry.RegistryFilter(), date(2026, 11, 25))[0] == []
     with pytest.raises(ops.InquiryNotAllowed):
@@ -530,6 +490,7 @@ def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setu
     assert body("GOV").head_title_kk in text and "Құрметті" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("converter", ["libreoffice", "weasyprint"])
 def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, converter):
     import shutil
@@ -545,7 +506,7 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, conver
     request.addfinalizer(lambda: app.config.update(PDF_CONVERTER="auto"))
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
-        from conftest import require
+        from support import require
 
         require("pdftotext", "apt-get install poppler-utils")
     _deputy, account, appeals, _ = setup
@@ -583,6 +544,7 @@ def test_cosigners_come_from_the_authors_body(setup):
         )
 
 
+@pytest.mark.slow
 def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
     from rq import SimpleWorker
 

@@ -13,7 +13,8 @@ from test_inquiries import appeals_for
 from reception.accounts.models import Role, User
 from reception.extensions import db
 
-pytestmark = pytest.mark.browser
+#: Chromium through Playwright: slow, left out of `make test-fast`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app, live_server, browser_page, make_user):

@@ -5,22 +5,18 @@ import re
 from datetime import date
 
 import pytest
-from conftest import Auth, csrf_token
 from docx import Document
+from factories import make_account, make_citizen, make_deputy, make_inquiry, make_registration, user
 from sqlalchemy import select
+from support import Auth, csrf_token
 from test_inquiries import CITIZENS, appeals_for
 
-from reception.accounts.models import Role, User
-from reception.appeals import operations as appeal_ops
+from reception.accounts.models import Role
 from reception.appeals.models import Appeal, AppealGroup, AppealState
 from reception.directory.models import GovernmentBody
 from reception.extensions import db
 from reception.inquiries import operations as ops
 from reception.inquiries.models import AnswerAssessment, Inquiry, InquiryDocument, InquiryState
-
-
-def user(email) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
 
 
 def body_id(code="MIN-INTERNAL") -> int:
@@ -224,48 +220,22 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
 
 
 def test_the_answer_shows_on_the_citizens_status_page(app, client, make_user):
-    from conftest import branch, make_deputy
-
-    from reception.accounts import operations as account_ops
-    from reception.appeals.models import AppealType, Channel
-    from reception.directory.models import Topic
+    from reception.appeals.models import AppealType
 
     with app.app_context():
         deputy = make_deputy("Ахметов Серик Болатович")
-        account = account_ops.create_user(
-            email="author@test.kz", full_name="Ахметов", password="x" * 12, role=Role.deputy, deputy=deputy
-        )
-        citizen = appeal_ops.record_citizen(
-            appeal_ops.CitizenData(
-                iin=CITIZENS[0][0],
-                full_name=CITIZENS[0][1],
-                birth_date=None,
-                phone=CITIZENS[0][2],
-                email="",
-                address=CITIZENS[0][3],
-                region=None,
-                district=None,
-                language="ru",
-            ),
-            taken_by=None,
-            consent=True,
-        )
-        registered = appeal_ops.register_appeal(
-            branch=branch("ALM-03"),
+        account = make_account(Role.deputy, "author@test.kz", full_name="Ахметов", password="x" * 12, deputy=deputy)
+        iin, name, phone, address, _named = CITIZENS[0]
+        citizen = make_citizen(iin, full_name=name, phone=phone, address=address)
+        registered = make_registration(
             citizen=citizen,
             type=AppealType.complaint,
-            topic=db.session.scalar(select(Topic).where(Topic.code == "housing")),
             summary="Нет воды",
             text="Нет воды",
-            channel=Channel.walk_in,
-            language="ru",
+            deputy=deputy,
+            commit=False,
         )
-        appeal_ops.route_appeal(registered.appeal, deputy, user=None)
-        inquiry = ops.create_inquiry(
-            [registered.appeal], user=account, addressee=db.session.get(GovernmentBody, body_id()), language="ru"
-        )
-        for state in (InquiryState.under_review, InquiryState.approved):
-            ops.transition(inquiry, state, user=account)
+        inquiry = make_inquiry([registered.appeal], user=account, state=InquiryState.approved)
         ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 11, 20))
         ops.record_answer(
             inquiry,

@@ -1,7 +1,7 @@
 """Intake as one operation: the walk-in page and the online form go through `intake_appeal`, which tells the
 citizen in order and leaves no file without its row."""
 
-from conftest import branch, make_deputy
+from factories import branch, make_deputy
 from pageforms import submit
 from sqlalchemy import event, func, select
 

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from reception.audit.models import AuditEntry
@@ -37,6 +38,7 @@ def test_rolled_back_transaction_queues_nothing(ctx):
     assert get_queue().count == 0
 
 
+@pytest.mark.slow
 def test_a_real_worker_runs_the_job_and_writes_the_database(app):
     with app.app_context():
         enqueue_after_commit(record_worker_ping, "token-123")
@@ -56,6 +58,7 @@ def test_a_real_worker_runs_the_job_and_writes_the_database(app):
         assert entries[0].details["pid"] != os.getpid()
 
 
+@pytest.mark.slow
 def test_healthz_counts_running_workers(app, client):
     assert client.get("/healthz").get_json()["checks"]["redis"]["workers"] == 0
     worker = subprocess.Popen(

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import csrf_token
+import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
+from support import csrf_token
 
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
@@ -86,6 +87,7 @@ def test_only_administrators_open_the_page(client, auth, make_user):
     assert 'href="/jobs/"' not in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, make_user):
     as_admin(make_user, auth)
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])

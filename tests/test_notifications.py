@@ -3,13 +3,12 @@
 from datetime import UTC
 
 import pytest
-from conftest import branch, free_port
+from factories import make_appeal, make_citizen, make_deputy, make_registration
 from rq import SimpleWorker
 from sqlalchemy import func, select
+from support import csrf_token, free_port
 
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import AppealType, Channel
-from reception.directory.models import Topic
 from reception.extensions import db
 from reception.jobs.queues import get_queue, get_redis
 from reception.notifications import events
@@ -33,35 +32,8 @@ def run_worker():
 
 def register(language="kk", address=""):
     """A citizen's appeal registered and its confirmation queued; returns the registration (appeal and PIN)."""
-    citizen = appeal_ops.record_citizen(
-        appeal_ops.CitizenData(
-            iin="900101300017",
-            full_name="Сейткали Айгуль Болатовна",
-            birth_date=None,
-            phone="+77011234567",
-            email="aigul@example.kz",
-            address=address,
-            region=None,
-            district=None,
-            language=language,
-        ),
-        taken_by=None,
-        consent=True,
-    )
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    registered = appeal_ops.register_appeal(
-        branch=branch("ALM-03"),
-        citizen=citizen,
-        type=AppealType.request,
-        topic=topic,
-        summary="Су",
-        text="Су жоқ",
-        channel=Channel.walk_in,
-        language=language,
-    )
-    events.appeal_registered(registered.appeal)
-    db.session.commit()
-    return registered
+    citizen = make_citizen(email="aigul@example.kz", address=address, language=language)
+    return make_registration(citizen=citizen, summary="Су", text="Су жоқ", language=language, notify=True)
 
 
 def registered_appeal(language="kk"):
@@ -178,8 +150,6 @@ def test_sweeper_delivers_what_lost_its_job(ctx, sms_gateway):
 
 
 def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sms_gateway):
-    from conftest import csrf_token
-
     from reception.accounts.models import Role
 
     with app.app_context():
@@ -208,8 +178,6 @@ def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sm
 def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, smtp_server, make_user):
     from datetime import timedelta
 
-    from conftest import make_deputy
-
     from reception.accounts.models import Role, User
 
     head = db.session.scalar(select(User).where(User.email == make_user(Role.branch_head, "ALM-00")[1]))
@@ -230,22 +198,7 @@ def test_citizens_hear_about_routing_extension_and_decision(ctx, sms_gateway, sm
 
 
 def test_anonymous_appeals_and_internal_steps_send_nothing(ctx, sms_gateway):
-    from conftest import make_deputy
-
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(
-        branch=branch("ALM-03"),
-        citizen=None,
-        type=AppealType.request,
-        topic=topic,
-        summary="Аноним",
-        text="Текст",
-        channel=Channel.walk_in,
-        language="ru",
-    ).appeal
-    events.appeal_registered(appeal)
-    appeal_ops.route_appeal(appeal, make_deputy(), user=None)
-    db.session.commit()
+    make_appeal(summary="Аноним", notify=True, deputy=make_deputy())
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
@@ -361,8 +314,6 @@ def test_email_has_a_text_and_an_html_part(ctx, smtp_server):
 
 def test_messages_name_the_code_and_first_name_only(ctx, smtp_server, sms_gateway, make_user):
     """No PIN, IIN, surname, patronymic, phone or address, and nothing of what the appeal or its answer says."""
-    from conftest import make_deputy
-
     from reception.accounts.models import Role, User
 
     head = db.session.scalar(select(User).where(User.email == make_user(Role.branch_head, "ALM-00")[1]))
@@ -499,6 +450,7 @@ def _flask_worker(app, *args):
     )
 
 
+@pytest.mark.slow
 def test_a_forking_worker_process_delivers_a_registered_appeals_sms_and_email(app, smtp_server, sms_gateway):
     with app.app_context():
         appeal = registered_appeal(language="ru")
@@ -536,6 +488,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gateway_took_it", [True, False], ids=["gateway-took-it", "gateway-dropped-it"])
 def test_a_worker_killed_while_sending_delivers_exactly_once_after_recovery(app, sms_gateway, gateway_took_it):
     """SIGKILL to the worker and its work horse while the gateway holds the request; then the sweeper finds

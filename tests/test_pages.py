@@ -1,7 +1,7 @@
 """Error pages, the health check, the language switcher and navigation by role."""
 
 import pytest
-from conftest import csrf_token
+from support import csrf_token
 
 from reception.accounts.models import Role, User
 from reception.extensions import db

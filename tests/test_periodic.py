@@ -6,15 +6,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from conftest import branch, make_deputy
+from factories import make_appeal, make_citizen, make_deputy, make_inquiry, user
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealType, Channel
+from reception.appeals.models import Appeal
 from reception.audit.models import AuditEntry
-from reception.directory.models import Topic
 from reception.extensions import db
 from reception.inquiries import operations as inquiry_ops
 from reception.inquiries.models import InquiryState
@@ -42,26 +41,8 @@ def at(moment: datetime):
     return time_machine.travel(moment, tick=False)
 
 
-def user(email: str) -> User:
-    return db.session.scalar(select(User).where(User.email == email))
-
-
 def routed_appeal(deputy, deadline: date, citizen=None) -> Appeal:
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    appeal = appeal_ops.register_appeal(
-        branch=branch("ALM-03"),
-        citizen=citizen,
-        type=AppealType.request,
-        topic=topic,
-        summary="Нет воды",
-        text="Текст",
-        channel=Channel.walk_in,
-        language="ru",
-    ).appeal
-    appeal_ops.route_appeal(appeal, deputy, user=None)
-    appeal.deadline = deadline
-    db.session.commit()
-    return appeal
+    return make_appeal(citizen=citizen, deputy=deputy, deadline=deadline)
 
 
 def notes(user_id: int) -> list[str]:
@@ -215,18 +196,9 @@ def test_the_daily_digest_counts_new_due_this_week_and_overdue(ctx, make_user):
 
 def sent_inquiry(deputy_user: User, answer_due: date):
     """An inquiry of `deputy_user`'s deputy, sent so that its answer is due on `answer_due` (15 calendar days)."""
-    from reception.directory.models import GovernmentBody
-
     with at(MONDAY - timedelta(days=30)):
         appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
-        inquiry = inquiry_ops.create_inquiry(
-            [appeal],
-            user=deputy_user,
-            language="ru",
-            addressee=db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL")),
-        )
-        for state in (InquiryState.under_review, InquiryState.approved):
-            inquiry_ops.transition(inquiry, state, user=deputy_user)
+        inquiry = make_inquiry([appeal], user=deputy_user, state=InquiryState.approved)
         db.session.commit()
     inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=answer_due - timedelta(days=15))
     db.session.commit()
@@ -309,21 +281,7 @@ def _scenario(job: str, make_user):
     if job == "retention":
         from reception.appeals.tasks import apply_retention
 
-        citizen = appeal_ops.record_citizen(
-            appeal_ops.CitizenData(
-                iin="900101300017",
-                full_name="Сейткали Айгуль Болатовна",
-                birth_date=None,
-                phone="",
-                email="",
-                address="",
-                region=None,
-                district=None,
-                language="ru",
-            ),
-            taken_by=None,
-            consent=True,
-        )
+        citizen = make_citizen("900101300017", phone="")
         with at(datetime(2020, 3, 2, 10, 0, tzinfo=ALMATY)):
             appeal = routed_appeal(make_deputy(), date(2020, 3, 20), citizen=citizen)
             appeal_ops.reject_appeal(appeal, user=None, reason="Не по существу")

@@ -6,9 +6,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import branch, csrf_token, make_deputy
+from factories import branch, make_citizen, make_deputy, make_registration, topic
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
+from support import Auth, csrf_token, make_config
 
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
@@ -25,7 +26,7 @@ from reception.appeals.models import (
     ReopenState,
 )
 from reception.audit.models import AuditEntry
-from reception.directory.models import District, MandateType, Region, Topic
+from reception.directory.models import District, MandateType, Region
 from reception.extensions import db
 from reception.jobs.queues import get_redis
 from reception.notifications.models import InAppNotification, MessageChannel, OutboxMessage
@@ -40,39 +41,18 @@ TEXT = "Третью неделю нет холодной воды в доме �
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
 
 
-def topic(code="housing") -> Topic:
-    return db.session.scalar(select(Topic).where(Topic.code == code))
-
-
 def make_appeal(app, branch_code="ALM-03", phone=PHONE, channel=Channel.walk_in, iin=IIN) -> tuple[int, str, str]:
     """A committed appeal of a citizen with personal data; returns (id, tracking code, PIN)."""
     with app.app_context():
-        citizen = appeal_ops.record_citizen(
-            appeal_ops.CitizenData(
-                iin=iin,
-                full_name="Сейткали Айгуль Болатовна",
-                birth_date=None,
-                phone=phone,
-                email="aigul@example.kz",
-                address=ADDRESS,
-                region=None,
-                district=None,
-                language="ru",
-            ),
-            taken_by=None,
-            consent=True,
-        )
-        registered = appeal_ops.register_appeal(
-            branch=branch(branch_code),
+        citizen = make_citizen(iin, phone=phone, email="aigul@example.kz", address=ADDRESS)
+        registered = make_registration(
+            branch_code=branch_code,
             citizen=citizen,
             type=AppealType.complaint,
-            topic=topic(),
             summary="Нет воды",
             text=TEXT,
             channel=channel,
-            language="ru",
         )
-        db.session.commit()
         return registered.appeal.id, registered.appeal.tracking_code, registered.pin
 
 
@@ -115,8 +95,6 @@ def test_unknown_malformed_and_wrong_pin_answer_byte_identical_pages(app, client
 
 
 def test_behind_a_proxy_each_client_address_has_its_own_limit(app, database_url, redis_url):
-    from conftest import make_config
-
     from reception import create_app
 
     proxied = create_app(make_config(database_url, redis_url, PROXY_FIX_HOPS=1))
@@ -155,8 +133,6 @@ def test_six_wrong_pins_lock_the_code_until_the_branch_unlocks_it(app, client, m
     assert [look_up(client, code, wrong).status_code for _ in range(5)] == [404] * 5
     locked = look_up(client, code, pin)  # the sixth try, even with the right PIN
     assert locked.status_code == 429 and "data-status" not in locked.get_data(as_text=True)
-
-    from conftest import Auth
 
     other = app.test_client()
     _, other_email = make_user(Role.staff, "AST-01")
@@ -321,8 +297,7 @@ def single_mandate_deputy_of_alm03():
     constituency = db.session.scalar(
         select(Constituency).join(constituency_districts).where(constituency_districts.c.district_id == district.id)
     )
-    deputy = make_deputy("Одномандатник Округа", mandate=MandateType.single_mandate)
-    deputy.constituency = constituency
+    deputy = make_deputy("Одномандатник Округа", mandate=MandateType.single_mandate, constituency=constituency)
     db.session.add(RoutingRule(position=10, name="single-mandate", target=RuleTarget.single_mandate))
     db.session.commit()
     return deputy.id
@@ -498,8 +473,6 @@ def decided_appeal(app, make_user, comment="Ремонт включён в пл�
 
 
 def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client, make_user):
-    from conftest import Auth
-
     head_id, head_email = make_user(Role.branch_head, "ALM-03")
     appeal_id, code, pin = decided_appeal(app, make_user)
     assert look_up(client, code, pin).status_code == 200
@@ -613,6 +586,7 @@ def test_actions_need_a_recent_right_pin(app, client, make_user):
         assert db.session.scalar(select(func.count(AppealEvent.id)).where(AppealEvent.kind == "citizen_info")) == 0
 
 
+@pytest.mark.slow
 def test_the_online_receipt_pdf_carries_the_pin_once(app, client, quick_forms, soffice):
     from pypdf import PdfReader
 

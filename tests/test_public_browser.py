@@ -5,7 +5,7 @@ with axe-core and photographed at 360 and 1280 px (see the `screenshots` fixture
 import re
 
 import pytest
-from conftest import branch
+from factories import branch, make_citizen, make_registration
 from flask_babel import force_locale, gettext
 from rq import SimpleWorker
 from sqlalchemy import select
@@ -15,43 +15,24 @@ from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealFeedback, AppealState, AppealType, Channel, Rating, ReopenState
 from reception.appeals.receipt import status_url
-from reception.directory.models import Topic
 from reception.extensions import db
 from reception.jobs.queues import get_queue, get_redis
 
-pytestmark = pytest.mark.browser
+#: Chromium through Playwright: slow, left out of `make test-fast`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def registered(app, language="kk"):
     """An appeal of a citizen who reads Kazakh; returns (id, code, PIN)."""
     with app.app_context():
-        citizen = appeal_ops.record_citizen(
-            appeal_ops.CitizenData(
-                iin="900101300017",
-                full_name="Сейткали Айгуль Болатовна",
-                birth_date=None,
-                phone="+77011234567",
-                email="",
-                address="Қосшы қ., Абай к-сі, 1",
-                region=None,
-                district=None,
-                language=language,
-            ),
-            taken_by=None,
-            consent=True,
-        )
-        topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-        done = appeal_ops.register_appeal(
-            branch=branch("ALM-03"),
+        citizen = make_citizen(address="Қосшы қ., Абай к-сі, 1", language=language)
+        done = make_registration(
             citizen=citizen,
             type=AppealType.complaint,
-            topic=topic,
             summary="Су жоқ",
             text="Үш апта бойы суық су жоқ.",
-            channel=Channel.walk_in,
             language=language,
         )
-        db.session.commit()
         return done.appeal.id, done.appeal.tracking_code, done.pin
 
 

@@ -3,29 +3,20 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from conftest import branch, make_deputy
-from sqlalchemy import select
+from factories import make_appeal, make_deputy
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import AppealType, Channel
-from reception.directory.models import Topic
 from reception.extensions import db
 
 
 def register(branch_code, days_ago=0):
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
-    return appeal_ops.register_appeal(
-        branch=branch(branch_code),
-        citizen=None,
-        type=AppealType.request,
-        topic=topic,
+    return make_appeal(
+        branch_code=branch_code,
         summary="Вопрос",
-        text="Текст",
-        channel=Channel.walk_in,
-        language="ru",
-        now=datetime.now(UTC) - timedelta(days=days_ago),
-    ).appeal
+        registered_at=datetime.now(UTC) - timedelta(days=days_ago),
+        commit=False,
+    )
 
 
 def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from conftest import branch, make_deputy
+from factories import make_appeal, make_citizen, make_deputy
 from sqlalchemy import func, select
 
 from reception.appeals import attachments
@@ -16,14 +16,13 @@ from reception.appeals.models import (
     AppealState,
     AppealType,
     Attachment,
-    Channel,
     Citizen,
     Rating,
 )
 from reception.appeals.retention import ERASED
 from reception.appeals.tasks import apply_retention
 from reception.audit.models import AuditEntry
-from reception.directory.models import Region, Topic
+from reception.directory.models import Region
 from reception.extensions import db
 from reception.notifications import events
 from reception.notifications.models import InAppNotification, OutboxMessage
@@ -39,20 +38,12 @@ def at(moment: datetime):
 
 def citizen(iin="900101300017") -> Citizen:
     region = db.session.scalar(select(Region).order_by(Region.id))
-    return appeal_ops.record_citizen(
-        appeal_ops.CitizenData(
-            iin=iin,
-            full_name="Сейткали Айгуль Болатовна",
-            birth_date=date(1990, 1, 1),
-            phone="+77011234567",
-            email="aigul@example.kz",
-            address="Алматы, ул. Абая 150",
-            region=region,
-            district=None,
-            language="ru",
-        ),
-        taken_by=None,
-        consent=True,
+    return make_citizen(
+        iin,
+        birth_date=date(1990, 1, 1),
+        email="aigul@example.kz",
+        address="Алматы, ул. Абая 150",
+        region=region,
     )
 
 
@@ -64,18 +55,10 @@ def appeal_of(
     text: str = "Канализация течёт во дворе дома Сейткали",
 ) -> Appeal:
     """An appeal registered (and, if `closed` is given, rejected and closed) at those moments."""
-    topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
     with at(registered):
-        appeal = appeal_ops.register_appeal(
-            branch=branch("ALM-03"),
-            citizen=person,
-            type=AppealType.complaint,
-            topic=topic,
-            summary="Сейткали: канализация",
-            text=text,
-            channel=Channel.walk_in,
-            language="ru",
-        ).appeal
+        appeal = make_appeal(
+            citizen=person, type=AppealType.complaint, summary="Сейткали: канализация", text=text, commit=False
+        )
         attachments.store(appeal, [attachments.CheckedFile("passport.pdf", attachments.PDF, PDF)], None)
         events.appeal_registered(appeal)
         appeal_ops.route_appeal(appeal, make_deputy(), user=None)

@@ -1,20 +1,19 @@
 """Routing rules: every target, rule order, the workload tie-break, the trail of why, and the admin pages."""
 
 import pytest
-from conftest import branch, csrf_token
+from factories import branch, district, make_appeal, make_deputy, representative_body, topic
 from sqlalchemy import func, select
+from support import csrf_token
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealState, AppealType, Channel
+from reception.appeals.models import Appeal, AppealState, AppealType
 from reception.directory.models import (
     BodyKind,
     Constituency,
     Deputy,
-    District,
     MandateType,
     RepresentativeBody,
-    Topic,
     constituency_districts,
 )
 from reception.extensions import db
@@ -22,46 +21,30 @@ from reception.routing import engine
 from reception.routing.models import RoutingRule, RuleTarget
 
 
-def topic(code: str) -> Topic:
-    return db.session.scalar(select(Topic).where(Topic.code == code))
-
-
-def district(code: str) -> District:
-    return db.session.scalar(select(District).where(District.code == code))
-
-
 def new_appeal(branch_code="ALM-03", topic_code="housing", collective=False) -> Appeal:
-    appeal = appeal_ops.register_appeal(
-        branch=branch(branch_code),
-        citizen=None,
+    return make_appeal(
+        branch_code=branch_code,
+        topic_code=topic_code,
         type=AppealType.complaint,
-        topic=topic(topic_code),
         summary="Вода",
         text="Нет воды",
-        channel=Channel.walk_in,
-        language="ru",
-        is_collective=collective,
         cosigners=5 if collective else 0,
-    ).appeal
-    db.session.flush()
-    return appeal
+        commit=False,
+    )
 
 
 def deputy(
     name, body_code="MAZHILIS", mandate=MandateType.party_list, constituency=None, topics=(), region=None
 ) -> Deputy:
-    body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == body_code))
-    d = Deputy(
-        full_name=name,
-        body=body,
-        mandate_type=mandate,
+    """A deputy who receives citizens in `region`, by default their body's region."""
+    return make_deputy(
+        name,
+        body_code,
+        mandate,
         constituency=constituency,
-        topics=[topic(t) for t in topics],
-        region=region or body.region,
+        topics=topics,
+        region=region or representative_body(body_code).region,
     )
-    db.session.add(d)
-    db.session.flush()
-    return d
 
 
 def rule(position, target, **match) -> RoutingRule:

@@ -78,7 +78,7 @@ def test_no_template_has_an_inline_script_or_event_handler():
 
 
 def test_the_session_cookie_is_secure_in_production(database_url, redis_url):
-    from conftest import make_config
+    from support import make_config
 
     from reception import create_app
 
@@ -102,7 +102,8 @@ def test_spreadsheet_cells_never_start_a_formula():
 
 
 def test_the_queue_export_neutralises_a_citizens_formula(app, client, auth, make_user):
-    from test_deputy_queue import fill, user
+    from factories import user
+    from test_deputy_queue import fill
 
     _, email = make_user(Role.deputy)
     with app.app_context():
