@@ -57,13 +57,16 @@ def load_user(cookie_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, session_id, secret = parsed
-    row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != user_id or row.ended_dt is not None:
+    # One statement per request for both: every page pays for it.
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.ended_dt.is_(None))
+    ).first()
+    if found is None:
         return None
-    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_enabled:
+    row, user = found
+    if not hmac.compare_digest(row.secret_hash, _hash(secret)) or not user.is_enabled:
         return None
     user.cookie_id = cookie_id
     now = utcnow()
