@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
@@ -53,6 +54,19 @@ def _wants_json() -> bool:
     )
 
 
+def render_expired_form():
+    """A form sent with an expired or missing CSRF token (signed out meanwhile, or a page kept open across a
+    restart): say so, and show back what was typed so that nothing is lost."""
+    hidden = ("csrf_token", "password", "current_password", "new_password", "confirm", "pin", "code", "started")
+    typed = [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if value.strip() and key not in hidden and not key.startswith("_")
+    ]
+    back = _same_site_referrer()
+    return render_template("errors/expired.html", typed=typed, back=back), 400
+
+
 def render_error(code: int, description: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     # A handler-specific description (e.g. why a transition was refused) is shown when given.
@@ -69,10 +83,37 @@ def render_error(code: int, description: str | None = None):
         return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>", code
 
 
+def _audit_denied(code: int) -> None:
+    """A signed-in user refused a record (403, or 404 on an id in the URL): audited (ASVS 16.3.2), in a
+    transaction of its own, whatever happened to the request's."""
+    from flask_login import current_user
+
+    from .audit.log import audit
+
+    if not current_user or not current_user.is_authenticated:
+        return
+    ids = {k: v for k, v in (request.view_args or {}).items() if k.endswith("_id")}
+    if code == 404 and not ids:
+        return
+    try:
+        db.session.rollback()
+        audit("access.denied", details={"status": code, "method": request.method, "path": request.path, **ids})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        from flask import current_app
+
+        current_app.logger.exception("a denied access could not be audited")
+
+
 def handle_http_exception(exc: HTTPException):
     code = exc.code or 500
     if code not in MESSAGES:
         return exc  # redirects and the like pass through unchanged
+    if code in (403, 404):
+        _audit_denied(code)
+    if isinstance(exc, CSRFError):
+        return render_expired_form()
     # werkzeug's default descriptions are English boilerplate; only our own are shown.
     description = getattr(exc, "user_message", None)
     return render_error(code, description)

@@ -5,6 +5,7 @@ import re
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -68,6 +69,9 @@ def add_security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # Staff pages carry personal data (a full IIN once revealed, a receipt's PIN): never kept in a cache.
+        headers["Cache-Control"] = "no-store"
     return response
 
 

