@@ -2,6 +2,7 @@
 
 import pytest
 from support import csrf_token
+from werkzeug.routing import IntegerConverter
 
 from reception.accounts.access import ANY_USER, PUBLIC, visible_branch_ids
 from reception.accounts.models import Role, User
@@ -17,8 +18,11 @@ def _routes(app):
             continue
         url = rule.rule
         for arg in rule.arguments:
-            converter = type(rule._converters[arg]).__name__.replace("Converter", "").lower()
-            value = {"integer": SAMPLE_ARGS["int"], "unicode": SAMPLE_ARGS["string"]}.get(converter, "NO-SUCH")
+            converter = rule._converters[arg]
+            if isinstance(converter, IntegerConverter):  # ours too (ids, reception/security.py)
+                value = SAMPLE_ARGS["int"]
+            else:
+                value = {"UnicodeConverter": SAMPLE_ARGS["string"]}.get(type(converter).__name__, "NO-SUCH")
             url = _substitute(url, arg, value)
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
         yield rule.endpoint, url, method
