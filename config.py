@@ -77,6 +77,8 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a long intake form must not expire under the clerk's hands
 
+    #: Citizen look-ups by IIN on the intake form, per staff account (each one audited).
+    CITIZEN_LOOKUP_LIMIT = _env("CITIZEN_LOOKUP_LIMIT", "60 per hour")
     #: Where appeal attachments are kept: outside static/, served only through access checks.
     ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))

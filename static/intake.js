@@ -1,4 +1,5 @@
-// Intake form: when 12 digits of an IIN are typed, fill in the citizen seen before and list their appeals.
+// Intake form: when 12 digits of an IIN are typed, fill in the name of a citizen seen before and list their
+// appeals at this branch.
 (function () {
   const form = document.querySelector("form.intake");
   if (!form) return;
@@ -15,10 +16,12 @@
     const data = await response.json();
     out.textContent = "";
     if (!data.found) return;
-    set("full_name", data.full_name); set("birth_date", data.birth_date); set("phone", data.phone);
-    set("email", data.email); set("address", data.address);
-    if (data.region_id) set("citizen_region", String(data.region_id));
-    if (data.district_id) set("citizen_district", String(data.district_id));
+    set("full_name", data.full_name);
+    // Contacts are not shown (personal data): a field left empty keeps what is on record.
+    for (const [id, has] of [["phone", data.has_phone], ["email", data.has_email], ["address", data.has_address]]) {
+      const el = form.querySelector("#" + id);
+      if (el && has && !el.value) el.placeholder = form.dataset.onRecord;
+    }
     const language = form.querySelector("#language"); if (language) language.value = data.language;
     const list = document.createElement("ul");
     for (const a of data.appeals) {

@@ -480,3 +480,37 @@ def test_redirect_records_the_body_and_letter(app, client, auth, make_user):
         appeal = db.session.get(Appeal, appeal_id)
         assert appeal.state == S.redirected and appeal.redirected_to.code == "AKIMAT-ALM"
         assert appeal.outgoing_letter_number == "01-12/345" and "01-12/345" in appeal.events[-1].comment
+
+
+def test_the_iin_look_up_shows_only_what_intake_needs_is_limited_and_audited(app, staff, make_user):
+    from reception.audit.models import AuditEntry
+
+    submit(app, staff)  # at ALM-03, with phone and address
+    with app.app_context():
+        from factories import make_appeal, make_citizen
+
+        make_appeal(branch_code="AST-01", citizen=make_citizen(iin=VALID_IIN, address="г. Косшы, ул. Абая, 1"))
+    data = staff.get(f"/appeals/citizen-lookup?iin={VALID_IIN}").get_json()
+    assert set(data) == {"found", "full_name", "language", "has_phone", "has_email", "has_address", "appeals"}
+    assert data["has_phone"] and data["has_address"]
+    assert [a["number"][:7] for a in data["appeals"]] == ["ALM-03/"]  # not the other branch's appeal
+    assert staff.get("/appeals/citizen-lookup?iin=880101300015").get_json() == {"found": False}
+    with app.app_context():
+        looked_up = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "citizen.lookup")).all()
+        assert [e.details["found"] for e in looked_up] == [True, False]
+        assert all(VALID_IIN not in str(e.details) for e in looked_up)
+    app.config["CITIZEN_LOOKUP_LIMIT"] = "3 per hour"
+    try:
+        answers = [staff.get(f"/appeals/citizen-lookup?iin={VALID_IIN}").status_code for _ in range(4)]
+    finally:
+        app.config["CITIZEN_LOOKUP_LIMIT"] = "60 per hour"
+    assert answers[-1] == 429
+
+
+def test_a_known_citizens_contacts_stay_when_the_clerk_leaves_them_empty(app, staff):
+    submit(app, staff)
+    assert submit(app, staff, topic_code="education", phone="", address="").status_code == 302
+    with app.app_context():
+        citizen = db.session.scalar(select(Citizen))
+        assert citizen.phone == "+77011234567" and citizen.address == "г. Косшы, ул. Абая, 1"
+        assert {a.contact_phone for a in db.session.scalars(select(Appeal))} == {"+77011234567"}

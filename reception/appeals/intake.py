@@ -7,7 +7,7 @@ refusal, an error or the commit itself fails.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -69,7 +69,8 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
     written: list = []
     try:
         citizen = _citizen_of(intake)
-        given = intake.citizen
+        # Verified at a desk: the record, as just confirmed. Online: only what was given with this appeal.
+        contacts = intake.citizen if intake.citizen and not intake.identity_checked else citizen
         registered = register_appeal(
             branch=intake.branch,
             citizen=citizen,
@@ -85,8 +86,8 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
             cosigners=intake.cosigners,
             registered_by=intake.registered_by,
             duplicate_override_reason=intake.duplicate_override_reason,
-            contact_phone=given.phone if given else "",
-            contact_email=given.email if given else "",
+            contact_phone=contacts.phone if contacts else "",
+            contact_email=contacts.email if contacts else "",
             now=now,
         )
         appeal = registered.appeal
@@ -109,6 +110,15 @@ def _citizen_of(intake: Intake) -> Citizen | None:
     if data is None:
         return None
     if intake.identity_checked:
+        known = find_citizen(data.iin)
+        if known is not None:
+            # The look-up shows a clerk only whether contacts are on record: a field left empty keeps them.
+            data = replace(
+                data,
+                phone=data.phone or known.phone,
+                email=data.email or known.email,
+                address=data.address or known.address,
+            )
         citizen = record_citizen(data, taken_by=intake.registered_by, consent=intake.consent)
         if citizen.id is not None:
             _confirm_contacts(citizen)

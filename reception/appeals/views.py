@@ -5,6 +5,7 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -20,14 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.access import acting_user, allow
+from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..audit.log import audit
 from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
-from ..extensions import db
+from ..extensions import db, limiter
 from ..formkit import int_id, version_of, with_blank
 from ..routing import groups
 from . import attachments, deadlines
@@ -168,22 +169,29 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
     )
 
 
+def _per_user() -> str:
+    return f"user:{acting_user().id}"
+
+
 @bp.route("/citizen-lookup")
 @allow(*INTAKE_ROLES)
+@limiter.limit(lambda: current_app.config["CITIZEN_LOOKUP_LIMIT"], key_func=_per_user)
 def citizen_lookup():
-    """JSON for the intake form: the citizen with this IIN, and their earlier appeals."""
+    """JSON for the intake form: only what intake needs about the citizen with this IIN (the name, whether
+    contacts are on record, this branch's earlier appeals); every look-up, found or not, is audited."""
     iin = request.args.get("iin", "").strip()
-    if len(iin) != 12 or not iin.isdigit():
+    if len(iin) != 12 or not iin.isascii() or not iin.isdigit():
         return jsonify(found=False, error=_("Enter the 12 digits of the IIN.")), 400
     citizen = ops.find_citizen(iin)
+    audit("citizen.lookup", citizen, details={"iin": "********" + iin[-4:], "found": citizen is not None})
+    db.session.commit()
     if citizen is None:
         return jsonify(found=False)
-    audit("citizen.lookup", citizen)
-    db.session.commit()
+    branches = visible_branch_ids(acting_user())
     earlier = db.session.execute(
         select(Appeal.registration_number, Appeal.registered_dt, Appeal.state, Topic.code)
         .join(Topic, Appeal.topic_id == Topic.id)
-        .where(Appeal.citizen_id == citizen.id)
+        .where(Appeal.citizen_id == citizen.id, Appeal.branch_id.in_(branches or []))
         .order_by(Appeal.registered_dt.desc())
         .limit(20)
     ).all()
@@ -191,12 +199,9 @@ def citizen_lookup():
         found=True,
         full_name=citizen.full_name,
         language=citizen.language,
-        birth_date=citizen.birth_date.isoformat() if citizen.birth_date else None,
-        phone=citizen.phone,
-        email=citizen.email,
-        address=citizen.address,
-        region_id=citizen.region_id,
-        district_id=citizen.district_id,
+        has_phone=bool(citizen.phone),
+        has_email=bool(citizen.email),
+        has_address=bool(citizen.address),
         appeals=[{"number": n, "date": dt.date().isoformat(), "state": s.label, "topic": t} for n, dt, s, t in earlier],
     )
 
