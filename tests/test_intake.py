@@ -99,3 +99,66 @@ def test_no_file_stays_on_disk_when_the_commit_fails(ctx):
     registered = intake_appeal(intake)
     assert [a.filename for a in registered.appeal.attachments] == ["photo.png", "scan.png"]
     assert len({p for p in storage_dir().rglob("*") if p.is_file()} - before) == 2
+
+
+def test_two_clerks_registering_the_same_new_citizen_at_once_both_succeed(app):
+    """Both look the IIN up before either has committed; the loser of the race on its unique key takes its
+    appeal in again instead of answering 500."""
+    import threading
+
+    from reception.appeals.models import Citizen
+    from reception.appeals.operations import CitizenData
+
+    barrier = threading.Barrier(2, timeout=10)
+    results, errors = [], []
+
+    def wait_for_the_other(session, _context, _instances):
+        # The first flush of each request that adds a citizen waits until both have looked the IIN up.
+        if any(isinstance(o, Citizen) for o in session.new) and not getattr(threading.current_thread(), "met", False):
+            threading.current_thread().met = True
+            barrier.wait()
+
+    def clerk(n: int) -> None:
+        with app.app_context():
+            try:
+                topic = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+                registered = intake_appeal(
+                    Intake(
+                        branch=branch("ALM-03"),
+                        type=AppealType.complaint,
+                        topic=topic,
+                        summary=f"Обращение {n}",
+                        text="Текст",
+                        channel=Channel.walk_in,
+                        language="ru",
+                        consent=True,
+                        citizen=CitizenData(
+                            iin="900101300017",
+                            full_name="Сейткали Айгуль Болатовна",
+                            birth_date=None,
+                            phone="+77011234567",
+                            email="",
+                            address="",
+                            region=None,
+                            district=None,
+                            language="ru",
+                        ),
+                    )
+                )
+                results.append(registered.appeal.id)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    event.listen(db.session, "before_flush", wait_for_the_other)
+    try:
+        threads = [threading.Thread(target=clerk, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(db.session, "before_flush", wait_for_the_other)
+    assert errors == [] and len(results) == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Citizen.id))) == 1
+        assert db.session.scalar(select(func.count(Appeal.id))) == 2

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..directory.models import Branch, District, Region, Topic
@@ -64,8 +65,18 @@ class Intake:
 def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
     """Register the appeal with its citizen and files, queue the citizen's confirmation, route it; commits.
 
-    Raises a Refused (e.g. AppealError) with nothing stored when the appeal cannot be taken in.
+    Raises a Refused (e.g. AppealError) with nothing stored when the appeal cannot be taken in. Two clerks
+    registering the same new citizen at the same moment both succeed, with one citizen: the one who loses
+    the race on the IIN's unique key takes the appeal in again, now finding the citizen.
     """
+    try:
+        return _take_in(intake, now)
+    except IntegrityError:
+        logger.info("intake: the citizen was recorded meanwhile by another request; taking the appeal in again")
+        return _take_in(intake, now)
+
+
+def _take_in(intake: Intake, now: datetime | None) -> Registered:
     written: list = []
     try:
         citizen = _citizen_of(intake)
