@@ -91,6 +91,8 @@ class Config:
     #: Login throttling: this many failures within the window, per account and per IP, locks out.
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "10"))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
+    #: The longest wait between attempts on an account failed from many places (it is never locked).
+    LOGIN_MAX_DELAY_SECONDS = int(_env("LOGIN_MAX_DELAY_SECONDS", "60"))
 
     #: Outgoing e-mail; with no SMTP_HOST, e-mail stays on the administrators' "sent messages" page.
     SMTP_HOST = _env("SMTP_HOST")

@@ -1,5 +1,7 @@
 """Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 from support import PASSWORD, csrf_token, make_config
@@ -312,3 +314,59 @@ def test_an_administrator_sees_a_users_sessions_and_signs_one_out(app, client, a
     assert "data-session=" not in client.get(f"/accounts/users/{staff_id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.end_session")) is not None
+
+
+def test_a_stranger_cannot_lock_a_deputy_out(app, make_user):
+    """Failures on one account from many addresses never lock it: the owner waits seconds, not minutes."""
+    import time_machine
+    from support import Auth
+
+    from reception.dbtypes import utcnow
+
+    _, email = make_user(Role.deputy)
+    stranger = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for n in range(12):
+            clock.shift(61)  # slowly, from twelve addresses: under every per-address limit
+            token = csrf_token(stranger)
+            stranger.post(
+                "/auth/login",
+                data={"email": email, "password": "guess", "csrf_token": token},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"},
+            )
+        owner = app.test_client()
+        refused = Auth(owner).login(email, environ_base={"REMOTE_ADDR": "10.1.1.1"})
+        # 2 ** (12 - 10) seconds to wait, not a lock
+        assert refused.status_code == 429 and re.search(r"\b4\b", refused.get_data(as_text=True))
+        clock.shift(5)
+        assert Auth(owner).login(email, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
+    with app.app_context():
+        throttled = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.login_throttled")).all()
+        assert len(throttled) == 1 and throttled[0].details["email"] == email
+
+
+def test_failures_on_one_account_from_one_address_block_only_that_pair(app, make_user):
+    _, target = make_user(Role.staff)
+    _, other = make_user(Role.staff)
+    attacker = app.test_client()
+    for _ in range(10):
+        token = csrf_token(attacker)
+        attacker.post(
+            "/auth/login",
+            data={"email": target, "password": "x", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        )
+    with app.app_context():
+        assert ops.throttle_wait(target, "10.9.9.9") is not None
+        assert ops.throttle_wait(target, "10.1.1.1") is not None  # the account waits a moment everywhere ...
+        assert ops.throttle_wait(target, "10.1.1.1") <= 2  # ... seconds, not a lock
+        assert ops.throttle_wait(other, "10.1.1.1") is None
+
+
+def test_an_unknown_e_mail_is_checked_against_a_hash_like_a_real_one(app):
+    """So that it takes as long as a wrong password (bench/login_timing.py measures both)."""
+    from werkzeug.security import generate_password_hash
+
+    with app.app_context():
+        method = ops._dummy_hash().split("$")[0]
+        assert method == generate_password_hash("anything").split("$")[0] and method.startswith("scrypt")

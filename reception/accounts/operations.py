@@ -1,10 +1,15 @@
 """What happens to accounts: signing in (with throttling), creating, disabling, changing passwords."""
 
 import logging
+import math
+import secrets
+from datetime import UTC, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.log import audit
 from ..dbtypes import utcnow
@@ -39,16 +44,42 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def throttle_wait(email: str, ip: str, now=None) -> int | None:
+    """Seconds this attempt must wait, or None if it may go ahead.
+
+    Too many recent failures from one IP, or on one account from one IP, block that IP (for that account)
+    for the rest of the window. Failures on an account from everywhere never lock it, since a stranger could
+    then lock out a deputy: each attempt beyond the limit has to wait a delay that doubles, at most
+    LOGIN_MAX_DELAY_SECONDS, after the last failure.
+    """
+    config = current_app.config
+    now = now or utcnow()
+    since, limit = now - config["LOGIN_FAILURE_WINDOW"], config["LOGIN_MAX_FAILURES"]
+    recent = select(func.count(LoginFailure.id), func.max(LoginFailure.created_dt)).where(
+        LoginFailure.created_dt >= since
+    )
+    by_ip, _ = db.session.execute(recent.where(LoginFailure.ip == ip)).one()
+    by_pair, _ = db.session.execute(recent.where(LoginFailure.ip == ip, LoginFailure.email == email)).one()
+    if by_ip >= limit or by_pair >= limit:
+        return int(config["LOGIN_FAILURE_WINDOW"].total_seconds())
+    by_account, last = db.session.execute(recent.where(LoginFailure.email == email)).one()
+    if by_account < limit:
+        return None
+    delay = min(2 ** (by_account - limit), config["LOGIN_MAX_DELAY_SECONDS"])
+    if last.tzinfo is None:  # SQLite's aggregate comes back naive
+        last = last.replace(tzinfo=UTC)
+    left = (last + timedelta(seconds=delay) - now).total_seconds()
+    return math.ceil(left) if left > 0 else None
+
+
 def is_throttled(email: str, ip: str) -> bool:
-    """True when the account or the IP has had too many recent failures."""
-    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    recent = select(LoginFailure).where(LoginFailure.created_dt >= since)
-    by_email = db.session.scalar(select(func.count()).select_from(recent.where(LoginFailure.email == email).subquery()))
-    if by_email >= limit:
-        return True
-    by_ip = db.session.scalar(select(func.count()).select_from(recent.where(LoginFailure.ip == ip).subquery()))
-    return by_ip >= limit
+    return throttle_wait(normalize_email(email), ip) is not None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made as real ones are, so an unknown e-mail costs as much time as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
@@ -58,9 +89,16 @@ def authenticate(email: str, password: str, ip: str) -> User:
     does not tell which accounts exist.
     """
     email = normalize_email(email)
-    if is_throttled(email, ip):
-        raise LoginThrottled(_l("Too many failed attempts. Please try again in 15 minutes."))
     user = find_user(email)
+    wait = throttle_wait(email, ip)
+    if wait is not None:
+        audit("user.login_throttled", user, details={"email": email, "wait": wait})
+        db.session.commit()
+        if wait >= 60:
+            raise LoginThrottled(_l("Too many failed attempts. Please try again in 15 minutes."))
+        raise LoginThrottled(_l("Too many failed attempts. Please try again in %(seconds)s seconds.", seconds=wait))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)  # the same time as for a real account
     ok = user is not None and user.check_password(password) and user.is_enabled
     if ok and current_app.config["ENV_NAME"] == "production" and password in DEMO_PASSWORDS:
         logger.warning("demo password refused in production for %s", email)
