@@ -496,7 +496,9 @@ def test_the_iin_look_up_shows_only_what_intake_needs_is_limited_and_audited(app
     assert [a["number"][:7] for a in data["appeals"]] == ["ALM-03/"]  # not the other branch's appeal
     assert staff.get("/appeals/citizen-lookup?iin=880101300015").get_json() == {"found": False}
     with app.app_context():
-        looked_up = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "citizen.lookup")).all()
+        looked_up = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "citizen.lookup").order_by(AuditEntry.id)
+        ).all()
         assert [e.details["found"] for e in looked_up] == [True, False]
         assert all(VALID_IIN not in str(e.details) for e in looked_up)
     app.config["CITIZEN_LOOKUP_LIMIT"] = "3 per hour"

@@ -130,7 +130,9 @@ def test_a_record_refused_to_a_signed_in_user_is_audited(app, client, auth, make
     assert client.get("/accounts/users").status_code == 403
     assert client.get("/no-such-page").status_code == 404
     with app.app_context():
-        denied = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).all()
+        denied = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "access.denied").order_by(AuditEntry.id)
+        ).all()
         assert [(e.details["status"], e.details["path"]) for e in denied] == [
             (404, f"/appeals/{appeal_id}"),
             (403, "/accounts/users"),
