@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from .extensions import db
@@ -174,8 +175,21 @@ def show_refusals_on(page):
     return decorate
 
 
+def handle_redis_down(exc: RedisError):
+    """Redis (rate limits, code locks, queues) is unreachable: this page cannot work safely now, so it says
+    so and asks to try later (a look-up is never let through without its limits)."""
+    from flask import current_app
+
+    db.session.rollback()
+    current_app.logger.warning("Redis unreachable on %s %s: %s", request.method, request.path, exc)
+    return render_error(
+        503, str(_l("This part of the service is temporarily unavailable. Please try again in a few minutes."))
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Refused, handle_refused)
+    app.register_error_handler(RedisError, handle_redis_down)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

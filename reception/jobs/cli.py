@@ -8,6 +8,7 @@ import time
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.worker import Worker
 from sqlalchemy import select
@@ -77,7 +78,20 @@ def ping_worker_command(wait: float) -> None:
 
 
 @click.command("cron")
+@click.option("--retry-seconds", default=5.0, help="Seconds between tries while Redis is unreachable.")
 @with_appcontext
-def cron_command() -> None:
-    """Run the periodic-job scheduler (it only enqueues; workers run the jobs)."""
-    build_scheduler(get_redis()).start()
+def cron_command(retry_seconds: float) -> None:
+    """Run the periodic-job scheduler (it only enqueues; workers run the jobs); survives a Redis outage."""
+    run_cron(retry_seconds)
+
+
+def run_cron(retry_seconds: float = 5.0) -> None:
+    """Keep rq's cron scheduler running until it is told to stop (SIGINT/SIGTERM): while Redis is down it
+    waits and starts again, instead of dying and leaving the periodic jobs unscheduled until someone notices."""
+    while True:
+        try:
+            build_scheduler(get_redis()).start()
+            return  # stopped by a signal
+        except RedisError as exc:
+            logger.warning("cron: Redis unreachable (%s); starting again in %s s", exc, retry_seconds)
+            time.sleep(retry_seconds)

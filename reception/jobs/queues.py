@@ -134,4 +134,12 @@ def _drop_pending(session: Session, previous_transaction) -> None:
 
 
 def worker_count() -> int:
-    return Worker.count(connection=get_redis())
+    """Workers alive now: those whose heartbeat key exists. rq's own registry can miss a worker after Redis
+    restarted empty (the worker's heartbeat brings its key back, not its registry entry), or list one
+    that died without saying so."""
+    redis = get_redis()
+    names = {
+        key.decode().removeprefix(Worker.redis_worker_namespace_prefix)
+        for key in redis.scan_iter(match=f"{Worker.redis_worker_namespace_prefix}*", count=500)
+    }
+    return sum(1 for name in names if name and ":" not in name)

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from redis.exceptions import RedisError
 
 from ..accounts.access import acting_user, allow, public
 from ..accounts.models import Role
@@ -281,12 +282,20 @@ def unlock_code(appeal_id: int):
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
+def _lock_minutes(appeal: Appeal) -> int | None:
+    """Minutes the tracking code stays locked (0: not locked); None while Redis, which keeps the locks, is out."""
+    try:
+        return -(-lookup.lock_seconds_left(appeal.tracking_code) // 60)
+    except RedisError:
+        return None
+
+
 @bp.app_template_global()
 def citizen_side(appeal: Appeal) -> dict:
     """For the staff's appeal page: whether the code is locked, the citizen's ratings, a pending request."""
     user = acting_user()
     return {
-        "lock_minutes": -(-lookup.lock_seconds_left(appeal.tracking_code) // 60),
+        "lock_minutes": _lock_minutes(appeal),
         "can_unlock": ops.can_unlock(user, appeal),
         "feedback": list(
             db.session.scalars(
