@@ -149,6 +149,9 @@ class Config:
     #: Online appeal form posts per client IP, and SMS confirmation codes per phone number.
     ONLINE_SUBMIT_LIMIT = _env("ONLINE_SUBMIT_LIMIT", "10 per hour")
     ONLINE_CODE_LIMIT_PER_PHONE = _env("ONLINE_CODE_LIMIT_PER_PHONE", "3 per hour")
+    #: SMS codes in all, per hour (SMS cost money), and submissions waiting for their code at once (in Redis).
+    ONLINE_CODE_LIMIT_TOTAL = _env("ONLINE_CODE_LIMIT_TOTAL", "600 per hour")
+    ONLINE_MAX_PENDING = int(_env("ONLINE_MAX_PENDING", "500"))
     #: Online appeals of one IIN still open; the next one must wait or come to a branch.
     ONLINE_MAX_OPEN_PER_IIN = int(_env("ONLINE_MAX_OPEN_PER_IIN", "3"))
     #: A form sent sooner than this after it was opened is a robot's; older than the maximum, it is stale.

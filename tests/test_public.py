@@ -3,7 +3,9 @@ appeal (robots, limits, the SMS code, registration like a walk-in), ratings, reo
 
 import io
 import re
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from factories import branch, make_citizen, make_deputy, make_registration, topic
@@ -669,3 +671,35 @@ def test_an_online_appeal_cannot_redirect_messages_about_someone_elses_appeals(a
             select(OutboxMessage.recipient).where(OutboxMessage.appeal_id == online_appeal.id)
         ).all()
         assert set(about_online) == {"+77059998877", "attacker@example.kz"}
+
+
+def test_unconfirmed_online_appeals_cannot_fill_redis(app, client, quick_forms, monkeypatch):
+    """Their files wait on disk (swept when unconfirmed), and at most ONLINE_MAX_PENDING wait at once."""
+    from reception.public.online import PENDING_INDEX, purge_unconfirmed_files
+
+    big = (io.BytesIO(b"%PDF-1.4\n" + b"0" * 2_000_000), "scan.pdf")
+    pending = Path(app.config["ATTACHMENTS_DIR"]) / "pending"
+    before = set(pending.iterdir()) if pending.is_dir() else set()
+    assert send_online(app, client, files=[big]).status_code == 302
+    with app.app_context():
+        redis = get_redis()
+        (key,) = redis.keys("online:pending:*")
+        assert redis.memory_usage(key) < 20_000  # the 2 MB file is not in Redis
+        assert redis.zcard(PENDING_INDEX) == 1
+        (folder,) = set(pending.iterdir()) - before
+        assert (folder / "0").stat().st_size > 2_000_000
+        assert purge_unconfirmed_files(now=time.time() + 3600) >= 1 and not folder.exists()  # never confirmed
+    monkeypatch.setitem(app.config, "ONLINE_MAX_PENDING", 1)
+    other = app.test_client()
+    refused = send_online(app, other, phone="+77019998877")
+    assert refused.status_code == 503 and "data-refusal" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1  # no SMS for the refused one
+
+
+def test_sms_codes_in_all_are_capped_per_hour(app, quick_forms, monkeypatch):
+    monkeypatch.setitem(app.config, "ONLINE_CODE_LIMIT_TOTAL", "2 per hour")
+    answers = [send_online(app, app.test_client(), phone=f"+7701000000{n}").status_code for n in range(3)]
+    assert answers == [302, 302, 503]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2

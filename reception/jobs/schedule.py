@@ -9,6 +9,7 @@ from ..accounts.tasks import purge_login_failures
 from ..appeals.tasks import apply_retention
 from ..inquiries.tasks import remind_inquiry_answers
 from ..notifications.tasks import remind_deadlines, send_digests, sweep_outbox
+from ..public.tasks import purge_unconfirmed_online_files
 from ..routing.tasks import escalate_due_appeals
 from .queues import JOB_TIMEOUTS
 
@@ -22,6 +23,7 @@ SCHEDULE = [
     (send_digests, "periodic", 60 * 60),
     (apply_retention, "periodic", 24 * 60 * 60),
     (purge_login_failures, "periodic", 24 * 60 * 60),
+    (purge_unconfirmed_online_files, "periodic", 60 * 60),
 ]
 
 

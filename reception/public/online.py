@@ -10,8 +10,10 @@ import hmac
 import json
 import logging
 import secrets
+import shutil
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -124,6 +126,29 @@ def check_submission(submission: Submission) -> None:
             raise Refused(_l("The district is not in the chosen region."))
 
 
+#: Tokens of the submissions waiting for their code, scored by when they expire (for the global cap).
+PENDING_INDEX = "online:waiting"
+
+
+def pending_files_dir(token: str) -> Path:
+    """Where a waiting submission's files are kept until the code is typed (never under static/)."""
+    return attachments.storage_dir() / "pending" / token
+
+
+def purge_unconfirmed_files(now: float | None = None) -> int:
+    """Remove the files of submissions whose code was never typed; returns how many folders went."""
+    root = attachments.storage_dir() / "pending"
+    if not root.is_dir():
+        return 0
+    cutoff = (now or time.time()) - current_app.config["ONLINE_CODE_TTL_MINUTES"] * 60
+    gone = 0
+    for folder in root.iterdir():
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone += 1
+    return gone
+
+
 def _pending_key(token: str) -> str:
     return f"online:pending:{token}"
 
@@ -137,8 +162,23 @@ def start_confirmation(submission: Submission, files: list[attachments.CheckedFi
 
     Commits the outbox row (the SMS goes out after the commit)."""
     config = current_app.config
+    redis = get_redis()
+    ttl = config["ONLINE_CODE_TTL_MINUTES"] * 60
+    # Submissions waiting for a code are few and small: a flood is refused, not stored (Redis is memory).
+    now = time.time()
+    redis.zremrangebyscore(PENDING_INDEX, 0, now)
+    if redis.zcard(PENDING_INDEX) >= config["ONLINE_MAX_PENDING"]:
+        logger.warning(
+            "online appeals: %s waiting for their code, new ones refused for now", config["ONLINE_MAX_PENDING"]
+        )
+        raise Refused(_l("Too many appeals are waiting for confirmation right now. Please try again later."), 503)
     if not within_limit(config["ONLINE_CODE_LIMIT_PER_PHONE"], "online-code-phone", submission.phone):
         raise Refused(_l("Too many codes were sent to this phone. Please try again in an hour."), status=429)
+    if not within_limit(config["ONLINE_CODE_LIMIT_TOTAL"], "online-code-total", "all"):
+        logger.warning(
+            "online appeals: the hourly limit of SMS codes (%s) is reached", config["ONLINE_CODE_LIMIT_TOTAL"]
+        )
+        raise Refused(_l("Too many appeals are waiting for confirmation right now. Please try again later."), 503)
     token = secrets.token_urlsafe(24)
     code = new_pin()
     record = {
@@ -147,11 +187,15 @@ def start_confirmation(submission: Submission, files: list[attachments.CheckedFi
         "code": _code_hash(token, code),
         "attempts": 0,
     }
+    # The files wait on disk, not in Redis; the hourly sweep removes those never confirmed.
+    folder = pending_files_dir(token)
+    folder.mkdir(parents=True, exist_ok=True)
     for n, f in enumerate(files):
-        record[f"file:{n}"] = f.data
-    pipe = get_redis().pipeline()
+        (folder / str(n)).write_bytes(f.data)
+    pipe = redis.pipeline()
     pipe.hset(_pending_key(token), mapping=record)
-    pipe.expire(_pending_key(token), config["ONLINE_CODE_TTL_MINUTES"] * 60)
+    pipe.expire(_pending_key(token), ttl)
+    pipe.zadd(PENDING_INDEX, {token: now + ttl})
     pipe.execute()
     # quiet_hours=False: the citizen is waiting for the code, at any hour.
     queue_message(
@@ -200,20 +244,27 @@ def confirm(token: str, code: str) -> Registered:
         attempts = redis.hincrby(key, "attempts", 1)
         if attempts >= current_app.config["ONLINE_CODE_ATTEMPTS"]:
             redis.delete(key)
+            redis.zrem(PENDING_INDEX, token)
+            shutil.rmtree(pending_files_dir(token), ignore_errors=True)
             session.pop(PENDING_KEY, None)
             raise Refused(_l("Too many wrong codes. Please send the appeal again."), status=410)
         raise Refused(_l("The code is wrong. Please check the SMS and try again."))
     record = redis.hgetall(key)
     if not redis.delete(key):
         raise Refused(_l("The confirmation has expired. Please send the appeal again."), status=410)  # used just now
+    redis.zrem(PENDING_INDEX, token)
     session.pop(PENDING_KEY, None)
     submission = Submission(**json.loads(record[b"submission"]))
-    files = [
-        attachments.CheckedFile(
-            filename=meta["filename"], content_type=meta["content_type"], data=record[f"file:{n}".encode()]
-        )
-        for n, meta in enumerate(json.loads(record[b"files"]))
-    ]
+    folder = pending_files_dir(token)
+    try:
+        files = [
+            attachments.CheckedFile(
+                filename=meta["filename"], content_type=meta["content_type"], data=(folder / str(n)).read_bytes()
+            )
+            for n, meta in enumerate(json.loads(record[b"files"]))
+        ]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     check_submission(submission)  # again: another appeal may have been confirmed meanwhile
     # The code has done its job: it is not kept readable on the administrators' "sent messages" page.
     db.session.execute(
