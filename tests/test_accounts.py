@@ -24,7 +24,9 @@ def test_login_and_logout(client, auth, make_user):
     page = client.get("/").get_data(as_text=True)
     assert "staff 1" in page
     assert auth.logout().status_code == 302
-    assert client.get("/").headers["Location"].startswith("/auth/login")
+    # Signed out, the start page sends staff to sign in (and citizens to their pages).
+    assert 'href="/auth/login"' in client.get("/").get_data(as_text=True)
+    assert client.get("/appeals/").headers["Location"].startswith("/auth/login")
 
 
 def test_login_redirects_back_to_a_local_page_only(client, auth, make_user):

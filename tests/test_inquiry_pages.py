@@ -337,3 +337,14 @@ def test_an_inquiry_goes_from_draft_to_answered_through_its_pages_as_rendered(ap
         inquiry = db.session.get(Inquiry, inquiry_id)
         assert inquiry.state == InquiryState.answered and inquiry.outgoing_number == "01-15/2045"
         assert {a.state for a in inquiry.appeals} == {AppealState.answer_received}
+
+
+def test_a_deputy_working_in_kazakh_starts_a_letter_in_kazakh(app, client, deputy):
+    from pageforms import form_on
+
+    _email, ids = deputy
+    token = csrf_token(client, "/deputy-queue/")
+    client.post("/language/kk", data={"csrf_token": token})
+    chosen = client.post("/inquiries/new", data={"csrf_token": token, "ids": [str(i) for i in ids]})
+    form = form_on(chosen.get_data(as_text=True), "/inquiries/new", having="addressee")
+    assert form.values["language"] == "kk"

@@ -1,5 +1,7 @@
 """Error pages, the health check, the language switcher and navigation by role."""
 
+import re
+
 import pytest
 from support import csrf_token
 
@@ -126,3 +128,38 @@ def test_navigation_shows_only_the_roles_pages(client, auth, make_user, role):
     for endpoint in shown:  # and every entry shown opens
         url = re.search(rf'href="([^"]+)" data-nav="{re.escape(endpoint)}"', page).group(1)
         assert client.get(url).status_code == 200
+
+
+def test_the_start_page_tells_a_citizen_and_staff_where_to_go(client):
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'href="/status/"' in html and 'href="/online/"' in html and 'href="/auth/login"' in html
+    login = client.get("/login")
+    assert login.status_code == 301 and login.headers["Location"].endswith("/auth/login")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and client.get(icon.headers["Location"]).status_code == 200
+    assert 'rel="icon"' in html
+
+
+def test_the_bell_needs_no_emoji_font(client, auth, make_user):
+    from reception.accounts.models import Role
+
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    html = client.get("/").get_data(as_text=True)
+    bell = re.search(r'<a [^>]*class="bell".*?</a>', html, re.S).group(0)
+    assert "<svg" in bell and "&#128276;" not in bell and "\U0001f514" not in bell
+
+
+def test_in_a_kazakh_interface_the_answer_and_the_letter_start_in_kazakh(app, client, auth, make_user):
+    from pageforms import form_on
+    from support import csrf_token
+
+    from reception.accounts.models import Role
+
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    client.post("/language/kk", data={"csrf_token": csrf_token(client, "/me")})
+    intake = form_on(client.get("/appeals/new").get_data(as_text=True), "", having="iin")
+    assert intake.values["language"] == "kk"

@@ -30,6 +30,7 @@ from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
 from ..extensions import db, limiter
 from ..formkit import int_id, version_of, with_blank
+from ..i18n import current_language
 from ..routing import groups
 from . import attachments, deadlines
 from . import feedback as feedback_ops
@@ -92,10 +93,12 @@ def _get(model, value):
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*INTAKE_ROLES)
 def new():
-    """Log a walk-in visitor's appeal; errors show in the visitor's language."""
+    """Log a walk-in visitor's appeal; the page speaks the clerk's language, the answer goes in the visitor's."""
     form = IntakeForm()
     _fill_intake_choices(form)
     if request.method == "GET":
+        # The answer's language starts at the clerk's, when that is one an answer can be written in.
+        form.language.data = current_language() if current_language() in ("kk", "ru") else "ru"
         return render_template("appeals/new.html", form=form, errors={}, duplicates=[])
     topic = _get(Topic, form.topic.data) if form.topic.data else None
     valid = form.validate_on_submit()
@@ -110,9 +113,7 @@ def new():
             _keep_pin(PIN_KEY, registered.appeal, registered.pin)
             flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
             return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
-    # Field errors in the visitor's language, whatever the clerk's interface language.
-    with force_locale(form.language.data if form.language.data in ("kk", "ru") else "ru"):
-        errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
+    errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
     return render_template("appeals/new.html", form=form, errors=errors, duplicates=duplicates), 422
 
 

@@ -18,6 +18,7 @@ from ..directory.choices import government_body_choices, topic_choices
 from ..directory.models import Deputy, GovernmentBody, Topic
 from ..extensions import db
 from ..formkit import int_id, options, version_of
+from ..i18n import current_language
 from . import documents, registry
 from . import operations as ops
 from .forms import AddToDraftForm, AnswerForm, EditForm, NewInquiryForm, SendForm, TransitionForm
@@ -131,6 +132,9 @@ def new():
         return redirect(url_for("deputy_queue.index"))
     ids = ",".join(str(a.id) for a in appeals)
     form = NewInquiryForm()
+    if not request.form.get("create"):
+        # A letter's language starts at the deputy's interface language when it is Kazakh or Russian.
+        form.language.data = current_language() if current_language() in ("kk", "ru") else "ru"
     form.ids.data = ids  # the queue posts one `ids` per checkbox; the form carries them as one list
     form.author.choices = options((str(d.id), d.full_name) for d in ops.author_choices(user))
     form.addressee.choices = government_body_choices()

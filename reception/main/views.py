@@ -17,10 +17,25 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def index():
-    """Signed-in users see their start page; everyone else goes to the login page."""
+    """Signed-in users see their start page; anyone else is told where to go: a citizen to the status page or
+    the online appeal, staff to the sign-in page."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
+        return render_template("main/welcome.html")
     return render_template("main/index.html", sections=navigation_for(current_user))
+
+
+@bp.route("/login")
+@public
+def login_alias():
+    """/login, as people type it, is the sign-in page."""
+    return redirect(url_for("auth.login", **request.args), 301)
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/language/<code>", methods=["POST"])
