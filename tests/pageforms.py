@@ -96,14 +96,16 @@ def forms_on(page: str) -> list[RenderedForm]:
     return parser.forms
 
 
-def form_on(page: str, action: str, having: str | None = None, carrying: dict | None = None) -> RenderedForm:
+def form_on(
+    page: str, action: str, having: str | None = None, carrying: dict | None = None, method: str = "post"
+) -> RenderedForm:
     """The one form on the page that posts to `action` (a path, or its end; "" for the page itself), has the
     field `having` and carries the values `carrying` (e.g. a hidden target state), if given."""
     found = [
         f
         for f in forms_on(page)
         if (f.action == action or (action and f.action.endswith(action)))
-        and f.method == "post"
+        and f.method == method
         and (having is None or having in f.names)
         and all(f.values.get(k) == v for k, v in (carrying or {}).items())
     ]

@@ -228,3 +228,18 @@ def test_export_is_the_filtered_queue_and_nothing_else(app, deputy_client, make_
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     exported = [r[0] for r in rows[1:]]
     assert exported == expected and not foreign & set(exported)
+
+
+def test_the_queue_search_finds_an_appeal_by_its_number_or_tracking_code(app, deputy_client):
+    from pageforms import form_on
+
+    client, deputy_id = deputy_client
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        appeals = fill(db.session.get(Deputy, deputy_id), 3)
+        number, code = appeals[1].registration_number, appeals[1].tracking_code
+    search = form_on(client.get("/deputy-queue/").get_data(as_text=True), "", having="q", method="get")
+    for typed in (number, number.lower(), code, code.lower().replace("-", " ")):
+        found = numbers(client.get("/deputy-queue/", query_string=search.fill(q=typed)).get_data(as_text=True))
+        assert found == [number], typed

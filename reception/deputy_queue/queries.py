@@ -5,6 +5,7 @@ while new appeals arrive and a deep page costs the same as the first (an index o
 (deputy_id, deadline, id) serves both).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..appeals import fulltext
 from ..appeals import operations as appeal_ops
+from ..appeals.codes import normalize_tracking_code
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..extensions import db
 from ..inquiries.models import inquiry_appeals
@@ -61,8 +63,23 @@ def apply_filter(stmt, f: QueueFilter, today: date):
         linked = exists().where(inquiry_appeals.c.appeal_id == Appeal.id)
         stmt = stmt.where(linked if f.has_inquiry else ~linked)
     if f.query:
-        stmt = stmt.where(fulltext.matches(f.query, db.session.get_bind().dialect.name))
+        stmt = stmt.where(_matches(f.query))
     return stmt
+
+
+def _matches(query: str):
+    """The queue's search box: a registration number or a tracking code finds that appeal; anything else
+    searches the words of the summary and text."""
+    code = normalize_tracking_code(query)
+    if code:
+        return Appeal.tracking_code == code
+    if REGISTRATION_NUMBER.fullmatch(query.strip().upper()):
+        return Appeal.registration_number == query.strip().upper()
+    return fulltext.matches(query, db.session.get_bind().dialect.name)
+
+
+#: e.g. ALM-03/2026/000123
+REGISTRATION_NUMBER = re.compile(r"[A-Z]{2,4}-\d{2}/\d{4}/\d{1,6}")
 
 
 def page(
