@@ -535,3 +535,20 @@ def test_a_worker_killed_while_sending_delivers_exactly_once_after_recovery(app,
         message = db.session.get(OutboxMessage, message_id)
         assert (message.state, message.attempts, message.provider_message_id) == (MessageState.sent, 2, "gw-1")
     assert len(sms_gateway.requests) == 2 and len(sms_gateway.received) == 1
+
+
+def test_the_citizen_hears_registered_before_routed_whichever_job_runs_first(ctx, sms_gateway):
+    """Two workers may pick the two jobs in any order; the SMS still arrive as they were written."""
+    from factories import make_deputy
+
+    appeal = registered_appeal("ru")
+    appeal_ops.route_appeal(appeal, make_deputy("Ахметов Серик"), user=None)
+    db.session.commit()
+    registered, routed = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == MessageChannel.sms).order_by(OutboxMessage.id)
+    ).all()
+    assert deliver_message(routed.id) == "waiting"  # the later one first: it waits
+    assert sms_gateway.received == []
+    assert deliver_message(registered.id) == "sent"
+    assert deliver_message(routed.id) == "sent"
+    assert [m["reference"] for m in sms_gateway.received] == [registered.dedupe_key, routed.dedupe_key]

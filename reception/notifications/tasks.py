@@ -26,6 +26,28 @@ from .outbox import (
 logger = logging.getLogger(__name__)
 
 
+#: Seconds a message waits before trying again while an earlier one about the same appeal is not yet sent.
+ORDER_WAIT_SECONDS = 5
+
+
+def _an_earlier_one_waits(message: OutboxMessage) -> bool:
+    """Whether an earlier message about the same appeal, on the same channel, is still to be sent."""
+    if message.appeal_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.appeal_id == message.appeal_id,
+                OutboxMessage.channel == message.channel,
+                OutboxMessage.id < message.id,
+                OutboxMessage.state.in_([MessageState.pending, MessageState.sending]),
+            )
+            .limit(1)
+        )
+    )
+
+
 def deliver_message(message_id: int, now: datetime | None = None) -> str:
     """The job: claim the row, send it, record the outcome. Raises on a transient failure so rq retries."""
     now = now or utcnow()
@@ -46,6 +68,21 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
             job_id=f"{delivery_job_id(message_id)}-at-{int(later.timestamp())}",
         )
         return "deferred"
+    if message.state == MessageState.pending and _an_earlier_one_waits(message):
+        # Messages about one appeal reach the citizen in the order they were written ("registered" before
+        # "passed to a deputy"), whichever worker picks which first: this one waits for the earlier one.
+        later = now + timedelta(seconds=ORDER_WAIT_SECONDS)
+        message.next_attempt_dt = later
+        db.session.commit()
+        get_queue("notifications").enqueue_at(
+            later,
+            deliver_message,
+            message_id,
+            retry=retry_policy(),
+            job_timeout=DELIVERY_TIMEOUT,
+            job_id=f"{delivery_job_id(message_id)}-after-{int(later.timestamp() * 1000)}",
+        )
+        return "waiting"
     # The claim: only a pending row never delivered; whoever updates it first sends it.
     claimed = db.session.execute(
         update(OutboxMessage)
