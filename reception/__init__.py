@@ -201,6 +201,7 @@ def _register_cli(app: Flask) -> None:
     from .directory.cli import directory_cli
     from .inquiries.cli import inquiries_cli
     from .jobs.cli import cron_command, ping_worker_command, worker_command
+    from .maintenance.cli import backup_command, restore_command
 
     for command in (
         users_cli,
@@ -211,5 +212,7 @@ def _register_cli(app: Flask) -> None:
         serve_command,
         cron_command,
         inquiries_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
