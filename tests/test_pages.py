@@ -108,6 +108,7 @@ NAV = {
         "accounts.users",
         "routing.rules",
         "appeals.calendar",
+        "appeals.citizens",
         "inquiries.index",
         "notifications.index",
         "jobs.index",

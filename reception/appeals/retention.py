@@ -66,12 +66,12 @@ def erase_past_retention(now: datetime | None = None) -> int:
     done = 0
     while batch := _citizens_due(cutoff):
         for citizen in batch:
-            _anonymise_citizen(citizen, now)
+            anonymise_citizen(citizen, now)
         db.session.commit()
         done += len(batch)
     while batch := _appeals_due(cutoff):
         for appeal in batch:
-            _erase_appeal(appeal)
+            erase_appeal(appeal)
         db.session.commit()
         done += len(batch)
     if done:
@@ -95,13 +95,13 @@ def _citizens_due(cutoff: datetime) -> list[Citizen]:
     )
 
 
-def _anonymise_citizen(citizen: Citizen, now: datetime) -> None:
+def anonymise_citizen(citizen: Citizen, now: datetime, reason: str = "retention") -> None:
     citizen.iin = None
     citizen.full_name = ERASED
     citizen.birth_date = None
     citizen.phone = citizen.email = citizen.address = ""
     citizen.anonymised_dt = now
-    audit("citizen.anonymise", citizen, details={"reason": "retention"})
+    audit("citizen.anonymise", citizen, details={"reason": reason})
 
 
 def _appeals_due(cutoff: datetime) -> list[Appeal]:
@@ -127,7 +127,7 @@ def _appeals_due(cutoff: datetime) -> list[Appeal]:
     )
 
 
-def _erase_appeal(appeal: Appeal) -> None:
+def erase_appeal(appeal: Appeal, reason: str = "retention") -> None:
     db.session.execute(
         Appeal.__table__.update()
         .where(Appeal.id == appeal.id)
@@ -154,4 +154,4 @@ def _erase_appeal(appeal: Appeal) -> None:
         .where(AppealFeedback.appeal_id == appeal.id)
         .values(comment="", reopen_decision_comment="")
     )
-    audit("appeal.anonymise", appeal, details={"reason": "retention", "attachments": files})
+    audit("appeal.anonymise", appeal, details={"reason": reason, "attachments": files})

@@ -1,5 +1,6 @@
 """Reception staff's intake, the receipt, the appeal page and its actions, search, and the work calendar."""
 
+import json
 from datetime import date
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,7 +34,7 @@ from ..extensions import db, limiter
 from ..formkit import int_id, version_of, with_blank
 from ..i18n import current_language
 from ..routing import groups
-from . import attachments, deadlines
+from . import attachments, deadlines, personal_data
 from . import feedback as feedback_ops
 from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, ReopenDecisionForm, TransitionForm
@@ -510,3 +512,50 @@ def calendar():
         return redirect(url_for("appeals.calendar"))
     rows = db.session.scalars(select(CalendarTransfer).order_by(CalendarTransfer.day.desc())).all()
     return render_template("appeals/calendar.html", form=form, rows=rows)
+
+
+@bp.route("/citizens", methods=["GET"])
+@allow(Role.admin)
+def citizens():
+    """A citizen's request about their personal data: export all that is held, or erase it."""
+    return render_template("appeals/citizens.html")
+
+
+def _citizen_from_form():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return personal_data.citizen_or_refuse(request.form.get("iin", ""))
+
+
+@bp.route("/citizens/export", methods=["POST"])
+@allow(Role.admin)
+def export_citizen():
+    """All that is held about an IIN, as JSON or PDF (the IIN travels in the form, never in a URL); audited."""
+    citizen = _citizen_from_form()
+    data = personal_data.export_citizen(citizen, user=acting_user())
+    db.session.commit()
+    name = f"citizen-{date.today().isoformat()}"
+    if request.form.get("format") == "pdf":
+        from weasyprint import HTML  # loaded only here: it brings Pango
+
+        html = render_template("appeals/citizen_export.html", data=data)
+        response = make_response(HTML(string=html).write_pdf())
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    else:
+        response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/citizens/anonymise", methods=["POST"])
+@allow(Role.admin)
+def anonymise_citizen():
+    """Erase a citizen's personal data at their request (refused while an appeal is open); audited."""
+    citizen = _citizen_from_form()
+    erased = personal_data.anonymise_on_request(citizen, user=acting_user(), reason=request.form.get("reason", ""))
+    db.session.commit()
+    flash(_("The citizen's personal data is erased; appeals erased: %(count)s.", count=erased), "success")
+    return redirect(url_for("appeals.citizens"))

@@ -28,6 +28,7 @@ ITEMS = (
     NavItem("accounts.users", _l("Users")),
     NavItem("routing.rules", _l("Routing rules")),
     NavItem("appeals.calendar", _l("Work calendar")),
+    NavItem("appeals.citizens", _l("Personal data requests")),
     NavItem("notifications.index", _l("Sent messages")),
     NavItem("jobs.index", _l("Background jobs")),
     NavItem("audit.index", _l("Audit log")),
