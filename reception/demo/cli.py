@@ -1,5 +1,8 @@
 """`flask demo load`: the demo data for `make run`, loaded once."""
 
+import logging
+from contextlib import contextmanager
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
@@ -35,11 +38,30 @@ def load_demo(appeals: int | None = None) -> dict:
 DEMO_APPEALS = 2000
 
 
+@contextmanager
+def _quiet():
+    """The operations log each step (the audit log keeps them anyway): thousands of lines a person setting up
+    does not need to read. Warnings still show."""
+    logger = logging.getLogger("reception")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo data once (idempotent)."""
-    report = load_demo()
+    click.echo("Loading the demo data (the directory, deputies, accounts, routing rules, appeals) ...")
+    with _quiet():
+        report = load_demo()
     click.echo(f"demo data: {report}")
+    click.echo(
+        "Demo accounts (password demo-password): staff.ast@demo.kz, head.alm@demo.kz, deputy@demo.kz, "
+        "assistant@demo.kz, analyst@demo.kz, admin@demo.kz (see README.md)"
+    )
 
 
 @demo_cli.command("generate")
