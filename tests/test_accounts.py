@@ -1,6 +1,7 @@
 """Signing in and out, throttling, disabled accounts, sessions ending, and the users CLI."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -372,3 +373,42 @@ def test_an_unknown_e_mail_is_checked_against_a_hash_like_a_real_one(app):
     with app.app_context():
         method = ops._dummy_hash().split("$")[0]
         assert method == generate_password_hash("anything").split("$")[0] and method.startswith("scrypt")
+
+
+# --- the second factor ------------------------------------------------------------------------------
+
+
+def test_a_deputy_turns_the_second_factor_on_and_signs_in_with_a_code(app, client, auth, make_user):
+    import pyotp
+    from pageforms import submit
+
+    _, email = make_user(Role.deputy)
+    auth.login(email)
+    page = client.get("/auth/two-factor").get_data(as_text=True)
+    secret = re.search(r"data-totp-secret>([A-Z2-7]+)<", page).group(1)
+    assert submit(client, "/auth/two-factor", "", having="code", code="000000").status_code == 400
+    turned_on = submit(client, "/auth/two-factor", "", having="code", code=pyotp.TOTP(secret).now())
+    assert turned_on.status_code == 302
+    auth.logout()
+    # The password alone signs nobody in now.
+    assert auth.login(email).headers["Location"].endswith("/auth/login/code")
+    assert client.get("/me").status_code == 302
+    wrong = submit(client, "/auth/login/code", "", having="code", code="123456")
+    assert wrong.status_code == 400 and client.get("/me").status_code == 302
+    # The next step's code (the one used to turn it on is spent; the app's clock may run a little ahead).
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    assert submit(client, "/auth/login/code", "", having="code", code=code).status_code == 302
+    assert client.get("/me").status_code == 200
+    # The same code never works twice.
+    auth.logout()
+    auth.login(email)
+    assert submit(client, "/auth/login/code", "", having="code", code=code).status_code == 400
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert "user.totp_enable" in actions and actions.count("user.login_failed") == 2
+
+
+def test_staff_cannot_turn_a_second_factor_on(client, auth, make_user):
+    _, email = make_user(Role.staff)
+    auth.login(email)
+    assert client.get("/auth/two-factor").status_code == 403

@@ -42,3 +42,11 @@ class UserForm(FlaskForm):
     deputies = SelectMultipleField(_l("Deputies an assistant acts for"), coerce=str, validators=[Optional()])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
     is_enabled = BooleanField(_l("Account enabled"), default=True)
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

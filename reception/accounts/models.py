@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, update
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,6 +62,10 @@ class User(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The second factor's shared secret (base32), for deputies and administrators who turned it on.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The time step of the last code accepted: a code is used once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     branch: Mapped[Branch | None] = relationship()
     deputy: Mapped[Deputy | None] = relationship()

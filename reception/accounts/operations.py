@@ -108,11 +108,38 @@ def authenticate(email: str, password: str, ip: str) -> User:
         audit("user.login_failed", user, details={"email": email})
         db.session.commit()
         raise InvalidCredentials(_l("Wrong e-mail or password."))
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if user.totp_secret:
+        # Signed in only with the code: until then the failures stay, so codes cannot be guessed for free.
+        audit("user.login_password_ok", user, user=user)
+        db.session.commit()
+        return user
+    _signed_in(user)
+    return user
+
+
+def _signed_in(user: User) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     user.last_login_dt = utcnow()
     audit("user.login", user, user=user)
     db.session.commit()
-    return user
+
+
+def check_second_factor(user: User, code: str, ip: str) -> None:
+    """The code of a user whose password was just accepted; a wrong one counts as a failed sign-in (so the
+    same throttling applies). Raises LoginThrottled or InvalidCredentials; commits."""
+    from . import totp
+
+    wait = throttle_wait(user.email, ip)
+    if wait is not None:
+        audit("user.login_throttled", user, details={"email": user.email, "wait": wait, "second_factor": True})
+        db.session.commit()
+        raise LoginThrottled(_l("Too many failed attempts. Please try again in %(seconds)s seconds.", seconds=wait))
+    if not totp.check_code(user, code):
+        db.session.add(LoginFailure(email=user.email, ip=ip))
+        audit("user.login_failed", user, details={"email": user.email, "second_factor": True})
+        db.session.commit()
+        raise InvalidCredentials(_l("The code is wrong or was already used. Type the current code from the app."))
+    _signed_in(user)
 
 
 def purge_old_login_failures() -> int:

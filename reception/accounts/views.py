@@ -1,19 +1,23 @@
-"""Signing in and out, one's own password, and the administrators' user pages."""
+"""Signing in and out (with a second factor for those who turned it on), one's own password, and the
+administrators' user pages."""
+
+import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from ..appeals.receipt import qr_svg
 from ..audit.log import audit, client_ip
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..formkit import options, with_blank
 from ..redirects import safe_local_url
 from . import operations as ops
-from . import sessions
+from . import sessions, totp
 from .access import allow, public, signed_in
-from .forms import ChangePasswordForm, LoginForm, UserForm
+from .forms import ChangePasswordForm, LoginForm, SecondFactorForm, UserForm
 from .models import Role, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -38,17 +42,93 @@ def login():
             flash(str(exc.message), "error")
             status = 401
         else:
-            locale = session.get("locale")
-            # A fresh session on sign-in: nothing planted before login survives it.
-            session.clear()
-            sessions.start_request_session(user)
-            db.session.commit()
-            login_user(user)
-            if user.locale is None and locale:
-                user.locale = locale
-                db.session.commit()
-            return redirect(safe_local_url(request.args.get("next"), url_for("main.index")))
+            if user.totp_secret:
+                # The password was right; the code from the authenticator app comes next, within minutes.
+                locale = session.get("locale")
+                session.clear()
+                session[SECOND_FACTOR_KEY] = {
+                    "user": user.id,
+                    "until": time.time() + 300,
+                    "locale": locale,
+                    "next": request.args.get("next") or "",
+                }
+                return redirect(url_for("auth.second_factor"))
+            return _signed_in(user, session.get("locale"), request.args.get("next"))
     return render_template("auth/login.html", form=form), status
+
+
+#: The session key of a sign-in waiting for its second factor.
+SECOND_FACTOR_KEY = "second_factor"
+
+
+def _signed_in(user: User, locale: str | None, next_url: str | None):
+    # A fresh session on sign-in: nothing planted before login survives it.
+    session.clear()
+    sessions.start_request_session(user)
+    db.session.commit()
+    login_user(user)
+    if user.locale is None and locale:
+        user.locale = locale
+        db.session.commit()
+    return redirect(safe_local_url(next_url, url_for("main.index")))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def second_factor():
+    """The six-digit code of a deputy's or administrator's authenticator app, after the password."""
+    waiting = session.get(SECOND_FACTOR_KEY) or {}
+    user = db.session.get(User, waiting.get("user", 0)) if waiting.get("until", 0) > time.time() else None
+    if user is None or not user.is_enabled or not user.totp_secret:
+        session.pop(SECOND_FACTOR_KEY, None)
+        return render_template("auth/code.html", form=None), (400 if request.method == "POST" else 200)
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        return render_template("auth/code.html", form=form), (400 if request.method == "POST" else 200)
+    try:
+        ops.check_second_factor(user, form.code.data, client_ip() or "")
+    except ops.LoginThrottled as exc:
+        flash(str(exc.message), "error")
+        return render_template("auth/code.html", form=form), 429
+    except ops.InvalidCredentials as exc:
+        form.code.errors.append(str(exc.message))
+        return render_template("auth/code.html", form=form), 400
+    return _signed_in(user, waiting.get("locale"), waiting.get("next"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@allow(*totp.ROLES)
+def two_factor():
+    """Turn the second factor on (scan the QR code, type a code) or off (password and a code)."""
+    user = current_user._get_current_object()
+    form = SecondFactorForm()
+    if user.totp_secret:
+        if form.validate_on_submit():
+            if not user.check_password(request.form.get("password", "")) or not totp.check_code(user, form.code.data):
+                form.code.errors.append(_("The password or the code is wrong."))
+            else:
+                user.totp_secret, user.totp_last_step = None, None
+                audit("user.totp_disable", user)
+                db.session.commit()
+                flash(_("The second factor is off."), "success")
+                return redirect(url_for("auth.two_factor"))
+        return render_template("auth/two_factor.html", form=form, enabled=True), (400 if form.errors else 200)
+    secret = session.get("totp_candidate") or totp.new_secret()
+    session["totp_candidate"] = secret
+    if form.validate_on_submit():
+        if totp.matching_step(secret, form.code.data) is None:
+            form.code.errors.append(_("The code is wrong. Check the time on your phone and try again."))
+        else:
+            user.totp_secret, user.totp_last_step = secret, totp.matching_step(secret, form.code.data)
+            session.pop("totp_candidate", None)
+            audit("user.totp_enable", user)
+            db.session.commit()
+            flash(_("The second factor is on: signing in now asks for a code from the app."), "success")
+            return redirect(url_for("auth.two_factor"))
+    uri = totp.provisioning_uri(user, secret)
+    return render_template("auth/two_factor.html", form=form, enabled=False, secret=secret, qr=qr_svg(uri)), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/logout", methods=["POST"])
