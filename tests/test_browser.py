@@ -22,6 +22,7 @@ def test_sign_in_and_switch_to_kazakh(live_server, browser_page, make_user):
     page = browser_page
     page.goto(live_server + "/")
     assert page.locator("html").get_attribute("lang") == "ru"
+    page.locator('[data-go="login"]').click()  # the start page sends staff to sign in
     page.get_by_label("Электронная почта").fill(email)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Вход").click()

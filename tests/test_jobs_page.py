@@ -101,7 +101,8 @@ def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, mak
     try:
         deadline = time.monotonic() + 60
         page = ""
-        while time.monotonic() < deadline and "data-worker=" not in page:
+        # Wait for it to show, and to be past rq's "started" (registered, not yet waiting for jobs).
+        while time.monotonic() < deadline and ("data-worker=" not in page or 'data-state="started"' in page):
             time.sleep(0.3)
             page = client.get("/jobs/").get_data(as_text=True)
         row = re.search(r'<tr data-worker="[^"]+" data-state="([a-z]+)">.*?</tr>', page, re.S)
