@@ -338,9 +338,11 @@ def main() -> None:
             continue
         errors = sum(1 for _k, status, _t in rows if status >= 500 or status == 599 or status == 429)
         times = [t for _k, _s, t in rows]
+        bad = sorted({s for _k, s, _t in rows if s >= 500 or s == 429})
         print(
             f"{kind:16s} {len(rows):8d} {errors:6d} {statistics.median(times) * 1000:8.1f} "
             f"{percentile(times, 0.95):8.1f} {percentile(times, 0.99):8.1f}"
+            + (f"   errors answered {', '.join(map(str, bad))} (599: no answer)" if bad else "")
         )
     from sqlalchemy import create_engine, text
 
