@@ -1,5 +1,6 @@
 """Notifications: the outbox, a real SMTP server and a real HTTP SMS gateway on loopback, real rq workers."""
 
+import time
 from datetime import UTC
 
 import pytest
@@ -552,3 +553,70 @@ def test_the_citizen_hears_registered_before_routed_whichever_job_runs_first(ctx
     assert deliver_message(registered.id) == "sent"
     assert deliver_message(routed.id) == "sent"
     assert [m["reference"] for m in sms_gateway.received] == [registered.dedupe_key, routed.dedupe_key]
+
+
+@pytest.mark.slow
+def test_database_connections_killed_under_the_web_and_a_worker_lose_and_double_nothing(
+    app, client, auth, make_user, sms_gateway
+):
+    """Every PostgreSQL connection of the web app and of a running worker is terminated at once (a failover,
+    a restart): the next request and the next job reconnect by themselves, and every message goes out once."""
+    from sqlalchemy import create_engine, text
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("terminating connections is PostgreSQL's; SQLite has none to kill")
+    from reception.accounts.models import Role
+
+    _, staff_email = make_user(Role.staff, "ALM-03")
+    auth.login(staff_email)
+    worker = _flask_worker(app)
+    try:
+        with app.app_context():
+            register("ru")  # one appeal's SMS and e-mail before the kill
+            db.session.commit()
+            _wait_sent(2)
+        # From a connection of its own, as a failover would: every other connection to the database dies,
+        # the web app's pooled ones and the worker's alike.
+        killer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with killer.connect() as conn:
+            killed = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        killer.dispose()
+        assert killed >= 1
+        assert client.get("/appeals/").status_code == 200  # the web app's pooled connections reconnect
+        with app.app_context():
+            for n in range(2):  # and more after it
+                make_registration(
+                    citizen=make_citizen(email=""),
+                    summary=f"После обрыва {n}",
+                    notify=True,
+                    topic_code=("education", "housing")[n],
+                )
+            db.session.commit()
+            _wait_sent(4)  # 1 SMS + 1 e-mail, then 2 SMS
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    sms = [m["reference"] for m in sms_gateway.received]
+    assert len(sms) == 3 and len(set(sms)) == 3  # every SMS once
+
+
+def _wait_sent(count: int, seconds: float = 90) -> None:
+    """Wait (in an app context) until `count` outbox messages are sent."""
+    from sqlalchemy import func
+
+    deadline = time.monotonic() + seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        sent = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.sent)
+        )
+        if sent >= count:
+            break
+        time.sleep(0.5)
+    assert sent == count
