@@ -12,6 +12,8 @@ from werkzeug.routing import IntegerConverter
 from .errors import abort_with
 from .formkit import MAX_ID
 
+#: The last page number of any list (`?page=`, read by Flask-SQLAlchemy's paginate): beyond, nothing is listed.
+MAX_PAGE = 100_000
 #: Control characters nobody types (tab, line feed and carriage return are text).
 CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -38,6 +40,9 @@ def guard_input() -> None:
             abort_with(400, _l("The request contains a character that cannot be stored (NUL). Please remove it."))
     if (args := _cleaned(request.args)) is not None:
         request.args = args
+    page = request.args.get("page", "")
+    if page.isascii() and page.isdigit() and int(page) > MAX_PAGE:
+        abort_with(404, _l("There is no such page of this list."))  # its OFFSET would overflow the database
     if request.method == "POST" and (form := _cleaned(request.form)) is not None:
         request.form = form
 

@@ -57,13 +57,35 @@ def _targets(client, page: str) -> list:
     ]
 
 
+def _record_pages(app, role, user_id) -> list[str]:
+    """The pages of records this role works on (an appeal; for a deputy its inquiry too), with their forms:
+    moves, extension, groups, reveal, the inquiry's edit, send and answer forms."""
+    from factories import make_citizen, make_inquiry, make_registration
+
+    from reception.accounts.models import User
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        if role == Role.deputy:
+            appeal = make_registration(citizen=make_citizen(), deputy=user.deputy).appeal
+            inquiry = make_inquiry([appeal], user=user)
+            db.session.commit()
+            return [f"/appeals/{appeal.id}", f"/inquiries/{inquiry.id}", f"/inquiries/{inquiry.id}/edit"]
+        if role in (Role.staff, Role.branch_head):
+            appeal = make_registration(citizen=make_citizen(), branch_code="ALM-03").appeal
+            db.session.commit()
+            return [f"/appeals/{appeal.id}"]
+        return []
+
+
 @pytest.mark.parametrize("role", list(PAGES), ids=lambda r: r.value if r else "citizen")
 def test_hostile_input_to_every_form_and_query_string_gives_no_500(app, make_user, role):
     client = app.test_client()
+    pages = list(PAGES[role])
     if role is not None:
-        _, email = make_user(role, "ALM-03" if role in (Role.staff, Role.branch_head) else None)
+        user_id, email = make_user(role, "ALM-03" if role in (Role.staff, Role.branch_head) else None)
         Auth(client).login(email)
-    pages = PAGES[role]
+        pages += _record_pages(app, role, user_id)
     forms = {page: _targets(client, page) for page in pages}
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -104,3 +126,11 @@ def test_crafted_ids_and_bytes_get_a_clear_4xx(app, client, auth, make_user):
     assert "NUL" in refused.get_data(as_text=True)
     anonymous = app.test_client()
     assert anonymous.post("/auth/login", data={"email": "a\x00@b.kz", "password": "x"}).status_code == 400
+
+
+def test_a_page_number_past_any_list_is_404_not_a_database_error(app, client, auth, make_user):
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    for path in ("/appeals/", "/directory/deputies"):
+        assert client.get(path, query_string={"page": "184467443334479872"}).status_code == 404, path
+        assert client.get(path, query_string={"page": "2"}).status_code in (200, 404), path
