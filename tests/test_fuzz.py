@@ -131,6 +131,6 @@ def test_crafted_ids_and_bytes_get_a_clear_4xx(app, client, auth, make_user):
 def test_a_page_number_past_any_list_is_404_not_a_database_error(app, client, auth, make_user):
     _, email = make_user(Role.staff, "ALM-03")
     auth.login(email)
-    for path in ("/appeals/", "/directory/deputies"):
+    for path in ("/appeals/",):
         assert client.get(path, query_string={"page": "184467443334479872"}).status_code == 404, path
         assert client.get(path, query_string={"page": "2"}).status_code in (200, 404), path
