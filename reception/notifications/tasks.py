@@ -48,6 +48,20 @@ def _an_earlier_one_waits(message: OutboxMessage) -> bool:
     )
 
 
+def _run_again_at(message: OutboxMessage, later: datetime, suffix: str) -> None:
+    """Leave the row pending and schedule its delivery job again at `later` (under a job id of its own)."""
+    message.next_attempt_dt = later
+    db.session.commit()
+    get_queue("notifications").enqueue_at(
+        later,
+        deliver_message,
+        message.id,
+        retry=retry_policy(),
+        job_timeout=DELIVERY_TIMEOUT,
+        job_id=f"{delivery_job_id(message.id)}-{suffix}",
+    )
+
+
 def deliver_message(message_id: int, now: datetime | None = None) -> str:
     """The job: claim the row, send it, record the outcome. Raises on a transient failure so rq retries."""
     now = now or utcnow()
@@ -57,31 +71,13 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
     later = next_send_time(message.quiet_hours, now)
     if later is not None and message.state == MessageState.pending:
         # Nobody gets an SMS at night: the same job runs again when quiet hours end.
-        message.next_attempt_dt = later
-        db.session.commit()
-        get_queue("notifications").enqueue_at(
-            later,
-            deliver_message,
-            message_id,
-            retry=retry_policy(),
-            job_timeout=DELIVERY_TIMEOUT,
-            job_id=f"{delivery_job_id(message_id)}-at-{int(later.timestamp())}",
-        )
+        _run_again_at(message, later, f"at-{int(later.timestamp())}")
         return "deferred"
     if message.state == MessageState.pending and _an_earlier_one_waits(message):
         # Messages about one appeal reach the citizen in the order they were written ("registered" before
         # "passed to a deputy"), whichever worker picks which first: this one waits for the earlier one.
         later = now + timedelta(seconds=ORDER_WAIT_SECONDS)
-        message.next_attempt_dt = later
-        db.session.commit()
-        get_queue("notifications").enqueue_at(
-            later,
-            deliver_message,
-            message_id,
-            retry=retry_policy(),
-            job_timeout=DELIVERY_TIMEOUT,
-            job_id=f"{delivery_job_id(message_id)}-after-{int(later.timestamp() * 1000)}",
-        )
+        _run_again_at(message, later, f"after-{int(later.timestamp() * 1000)}")
         return "waiting"
     # The claim: only a pending row never delivered; whoever updates it first sends it.
     claimed = db.session.execute(
