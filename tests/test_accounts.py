@@ -412,3 +412,37 @@ def test_staff_cannot_turn_a_second_factor_on(client, auth, make_user):
     _, email = make_user(Role.staff)
     auth.login(email)
     assert client.get("/auth/two-factor").status_code == 403
+
+
+def test_an_administrator_signs_a_user_out_everywhere(app, client, auth, make_user):
+    from pageforms import submit
+    from support import Auth
+
+    staff_id, staff_email = make_user(Role.staff, "ALM-03")
+    _, admin_email = make_user(Role.admin)
+    phone, laptop = app.test_client(), app.test_client()
+    Auth(phone).login(staff_email)
+    Auth(laptop).login(staff_email)
+    auth.login(admin_email)
+    ended = submit(client, f"/accounts/users/{staff_id}", f"/accounts/users/{staff_id}/sessions/end")
+    assert ended.status_code == 302
+    assert not _signed_in(phone) and not _signed_in(laptop) and _signed_in(client)
+
+
+def test_the_second_factor_is_turned_off_with_the_password_and_a_code(app, client, auth, make_user):
+    import pyotp
+    from pageforms import submit
+
+    _, email = make_user(Role.admin)
+    auth.login(email)
+    page = client.get("/auth/two-factor").get_data(as_text=True)
+    secret = re.search(r"data-totp-secret>([A-Z2-7]+)<", page).group(1)
+    submit(client, "/auth/two-factor", "", having="code", code=pyotp.TOTP(secret).now())
+    later = pyotp.TOTP(secret).at(time.time() + 30)
+    wrong = submit(client, "/auth/two-factor", "", having="password", password="not it", code=later)
+    assert wrong.status_code == 400
+    off = submit(client, "/auth/two-factor", "", having="password", password=PASSWORD, code=later)
+    assert off.status_code == 302
+    assert 'data-two-factor="off"' in client.get("/auth/two-factor").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.totp_secret).where(User.email == email)) is None
