@@ -519,3 +519,25 @@ def test_a_known_citizens_contacts_stay_when_the_clerk_leaves_them_empty(app, st
         citizen = db.session.scalar(select(Citizen))
         assert citizen.phone == "+77011234567" and citizen.address == "г. Косшы, ул. Абая, 1"
         assert {a.contact_phone for a in db.session.scalars(select(Appeal))} == {"+77011234567"}
+
+
+def test_an_iin_typed_with_spaces_is_taken_and_one_born_in_the_future_is_not(app, staff):
+    from reception.appeals.iin import check_digit
+
+    assert submit(app, staff, iin="900101 300 017").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Citizen.iin)) == "900101300017"
+    # 1 January 2099, born in the 2000s: a real date, a right check digit, and no such person yet.
+    first = "990101" + "5" + "0001"
+    future = first + str(check_digit(first))
+    response = submit(app, staff, iin=future, topic_code="education")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-field="iin"' in body
+    errors = [
+        html.unescape(e)
+        for e in re.findall(r'data-field="iin".*?<div class="error" role="alert">([^<]+)</div>', body, re.S)
+    ]
+    with app.test_request_context(), force_locale("ru"):  # the clerk's interface language
+        from reception.appeals.forms import IIN_REASONS
+
+        assert errors == [str(IIN_REASONS["the date of birth is in the future"])]

@@ -703,3 +703,10 @@ def test_sms_codes_in_all_are_capped_per_hour(app, quick_forms, monkeypatch):
     assert answers == [302, 302, 503]
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+
+
+def test_the_online_phone_must_be_a_mobile_an_sms_can_reach(app, client, quick_forms):
+    landline = send_online(app, client, phone="+7 727 250 00 00")
+    page = landline.get_data(as_text=True)
+    assert landline.status_code == 400 and 'data-field="phone"' in page and "SMS" in page
+    assert nothing_stored(app)

@@ -25,6 +25,7 @@ IIN_REASONS = {
     "the 7th digit (century and sex) must be 1 to 6": _l("The 7th digit of an IIN must be 1 to 6."),
     "the first six digits are not a real date": _l("The first six digits of the IIN are not a real date of birth."),
     "the check digit is wrong": _l("The IIN's check digit is wrong; please check the number."),
+    "the date of birth is in the future": _l("The IIN's date of birth is in the future; please check the number."),
 }
 
 
@@ -46,9 +47,19 @@ def _validate_iin(form, field):
     if not field.data:
         return
     try:
-        parse_iin(field.data)
+        field.data = parse_iin(field.data).iin  # stored as 12 digits, however it was typed
     except InvalidIIN as exc:
         raise ValidationError(IIN_REASONS.get(str(exc), _l("This is not a valid IIN."))) from None
+
+
+def _validate_mobile(form, field):
+    """A phone an SMS can reach: a Kazakhstani mobile number (the online form's confirmation code goes there)."""
+    _validate_phone(form, field)
+    if field.data and phonenumbers.number_type(phonenumbers.parse(field.data)) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(_l("Enter a mobile number: the confirmation code comes by SMS."))
 
 
 def _validate_phone(form, field):

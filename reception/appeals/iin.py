@@ -31,8 +31,9 @@ def check_digit(first_eleven: str) -> int | None:
 
 
 def parse_iin(text: str) -> IINInfo:
-    """Validate an IIN and return its birth date and sex; raises InvalidIIN saying what is wrong."""
-    iin = text.strip()
+    """Validate an IIN and return its birth date and sex; raises InvalidIIN saying what is wrong. Spaces and
+    dashes typed between the digits (as on some documents) are ignored."""
+    iin = "".join(text.split()).replace("-", "")
     if len(iin) != 12:
         raise InvalidIIN("an IIN has 12 digits")
     if not iin.isascii() or not iin.isdigit():
@@ -48,4 +49,6 @@ def parse_iin(text: str) -> IINInfo:
     expected = check_digit(iin[:11])
     if expected is None or expected != int(iin[11]):
         raise InvalidIIN("the check digit is wrong")
+    if born > date.today():
+        raise InvalidIIN("the date of birth is in the future")
     return IINInfo(iin=iin, birth_date=born, sex=sex)

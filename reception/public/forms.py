@@ -6,7 +6,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from ..appeals.forms import _validate_iin, _validate_phone
+from ..appeals.forms import _validate_iin, _validate_mobile
 from ..appeals.models import AppealType, Rating
 from ..formkit import options
 
@@ -24,7 +24,7 @@ class OnlineAppealForm(FlaskForm):
     )
     phone = StringField(
         _l("Mobile phone"),
-        validators=[DataRequired(), _validate_phone],
+        validators=[DataRequired(), _validate_mobile],
         render_kw={"inputmode": "tel", "autocomplete": "tel"},
     )
     email = StringField(
