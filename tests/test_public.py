@@ -43,6 +43,27 @@ TEXT = "Третью неделю нет холодной воды в доме �
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
 
 
+def web_submission(**overrides) -> online.Submission:
+    """An online submission about the ALM-03 area, as the form hands it over (call in an app context)."""
+    place = branch("ALM-03")
+    values = {
+        "iin": IIN,
+        "full_name": "Сейткали Айгуль",
+        "phone": PHONE,
+        "email": "",
+        "address": "",
+        "language": "ru",
+        "type": "request",
+        "topic_id": topic().id,
+        "summary": "Вода",
+        "text": "Нет воды",
+        "region_id": place.region_id,
+        "district_id": place.district_id,
+    }
+    values.update(overrides)
+    return online.Submission(**values)
+
+
 def make_appeal(app, branch_code="ALM-03", phone=PHONE, channel=Channel.walk_in, iin=IIN) -> tuple[int, str, str]:
     """A committed appeal of a citizen with personal data; returns (id, tracking code, PIN)."""
     with app.app_context():
@@ -353,22 +374,7 @@ def test_a_walk_in_appeal_of_the_same_place_goes_to_the_same_deputy(app, client,
     walk_in_id, _, _ = make_appeal(app, iin="850505400015")
     with app.app_context():
         assert decide(db.session.get(Appeal, walk_in_id)).deputy.id == deputy_id
-        place = branch("ALM-03")
-        submission = online.Submission(
-            iin=IIN,
-            full_name="Сейткали Айгуль",
-            phone=PHONE,
-            email="",
-            address="",
-            language="ru",
-            type="request",
-            topic_id=topic().id,
-            summary="Вода",
-            text="Нет воды",
-            region_id=place.region_id,
-            district_id=place.district_id,
-        )
-        confirmed = online.register_online_appeal(submission, [])
+        confirmed = online.register_online_appeal(web_submission(), [])
         assert confirmed.appeal.deputy_id == deputy_id and confirmed.appeal.channel == Channel.online
         db.session.rollback()
 
@@ -406,20 +412,8 @@ def test_open_online_appeals_per_iin_are_limited(app, client, quick_forms, monke
 def test_a_known_citizens_contacts_are_not_replaced_from_the_web(app, quick_forms):
     make_appeal(app, phone="+77017654321")
     with app.app_context():
-        place = branch("ALM-03")
-        submission = online.Submission(
-            iin=IIN,
-            full_name="Кто-то Другой",
-            phone=PHONE,
-            email="x@example.kz",
-            address="Другой адрес",
-            language="ru",
-            type="request",
-            topic_id=topic().id,
-            summary="Вода",
-            text="Нет воды",
-            region_id=place.region_id,
-            district_id=None,
+        submission = web_submission(
+            full_name="Кто-то Другой", email="x@example.kz", address="Другой адрес", district_id=None
         )
         appeal = online.register_online_appeal(submission, []).appeal
         assert appeal.citizen.phone == "+77017654321" and appeal.citizen.address == ADDRESS
@@ -640,19 +634,11 @@ def test_an_online_appeal_cannot_redirect_messages_about_someone_elses_appeals(a
         ).appeal
         db.session.commit()
         walk_in_id = walk_in.id
-        place = branch("ALM-03")
-        attacker = online.Submission(
-            iin=IIN,
+        attacker = web_submission(
             full_name="Кто-то Другой",
             phone="+77059998877",
             email="attacker@example.kz",
             address="Чужой адрес",
-            language="ru",
-            type="request",
-            topic_id=topic().id,
-            summary="Вода",
-            text="Нет воды",
-            region_id=place.region_id,
             district_id=None,
         )
         online_appeal = online.register_online_appeal(attacker, []).appeal

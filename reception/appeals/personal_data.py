@@ -30,7 +30,7 @@ def citizen_or_refuse(iin: str) -> Citizen:
 def export_citizen(citizen: Citizen, *, user: User) -> dict:
     """All that is held about the citizen: the record, each appeal with its timeline, files, messages sent
     and ratings. Audited (who exported whose data); the caller commits."""
-    appeals = db_appeals(citizen)
+    appeals = appeals_of(citizen)
     ids = [a.id for a in appeals]
     sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.appeal_id.in_(ids)).order_by(OutboxMessage.id))
     feedback = db.session.scalars(
@@ -94,7 +94,7 @@ def export_citizen(citizen: Citizen, *, user: User) -> dict:
     }
 
 
-def db_appeals(citizen: Citizen) -> list[Appeal]:
+def appeals_of(citizen: Citizen) -> list[Appeal]:
     return list(
         db.session.scalars(
             select(Appeal)
@@ -112,7 +112,7 @@ def anonymise_on_request(citizen: Citizen, *, user: User, reason: str) -> int:
     reason = (reason or "").strip()
     if not reason:
         raise AppealError(_l("Give the reason: the law requires it for this decision."))
-    appeals = db_appeals(citizen)
+    appeals = appeals_of(citizen)
     if any(a.state in OPEN_STATES for a in appeals):
         raise AppealError(
             _l("The citizen has appeals still being considered: decide or close them before erasing the data."), 409
