@@ -142,6 +142,12 @@ class Config:
     STATUS_MAX_WRONG_PINS = int(_env("STATUS_MAX_WRONG_PINS", "5"))
     STATUS_WRONG_PIN_WINDOW_MINUTES = int(_env("STATUS_WRONG_PIN_WINDOW_MINUTES", "60"))
     STATUS_LOCK_MINUTES = int(_env("STATUS_LOCK_MINUTES", "60"))
+    #: The citizens' address of the site (e.g. https://qabyldau.kz): the status links in receipts, SMS and
+    #: e-mails. Unset: the address a request came to (jobs: http://127.0.0.1:5000).
+    PUBLIC_URL = _env("PUBLIC_URL")
+    #: A citizen who lost the PIN may have a new one sent by SMS this often (per code, per client address).
+    PIN_RESEND_LIMIT_PER_CODE = _env("PIN_RESEND_LIMIT_PER_CODE", "3 per day")
+    PIN_RESEND_LIMIT_PER_CLIENT = _env("PIN_RESEND_LIMIT_PER_CLIENT", "10 per hour")
     #: After a right PIN, the browser may rate and add information without the PIN for this long,
     #: at most this often per client IP.
     STATUS_ACCESS_MINUTES = int(_env("STATUS_ACCESS_MINUTES", "30"))

@@ -70,11 +70,25 @@ def test_message_is_in_the_citizens_language(ctx, sms_gateway):
 
     with force_locale("kk"):
         expected = gettext(
-            "Appeal %(code)s registered. Decision due by %(date)s.",
+            "Appeal %(code)s registered. Decision due by %(date)s. Status: %(link)s",
             code=appeal.tracking_code,
             date=appeal.deadline.strftime("%d.%m.%Y"),
+            link=f"http://127.0.0.1:5000/status/{appeal.tracking_code}",
         )
     assert sms_gateway.received[0]["text"] == expected
+
+
+def test_registration_sms_and_email_carry_the_status_link(app, ctx, smtp_server, sms_gateway):
+    app.config["PUBLIC_URL"] = "https://qabyldau.example.kz/"
+    try:
+        appeal = registered_appeal()
+        run_worker()
+    finally:
+        app.config["PUBLIC_URL"] = None
+    link = f"https://qabyldau.example.kz/status/{appeal.tracking_code}"
+    assert link in sms_gateway.received[0]["text"]
+    _to, mail = smtp_server[0]
+    assert link in mail.get_body(("plain",)).get_content() and link in mail.get_body(("html",)).get_content()
 
 
 def test_gateway_failing_twice_then_succeeding_delivers_once_in_three_attempts(ctx, sms_gateway):
@@ -274,20 +288,27 @@ def test_sms_waits_for_the_end_of_quiet_hours(app, ctx, sms_gateway, utc_hour, d
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
-def test_every_sms_template_fits_one_segment(ctx, language):
+def test_every_sms_template_fits_one_segment_and_registration_two_with_its_link(ctx, language):
     from flask_babel import force_locale
 
     from reception.appeals.codes import new_tracking_code
     from reception.notifications.messages import CITIZEN_EVENTS, Facts, citizen_message, sms_segments
 
     facts = Facts(
-        code=new_tracking_code(), first_name="Айгүл", date="31.12.2026", body="Мажилис Парламента Республики Казахстан"
+        code=new_tracking_code(),
+        first_name="Айгүл",
+        date="31.12.2026",
+        body="Мажилис Парламента Республики Казахстан",
+        link="https://qabyldau.kz/status/K7QM-3XPD-RT9",
     )
     with force_locale(language):
         for event_key in CITIZEN_EVENTS:
             sms, mail = citizen_message(event_key, facts)
             assert facts.code in sms and facts.code in mail.subject, event_key
-            assert len(sms) <= 70 and sms_segments(sms) == 1, (event_key, len(sms), sms)
+            # The registration SMS carries the status link, which no Cyrillic text of 70 characters can hold.
+            segments = 2 if event_key == "registered" else 1
+            assert sms_segments(sms) == segments, (event_key, len(sms), sms)
+            assert (facts.link in sms) == (event_key == "registered"), event_key
             assert any(ch in sms for ch in "аеиоуәіөүұ"), f"{event_key} is not translated to {language}: {sms}"
 
 
@@ -460,7 +481,8 @@ def test_a_forking_worker_process_delivers_a_registered_appeals_sms_and_email(ap
     _out, errors = worker.communicate(timeout=120)
     assert worker.returncode == 0, errors
     assert [m["text"] for m in sms_gateway.received] == [
-        f"Обращение {code} зарегистрировано. Срок решения: {appeal.deadline.strftime('%d.%m.%Y')}."
+        f"Обращение {code} зарегистрировано. Срок решения: {appeal.deadline.strftime('%d.%m.%Y')}. "
+        f"Статус: http://127.0.0.1:5000/status/{code}"
     ]
     ((recipients, mail),) = smtp_server
     assert recipients == ["aigul@example.kz"] and code in mail.get_body(("html",)).get_content()

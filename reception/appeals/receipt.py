@@ -3,13 +3,20 @@
 import io
 
 import segno
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup
 
 
 def status_url(tracking_code: str) -> str:
-    """The public status page of an appeal, as an absolute URL for the QR code."""
-    return url_for("public.status", code=tracking_code, _external=True)
+    """The public status page of an appeal, as an absolute URL (QR code, SMS, e-mail).
+
+    PUBLIC_URL, where set, is the citizens' address of the site; otherwise the address this request came
+    to; a job outside any request uses the address `make run` serves on."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base and has_request_context():
+        return url_for("public.status", code=tracking_code, _external=True)
+    base = (base or "http://127.0.0.1:5000").rstrip("/")
+    return f"{base}/status/{tracking_code}"
 
 
 def qr_svg(url: str) -> Markup:
@@ -54,7 +61,7 @@ def receipt_docx(appeal, pin: str | None, url: str) -> bytes:
         (_("Topic"), appeal.topic.name),
         (_("Decision due by"), appeal.deadline.strftime("%d.%m.%Y")),
         (_("Tracking code"), appeal.tracking_code),
-        (_("PIN"), pin or _("shown only once, when the appeal was registered")),
+        (_("PIN"), pin or _("shown only once; a lost PIN is replaced on the status page or at the reception")),
     ]
     table = document.add_table(rows=0, cols=2)
     for label, value in rows:

@@ -74,6 +74,11 @@ def _take_pin(key: str, appeal: Appeal) -> str | None:
     return pin
 
 
+def keep_receipt_pin(appeal: Appeal, pin: str) -> None:
+    """Let the next opening of the appeal's receipt (and then its PDF) show `pin`, once."""
+    _keep_pin(PIN_KEY, appeal, pin)
+
+
 def visible_appeal_or_404(appeal_id: int) -> Appeal:
     """The appeal if the user may see it; 404 otherwise, so that its existence is not revealed."""
     appeal = db.session.get(Appeal, appeal_id)

@@ -8,6 +8,7 @@ key=f"inquiry:{inquiry.id}:answered")`); the texts are in messages.CITIZEN_EVENT
 from flask_babel import force_locale
 
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
+from ..appeals.receipt import status_url
 from .messages import CITIZEN_EVENTS, Facts, citizen_message
 from .models import MessageChannel
 from .outbox import queue_message
@@ -58,6 +59,7 @@ def notify_citizen(
         first_name=first_name(citizen.full_name),
         date=appeal.deadline.strftime("%d.%m.%Y"),
         body=_public_body(appeal, event_key) if body is None else body,
+        link=status_url(appeal.tracking_code),
     )
     with force_locale(citizen.language):
         sms, mail = citizen_message(event_key, facts)

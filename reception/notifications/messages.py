@@ -41,6 +41,8 @@ class Facts:
     date: str = ""
     #: A public body: the deputy's representative body, or the body the appeal was forwarded to.
     body: str = ""
+    #: The appeal's public status page (the code is filled in; the PIN is not).
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ class CitizenTexts:
 
 def _registered(f: Facts) -> CitizenTexts:
     return CitizenTexts(
-        sms=_("Appeal %(code)s registered. Decision due by %(date)s.", code=f.code, date=f.date),
+        sms=_(
+            "Appeal %(code)s registered. Decision due by %(date)s. Status: %(link)s",
+            code=f.code,
+            date=f.date,
+            link=f.link,
+        ),
         subject=_("Your appeal %(code)s is registered", code=f.code),
         lines=(
             _(
@@ -196,7 +203,11 @@ def citizen_message(event_key: str, facts: Facts) -> tuple[str, Email]:
     texts = CITIZEN_EVENTS[event_key](facts)
     greeting = _("Dear %(name)s,", name=facts.first_name) if facts.first_name else _("Hello,")
     footer = [
-        _("Follow your appeal on the status page with the tracking code and the PIN from your receipt."),
+        _(
+            "Follow your appeal on the status page %(link)s with the PIN from your receipt. Lost the PIN? A new one "
+            "can be sent to your phone from that page.",
+            link=facts.link,
+        ),
         _("This message was sent automatically; please do not reply to it."),
     ]
     return texts.sms, email(texts.subject, greeting, texts.lines, footer)

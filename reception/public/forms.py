@@ -69,6 +69,16 @@ class ConfirmForm(FlaskForm):
     )
 
 
+class NewPinForm(FlaskForm):
+    """The tracking code of an appeal whose PIN the citizen lost."""
+
+    code = StringField(
+        _l("Tracking code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
 class RatingForm(FlaskForm):
     rating = RadioField(
         _l("How satisfied are you with the decision?"),

@@ -131,15 +131,27 @@ def look_up(code_text: str, pin: str) -> Lookup:
 def grant_access(appeal: Appeal) -> None:
     """Let this browser act on the appeal (rate, add information) for a while without the PIN again."""
     minutes = current_app.config["STATUS_ACCESS_MINUTES"]
-    session[ACCESS_KEY] = {"code": appeal.tracking_code, "until": int(time.time()) + minutes * 60}
+    session[ACCESS_KEY] = {
+        "code": appeal.tracking_code,
+        "until": int(time.time()) + minutes * 60,
+        "pin": _pin_mark(appeal),
+    }
+
+
+def _pin_mark(appeal: Appeal) -> str:
+    """A few characters of the PIN's keyed hash: a new PIN ends the access granted with the old one."""
+    return appeal.pin_hash[-8:]
 
 
 def granted_appeal() -> Appeal | None:
-    """The appeal this browser was let into, while the access lasts."""
+    """The appeal this browser was let into, while the access lasts and its PIN is still the one typed."""
     access = session.get(ACCESS_KEY)
     if not isinstance(access, dict) or access.get("until", 0) < time.time():
         return None
-    return _appeal_for_page(str(access.get("code", "")))
+    appeal = _appeal_for_page(str(access.get("code", "")))
+    if appeal is None or access.get("pin") != _pin_mark(appeal):
+        return None
+    return appeal
 
 
 def revoke_access() -> None:

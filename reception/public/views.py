@@ -23,14 +23,14 @@ from ..appeals import operations as appeal_ops
 from ..appeals.forms import ReopenDecisionForm
 from ..appeals.models import Appeal, AppealFeedback, EventKind, Rating
 from ..appeals.receipt import qr_svg, status_url
-from ..appeals.views import receipt_pdf_response, visible_appeal_or_404
+from ..appeals.views import keep_receipt_pin, receipt_pdf_response, visible_appeal_or_404
 from ..directory.choices import district_choices, region_choices, topic_choices
 from ..extensions import db, limiter
 from ..i18n import current_language
-from . import online
+from . import online, pins
 from . import operations as ops
 from . import status as lookup
-from .forms import ConfirmForm, InformationForm, OnlineAppealForm, RatingForm
+from .forms import ConfirmForm, InformationForm, NewPinForm, OnlineAppealForm, RatingForm
 
 bp = Blueprint("public", __name__)
 
@@ -70,6 +70,23 @@ def status(code: str = ""):
         )
         return render_template("public/status.html", code="", error=error), 429
     return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
+
+
+@bp.route("/status/new-pin", methods=["GET", "POST"])
+@limiter.limit(_config("STATUS_LOOKUP_LIMIT"), methods=["POST"])
+@public
+def new_pin():
+    """A citizen who lost the PIN asks for a new one by SMS to the phone given with the appeal.
+
+    The answer is the same whether or not the code exists or has a phone, so the page reveals nothing."""
+    form = NewPinForm()
+    if request.method == "GET":
+        form.code.data = request.args.get("code", "")
+        return render_template("public/new_pin.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("public/new_pin.html", form=form), 400
+    pins.send_by_sms(form.code.data, request.remote_addr or "-")
+    return render_template("public/new_pin.html", form=form, sent=True)
 
 
 def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int = 200):
@@ -282,6 +299,18 @@ def unlock_code(appeal_id: int):
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 
 
+@bp.route("/appeals/<int:appeal_id>/citizen/new-pin", methods=["POST"])
+@allow(Role.staff, Role.branch_head, Role.admin)
+def reissue_pin(appeal_id: int):
+    """The branch gives the citizen a new PIN on a new receipt; the old PIN stops working."""
+    appeal = visible_appeal_or_404(appeal_id)
+    pin = pins.reissue_at_branch(appeal, user=acting_user())
+    db.session.commit()
+    keep_receipt_pin(appeal, pin)
+    flash(_("A new PIN is issued; the old one no longer works. Print the receipt for the citizen."), "success")
+    return redirect(url_for("appeals.receipt", appeal_id=appeal.id))
+
+
 def _lock_minutes(appeal: Appeal) -> int | None:
     """Minutes the tracking code stays locked (0: not locked); None while Redis, which keeps the locks, is out."""
     try:
@@ -297,6 +326,7 @@ def citizen_side(appeal: Appeal) -> dict:
     return {
         "lock_minutes": _lock_minutes(appeal),
         "can_unlock": ops.can_unlock(user, appeal),
+        "can_reissue": pins.can_reissue(user, appeal),
         "feedback": list(
             db.session.scalars(
                 db.select(AppealFeedback).where(AppealFeedback.appeal_id == appeal.id).order_by(AppealFeedback.id)
