@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_account, make_deputy
+from pageforms import record_sent
 from sqlalchemy import create_engine, text
 from support import (
     AXE_CACHE,
@@ -246,7 +247,13 @@ def live_server(app):
     """The app served on a free loopback port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    def recording(environ, start_response):
+        # What a browser posts, it posts from a form as rendered (see test_forms_driven).
+        if environ["REQUEST_METHOD"] == "POST":
+            record_sent(environ.get("PATH_INFO", ""))
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, recording, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -365,3 +372,22 @@ def soffice():
     if path is None:
         require("LibreOffice", "soffice not found (apt-get install libreoffice-writer-nogui)")
     return path
+
+
+# --- the check that every form is driven as rendered runs last, and only when the whole suite ran --------
+
+FORMS_DRIVEN = "test_forms_driven.py"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    last = [item for item in items if item.nodeid.split("::")[0].endswith(FORMS_DRIVEN)]
+    if not last:
+        return
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+    rest = [item for item in items if item not in last]
+    if whole:
+        items[:] = rest + last
+    else:
+        # A part of the suite drives only part of the forms: the check would fail for what it did not run.
+        config.hook.pytest_deselected(items=last)
+        items[:] = rest

@@ -6,6 +6,15 @@ A step tested this way breaks when the page breaks, which a test that builds its
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+#: The paths that forms found on pages were sent to, by `submit` here and by the browser (the live server
+#: records what it is sent): tests/test_forms_driven.py fails for a state-changing endpoint missing here.
+SENT_TO: set[str] = set()
+
+
+def record_sent(url: str) -> None:
+    SENT_TO.add(urlsplit(url).path)
 
 
 @dataclass
@@ -87,6 +96,10 @@ class _Parser(HTMLParser):
         elif tag == "select":
             self._select = None
         elif tag == "textarea":
+            if self._form is not None and self._textarea:
+                # A browser drops one newline right after <textarea> (WTForms writes one there).
+                value = self._form.values[self._textarea]
+                self._form.values[self._textarea] = value.removeprefix("\r\n").removeprefix("\n")
             self._textarea = None
 
 
@@ -129,6 +142,7 @@ def submit(
     form = form_on(page.get_data(as_text=True), action, having, carrying)
     data = form.fill(**typed)
     target = form.action or page_url
+    record_sent(target)
     if files:
         data.update(files)
     multipart = form.enctype == "multipart/form-data" or bool(files)

@@ -131,6 +131,9 @@ class TransitionForm(FlaskForm):
     body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()])
     letter_number = StringField(_l("Outgoing letter number"), validators=[Optional(), Length(max=64)])
     is_public = BooleanField(_l("Show this step to the citizen"), default=True)
+    #: An internal note unless ticked; a written answer is always the citizen's (operations.move_appeal).
+    comment_public = BooleanField(_l("The citizen will read this note"), default=False)
+    answer_files = MultipleFileField(_l("Files of the written answer"))
 
 
 class ExtendForm(FlaskForm):

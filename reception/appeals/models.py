@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -221,9 +222,13 @@ class AppealEvent(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     #: Shown to the citizen on the public status page.
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether the citizen reads the comment of a public step; False: an internal note of the staff.
+    comment_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     user = relationship("User")
+    #: The files of a written answer given with this step.
+    files: Mapped[list["Attachment"]] = relationship(back_populates="event", order_by="Attachment.id")
 
 
 class Attachment(db.Model):
@@ -241,8 +246,11 @@ class Attachment(db.Model):
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The step whose written answer this file is (None: a file given with the appeal).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_events.id"), index=True)
 
     appeal: Mapped[Appeal] = relationship(back_populates="attachments")
+    event: Mapped[AppealEvent | None] = relationship(back_populates="files")
 
 
 class RegistrationCounter(db.Model):

@@ -22,7 +22,7 @@ from ..directory.models import Branch, Deputy, District, GovernmentBody, Region,
 from ..errors import Refused
 from ..extensions import db
 from ..versioning import check_version, flush_or_stale
-from . import deadlines, fulltext
+from . import attachments, deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
     Appeal,
@@ -534,13 +534,16 @@ def reopen_appeal(
 @dataclass
 class Move:
     """What a page's form says about a move: the comment (a reason where the law wants one), whether the
-    citizen reads it, and the deputy or the competent body the move needs."""
+    citizen sees the step and reads its comment, the deputy or the competent body the move needs, and the
+    files of a written answer."""
 
     comment: str = ""
     is_public: bool = True
+    comment_public: bool = True
     deputy: Deputy | None = None
     body: GovernmentBody | None = None
     letter_number: str = ""
+    files: tuple = ()
 
 
 #: The named operation behind each target state, for pages that offer a move by its target.
@@ -558,9 +561,25 @@ MOVES: dict[AppealState, Callable[..., AppealEvent]] = {
 }
 
 
+#: Moves whose text is the answer the citizen reads (on the status page) and which may carry the files of a
+#: written answer: the body's answer, the decision, the refusal and the forwarding.
+WRITTEN_ANSWERS = frozenset({S.answer_received, S.resolved, S.rejected, S.redirected})
+#: Moves whose comment the citizen never reads: the rule or reason behind a routing or a hand-back.
+INTERNAL_COMMENTS = frozenset({S.routed, S.registered})
+
+
 def move_appeal(appeal: Appeal, target: AppealState, move: Move, *, user: User, expected_version=None) -> AppealEvent:
-    """Move the appeal to `target` through that state's named operation."""
-    return MOVES[target](appeal, move, user=user, expected_version=expected_version)
+    """Move the appeal to `target` through that state's named operation; a written answer's files (checked
+    uploads) are stored with the step. The caller commits, or removes the stored files if it cannot."""
+    if move.files and target not in WRITTEN_ANSWERS:
+        raise TransitionNotAllowed(_l("Files go with a decision or an answer only."))
+    event = MOVES[target](appeal, move, user=user, expected_version=expected_version)
+    # A written answer is the citizen's to read; an internal note stays with the staff.
+    event.comment_public = target in WRITTEN_ANSWERS or (move.comment_public and target not in INTERNAL_COMMENTS)
+    if move.files:
+        for row in attachments.store(appeal, list(move.files), user.id):
+            row.event = event
+    return event
 
 
 def extend_deadline(

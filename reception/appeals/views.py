@@ -275,7 +275,9 @@ def detail(appeal_id: int):
     return _render_detail(appeal)
 
 
-def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, transition_form=None, extend_form=None):
+def _render_detail(
+    appeal: Appeal, revealed: bool = False, status: int = 200, transition_form=None, extend_form=None, move_errors=None
+):
     user = acting_user()
     calendar = ops.work_calendar()
     today = deadlines.local_date(ops.utcnow())
@@ -295,6 +297,9 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
         revealed=revealed,
         moves=moves,
         reasons=ops.REASON_REQUIRED,
+        written_answers=ops.WRITTEN_ANSWERS,
+        internal_comments=ops.INTERNAL_COMMENTS,
+        move_errors=move_errors or {},
         transition_form=transition_form,
         extend_form=extend_form,
         can_extend=ops.can_extend(user, appeal),
@@ -361,15 +366,28 @@ def move(appeal_id: int):
         target, version = AppealState(form.to_state.data), version_of(form.version.data)
     except ValueError:
         abort(400)
+    written = target in ops.WRITTEN_ANSWERS
+    files = attachments.check_uploads(request.files.getlist(form.answer_files.name)) if written else []
+    if target in (AppealState.resolved, AppealState.answer_received) and not (form.comment.data or "").strip():
+        # The citizen reads this as the answer: an empty one tells them nothing.
+        error = _("Write the decision: the citizen reads it on the status page.")
+        return _render_detail(appeal, status=400, transition_form=form, move_errors={target: [error]})
     move = ops.Move(
         comment=form.comment.data or "",
         is_public=form.is_public.data,
+        comment_public=bool(form.comment_public.data),
         deputy=_get(Deputy, form.deputy.data),
         body=_get(GovernmentBody, form.body.data),
         letter_number=form.letter_number.data or "",
+        files=tuple(files),
     )
-    ops.move_appeal(appeal, target, move, user=acting_user(), expected_version=version)
-    db.session.commit()
+    event = ops.move_appeal(appeal, target, move, user=acting_user(), expected_version=version)
+    try:
+        db.session.commit()
+    except Exception:
+        for row in event.files:
+            attachments.path_of(row).unlink(missing_ok=True)
+        raise
     flash(_("The appeal is now “%(state)s”.", state=appeal.state.label), "success")
     return redirect(url_for("appeals.detail", appeal_id=appeal.id))
 

@@ -121,7 +121,7 @@ def _drafts_of(user) -> list[Inquiry]:
     return [i for i in db.session.scalars(stmt) if ops.can_edit(user, i)]
 
 
-@bp.route("/new", methods=["POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @allow(*WRITERS)
 def new():
     """From the appeals chosen in the queue or a group: a new draft, or more appeals for an existing one."""
@@ -180,6 +180,8 @@ def new():
         appeals=appeals,
         drafts=drafts,
         people=sum(1 + (a.cosigners or 0) for a in appeals),
+        # The language switch comes back to this page with the same appeals (it answers GET too).
+        language_next=url_for("inquiries.new", ids=ids),
     ), status
 
 

@@ -197,19 +197,52 @@ def start_confirmation(submission: Submission, files: list[attachments.CheckedFi
     pipe.expire(_pending_key(token), ttl)
     pipe.zadd(PENDING_INDEX, {token: now + ttl})
     pipe.execute()
-    # quiet_hours=False: the citizen is waiting for the code, at any hour.
-    queue_message(
-        dedupe_key=f"online:{token}:code",
-        channel=MessageChannel.sms,
-        recipient=submission.phone,
-        language=_message_language(),
-        quiet_hours=False,
-        body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code),
-    )
+    _queue_code(token, submission.phone, code, 1)
     db.session.commit()
     session[PENDING_KEY] = token
     logger.info("online appeal waiting for its code (token %s…)", token[:6])
     return token
+
+
+def _queue_code(token: str, phone: str, code: str, number: int) -> None:
+    # quiet_hours=False: the citizen is waiting for the code, at any hour.
+    queue_message(
+        dedupe_key=f"online:{token}:code:{number}",
+        channel=MessageChannel.sms,
+        recipient=phone,
+        language=_message_language(),
+        quiet_hours=False,
+        body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code=code),
+    )
+
+
+def pending_submission(token: str) -> tuple[Submission, int] | None:
+    """What this browser sent and is still waiting for its code, and how many files came with it."""
+    record = get_redis().hmget(_pending_key(token), ["submission", "files"])
+    if record[0] is None:
+        return None
+    return Submission(**json.loads(record[0])), len(json.loads(record[1] or b"[]"))
+
+
+def resend_code(token: str) -> None:
+    """A new code for the submission waiting for one, to the same phone; the earlier code stops working.
+    Counts against the phone's limit like a new submission. Commits the outbox row. Raises Refused."""
+    config = current_app.config
+    redis = get_redis()
+    key = _pending_key(token)
+    waiting = pending_submission(token)
+    if waiting is None:
+        raise Refused(_l("The confirmation has expired. Please send the appeal again."), status=410)
+    submission, _files = waiting
+    if not within_limit(config["ONLINE_CODE_LIMIT_PER_PHONE"], "online-code-phone", submission.phone):
+        raise Refused(_l("Too many codes were sent to this phone. Please try again in an hour."), status=429)
+    code = new_pin()
+    pipe = redis.pipeline()
+    pipe.hset(key, mapping={"code": _code_hash(token, code), "attempts": 0})
+    pipe.hincrby(key, "sent", 1)
+    number = pipe.execute()[-1]
+    _queue_code(token, submission.phone, code, number + 1)
+    db.session.commit()
 
 
 def _message_language() -> str:
@@ -269,7 +302,7 @@ def confirm(token: str, code: str) -> Registered:
     # The code has done its job: it is not kept readable on the administrators' "sent messages" page.
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.dedupe_key == f"online:{token}:code")
+        .where(OutboxMessage.dedupe_key.startswith(f"online:{token}:code:", autoescape=True))
         .values(body=_("Qabyldau: your confirmation code is %(code)s. Do not tell it to anyone.", code="******"))
     )
     return register_online_appeal(submission, files)

@@ -19,7 +19,15 @@ from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.codes import check_pin, normalize_tracking_code
 from ..appeals.feedback import decision_to_rate
-from ..appeals.models import Appeal, AppealEvent, AppealFeedback, AppealState, EventKind, ReopenState
+from ..appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealFeedback,
+    AppealState,
+    Attachment,
+    EventKind,
+    ReopenState,
+)
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..jobs.queues import get_redis
@@ -95,7 +103,7 @@ def _appeal_for_page(code: str) -> Appeal | None:
         select(Appeal)
         .where(Appeal.tracking_code == code)
         .options(
-            selectinload(Appeal.events),
+            selectinload(Appeal.events).selectinload(AppealEvent.files),
             joinedload(Appeal.branch),
             joinedload(Appeal.topic),
             joinedload(Appeal.deputy).joinedload(Deputy.body),
@@ -126,6 +134,16 @@ def look_up(code_text: str, pin: str) -> Lookup:
 
 
 # --- the browser's access after a right PIN ------------------------------------------------------
+
+
+def answer_file(appeal: Appeal, attachment_id: int) -> Attachment | None:
+    """A file of the written answer the citizen is shown (a public step's, not a note's), else None."""
+    for event in appeal.events:
+        if event.is_public and event.comment_public:
+            for f in event.files:
+                if f.id == attachment_id:
+                    return f
+    return None
 
 
 def grant_access(appeal: Appeal) -> None:
@@ -213,6 +231,8 @@ def _step_title(event: AppealEvent, appeal: Appeal, last_routed_id: int | None) 
 def _shows_comment(event: AppealEvent) -> bool:
     if event.kind in CITIZEN_KINDS:
         return False  # the citizen's own words: not repeated on a page anyone with the PIN can open
+    if not event.comment_public:
+        return False  # an internal note of the staff
     # A routing comment explains the rule behind it (internal); a hand-back's reason is internal too.
     return not (event.kind == EventKind.transition and event.to_state in (S.routed, S.registered))
 
@@ -238,8 +258,9 @@ class StatusPage:
     deadline: date
     days_left: int | None
     overdue: bool
-    #: The public text of the last decision (or of the body's answer), if any.
+    #: The public text of the last decision (or of the body's answer), if any, and its written answer's files.
     answer: str
+    answer_files: list[Attachment]
     branch: Branch
     #: The decision the citizen may rate now, if any.
     rateable_event: AppealEvent | None
@@ -265,16 +286,17 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
         )
         for e in public
     ]
-    answer = ""
+    answer, answer_files = "", []
     for e in public:
         if (
             e.kind == EventKind.transition
-            and e.to_state in (S.answer_received, S.resolved, S.rejected, S.redirected)
-            and e.comment
+            and e.to_state in appeal_ops.WRITTEN_ANSWERS
+            and (e.comment or e.files)
+            and e.comment_public
         ):
-            answer = e.comment
+            answer, answer_files = e.comment, list(e.files)
         elif e.kind == EventKind.transition and e.to_state == S.reopened:
-            answer = ""
+            answer, answer_files = "", []
     is_open = appeal.state in appeal_ops.OPEN_STATES
     days_left, overdue = None, False
     if is_open:
@@ -298,6 +320,7 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
         days_left=days_left,
         overdue=overdue,
         answer=answer,
+        answer_files=answer_files,
         branch=appeal.branch,
         rateable_event=decision_to_rate(appeal),
         can_add_information=is_open,

@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -96,6 +97,8 @@ def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int
         page=page,
         rating_form=rating_form or RatingForm(),
         info_form=info_form or InformationForm(),
+        # The page answers a POST; the language switch comes back to it through the browser's access.
+        language_next=url_for("public.view"),
     ), status
 
 
@@ -110,6 +113,21 @@ def view():
     """The status again, for the browser let in by a right PIN a short while ago."""
     appeal = lookup.granted_appeal()
     return _render_appeal(appeal) if appeal else _back_to_lookup()
+
+
+@bp.route("/status/answer/<int:attachment_id>")
+@public
+def answer_file(attachment_id: int):
+    """A file of the written answer, for the browser let in by the right PIN (404 for any other file)."""
+    appeal = lookup.granted_appeal()
+    if appeal is None:
+        return _back_to_lookup()
+    row = lookup.answer_file(appeal, attachment_id)
+    if row is None:
+        abort(404)
+    return send_file(
+        attachments.path_of(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
+    )
 
 
 @bp.route("/status/rate", methods=["POST"])
@@ -179,6 +197,23 @@ def _fill_choices(form: OnlineAppealForm) -> None:
     form.topic.choices = topic_choices(active_only=True)
 
 
+def _fill_from_pending(form: OnlineAppealForm) -> int:
+    """Back from the code step: the form as the citizen sent it; returns how many files must be attached again."""
+    token = online.pending_token()
+    waiting = online.pending_submission(token) if token else None
+    if waiting is None:
+        return 0
+    sent, files = waiting
+    for name in ("iin", "full_name", "phone", "email", "address", "language", "type", "summary", "text"):
+        getattr(form, name).data = getattr(sent, name)
+    form.topic.data = str(sent.topic_id)
+    form.region.data = str(sent.region_id)
+    form.district.data = str(sent.district_id) if sent.district_id else ""
+    form.may_be_named.data = sent.may_be_named
+    form.consent.data = True  # given when it was sent; the box shows it, and unticking it still stops the form
+    return files
+
+
 def _submission(form: OnlineAppealForm) -> online.Submission:
     return online.Submission(
         iin=form.iin.data.strip(),
@@ -207,7 +242,8 @@ def online_appeal():
     if request.method == "GET":
         form.language.data = current_language() if current_language() in ("kk", "ru") else "ru"
         form.started.data = online.fill_token()
-        return render_template("public/online.html", form=form)
+        files_again = _fill_from_pending(form) if request.args.get("back") else 0
+        return render_template("public/online.html", form=form, files_again=files_again)
     try:
         # Robots first: a refused form stores nothing and sends nothing.
         online.check_not_a_robot(form.website.data, form.started.data)
@@ -254,6 +290,27 @@ def online_confirm():
         return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), exc.status
     session[online.RECEIPT_KEY] = {"id": confirmed.appeal.id, "pin": confirmed.pin, "pdf_pin": confirmed.pin}
     return redirect(url_for("public.online_receipt"))
+
+
+@bp.route("/online/confirm/resend", methods=["POST"])
+@limiter.limit(_config("ONLINE_SUBMIT_LIMIT"))
+@public
+def online_resend():
+    """No SMS came: a new code to the same phone; what was typed waits as it was."""
+    token = online.pending_token()
+    if token is None:
+        flash(_("The confirmation has expired. Please send the appeal again."), "error")
+        return redirect(url_for("public.online_appeal"))
+    try:
+        online.resend_code(token)
+    except online.Refused as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        if exc.status == 410:
+            return redirect(url_for("public.online_appeal"))
+    else:
+        flash(_("A new code has been sent. The earlier code no longer works."), "success")
+    return redirect(url_for("public.online_confirm"))
 
 
 def _receipt_appeal() -> tuple[Appeal, dict]:
