@@ -38,3 +38,34 @@ def version_of(value) -> int:
     if number is None:
         abort(400)
     return number
+
+
+#: Fields a person may leave empty when nothing requires them (a select only when it has an empty choice).
+_EMPTYABLE = {"StringField", "TextAreaField", "DateField", "IntegerField", "EmailField", "TelField"}
+_FILES = {"MultipleFileField", "FileField"}
+
+
+def is_optional(field) -> bool:
+    """Whether the page marks the field "(optional)": it may be left empty and no validator requires it."""
+    if field.flags.required or field.type in ("HiddenField", "CSRFTokenField", "BooleanField", "SubmitField"):
+        return False
+    if field.type in _EMPTYABLE or field.type in _FILES:
+        return True
+    if field.type == "SelectField":
+        return any(value == "" for value, *_rest in field.iter_choices())
+    return False
+
+
+def error_list(form, errors: dict | None = None) -> list[tuple[str, str]]:
+    """(the id to link to, the message) for every error of the form, in the order of its fields, for the error
+    summary at the top of the page. `errors` replaces the fields' own (e.g. made in another language)."""
+    listed = []
+    for message in getattr(form, "form_errors", []):
+        listed.append(("", str(message)))
+    for field in form:
+        messages = errors.get(field.name, []) if errors is not None else field.errors
+        if isinstance(messages, dict):  # a FormField's nested errors are listed on their own fields
+            continue
+        target = f"{field.id}-0" if field.type == "RadioField" else field.id
+        listed.extend((target, f"{field.label.text}: {message}") for message in messages)
+    return listed

@@ -135,3 +135,49 @@ def test_a_language_switch_keeps_what_is_typed_in_the_online_form(live_server, b
     # Put back once: a reload afterwards starts clean.
     page.reload()
     assert page.input_value("#summary") == ""
+
+
+# --- GOV.UK's patterns: the error summary, "(optional)", check your answers --------------------------------
+
+
+def test_a_form_with_errors_lists_them_at_the_top_each_linking_to_its_field(app, client, quick_forms):
+    sent = send_online(app, client, iin="900101300018", phone="12345", summary="")
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 400
+    summary = re.search(r"<div class=\"error-summary\".*?</div>", html, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert {"iin", "phone", "summary"} <= set(targets)
+    for target in targets:
+        assert f'id="{target}"' in html  # each link lands on its field
+    assert re.search(r"<title>Ошибка:", html)
+
+
+def test_optional_fields_say_so_and_required_ones_do_not(app, client):
+    html = client.get("/online/").get_data(as_text=True)
+
+    def label(name):
+        return re.search(rf'<label for="{name}">(.*?)</label>', html, re.S).group(1)
+
+    for name in ("email", "address", "district"):
+        assert "(необязательно)" in label(name), name
+    for name in ("full_name", "iin", "phone", "summary", "text", "region"):
+        assert "(необязательно)" not in label(name), name
+
+
+def test_the_code_page_shows_the_answers_to_check(app, client, quick_forms):
+    send_online(app, client, summary="Нет воды третью неделю")
+    html = client.get("/online/confirm").get_data(as_text=True)
+    answers = re.search(r"<dl class=\"check-answers\".*?</dl>", html, re.S).group(0)
+    assert "Нет воды третью неделю" in answers and PHONE in answers and "Жилищ" in answers
+
+
+@pytest.mark.slow
+def test_the_error_summary_takes_the_focus_and_its_links_lead_to_the_fields(live_server, browser_page, quick_forms):
+    page = browser_page
+    page.goto(f"{live_server}/online/")
+    page.fill("#full_name", "Сейткали Айгуль")
+    page.click("form.online button.primary")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    page.click('[data-error-summary] a[href="#iin"]')
+    assert page.evaluate("location.hash") == "#iin"

@@ -276,9 +276,7 @@ def online_confirm():
         return redirect(url_for("public.online_appeal"))
     form = ConfirmForm()
     if request.method == "GET" or not form.validate_on_submit():
-        return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), (
-            400 if request.method == "POST" else 200
-        )
+        return _confirm_page(token, form, 400 if request.method == "POST" else 200)
     try:
         confirmed = online.confirm(token, form.code.data)
     except online.Refused as exc:
@@ -287,9 +285,46 @@ def online_confirm():
             flash(str(exc.message), "error")
             return redirect(url_for("public.online_appeal"))
         form.code.errors.append(str(exc.message))
-        return render_template("public/confirm.html", form=form, phone=online.masked_phone(token)), exc.status
+        return _confirm_page(token, form, exc.status)
     session[online.RECEIPT_KEY] = {"id": confirmed.appeal.id, "pin": confirmed.pin, "pdf_pin": confirmed.pin}
     return redirect(url_for("public.online_receipt"))
+
+
+def _answers(token: str) -> list[tuple[str, str]]:
+    """What the citizen sent, as (question, answer) for the check-your-answers list on the code page."""
+    waiting = online.pending_submission(token)
+    if waiting is None:
+        return []
+    sent, files = waiting
+    labels = OnlineAppealForm(meta={"csrf": False})
+    _fill_choices(labels)
+    chosen = {
+        name: {str(choice[0]): str(choice[1]) for choice in getattr(labels, name).iter_choices()}
+        for name in ("language", "type", "topic", "region", "district")
+    }
+    rows = [
+        (labels.full_name.label.text, sent.full_name),
+        (labels.iin.label.text, sent.iin),
+        (labels.phone.label.text, sent.phone),
+        (labels.email.label.text, sent.email or "—"),
+        (labels.address.label.text, sent.address or "—"),
+        (labels.language.label.text, chosen["language"].get(sent.language, sent.language)),
+        (labels.type.label.text, chosen["type"].get(sent.type, sent.type)),
+        (labels.topic.label.text, chosen["topic"].get(str(sent.topic_id), "")),
+        (labels.region.label.text, chosen["region"].get(str(sent.region_id), "")),
+        (labels.district.label.text, chosen["district"].get(str(sent.district_id or ""), "") or "—"),
+        (labels.summary.label.text, sent.summary),
+        (labels.text.label.text, sent.text),
+        (labels.attachments.label.text, str(files) if files else "—"),
+        (labels.may_be_named.label.text, _("Yes") if sent.may_be_named else _("No")),
+    ]
+    return rows
+
+
+def _confirm_page(token: str, form: ConfirmForm, status: int):
+    return render_template(
+        "public/confirm.html", form=form, phone=online.masked_phone(token), answers=_answers(token)
+    ), status
 
 
 @bp.route("/online/confirm/resend", methods=["POST"])

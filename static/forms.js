@@ -1,3 +1,6 @@
+// Forms on every page. The error summary, where a form came back with errors, takes the focus so that a
+// screen reader reads it first and the keyboard starts from it (GOV.UK's pattern).
+//
 // A language switch reloads the page in the other language: what the person has typed into the page's
 // forms goes along (in this tab's sessionStorage, removed as soon as it is put back). Passwords, PINs,
 // files and hidden fields (tokens, versions) are never kept: the new page brings its own.
@@ -76,6 +79,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
     var switcher = document.querySelector("form.languages");
     if (switcher) switcher.addEventListener("submit", function () { save(switcher); });
     restore();
