@@ -35,6 +35,9 @@ def create_app(config_class: type = Config) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in app.config["QUIET_LOGGERS"]:
+        # On `make run`'s console: a line per audit entry or per periodic job buries what a person needs.
+        logging.getLogger(name).setLevel(logging.WARNING)
     logmask.install()
 
     db.init_app(app)

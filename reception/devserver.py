@@ -27,6 +27,7 @@ def serve_command(host: str, port: int) -> None:
     url = redis_url(current_app)
     click.echo(f"redis: {'embedded, ' if embedded else ''}{url}")
     env = dict(os.environ, REDIS_URL=url)
+    env.setdefault("QUIET_LOGGERS", "reception.audit.log,rq.worker,rq.cron,rq.scheduler")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     children = [
         subprocess.Popen([*flask, "worker"], env=env),
@@ -37,7 +38,10 @@ def serve_command(host: str, port: int) -> None:
         f"serving on http://{host}:{port}/ with a background worker and the periodic-job scheduler; Ctrl-C stops all"
     )
 
-    def stop(*_args):
+    received = []
+
+    def stop(signum, _frame):
+        received.append(signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
@@ -49,13 +53,26 @@ def serve_command(host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
+        if received and received[0] == signal.SIGINT:
+            # Ctrl-C in a terminal reaches every child too: they stop on their own (a second signal would
+            # make rq's scheduler stop mid-way, with a traceback). Only one still running gets a SIGTERM.
+            _wait(children, 10)
         for child in children:
             if child.poll() is None:
                 child.terminate()  # rq's worker finishes its job first (warm shutdown)
-        deadline = time.monotonic() + 10
+        _wait(children, 10)
         for child in children:
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if child.poll() is None:
                 child.kill()
         stop_embedded_redis()
+        click.echo("stopped")
+
+
+def _wait(children: list[subprocess.Popen], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    for child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass

@@ -1,6 +1,7 @@
 """`flask demo load`: the demo data for `make run`, loaded once."""
 
 import logging
+import time
 from contextlib import contextmanager
 
 import click
@@ -14,23 +15,35 @@ from .appeals import appeal_count, generate_appeals
 from .deputies import generate_deputies
 from .inquiries import create_demo_inquiries
 from .rules import create_demo_rules
-from .users import create_demo_users
+from .users import DEMO_PASSWORD, create_demo_users, demo_accounts
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
 
-def load_demo(appeals: int | None = None) -> dict:
+def load_demo(appeals: int | None = None, say=lambda _text: None) -> dict:
     """Load the directory (only into an empty database, so administrators' edits survive), the
-    deputies and the demo users; running it again adds nothing."""
+    deputies and the demo users; running it again adds nothing. `say` is told of each step as it ends."""
     report = {}
     if not db.session.scalar(select(func.count(Region.id))):
-        report["directory"] = str(load_directory())
+        loaded = load_directory()
+        report["directory"] = str(loaded)
+        say("directory: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in loaded.created.items()))
     report["deputies"] = generate_deputies()
+    say(f"deputies: {report['deputies']} new")
     report["users"] = create_demo_users()
     report["routing_rules"] = create_demo_rules()
     db.session.commit()
-    report["appeals"] = 0 if appeal_count() else generate_appeals(DEMO_APPEALS if appeals is None else appeals)
+    say(f"accounts: {len(report['users'])} new; routing rules: {report['routing_rules']} new")
+    wanted = DEMO_APPEALS if appeals is None else appeals
+    if appeal_count():
+        report["appeals"] = 0
+    else:
+        say(f"appeals: registering {wanted} through the real operations (this takes a while) ...")
+        started = time.perf_counter()
+        report["appeals"] = generate_appeals(wanted)
+        say(f"appeals: {report['appeals']} in {time.perf_counter() - started:.0f} s")
     report["inquiries"] = create_demo_inquiries()
+    say(f"inquiries: {report['inquiries']} new")
     return report
 
 
@@ -52,16 +65,16 @@ def _quiet():
 
 
 @demo_cli.command("load")
-def load_command() -> None:
+@click.option("--appeals", "count", type=click.IntRange(0), default=DEMO_APPEALS, show_default=True)
+def load_command(count: int) -> None:
     """Load the demo data once (idempotent)."""
-    click.echo("Loading the demo data (the directory, deputies, accounts, routing rules, appeals) ...")
+    click.echo("Loading the demo data ...")
     with _quiet():
-        report = load_demo()
-    click.echo(f"demo data: {report}")
-    click.echo(
-        "Demo accounts (password demo-password): staff.ast@demo.kz, head.alm@demo.kz, deputy@demo.kz, "
-        "assistant@demo.kz, analyst@demo.kz, admin@demo.kz (see README.md)"
-    )
+        load_demo(appeals=count, say=lambda text: click.echo(f"  {text}"))
+        accounts = demo_accounts()
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, role, where in accounts:
+        click.echo(f"  {email:<24} {role}{f', {where}' if where else ''}")
 
 
 @demo_cli.command("generate")
@@ -69,8 +82,6 @@ def load_command() -> None:
 @click.option("--seed", default=7, show_default=True)
 def generate_command(count: int, seed: int) -> None:
     """Add COUNT demo appeals (for benchmarks too), registered through the real operations."""
-    import time
-
     started = time.perf_counter()
     generate_appeals(count, seed=seed)
     click.echo(f"{count} appeals in {time.perf_counter() - started:.1f} s; {appeal_count()} in all")

