@@ -144,7 +144,7 @@ class Config:
     STATUS_LOCK_MINUTES = int(_env("STATUS_LOCK_MINUTES", "60"))
     #: Loggers kept to warnings and errors (comma-separated), e.g. on `make run`'s console (`flask serve` sets
     #: it for its children): the audit log is in the database, and rq says a line for every job.
-    QUIET_LOGGERS = [name for name in (_env("QUIET_LOGGERS") or "").split(",") if name]
+    QUIET_LOGGERS = tuple(name for name in (_env("QUIET_LOGGERS") or "").split(",") if name)
     #: The citizens' address of the site (e.g. https://qabyldau.kz): the status links in receipts, SMS and
     #: e-mails. Unset: the address a request came to (jobs: http://127.0.0.1:5000).
     PUBLIC_URL = _env("PUBLIC_URL")

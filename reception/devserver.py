@@ -4,6 +4,7 @@ Without REDIS_URL it starts the embedded Redis here and hands its socket to both
 server and the worker talk to the same server; Ctrl-C (or SIGTERM) stops everything it started.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -72,7 +73,5 @@ def serve_command(host: str, port: int) -> None:
 def _wait(children: list[subprocess.Popen], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     for child in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
