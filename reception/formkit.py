@@ -2,8 +2,12 @@
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
+from flask_babel import lazy_gettext as _l
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 
 
 def options(pairs: Iterable[tuple]) -> list[SelectChoice]:
@@ -41,7 +45,7 @@ def version_of(value) -> int:
 
 
 #: Fields a person may leave empty when nothing requires them (a select only when it has an empty choice).
-_EMPTYABLE = {"StringField", "TextAreaField", "DateField", "IntegerField", "EmailField", "TelField"}
+_EMPTYABLE = {"StringField", "TextAreaField", "DateField", "IntegerField", "EmailField", "TelField", "DayMonthYearField"}
 _FILES = {"MultipleFileField", "FileField"}
 
 
@@ -66,6 +70,44 @@ def error_list(form, errors: dict | None = None) -> list[tuple[str, str]]:
         messages = errors.get(field.name, []) if errors is not None else field.errors
         if isinstance(messages, dict):  # a FormField's nested errors are listed on their own fields
             continue
-        target = f"{field.id}-0" if field.type == "RadioField" else field.id
+        target = {"RadioField": f"{field.id}-0", "DayMonthYearField": f"{field.id}-day"}.get(field.type, field.id)
         listed.extend((target, f"{field.label.text}: {message}") for message in messages)
     return listed
+
+
+class DayMonthYearField(Field):
+    """A date typed as day, month and year in three boxes (GOV.UK's date input, for dates people know, such as
+    a birth date): no calendar to scroll back decades through. The inputs are `<name>-day`, `-month`, `-year`."""
+
+    widget = None  # rendered by the `field` macro (templates/_forms.html), which lays out the three boxes
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts = {"day": "", "month": "", "year": ""}
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.data = data if isinstance(data, date) else None
+        if self.data is not None:
+            self.parts = {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
+        if formdata is None:
+            return
+        typed = {part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in self.parts}
+        if not any(f"{self.name}-{part}" in formdata for part in self.parts):
+            return
+        self.parts = typed
+        self.data = None
+        if not any(typed.values()):
+            return
+        try:
+            year = int(typed["year"])
+            if year < 1000:
+                raise ValueError
+            self.data = date(year, int(typed["month"]), int(typed["day"]))
+        except ValueError:
+            self.process_errors.append(_l("Enter a real date: day, month and a year of four digits."))
+
+    def _value(self) -> str:
+        return self.data.isoformat() if self.data else ""
