@@ -13,6 +13,7 @@ from ..audit.log import audit, client_ip
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..formkit import options, with_blank
+from ..i18n import browser_language
 from ..redirects import safe_local_url
 from . import operations as ops
 from . import sessions, totp
@@ -67,9 +68,11 @@ def _signed_in(user: User, locale: str | None, next_url: str | None):
     sessions.start_request_session(user)
     db.session.commit()
     login_user(user)
-    if user.locale is None and locale:
+    # A language switched to on the sign-in page is their latest choice; the browser's is kept beside it.
+    if locale:
         user.locale = locale
-        db.session.commit()
+    user.browser_locale = browser_language() or user.browser_locale
+    db.session.commit()
     return redirect(safe_local_url(next_url, url_for("main.index")))
 
 
