@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..appeals.receipt import qr_svg
 from ..audit.log import audit, client_ip
+from ..directory.choices import branch_choices, deputy_choices
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..formkit import options, with_blank
@@ -190,11 +191,10 @@ def users():
 
 
 def _fill_choices(form: UserForm) -> None:
-    branches = db.session.execute(select(Branch.id, Branch.code, Branch.name_ru).order_by(Branch.code)).all()
-    deputies = db.session.execute(select(Deputy.id, Deputy.full_name).order_by(Deputy.full_name)).all()
-    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name_ru}") for b in branches)
-    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in deputies)
-    form.deputies.choices = options((str(d.id), d.full_name) for d in deputies)
+    deputies = deputy_choices()
+    form.branch.choices = branch_choices()
+    form.deputy.choices = with_blank(deputies)
+    form.deputies.choices = options(deputies)
 
 
 def _bindings(form: UserForm):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -221,6 +222,9 @@ class AppealEvent(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     #: Shown to the citizen on the public status page.
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The facts of a system's decision (routing, escalation) as ids and codes, so pages word it in the reader's
+    #: language (see routing.explain); None for people's steps, whose comment is what they wrote.
+    details: Mapped[dict | None] = mapped_column(JSON)
 
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     user = relationship("User")
