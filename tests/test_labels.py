@@ -151,3 +151,15 @@ def test_the_queue_names_branches(app, client, auth, make_user):
         page = page_in(client, "/deputy-queue/", language)
         rows = text_of(page.split("<tbody>", 1)[1])
         assert names[language] in rows and "ALM-03 " not in rows.replace("ALM-03/", "")
+
+
+def test_the_audit_log_names_actions_and_records(app, client, auth, make_user):
+    _, email = make_user(Role.admin)
+    auth.login(email)
+    for language in LANGUAGES:
+        page = page_in(client, "/audit/", language)
+        rows = text_of(page.split("<tbody>", 1)[1])
+        assert translated(app, language, "Signed in") in rows and translated(app, language, "User") in rows
+        assert "user.login" not in rows and " User " not in rows.replace(translated(app, language, "User"), "")
+        # The filter offers the actions by name.
+        assert f'<option value="user.login">{translated(app, language, "Signed in")}</option>' in page
