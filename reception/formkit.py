@@ -45,7 +45,15 @@ def version_of(value) -> int:
 
 
 #: Fields a person may leave empty when nothing requires them (a select only when it has an empty choice).
-_EMPTYABLE = {"StringField", "TextAreaField", "DateField", "IntegerField", "EmailField", "TelField", "DayMonthYearField"}
+_EMPTYABLE = {
+    "StringField",
+    "TextAreaField",
+    "DateField",
+    "IntegerField",
+    "EmailField",
+    "TelField",
+    "DayMonthYearField",
+}
 _FILES = {"MultipleFileField", "FileField"}
 
 

@@ -22,7 +22,12 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return browser_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def browser_language() -> str | None:
+    """The interface language the request's browser asks for (Accept-Language), if it asks for one we have."""
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def current_language() -> str:

@@ -28,6 +28,12 @@ class RenderedForm:
     names: set[str] = field(default_factory=set)
     #: Option values of each select.
     options: dict[str, list[str]] = field(default_factory=dict)
+    #: Where each of its buttons that has a `formaction` sends the form instead (e.g. the language switch).
+    formactions: list[str] = field(default_factory=list)
+
+    def target(self, action: str) -> str:
+        """Where pressing the button for `action` sends the form: that button's formaction, else the form's."""
+        return next((f for f in self.formactions if _posts_to(f, action)), self.action)
 
     def fill(self, **typed) -> dict[str, str]:
         """The data to post: the form's own values with what the person typed; typing into a field the page
@@ -61,6 +67,8 @@ class _Parser(HTMLParser):
         form = self._form
         if form is None or "disabled" in a:
             return
+        if tag in ("button", "input") and a.get("formaction"):
+            form.formactions.append(a["formaction"])
         name = a.get("name")
         if tag == "input" and name:
             form.names.add(name)
@@ -103,6 +111,10 @@ class _Parser(HTMLParser):
             self._textarea = None
 
 
+def _posts_to(url: str, action: str) -> bool:
+    return url == action or bool(action and url.endswith(action))
+
+
 def forms_on(page: str) -> list[RenderedForm]:
     parser = _Parser()
     parser.feed(page)
@@ -112,12 +124,13 @@ def forms_on(page: str) -> list[RenderedForm]:
 def form_on(
     page: str, action: str, having: str | None = None, carrying: dict | None = None, method: str = "post"
 ) -> RenderedForm:
-    """The one form on the page that posts to `action` (a path, or its end; "" for the page itself), has the
-    field `having` and carries the values `carrying` (e.g. a hidden target state), if given."""
+    """The one form on the page that posts to `action` (a path, or its end; "" for the page itself; or where one of
+    its buttons sends it), has the field `having` and carries the values `carrying` (e.g. a hidden target state),
+    if given."""
     found = [
         f
         for f in forms_on(page)
-        if (f.action == action or (action and f.action.endswith(action)))
+        if (_posts_to(f.action, action) or any(_posts_to(a, action) for a in f.formactions))
         and f.method == method
         and (having is None or having in f.names)
         and all(f.values.get(k) == v for k, v in (carrying or {}).items())
@@ -141,7 +154,7 @@ def submit(
     assert page.status_code == 200, f"{page_url} answered {page.status_code}"
     form = form_on(page.get_data(as_text=True), action, having, carrying)
     data = form.fill(**typed)
-    target = form.action or page_url
+    target = form.target(action) or page_url
     record_sent(target)
     if files:
         data.update(files)

@@ -145,3 +145,23 @@ CHROMIUM_ARGS = [
 #: once into .venv/ (like the Python packages), never committed.
 AXE_VERSION = "4.10.3"
 AXE_CACHE = Path(__file__).resolve().parent.parent / ".venv" / f"axe-core-{AXE_VERSION}"
+
+
+# --- what a person reads ------------------------------------------------------------------------
+
+
+def text_of(html: str) -> str:
+    """The words a page shows: its markup without tags, attributes, scripts and styles, spaces collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", html)
+    text = text.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    text = text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    return re.sub(r"\s+", " ", text)
+
+
+def translated(app, language: str, message: str, **values) -> str:
+    """`message` (an English msgid) as a reader of `language` reads it."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(language):
+        return gettext(message, **values)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from factories import make_appeal, make_deputy
+from factories import branch, make_appeal, make_deputy
 from sqlalchemy import select
 
 from reception.appeals import operations as appeal_ops
@@ -53,8 +53,8 @@ def test_taken_into_work_in_time_does_not_escalate_until_overdue(ctx):
     assert escalate_appeals(at(date(2026, 11, 30))) == 0
     assert escalate_appeals(at(appeal.deadline)) == 0  # due today is not overdue
     assert escalate_appeals(at(date(2026, 12, 31))) == 1
-    comment = db.session.scalars(select(AppealEvent.comment).where(AppealEvent.kind == "escalation")).one()
-    assert "ALM-03" in comment
+    details = db.session.scalars(select(AppealEvent.details).where(AppealEvent.kind == "escalation")).one()
+    assert details == {"escalation": {"branch": branch("ALM-03").id, "reason": "overdue"}}
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
-from support import csrf_token
+from support import csrf_token, text_of, translated
 
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
@@ -108,8 +108,16 @@ def test_a_running_worker_shows_with_its_state_and_queues(app, client, auth, mak
         row = re.search(r'<tr data-worker="[^"]+" data-state="([a-z]+)">.*?</tr>', page, re.S)
         assert row is not None, "the worker never showed"
         assert row.group(1) == "idle"
-        assert "default, notifications, documents, periodic" in row.group(0)
         assert f"· {worker.pid}" in row.group(0)
+        # What a person reads is the state and the queues in their language, not rq's words.
+        for language in ("kk", "ru"):
+            page = client.get("/jobs/", headers={"Accept-Language": language}).get_data(as_text=True)
+            row = re.search(r'<tr data-worker="[^"]+" data-state="idle">(.*?)</tr>', page, re.S).group(1)
+            state = translated(app, language, "Idle, waiting for jobs")
+            queues = [translated(app, language, "SMS and e-mail"), translated(app, language, "Documents")]
+            assert f"<td data-worker-state>{state}</td>" in row and all(q in row for q in queues)
+            assert "idle" not in text_of(row) and "notifications" not in text_of(row)
+            assert translated(app, language, "Periodic jobs") in text_of(page.split("data-queues", 1)[1])
     finally:
         worker.terminate()
         worker.wait(20)

@@ -3,6 +3,7 @@
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,6 +57,8 @@ class User(db.Model):
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"), unique=True)
     #: Interface language chosen in the switcher; None until they choose.
     locale: Mapped[str | None] = mapped_column(String(8))
+    #: The interface language their browser asks for (Accept-Language), as seen at the last sign-in or request.
+    browser_locale: Mapped[str | None] = mapped_column(String(8))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Part of the session cookie; replacing it ends every session of this user at once.
     session_token: Mapped[str] = mapped_column(String(64), default=_new_session_token)
@@ -86,6 +89,12 @@ class User(db.Model):
         if self.cookie_id is None:
             raise RuntimeError("no session was started for this user (accounts.sessions.start_session)")
         return self.cookie_id
+
+    @property
+    def language(self) -> str:
+        """The language of messages to this user: the one they last chose, else their browser's, else the
+        interface's default (what a page would show them)."""
+        return self.locale or self.browser_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
     def set_password(self, password: str) -> None:
         """Hash with werkzeug's current default and end every existing session."""

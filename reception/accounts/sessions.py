@@ -13,9 +13,11 @@ from datetime import timedelta
 
 from flask import request
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..i18n import browser_language
 from .models import User, UserSession
 
 #: How often a session's "last seen" is written (not on every request).
@@ -74,6 +76,12 @@ def load_user(cookie_id: str) -> User | None:
         # Its own short transaction: a page that only reads still marks the session as seen.
         with db.engine.begin() as connection:
             connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_dt=now))
+    seen = browser_language()
+    if seen and seen != user.browser_locale:
+        # Messages go out in the browser's language until the user picks one: keep it as it changes.
+        with db.engine.begin() as connection:
+            connection.execute(update(User).where(User.id == user.id).values(browser_locale=seen))
+        set_committed_value(user, "browser_locale", seen)
     return user
 
 

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from ..appeals.receipt import qr_svg
 from ..audit.log import audit, client_ip
+from ..directory.choices import branch_choices, deputy_choices
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..formkit import options, with_blank
+from ..i18n import browser_language
 from ..redirects import safe_local_url
 from . import operations as ops
 from . import sessions, totp
@@ -67,9 +69,11 @@ def _signed_in(user: User, locale: str | None, next_url: str | None):
     sessions.start_request_session(user)
     db.session.commit()
     login_user(user)
-    if user.locale is None and locale:
+    # A language switched to on the sign-in page is their latest choice; the browser's is kept beside it.
+    if locale:
         user.locale = locale
-        db.session.commit()
+    user.browser_locale = browser_language() or user.browser_locale
+    db.session.commit()
     return redirect(safe_local_url(next_url, url_for("main.index")))
 
 
@@ -187,11 +191,10 @@ def users():
 
 
 def _fill_choices(form: UserForm) -> None:
-    branches = db.session.execute(select(Branch.id, Branch.code, Branch.name_ru).order_by(Branch.code)).all()
-    deputies = db.session.execute(select(Deputy.id, Deputy.full_name).order_by(Deputy.full_name)).all()
-    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name_ru}") for b in branches)
-    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in deputies)
-    form.deputies.choices = options((str(d.id), d.full_name) for d in deputies)
+    deputies = deputy_choices()
+    form.branch.choices = branch_choices()
+    form.deputy.choices = with_blank(deputies)
+    form.deputies.choices = options(deputies)
 
 
 def _bindings(form: UserForm):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -224,6 +225,9 @@ class AppealEvent(db.Model):
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Whether the citizen reads the comment of a public step; False: an internal note of the staff.
     comment_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: The facts of a system's decision (routing, escalation) as ids and codes, so pages word it in the reader's
+    #: language (see routing.explain); None for people's steps, whose comment is what they wrote.
+    details: Mapped[dict | None] = mapped_column(JSON)
 
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     user = relationship("User")

@@ -26,7 +26,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..audit.log import audit
-from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
+from ..directory.choices import (
+    DEPUTY_LABEL_LOADS,
+    deputy_label,
+    district_choices,
+    government_body_choices,
+    region_choices,
+    topic_choices,
+)
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
@@ -284,9 +291,7 @@ def _render_detail(
     moves = sorted(ops.moves_for(user, appeal), key=lambda s: list(AppealState).index(s))
     transition_form = transition_form or TransitionForm(version=appeal.version)
     if AppealState.routed in moves:
-        transition_form.deputy.choices = with_blank(
-            (str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal)
-        )
+        transition_form.deputy.choices = with_blank((str(d.id), deputy_label(d)) for d in _deputies_for(appeal))
     else:
         transition_form.deputy.choices = with_blank([])
     transition_form.body.choices = government_body_choices() if AppealState.redirected in moves else with_blank([])
@@ -315,7 +320,7 @@ def _render_detail(
 def _deputies_for(appeal: Appeal) -> list[Deputy]:
     """Deputies to route to: those working the appeal's region (or the branch's), and their topic first."""
     region_id = appeal.region_id or appeal.branch.region_id
-    stmt = select(Deputy).options(joinedload(Deputy.body)).where(Deputy.is_active.is_(True))
+    stmt = select(Deputy).options(*DEPUTY_LABEL_LOADS).where(Deputy.is_active.is_(True))
     if region_id:
         stmt = stmt.where(Deputy.region_id == region_id)
     return list(db.session.scalars(stmt.order_by(Deputy.full_name).limit(300)))
@@ -444,7 +449,7 @@ def group(group_id: int):
     group, visible = _group_or_404(group_id)
     deputies = []
     if acting_user().role in (Role.staff, Role.branch_head, Role.admin):
-        deputies = _deputies_for(visible[0])
+        deputies = [(d.id, deputy_label(d)) for d in _deputies_for(visible[0])]
     return render_template(
         "appeals/group.html",
         group=group,

@@ -11,7 +11,7 @@ from ..accounts.models import Role
 from ..extensions import db
 from ..formkit import int_id, options, with_blank
 from . import operations as ops
-from .choices import region_choices
+from .choices import district_choices, region_choices
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
     Branch,
@@ -239,7 +239,12 @@ def deputies():
     body_code = request.args.get("body", "")
     region_code = request.args.get("region", "")
     query = request.args.get("q", "")
-    stmt = select(Deputy).options(selectinload(Deputy.body), selectinload(Deputy.region), selectinload(Deputy.topics))
+    stmt = select(Deputy).options(
+        selectinload(Deputy.body),
+        selectinload(Deputy.region),
+        selectinload(Deputy.district),
+        selectinload(Deputy.topics),
+    )
     if body_code:
         stmt = stmt.join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id).where(
             RepresentativeBody.code == body_code
@@ -257,7 +262,7 @@ def deputies():
 
 def _deputy_choices(form: DeputyForm) -> None:
     form.body.choices = options(
-        (b.id, f"{b.code} · {b.name}")
+        (b.id, b.name)
         for b in db.session.scalars(
             select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)
         )
@@ -269,7 +274,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         ]
     )
     form.constituency.choices = with_blank(
-        (str(c.id), f"{c.body.code} №{c.number} {c.name}")
+        (str(c.id), c.name)
         for c in db.session.scalars(
             select(Constituency)
             .options(selectinload(Constituency.body))
@@ -277,9 +282,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         )
     )
     form.region.choices = region_choices()
-    form.district.choices = with_blank(
-        (str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code))
-    )
+    form.district.choices = district_choices()
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
 
 

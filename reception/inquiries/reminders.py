@@ -52,7 +52,7 @@ def send_answer_reminders(now: datetime | None = None) -> int:
     for inquiry in db.session.scalars(stmt):
         due = inquiry.answer_due.strftime("%d.%m.%Y")
         for user in participants(inquiry):
-            body = localized(inquiry.addressee, "name", user.locale or "ru")
+            body = localized(inquiry.addressee, "name", user.language)
             if inquiry.answer_due < today:
                 added += notify(
                     user,

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from rq import Queue
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
@@ -19,6 +20,22 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 #: Failed jobs shown per queue, newest first.
 FAILED_SHOWN = 50
+
+#: What each queue carries, as the page names it.
+QUEUE_LABELS = {
+    "default": _l("General jobs"),
+    "notifications": _l("SMS and e-mail"),
+    "documents": _l("Documents"),
+    "periodic": _l("Periodic jobs"),
+}
+
+#: rq's worker states (WorkerStatus), as the page names them.
+WORKER_STATES = {
+    "started": _l("Starting"),
+    "idle": _l("Idle, waiting for jobs"),
+    "busy": _l("Running a job"),
+    "suspended": _l("Suspended"),
+}
 
 
 def _queue(name: str) -> Queue:
@@ -47,6 +64,7 @@ def index():
         queues.append(
             {
                 "name": name,
+                "label": str(QUEUE_LABELS.get(name, name)),
                 "queued": queue.count,
                 "started": StartedJobRegistry(queue=queue).count,
                 "scheduled": ScheduledJobRegistry(queue=queue).count,
@@ -61,13 +79,21 @@ def index():
                 failed.append(
                     {
                         "queue": name,
+                        "queue_label": str(QUEUE_LABELS.get(name, name)),
                         "job": job,
                         "error": text.strip().splitlines()[-1] if text.strip() else "",
                         "traceback": text,
                     }
                 )
     workers = sorted(Worker.all(connection=connection), key=lambda w: w.name)
-    return render_template("jobs/index.html", queues=queues, failed=failed, workers=workers)
+    return render_template(
+        "jobs/index.html",
+        queues=queues,
+        failed=failed,
+        workers=workers,
+        queue_labels=QUEUE_LABELS,
+        worker_states=WORKER_STATES,
+    )
 
 
 @bp.route("/<queue_name>/failed/<job_id>/requeue", methods=["POST"])

@@ -70,7 +70,7 @@ def notify(user: User, key: str, message, appeal: Appeal | None, *, email: bool 
     key = f"{key}:user:{user.id}"
     if db.session.scalar(select(InAppNotification.id).where(InAppNotification.dedupe_key == key)):
         return False
-    language = user.locale or "ru"
+    language = user.language
     with force_locale(language):
         text = message() if callable(message) else str(message)
         mail = staff_email(text, make_lines() if make_lines else [text]) if email and user.email else None

@@ -8,7 +8,6 @@ central office's triage, never into a void.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from ..appeals import deadlines
@@ -29,6 +28,7 @@ from ..directory.models import (
     deputy_topics,
 )
 from ..extensions import db
+from . import explain
 from .models import RoutingRule, RuleTarget
 
 #: Appeals due within this many days weigh double in a deputy's workload.
@@ -42,7 +42,11 @@ class Decision:
     triage_branch: Branch | None = None
     #: Candidates considered and their workload, for the dry-run page.
     workloads: dict[int, float] = field(default_factory=dict)
-    why: str = ""
+
+    @property
+    def why(self) -> str:
+        """Which rule fired and on what, in the reader's language."""
+        return explain.rule_sentence(self.rule)
 
 
 def place_of(appeal: Appeal) -> tuple[int | None, int | None]:
@@ -63,24 +67,6 @@ def rule_matches(rule: RoutingRule, appeal: Appeal) -> bool:
         (rule.is_collective, appeal.is_collective),
     )
     return all(wanted is None or wanted == actual for wanted, actual in checks)
-
-
-def explain_match(rule: RoutingRule) -> str:
-    """What the rule matched on, e.g. "topic=housing, district=ALM.03"."""
-    parts = []
-    if rule.topic:
-        parts.append(f"topic={rule.topic.code}")
-    if rule.region:
-        parts.append(f"region={rule.region.code}")
-    if rule.district:
-        parts.append(f"district={rule.district.code}")
-    if rule.branch:
-        parts.append(f"branch={rule.branch.code}")
-    if rule.appeal_type:
-        parts.append(f"type={rule.appeal_type.value}")
-    if rule.is_collective is not None:
-        parts.append(f"collective={'yes' if rule.is_collective else 'no'}")
-    return ", ".join(parts) or "any appeal"
 
 
 def candidates(rule: RoutingRule, appeal: Appeal) -> list[Deputy]:
@@ -170,32 +156,31 @@ def decide(appeal: Appeal, rules: list[RoutingRule] | None = None) -> Decision:
     for rule in active_rules() if rules is None else rules:
         if not rule_matches(rule, appeal):
             continue
-        why = f"rule #{rule.position} “{rule.name}”: {explain_match(rule)}"
         if rule.target in (RuleTarget.branch_head, RuleTarget.central_office):
-            return Decision(rule=rule, triage_branch=_triage_branch(rule, appeal), why=why)
+            return Decision(rule=rule, triage_branch=_triage_branch(rule, appeal))
         found = candidates(rule, appeal)
         if not found:
             continue  # the rule matches but names nobody here: the next rule may
         load = workloads([d.id for d in found])
         chosen = min(found, key=lambda d: (load[d.id], d.id))
-        return Decision(rule=rule, deputy=chosen, workloads=load, why=why)
-    return Decision(rule=None, triage_branch=_triage_branch(None, appeal), why="no rule matched")
+        return Decision(rule=rule, deputy=chosen, workloads=load)
+    return Decision(rule=None, triage_branch=_triage_branch(None, appeal))
 
 
 def route_by_rules(appeal: Appeal, *, user=None) -> Decision:
     """Apply the rules: route to the chosen deputy, or put the appeal in a branch's triage. Caller commits."""
     decision = decide(appeal)
+    details = explain.decision_details(decision.rule, deputy=decision.deputy, triage_branch=decision.triage_branch)
+    # The comment is the sentence in today's language (for exports); pages make it anew from the details.
+    comment = explain.routing_sentence(details["routing"])
     if decision.deputy is not None:
-        comment = str(_l("Routed to %(deputy)s by %(why)s", deputy=decision.deputy.full_name, why=decision.why))
-        appeal_ops.route_appeal(appeal, decision.deputy, user=user, comment=comment)
+        event = appeal_ops.route_appeal(appeal, decision.deputy, user=user, comment=comment)
+        event.details = details
         # The citizen sees that a deputy took it, not the rule behind it.
-        appeal.events[-1].is_public = True
+        event.is_public = True
     else:
         appeal.triage_branch = decision.triage_branch
         appeal.deputy = None
-        comment = str(
-            _l("Sent for triage to %(branch)s by %(why)s", branch=decision.triage_branch.code, why=decision.why)
-        )
         appeal.events.append(
             AppealEvent(
                 kind=EventKind.triage,
@@ -203,6 +188,7 @@ def route_by_rules(appeal: Appeal, *, user=None) -> Decision:
                 to_state=appeal.state,
                 user_id=user.id if user else None,
                 comment=comment,
+                details=details,
                 is_public=False,
             )
         )

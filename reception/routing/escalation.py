@@ -5,7 +5,6 @@ at least 2 working days after the last. Running it twice in a row escalates once
 import logging
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -16,6 +15,7 @@ from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, BranchLevel
 from ..extensions import db
+from . import explain
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ def escalate_appeals(now: datetime | None = None) -> int:
             continue  # the last step is too recent: give its recipient time to act
         level = appeal.escalation_level + 1
         branch = target_branch(appeal, level)
+        details = explain.escalation_details(branch, reason)
         # A direct update: escalation is the system's note, not an edit that should break open forms.
         db.session.execute(
             Appeal.__table__.update()
@@ -78,7 +79,8 @@ def escalate_appeals(now: datetime | None = None) -> int:
                 kind=EventKind.escalation,
                 from_state=appeal.state,
                 to_state=appeal.state,
-                comment=str(_l("Escalated to %(branch)s: %(reason)s", branch=branch.code, reason=reason)),
+                comment=explain.escalation_sentence(details["escalation"]),
+                details=details,
                 is_public=False,
                 created_dt=now,
             )
@@ -91,12 +93,13 @@ def escalate_appeals(now: datetime | None = None) -> int:
 
 
 def _reason(appeal: Appeal, routed_dt, today, calendar) -> str | None:
+    """Why the appeal moves up now, a key of explain.ESCALATION_REASONS; None if it need not."""
     if appeal.deadline < today:
-        return str(_l("overdue"))
+        return "overdue"
     if (
         appeal.state == AppealState.routed
         and routed_dt is not None
         and calendar.working_days_between(deadlines.local_date(routed_dt), today) >= WAIT_WORKING_DAYS
     ):
-        return str(_l("not taken into work within 2 working days"))
+        return "untaken"
     return None

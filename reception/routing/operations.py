@@ -7,7 +7,7 @@ from ..appeals.models import AppealType
 from ..audit.log import audit
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
-from . import engine
+from . import explain
 from .models import RoutingRule, RuleTarget
 
 
@@ -43,7 +43,7 @@ def save_rule(rule: RoutingRule | None, data: RuleData, *, user: User) -> Routin
         "routing.save_rule",
         rule,
         user=user,
-        details={"position": rule.position, "target": rule.target.value, "match": engine.explain_match(rule)},
+        details={"position": rule.position, "target": rule.target.value, "match": explain.conditions_of(rule)},
     )
     return rule
 

@@ -9,16 +9,22 @@ from sqlalchemy.orm import joinedload
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..appeals.models import Appeal, AppealType
-from ..directory.choices import district_choices, region_choices, topic_choices
+from ..directory.choices import branch_choices, deputy_choices, district_choices, region_choices, topic_choices
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
 from ..formkit import int_id, with_blank
-from . import engine
+from . import engine, explain
 from . import operations as ops
 from .forms import DryRunForm, RuleForm
 from .models import RoutingRule, RuleTarget
 
 bp = Blueprint("routing", __name__, url_prefix="/routing")
+
+
+@bp.app_template_global()
+def routing_event_text(event) -> str:
+    """A routing or escalation step on an appeal's timeline, worded in the reader's language ("" for others)."""
+    return explain.event_sentence(event)
 
 
 @bp.route("/rules")
@@ -36,7 +42,7 @@ def rules():
         )
         .order_by(RoutingRule.position, RoutingRule.id)
     ).all()
-    return render_template("routing/rules.html", rules=rows, explain=engine.explain_match)
+    return render_template("routing/rules.html", rules=rows, explain=explain.describe_rule)
 
 
 def _fill_choices(form) -> None:
@@ -45,18 +51,8 @@ def _fill_choices(form) -> None:
         "topic": topic_choices,
         "region": region_choices,
         "district": district_choices,
-        "branch": lambda: with_blank(
-            (str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))
-        ),
-        "target_deputy": lambda: with_blank(
-            (str(d.id), f"{d.full_name} · {d.body.code}")
-            for d in db.session.scalars(
-                select(Deputy)
-                .options(joinedload(Deputy.body))
-                .where(Deputy.is_active.is_(True))
-                .order_by(Deputy.full_name)
-            )
-        ),
+        "branch": branch_choices,
+        "target_deputy": lambda: with_blank(deputy_choices(Deputy.is_active.is_(True))),
     }
     for name, make in makers.items():
         if name in form:

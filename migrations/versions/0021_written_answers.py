@@ -1,8 +1,8 @@
 """appeal_events.comment_public (a step's text may be an internal note) and attachments.event_id (the files of a
 written answer, which the citizen downloads from the status page)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-11-30 07:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0019"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
