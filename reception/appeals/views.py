@@ -140,6 +140,7 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
     citizen = None
     if not form.anonymous.data:
         info = parse_iin(form.iin.data)
+        home = _get(District, form.citizen_district.data)
         citizen = ops.CitizenData(
             iin=info.iin,
             full_name=form.full_name.data,
@@ -147,8 +148,8 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
             phone=form.phone.data or "",
             email=form.email.data or "",
             address=form.address.data or "",
-            region=_get(Region, form.citizen_region.data),
-            district=_get(District, form.citizen_district.data),
+            region=_get(Region, form.citizen_region.data) or (home.region if home else None),
+            district=home,
             language=form.language.data,
             may_be_named=form.may_be_named.data,
         )

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from .choices import check_place
+
 
 class NamesForm(FlaskForm):
     name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=255)])
@@ -51,13 +53,17 @@ class DeputyForm(FlaskForm):
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
     constituency = SelectField(_l("Single-mandate district"), coerce=str, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
-    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     phone = StringField(
         _l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))]
     )
     is_active = BooleanField(_l("Active"), default=True)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return check_place(self.region, self.district) and ok
 
 
 class SeatsForm(FlaskForm):

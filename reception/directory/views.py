@@ -11,7 +11,7 @@ from ..accounts.models import Role
 from ..extensions import db
 from ..formkit import int_id, options, with_blank
 from . import operations as ops
-from .choices import region_choices
+from .choices import district_choices, region_choices
 from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
     Branch,
@@ -277,9 +277,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         )
     )
     form.region.choices = region_choices()
-    form.district.choices = with_blank(
-        (str(d.id), f"{d.code} {d.name}") for d in db.session.scalars(select(District).order_by(District.code))
-    )
+    form.district.choices = district_choices()
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
 
 
