@@ -1,15 +1,19 @@
-"""In a real browser: the district list follows the region chosen, and the IIN fills in the date of birth."""
+"""In a real browser: the district list follows the region chosen, the IIN fills in the date of birth, and a
+picker of thousands of deputies is searched by typing and chosen with the keyboard."""
 
 from datetime import date
 
 import pytest
-from factories import district, topic
+from factories import branch, district, make_appeal, make_deputy, representative_body, topic
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect
 from sqlalchemy import select
 from test_browser import sign_in
 
 from reception.accounts.models import Role
 from reception.appeals.models import Appeal
 from reception.extensions import db
+from reception.routing.models import RoutingRule, RuleTarget
 
 #: Chromium through Playwright: slow, left out of `make test-fast`.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -79,4 +83,64 @@ def test_the_district_list_follows_the_region_and_the_iin_fills_the_birth_date(
         appeal = db.session.scalar(select(Appeal))
         assert appeal.district.code == "AKM.13" and appeal.citizen.district.code == "AKM.13"
         assert appeal.citizen.birth_date == date(1990, 1, 1)
+    assert errors == []
+
+
+def test_an_admin_finds_a_deputy_among_hundreds_by_typing_and_chooses_with_enter(
+    app, live_server, browser_page, make_user
+):
+    with app.app_context():
+        for n in range(300):
+            make_deputy(f"Депутатов Депутат {n:03d}")
+        chosen_id = make_deputy("Сейткали Ахмет Бекович").id
+        mazhilis = representative_body().name_ru
+        db.session.commit()
+    with app.test_request_context(), force_locale("ru"):
+        picker_label = gettext("Deputy (for a specific-deputy target)")
+        target = gettext("A specific deputy")
+    _, email = make_user(Role.admin)
+    page = browser_page
+    errors = console_errors(page)
+    sign_in(page, live_server, email)
+    page.goto(live_server + "/routing/rules/new")
+
+    page.locator("#name").fill("Вопросы к Ахмету")
+    page.locator("#target").select_option(label=target)
+    picker = page.get_by_role("combobox", name=picker_label)  # the field's label names the search box
+    picker.focus()
+    page.keyboard.type("ахмет")
+    # One match, labelled with the name and the body in the reader's language.
+    expect(page.locator(".ts-dropdown .option")).to_have_text([f"Сейткали Ахмет Бекович — {mazhilis}"])
+    page.keyboard.press("Enter")
+    assert page.locator("#target_deputy").input_value() == str(chosen_id)
+    page.get_by_role("button", name="Сохранить").click()
+
+    page.wait_for_url("**/routing/rules")
+    with app.app_context():
+        rule = db.session.scalar(select(RoutingRule))
+        assert (rule.name, rule.target, rule.target_deputy_id) == ("Вопросы к Ахмету", RuleTarget.deputy, chosen_id)
+    assert errors == []
+
+
+def test_staff_route_an_appeal_to_a_deputy_found_by_typing_in_the_picker(app, live_server, browser_page, make_user):
+    with app.app_context():
+        astana = branch("AST-01").region
+        for n in range(150):
+            make_deputy(f"Депутатов Депутат {n:03d}", region=astana)
+        chosen_id = make_deputy("Сейткали Ахмет Бекович", region=astana).id
+        appeal_id = make_appeal(branch_code="AST-01").id
+    _, email = make_user(Role.staff, "AST-01")
+    page = browser_page
+    errors = console_errors(page)
+    sign_in(page, live_server, email)
+    page.goto(f"{live_server}/appeals/{appeal_id}")
+
+    route = page.locator('form[data-action="routed"]')
+    route.get_by_role("combobox", name="Депутат").press_sequentially("ахмет")
+    page.keyboard.press("Enter")
+    assert route.locator("select[name=deputy]").input_value() == str(chosen_id)
+    route.get_by_role("button", name="Направить депутату").click()
+    page.wait_for_selector(".flash-success")
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deputy_id == chosen_id
     assert errors == []

@@ -7,9 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..appeals.receipt import qr_svg
 from ..audit.log import audit, client_ip
+from ..directory.choices import deputy_pairs
 from ..directory.models import Branch, Deputy
 from ..extensions import db
 from ..formkit import options, with_blank
@@ -187,11 +189,14 @@ def users():
 
 
 def _fill_choices(form: UserForm) -> None:
-    branches = db.session.execute(select(Branch.id, Branch.code, Branch.name_ru).order_by(Branch.code)).all()
-    deputies = db.session.execute(select(Deputy.id, Deputy.full_name).order_by(Deputy.full_name)).all()
-    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name_ru}") for b in branches)
-    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in deputies)
-    form.deputies.choices = options((str(d.id), d.full_name) for d in deputies)
+    # Labels in the reader's language: a branch by its code and name, a deputy by name and body.
+    branches = db.session.scalars(select(Branch).order_by(Branch.code)).all()
+    deputies = deputy_pairs(
+        db.session.scalars(select(Deputy).options(joinedload(Deputy.body)).order_by(Deputy.full_name))
+    )
+    form.branch.choices = with_blank((str(b.id), f"{b.code} {b.name}") for b in branches)
+    form.deputy.choices = with_blank(deputies)
+    form.deputies.choices = options(deputies)
 
 
 def _bindings(form: UserForm):

@@ -137,8 +137,9 @@ class TransitionForm(FlaskForm):
     to_state = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
-    deputy = SelectField(_l("Deputy"), coerce=str, validators=[Optional()])
-    body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()])
+    #: Searchable pickers (static/pickers.js): hundreds of deputies and government bodies.
+    deputy = SelectField(_l("Deputy"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
+    body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     letter_number = StringField(_l("Outgoing letter number"), validators=[Optional(), Length(max=64)])
     is_public = BooleanField(_l("Show this step to the citizen"), default=True)
 

@@ -26,7 +26,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..audit.log import audit
-from ..directory.choices import district_choices, government_body_choices, region_choices, topic_choices
+from ..directory.choices import (
+    deputy_pairs,
+    district_choices,
+    government_body_choices,
+    region_choices,
+    topic_choices,
+)
 from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
@@ -278,9 +284,7 @@ def _render_detail(appeal: Appeal, revealed: bool = False, status: int = 200, tr
     moves = sorted(ops.moves_for(user, appeal), key=lambda s: list(AppealState).index(s))
     transition_form = transition_form or TransitionForm(version=appeal.version)
     if AppealState.routed in moves:
-        transition_form.deputy.choices = with_blank(
-            (str(d.id), f"{d.full_name} · {d.body.code}") for d in _deputies_for(appeal)
-        )
+        transition_form.deputy.choices = with_blank(deputy_pairs(_deputies_for(appeal)))
     else:
         transition_form.deputy.choices = with_blank([])
     transition_form.body.choices = government_body_choices() if AppealState.redirected in moves else with_blank([])
@@ -349,7 +353,7 @@ def move(appeal_id: int):
     """Move the appeal to another state; a refused move answers 409 with the reason."""
     appeal = visible_appeal_or_404(appeal_id)
     form = TransitionForm()
-    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
+    form.deputy.choices = with_blank(deputy_pairs(_deputies_for(appeal)))
     form.body.choices = government_body_choices()
     if not form.validate_on_submit():
         abort(400)

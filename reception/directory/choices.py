@@ -1,5 +1,7 @@
-"""Select choices built from the directory, shared by every form that picks a region, district or topic; and the
-check that a chosen district lies in the chosen region."""
+"""Select choices built from the directory, shared by every form that picks a region, district, topic, deputy or
+government body; and the check that a chosen district lies in the chosen region."""
+
+from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -8,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..formkit import int_id, with_blank
-from .models import District, GovernmentBody, Region, Topic
+from .models import Deputy, District, GovernmentBody, Region, Topic
 
 
 def region_choices() -> list[SelectChoice]:
@@ -59,3 +61,13 @@ def government_body_choices() -> list[SelectChoice]:
         .order_by(GovernmentBody.kind, GovernmentBody.code)
     )
     return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]
+
+
+def deputy_label(deputy: Deputy) -> str:
+    """A deputy as a person reads them in a picker: the name and the body, in the reader's language."""
+    return f"{deputy.full_name} — {deputy.body.name}"
+
+
+def deputy_pairs(deputies: Iterable[Deputy]) -> list[tuple[str, str]]:
+    """(id, label) of each deputy, for a picker; load `Deputy.body` with them."""
+    return [(str(d.id), deputy_label(d)) for d in deputies]

@@ -49,9 +49,14 @@ class GovernmentBodyForm(NamesForm):
 
 class DeputyForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    body = SelectField(_l("Representative body"), coerce=int, validators=[DataRequired()])
+    #: 224 bodies and their constituencies: searchable pickers (static/pickers.js).
+    body = SelectField(
+        _l("Representative body"), coerce=int, validators=[DataRequired()], render_kw={"data-picker": ""}
+    )
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
-    constituency = SelectField(_l("Single-mandate district"), coerce=str, validators=[Optional()])
+    constituency = SelectField(
+        _l("Single-mandate district"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
+    )
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])

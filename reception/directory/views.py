@@ -257,7 +257,7 @@ def deputies():
 
 def _deputy_choices(form: DeputyForm) -> None:
     form.body.choices = options(
-        (b.id, f"{b.code} · {b.name}")
+        (b.id, b.name)
         for b in db.session.scalars(
             select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)
         )
@@ -269,7 +269,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         ]
     )
     form.constituency.choices = with_blank(
-        (str(c.id), f"{c.body.code} №{c.number} {c.name}")
+        (str(c.id), f"{c.body.name}, №{c.number} {c.name}")
         for c in db.session.scalars(
             select(Constituency)
             .options(selectinload(Constituency.body))

@@ -21,7 +21,7 @@ class RuleForm(FlaskForm):
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
-    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     appeal_type = SelectField(_l("Type"), choices=lambda: with_blank(AppealType.choices()), validators=[Optional()])
     is_collective = SelectField(
         _l("Collective"),
@@ -31,7 +31,12 @@ class RuleForm(FlaskForm):
     target = SelectField(
         _l("Target"), choices=lambda: options((t.value, t.label) for t in RuleTarget), validators=[DataRequired()]
     )
-    target_deputy = SelectField(_l("Deputy (for a specific-deputy target)"), coerce=str, validators=[Optional()])
+    target_deputy = SelectField(
+        _l("Deputy (for a specific-deputy target)"),
+        coerce=str,
+        validators=[Optional()],
+        render_kw={"data-picker": ""},  # thousands of deputies: static/pickers.js makes it searchable
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -49,7 +54,7 @@ class DryRunForm(FlaskForm):
         csrf = False  # a read-only GET form
 
     number = StringField(_l("Registration number of a sample appeal"), validators=[Optional(), Length(max=40)])
-    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     appeal_type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[Optional()])

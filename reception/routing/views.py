@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
 from ..appeals.models import Appeal, AppealType
-from ..directory.choices import district_choices, region_choices, topic_choices
+from ..directory.choices import deputy_pairs, district_choices, region_choices, topic_choices
 from ..directory.models import Branch, Deputy, District, Region, Topic
 from ..extensions import db
 from ..formkit import int_id, with_blank
@@ -49,12 +49,13 @@ def _fill_choices(form) -> None:
             (str(b.id), f"{b.code} {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))
         ),
         "target_deputy": lambda: with_blank(
-            (str(d.id), f"{d.full_name} · {d.body.code}")
-            for d in db.session.scalars(
-                select(Deputy)
-                .options(joinedload(Deputy.body))
-                .where(Deputy.is_active.is_(True))
-                .order_by(Deputy.full_name)
+            deputy_pairs(
+                db.session.scalars(
+                    select(Deputy)
+                    .options(joinedload(Deputy.body))
+                    .where(Deputy.is_active.is_(True))
+                    .order_by(Deputy.full_name)
+                )
             )
         ),
     }
