@@ -160,3 +160,45 @@ def submit(
         data.update(files)
     multipart = form.enctype == "multipart/form-data" or bool(files)
     return client.post(target, data=data, content_type="multipart/form-data" if multipart else None)
+
+
+class _FieldErrors(HTMLParser):
+    """The texts of the error messages (elements of class `error`) inside the field block `data-field=name`
+    (the `field` macro's <div>)."""
+
+    def __init__(self, name: str):
+        super().__init__(convert_charrefs=True)
+        self.name = name
+        self.errors: list[str] = []
+        self._divs = 0  # <div>s open since the field's own; 0 outside it
+        self._error: tuple[str, int] | None = None  # the error element's tag, and how many of it are open
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if self._error and tag == self._error[0]:
+            self._error = (tag, self._error[1] + 1)
+        if tag == "div" and self._divs:
+            self._divs += 1
+        elif tag == "div" and dict(attrs).get("data-field") == self.name:
+            self._divs = 1
+            return
+        if self._divs and self._error is None and any(c == "error" or c.endswith("error-message") for c in classes):
+            self._error = (tag, 1)
+            self.errors.append("")
+
+    def handle_endtag(self, tag):
+        if self._error and tag == self._error[0]:
+            self._error = (tag, self._error[1] - 1) if self._error[1] > 1 else None
+        if tag == "div" and self._divs:
+            self._divs -= 1
+
+    def handle_data(self, data):
+        if self._error:
+            self.errors[-1] += data
+
+
+def errors_at(page: str, name: str) -> list[str]:
+    """The error messages the page shows at the field `name` (inside its labelled block, not at the top)."""
+    parser = _FieldErrors(name)
+    parser.feed(page)
+    return [" ".join(e.split()) for e in parser.errors]

@@ -36,7 +36,10 @@ def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app,
     assert sorted(
         page.locator("[data-chosen] tr[data-appeal]").evaluate_all("rows => rows.map(r => r.dataset.appeal)")
     ) == sorted(chosen)
-    page.get_by_label("Адресат").select_option(label="Министерство здравоохранения Республики Казахстан")
+    # The addressee is one of 274 bodies: typed into the searchable picker and chosen with Enter.
+    page.get_by_role("combobox", name="Адресат").press_sequentially("Министерство здравоохранения")
+    page.keyboard.press("Enter")
+    assert page.locator("#addressee option:checked").inner_text() == "Министерство здравоохранения Республики Казахстан"
     page.get_by_role("button", name="Создать проект").click()
 
     page.wait_for_url("**/edit")

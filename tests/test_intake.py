@@ -1,14 +1,17 @@
 """Intake as one operation: the walk-in page and the online form go through `intake_appeal`, which tells the
 citizen in order and leaves no file without its row."""
 
-from factories import branch, make_deputy
-from pageforms import submit
+from datetime import date
+
+from factories import branch, district, make_deputy, topic
+from flask_babel import force_locale, gettext
+from pageforms import errors_at, form_on, submit
 from sqlalchemy import event, func, select
 
 from reception.accounts.models import Role
 from reception.appeals.attachments import CheckedFile, storage_dir
 from reception.appeals.intake import Intake, intake_appeal
-from reception.appeals.models import Appeal, AppealState, AppealType, Attachment, Channel
+from reception.appeals.models import Appeal, AppealState, AppealType, Attachment, Channel, Citizen
 from reception.directory.models import Constituency, District, MandateType, Topic, constituency_districts
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage
@@ -162,3 +165,63 @@ def test_two_clerks_registering_the_same_new_citizen_at_once_both_succeed(app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Citizen.id))) == 1
         assert db.session.scalar(select(func.count(Appeal.id))) == 2
+
+
+def walk_in(**typed) -> dict:
+    """What a clerk types for a walk-in visitor (no birth date: the IIN carries it)."""
+    return {
+        "iin": "900101300017",
+        "full_name": "Сейткали Айгуль Болатовна",
+        "phone": "8 701 123 45 67",
+        "consent": "y",
+        "type": "complaint",
+        "topic": str(topic().id),
+        "summary": "Нет воды в доме",
+        "text": "Третью неделю нет холодной воды.",
+        **typed,
+    }
+
+
+def test_a_district_outside_the_chosen_region_is_an_error_at_that_field_and_what_was_typed_stays(
+    app, client, auth, make_user
+):
+    with app.app_context():
+        astana = str(branch("AST-01").region_id)
+        # Three districts are called "Есіл ауданы": Astana's, Akmola region's and North Kazakhstan's.
+        akmola_esil, astana_esil = str(district("AKM.13").id), str(district("AST.03").id)
+        typed = walk_in(citizen_region=astana, citizen_district=akmola_esil, region=astana, district=akmola_esil)
+    with app.test_request_context(), force_locale("ru"):
+        message = gettext("The district is not in the chosen region.")
+    _, email = make_user(Role.staff, "AST-01")
+    auth.login(email)
+
+    response = submit(client, "/appeals/new", "", having="iin", **typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert errors_at(page, "district") == [message] and errors_at(page, "citizen_district") == [message]
+    assert 'class="flash flash-error"' not in page  # at the fields, where it can be put right
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Appeal.id))) == 0
+        assert db.session.scalar(select(func.count(Citizen.id))) == 0
+
+    # Everything typed is on the page again: the clerk changes only the districts and sends it.
+    again = form_on(page, "", having="iin")
+    for name in ("iin", "full_name", "summary", "text", "topic", "citizen_region", "region"):
+        assert again.values[name] == typed[name], name
+    data = again.fill(citizen_district=astana_esil, district=astana_esil)
+    assert client.post("/appeals/new", data=data, content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert (appeal.region.code, appeal.district.code) == ("AST", "AST.03")
+        assert (appeal.citizen.region.code, appeal.citizen.district.code) == ("AST", "AST.03")
+
+
+def test_a_birth_date_left_empty_is_taken_from_the_iin(app, client, auth, make_user):
+    with app.app_context():
+        typed = walk_in(iin="9001 0130 0017")
+    _, email = make_user(Role.staff, "AST-01")
+    auth.login(email)
+    response = submit(client, "/appeals/new", "", having="iin", **typed)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        assert db.session.scalar(select(Citizen.birth_date)) == date(1990, 1, 1)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from factories import branch, make_citizen, make_deputy, make_registration, topic
 from flask_babel import force_locale, gettext
+from pageforms import errors_at, form_on, submit
 from sqlalchemy import func, select
 from support import Auth, csrf_token, make_config
 
@@ -696,3 +697,30 @@ def test_the_online_phone_must_be_a_mobile_an_sms_can_reach(app, client, quick_f
     page = landline.get_data(as_text=True)
     assert landline.status_code == 400 and 'data-field="phone"' in page and "SMS" in page
     assert nothing_stored(app)
+
+
+def test_a_district_outside_the_region_is_an_error_at_the_district_field_online(app, client, quick_forms):
+    with app.app_context():
+        place = branch("ALM-03")
+        typed = {
+            "full_name": "Сейткали Айгуль Болатовна",
+            "iin": IIN,
+            "phone": PHONE,
+            "language": "ru",
+            "topic": str(topic().id),
+            "region": str(place.region_id),
+            "district": str(db.session.scalar(select(District.id).where(District.code == "AST.03"))),
+            "summary": "Нет воды",
+            "text": TEXT,
+            "consent": "y",
+        }
+    with app.test_request_context(), force_locale("ru"):
+        message = gettext("The district is not in the chosen region.")
+    response = submit(client, "/online/", "", having="iin", **typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert errors_at(page, "district") == [message] and "data-refusal" not in page
+    assert nothing_stored(app)
+    # What the citizen typed is all there to correct.
+    again = form_on(page, "", having="iin")
+    assert {name: again.values[name] for name in typed} == typed

@@ -2,6 +2,8 @@
 
 import pytest
 from factories import branch, district, make_appeal, make_deputy, representative_body, topic
+from flask_babel import force_locale, gettext
+from pageforms import errors_at, submit
 from sqlalchemy import func, select
 from support import csrf_token
 
@@ -194,6 +196,19 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 1  # the made-up appeal was never stored
     assert 'class="error"' in admin.get("/routing/dry-run?appeal_type=request").get_data(as_text=True)
+
+
+def test_a_rule_for_a_district_outside_its_region_is_refused_at_the_district_field(app, admin):
+    with app.app_context():
+        astana, akmola_esil = str(branch("AST-01").region_id), str(district("AKM.13").id)
+    with app.test_request_context(), force_locale("ru"):
+        message = gettext("The district is not in the chosen region.")
+    response = submit(
+        admin, "/routing/rules/new", "", having="target", name="Есіл", region=astana, district=akmola_esil
+    )
+    assert response.status_code == 200 and errors_at(response.get_data(as_text=True), "district") == [message]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RoutingRule.id))) == 0
 
 
 def test_intake_routes_the_new_appeal(app, client, auth, make_user):

@@ -37,9 +37,14 @@ class UserForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
-    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
-    deputy = SelectField(_l("Deputy (for a deputy's own account)"), coerce=str, validators=[Optional()])
-    deputies = SelectMultipleField(_l("Deputies an assistant acts for"), coerce=str, validators=[Optional()])
+    #: Searchable pickers (static/pickers.js): 249 branches, thousands of deputies.
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
+    deputy = SelectField(
+        _l("Deputy (for a deputy's own account)"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
+    )
+    deputies = SelectMultipleField(
+        _l("Deputies an assistant acts for"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
+    )
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
     is_enabled = BooleanField(_l("Account enabled"), default=True)
 

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from ..directory.choices import check_place
 from ..formkit import options
 from .iin import InvalidIIN, parse_iin
 from .models import AppealType, Channel
@@ -78,7 +79,7 @@ class IntakeForm(FlaskForm):
     iin = StringField(
         _l("IIN"),
         validators=[Optional(), _validate_iin],
-        render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"},
+        render_kw={"inputmode": "numeric", "maxlength": 20, "autocomplete": "off"},  # 12 digits, spaces allowed
     )
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=255)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
@@ -86,7 +87,12 @@ class IntakeForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     citizen_region = SelectField(_l("Region of residence"), coerce=str, validators=[Optional()])
-    citizen_district = SelectField(_l("District of residence"), coerce=str, validators=[Optional()])
+    citizen_district = SelectField(
+        _l("District of residence"),
+        coerce=str,
+        validators=[Optional()],
+        render_kw={"data-follows": "citizen_region"},  # static/districts.js
+    )
     language = SelectField(
         _l("Language of the answer"), choices=options([("ru", "Русский"), ("kk", "Қазақша")]), default="ru"
     )
@@ -99,7 +105,9 @@ class IntakeForm(FlaskForm):
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Full text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()])
-    district = SelectField(_l("District the appeal concerns"), coerce=str, validators=[Optional()])
+    district = SelectField(
+        _l("District the appeal concerns"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"}
+    )
     is_collective = BooleanField(_l("Collective appeal"))
     cosigners = IntegerField(_l("Number of co-signers"), validators=[Optional(), NumberRange(min=0, max=100000)])
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG, DOCX)"))
@@ -120,6 +128,8 @@ class IntakeForm(FlaskForm):
         if self.is_collective.data and (self.cosigners.data or 0) < 2:
             self.cosigners.errors.append(_l("A collective appeal has at least two co-signers."))
             ok = False
+        for region, district in ((self.citizen_region, self.citizen_district), (self.region, self.district)):
+            ok = check_place(region, district) and ok
         return ok
 
 
@@ -127,8 +137,9 @@ class TransitionForm(FlaskForm):
     to_state = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
-    deputy = SelectField(_l("Deputy"), coerce=str, validators=[Optional()])
-    body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()])
+    #: Searchable pickers (static/pickers.js): hundreds of deputies and government bodies.
+    deputy = SelectField(_l("Deputy"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
+    body = SelectField(_l("Competent body"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     letter_number = StringField(_l("Outgoing letter number"), validators=[Optional(), Length(max=64)])
     is_public = BooleanField(_l("Show this step to the citizen"), default=True)
     #: An internal note unless ticked; a written answer is always the citizen's (operations.move_appeal).

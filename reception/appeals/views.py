@@ -29,6 +29,7 @@ from ..audit.log import audit
 from ..directory.choices import (
     DEPUTY_LABEL_LOADS,
     deputy_label,
+    deputy_pairs,
     district_choices,
     government_body_choices,
     region_choices,
@@ -152,6 +153,7 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
     citizen = None
     if not form.anonymous.data:
         info = parse_iin(form.iin.data)
+        home = _get(District, form.citizen_district.data)
         citizen = ops.CitizenData(
             iin=info.iin,
             full_name=form.full_name.data,
@@ -159,8 +161,8 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
             phone=form.phone.data or "",
             email=form.email.data or "",
             address=form.address.data or "",
-            region=_get(Region, form.citizen_region.data),
-            district=_get(District, form.citizen_district.data),
+            region=_get(Region, form.citizen_region.data) or (home.region if home else None),
+            district=home,
             language=form.language.data,
             may_be_named=form.may_be_named.data,
         )
@@ -363,7 +365,7 @@ def move(appeal_id: int):
     """Move the appeal to another state; a refused move answers 409 with the reason."""
     appeal = visible_appeal_or_404(appeal_id)
     form = TransitionForm()
-    form.deputy.choices = with_blank((str(d.id), d.full_name) for d in _deputies_for(appeal))
+    form.deputy.choices = with_blank(deputy_pairs(_deputies_for(appeal)))
     form.body.choices = government_body_choices()
     if not form.validate_on_submit():
         abort(400)

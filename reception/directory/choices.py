@@ -1,11 +1,15 @@
-"""Select choices built from the directory, shared by every form that picks a region, district or topic."""
+"""Select choices built from the directory, shared by every form that picks a region, district, topic, deputy or
+government body; and the check that a chosen district lies in the chosen region."""
 
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..formkit import with_blank
+from ..formkit import int_id, with_blank
 from .models import BodyLevel, Branch, Deputy, District, GovernmentBody, Region, Topic
 
 
@@ -14,9 +18,32 @@ def region_choices() -> list[SelectChoice]:
 
 
 def district_choices() -> list[SelectChoice]:
-    """Districts grouped by region, so one is found among 226 by its region's heading."""
+    """Districts grouped by region (an <optgroup> each, so "Есіл ауданы" is found under its region without
+    JavaScript); each option names its region in `data-region`, so static/districts.js can show only the
+    districts of the region chosen."""
     districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
-    return with_blank([]) + [SelectChoice(str(d.id), d.name, optgroup=d.region.name) for d in districts]
+    return with_blank([]) + [
+        SelectChoice(str(d.id), d.name, render_kw={"data-region": str(d.region_id)}, optgroup=d.region.name)
+        for d in districts
+    ]
+
+
+def district_in_region(region_value, district_value) -> bool:
+    """Whether the district chosen lies in the region chosen; true when either is left empty."""
+    region_id, district_id = int_id(region_value), int_id(district_value)
+    if region_id is None or district_id is None:
+        return True
+    district = db.session.get(District, district_id)  # already in the session: the choices loaded it
+    return district is not None and district.region_id == region_id
+
+
+def check_place(region_field, district_field) -> bool:
+    """A form's region and district: a district outside the chosen region is an error at the district field,
+    where it can be put right (the rest of what was typed stays on the page)."""
+    if district_in_region(region_field.data, district_field.data):
+        return True
+    district_field.errors.append(_l("The district is not in the chosen region."))
+    return False
 
 
 def topic_choices(active_only: bool = False) -> list[SelectChoice]:
@@ -66,3 +93,8 @@ def deputy_choices(*where) -> list[tuple[str, str]]:
     """(id, label) of the deputies matching `where` (every deputy without), by name."""
     stmt = select(Deputy).options(*DEPUTY_LABEL_LOADS).where(*where).order_by(Deputy.full_name, Deputy.id)
     return [(str(d.id), deputy_label(d)) for d in db.session.scalars(stmt)]
+
+
+def deputy_pairs(deputies: Iterable[Deputy]) -> list[tuple[str, str]]:
+    """(id, label) of each deputy, for a picker; load DEPUTY_LABEL_LOADS with them."""
+    return [(str(d.id), deputy_label(d)) for d in deputies]

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from .choices import check_place
+
 
 class NamesForm(FlaskForm):
     name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=255)])
@@ -47,17 +49,26 @@ class GovernmentBodyForm(NamesForm):
 
 class DeputyForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    body = SelectField(_l("Representative body"), coerce=int, validators=[DataRequired()])
+    #: 224 bodies and their constituencies: searchable pickers (static/pickers.js).
+    body = SelectField(
+        _l("Representative body"), coerce=int, validators=[DataRequired()], render_kw={"data-picker": ""}
+    )
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
-    constituency = SelectField(_l("Single-mandate district"), coerce=str, validators=[Optional()])
+    constituency = SelectField(
+        _l("Single-mandate district"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
+    )
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
-    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     phone = StringField(
         _l("Phone"), validators=[Optional(), Regexp(r"^\+7\d{10}$", message=_l("Phone as +7 and 10 digits."))]
     )
     is_active = BooleanField(_l("Active"), default=True)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return check_place(self.region, self.district) and ok
 
 
 class SeatsForm(FlaskForm):

@@ -274,7 +274,7 @@ def _deputy_choices(form: DeputyForm) -> None:
         ]
     )
     form.constituency.choices = with_blank(
-        (str(c.id), c.name)
+        (str(c.id), f"{c.body.name}, №{c.number} {c.name}")
         for c in db.session.scalars(
             select(Constituency)
             .options(selectinload(Constituency.body))

@@ -17,7 +17,8 @@ class NewInquiryForm(FlaskForm):
 
     ids = HiddenField()
     author = SelectField(_l("Deputy"), coerce=str, validators=[DataRequired()])
-    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()])
+    #: 274 government bodies: a searchable picker (static/pickers.js).
+    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()], render_kw={"data-picker": ""})
     language = SelectField(_l("Language of the inquiry"), choices=options(LANGUAGE_CHOICES), default="ru")
 
 
@@ -27,7 +28,7 @@ class AddToDraftForm(FlaskForm):
 
 class EditForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
-    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()])
+    addressee = SelectField(_l("Addressee"), coerce=str, validators=[DataRequired()], render_kw={"data-picker": ""})
     addressee_title = StringField(_l("Official's title"), validators=[Optional(), Length(max=255)])
     addressee_name = StringField(_l("Official's name"), validators=[Optional(), Length(max=255)])
     language = SelectField(_l("Language of the inquiry"), choices=options(LANGUAGE_CHOICES))
@@ -38,7 +39,7 @@ class EditForm(FlaskForm):
         _l("Requested actions, one per line"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 5}
     )
     cosigners = SelectMultipleField(
-        _l("Co-signing deputies"), coerce=str, validators=[Optional()], render_kw={"size": 6}
+        _l("Co-signing deputies"), coerce=str, validators=[Optional()], render_kw={"size": 6, "data-picker": ""}
     )
 
 

@@ -223,7 +223,7 @@ def _fill_edit_choices(form: EditForm, inquiry: Inquiry) -> None:
         .where(Deputy.is_active.is_(True), Deputy.id != inquiry.author_id, Deputy.body_id == inquiry.author.body_id)
         .order_by(Deputy.full_name)
     )
-    form.cosigners.choices = options((str(d.id), f"{d.full_name} · {d.body.code}") for d in deputies)
+    form.cosigners.choices = options((str(d.id), d.full_name) for d in deputies)  # all of the author's body
 
 
 @bp.route("/<int:inquiry_id>/edit", methods=["GET", "POST"])

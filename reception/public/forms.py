@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from ..appeals.forms import _validate_iin, _validate_mobile
 from ..appeals.models import AppealType, Rating
+from ..directory.choices import check_place
 from ..formkit import options
 
 
@@ -20,7 +21,7 @@ class OnlineAppealForm(FlaskForm):
     iin = StringField(
         _l("IIN"),
         validators=[DataRequired(), _validate_iin],
-        render_kw={"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"},
+        render_kw={"inputmode": "numeric", "maxlength": 20, "autocomplete": "off"},  # 12 digits, spaces allowed
     )
     phone = StringField(
         _l("Mobile phone"),
@@ -46,7 +47,9 @@ class OnlineAppealForm(FlaskForm):
     )
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
     region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[DataRequired()])
-    district = SelectField(_l("District the appeal concerns"), coerce=str, validators=[Optional()])
+    district = SelectField(
+        _l("District the appeal concerns"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"}
+    )
     summary = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Your appeal"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
     attachments = MultipleFileField(_l("Attachments (PDF, JPEG, PNG, DOCX)"))
@@ -59,6 +62,10 @@ class OnlineAppealForm(FlaskForm):
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     #: When the form was handed out (signed), so a form sent back too fast is refused.
     started = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return check_place(self.region, self.district) and ok
 
 
 class ConfirmForm(FlaskForm):

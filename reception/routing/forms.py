@@ -6,6 +6,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..appeals.models import AppealType
+from ..directory.choices import check_place
 from ..formkit import options, with_blank
 from .models import RuleTarget
 
@@ -19,8 +20,8 @@ class RuleForm(FlaskForm):
     is_active = BooleanField(_l("In use"), default=True)
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
-    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
-    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     appeal_type = SelectField(_l("Type"), choices=lambda: with_blank(AppealType.choices()), validators=[Optional()])
     is_collective = SelectField(
         _l("Collective"),
@@ -30,10 +31,16 @@ class RuleForm(FlaskForm):
     target = SelectField(
         _l("Target"), choices=lambda: options((t.value, t.label) for t in RuleTarget), validators=[DataRequired()]
     )
-    target_deputy = SelectField(_l("Deputy (for a specific-deputy target)"), coerce=str, validators=[Optional()])
+    target_deputy = SelectField(
+        _l("Deputy (for a specific-deputy target)"),
+        coerce=str,
+        validators=[Optional()],
+        render_kw={"data-picker": ""},  # thousands of deputies: static/pickers.js makes it searchable
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        ok = check_place(self.region, self.district) and ok
         if self.target.data == RuleTarget.deputy.value and not self.target_deputy.data:
             self.target_deputy.errors.append(_l("Choose the deputy."))
             ok = False
@@ -47,7 +54,7 @@ class DryRunForm(FlaskForm):
         csrf = False  # a read-only GET form
 
     number = StringField(_l("Registration number of a sample appeal"), validators=[Optional(), Length(max=40)])
-    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})
     topic = SelectField(_l("Topic"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     appeal_type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[Optional()])
