@@ -107,6 +107,8 @@ class DayMonthYearField(Field):
             return
         self.parts = typed
         self.data = None
+        # What was typed, for validators such as Optional, which look at raw_data.
+        self.raw_data = ["-".join(typed.values())] if any(typed.values()) else []
         if not any(typed.values()):
             return
         try:

@@ -30,7 +30,13 @@
   let last = "";
   iin.addEventListener("input", async () => {
     const value = iin.value.replace(/\D/g, "");
-    if (value.length === 12) set("birth_date", birthDateOf(value));
+    const born = value.length === 12 ? birthDateOf(value) : null;
+    // The date of birth is typed as day, month and year (three boxes): all three are filled, or none.
+    const boxes = ["day", "month", "year"].map((part) => form.querySelector("#birth_date-" + part));
+    if (born && boxes.every((box) => box && !box.value)) {
+      const [year, month, day] = born.split("-");
+      [Number(day), Number(month), year].forEach((part, i) => { boxes[i].value = String(part); });
+    }
     if (value.length !== 12 || value === last) return;
     last = value;
     const response = await fetch(form.dataset.lookup + "?iin=" + value, { headers: { Accept: "application/json" } });

@@ -9,6 +9,7 @@ import test_inquiry_pages
 import test_public
 from pageforms import form_on, forms_on, submit
 from sqlalchemy import func, select
+from support import Auth
 from test_public import PHONE, TEXT, look_up, make_appeal, send_online
 
 from reception.appeals.models import Appeal
@@ -181,3 +182,45 @@ def test_the_error_summary_takes_the_focus_and_its_links_lead_to_the_fields(live
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     page.click('[data-error-summary] a[href="#iin"]')
     assert page.evaluate("location.hash") == "#iin"
+
+
+def test_a_birth_date_is_typed_as_day_month_and_year(app, client, make_user):
+    from test_intake import walk_in
+
+    from reception.accounts.models import Role
+    from reception.appeals.models import Citizen
+
+    _uid, email = make_user(Role.staff, "AST-01")
+    Auth(client).login(email)
+    with app.app_context():
+        typed = walk_in(iin="")
+        typed["iin"] = "900101300017"
+    page = client.get("/appeals/new").get_data(as_text=True)
+    assert re.search(r'<fieldset class="date-input" id="birth_date">\s*<legend>Дата рождения', page)
+    for part in ("day", "month", "year"):
+        assert f'<label for="birth_date-{part}">' in page
+
+    wrong = submit(
+        client,
+        "/appeals/new",
+        "",
+        having="iin",
+        **typed,
+        **{"birth_date-day": "31", "birth_date-month": "2", "birth_date-year": "1990"},
+    )
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert 'href="#birth_date-day"' in html  # the summary leads to the day box
+    again = form_on(html, "", having="iin")
+    assert [again.values[f"birth_date-{p}"] for p in ("day", "month", "year")] == ["31", "2", "1990"]
+
+    right = client.post(
+        "/appeals/new",
+        data=again.fill(**{"birth_date-day": "1", "birth_date-month": "1"}),
+        content_type="multipart/form-data",
+    )
+    assert right.status_code == 302
+    with app.app_context():
+        from datetime import date
+
+        assert db.session.scalar(select(Citizen.birth_date)) == date(1990, 1, 1)

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..directory.choices import check_place
-from ..formkit import options
+from ..formkit import DayMonthYearField, options
 from .iin import InvalidIIN, parse_iin
 from .models import AppealType, Channel
 
@@ -82,7 +82,7 @@ class IntakeForm(FlaskForm):
         render_kw={"inputmode": "numeric", "maxlength": 20, "autocomplete": "off"},  # 12 digits, spaces allowed
     )
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=255)])
-    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = DayMonthYearField(_l("Date of birth"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), _validate_phone], render_kw={"inputmode": "tel"})
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
