@@ -2,6 +2,7 @@
 erasure. Both audited, both only for administrators."""
 
 import io
+import re
 import json
 
 from factories import make_citizen, make_registration
@@ -41,7 +42,11 @@ def test_an_administrator_exports_all_that_is_held_about_an_iin(app, client, aut
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     from pypdf import PdfReader
 
-    assert number in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert number in text
+    # A person reads labels, not codes (#12.6): the admin works in Russian here.
+    assert "ИИН" in text and "Зарегистрировано" in text and "full_name" not in text and "registered" not in text
+    assert not re.search(r"\b(sms|email|transition)\b", text)  # codes are lower case; the labels are not
     with app.app_context():
         assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "citizen.export")).all()) == 2
     assert IIN not in response.headers.get("Location", "") and IIN not in str(response.request.url)

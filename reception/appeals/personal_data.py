@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..audit.log import audit
 from ..extensions import db
 from ..notifications.models import OutboxMessage
-from .models import Appeal, AppealFeedback, Citizen
+from .models import Appeal, AppealFeedback, AppealState, Citizen, EventKind
 from .operations import OPEN_STATES, AppealError, find_citizen
 from .retention import anonymise_citizen, erase_appeal
 
@@ -121,3 +121,65 @@ def anonymise_on_request(citizen: Citizen, *, user: User, reason: str) -> int:
     for appeal in appeals:
         erase_appeal(appeal, reason="request")
     return len(appeals)
+
+
+#: The export's fields as a person reads them in the PDF (the JSON keeps the codes, for machines).
+CITIZEN_FIELDS = {
+    "iin": _l("IIN"),
+    "full_name": _l("Full name"),
+    "birth_date": _l("Date of birth"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "address": _l("Postal address"),
+    "language": _l("Language of the answer"),
+    "consent": _l("Consent to the processing of personal data given"),
+    "consent_version": _l("Version of the consent text"),
+    "may_be_named": _l("May be named in a deputy inquiry"),
+}
+EVENT_KINDS = {
+    EventKind.transition: _l("Change of state"),
+    EventKind.extension: _l("Deadline extended"),
+    EventKind.triage: _l("Awaiting triage"),
+    EventKind.escalation: _l("Escalated"),
+    EventKind.inquiry: _l("Deputy inquiry"),
+    EventKind.citizen_info: _l("The citizen added information"),
+    EventKind.rating: _l("The citizen rated the decision"),
+    EventKind.reopen_request: _l("The citizen asks to reopen the appeal"),
+    EventKind.reopen_declined: _l("Reopening declined"),
+}
+
+
+def readable(data: dict) -> dict:
+    """The export with labels in the reader's language instead of codes, for the PDF."""
+    from ..i18n import LANGUAGE_NAMES
+    from ..notifications.models import MessageChannel
+
+    def value(key, raw):
+        if isinstance(raw, bool):
+            return _l("Yes") if raw else _l("No")
+        if key == "language" and raw in LANGUAGE_NAMES:
+            return LANGUAGE_NAMES[raw]
+        return "" if raw is None else raw
+
+    appeals = []
+    for a in data["appeals"]:
+        appeals.append(
+            dict(
+                a,
+                state=AppealState(a["state"]).label,
+                timeline=[
+                    dict(
+                        e,
+                        kind=EVENT_KINDS.get(EventKind(e["kind"]), e["kind"]),
+                        to=AppealState(e["to"]).label if e["to"] else None,
+                    )
+                    for e in a["timeline"]
+                ],
+            )
+        )
+    return dict(
+        data,
+        citizen={CITIZEN_FIELDS.get(k, k): value(k, v) for k, v in data["citizen"].items()},
+        appeals=appeals,
+        messages=[dict(m, channel=MessageChannel(m["channel"]).label) for m in data["messages"]],
+    )

@@ -568,7 +568,7 @@ def export_citizen():
     if request.form.get("format") == "pdf":
         from weasyprint import HTML  # loaded only here: it brings Pango
 
-        html = render_template("appeals/citizen_export.html", data=data)
+        html = render_template("appeals/citizen_export.html", data=personal_data.readable(data))
         response = make_response(HTML(string=html).write_pdf())
         response.headers["Content-Type"] = "application/pdf"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
