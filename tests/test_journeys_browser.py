@@ -9,6 +9,7 @@ from factories import branch, make_citizen, make_registration, user
 from rq import SimpleWorker
 from sqlalchemy import select
 from test_browser import sign_in
+from test_public_browser import fill_online_form
 
 from reception.accounts.models import Role
 from reception.appeals.models import Appeal, AppealState
@@ -88,15 +89,7 @@ def test_an_online_appeal_goes_back_to_the_form_gets_a_new_code_and_is_registere
         region_id, district_id = str(place.region_id), str(place.district_id)
     page = browser_page
     page.goto(f"{live_server}/online/")
-    page.get_by_label("ФИО").fill("Сейткали Айгуль Болатовна")
-    page.get_by_label("ИИН").fill("900101300017")
-    page.get_by_label("Мобильный телефон").fill("8 701 123 45 67")
-    page.locator("#topic").select_option(label="Жилищно-коммунальное хозяйство (ЖКХ)")
-    page.locator("#region").select_option(region_id)
-    page.locator("#district").select_option(district_id)
-    page.get_by_label("Коротко о проблеме").fill("Нет воды в доме")
-    page.get_by_label("Ваше обращение").fill("Третью неделю нет холодной воды.")
-    page.get_by_label("Я согласен(на) на обработку моих персональных данных").check()
+    fill_online_form(page, region_id, district_id)
     page.get_by_role("button", name="Отправить и получить код по SMS").click()
     page.wait_for_url("**/online/confirm")
     assert "Нет воды в доме" in page.locator("[data-check-answers]").inner_text()

@@ -2,8 +2,8 @@
 erasure. Both audited, both only for administrators."""
 
 import io
-import re
 import json
+import re
 
 from factories import make_citizen, make_registration
 from pageforms import submit

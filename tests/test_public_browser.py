@@ -36,6 +36,19 @@ def registered(app, language="kk"):
         return done.appeal.id, done.appeal.tracking_code, done.pin
 
 
+def fill_online_form(page, region_id: str, district_id: str) -> None:
+    """Type an appeal into the online form (in Russian) as a citizen does, up to the consent box."""
+    page.get_by_label("ФИО").fill("Сейткали Айгуль Болатовна")
+    page.get_by_label("ИИН").fill("900101300017")
+    page.get_by_label("Мобильный телефон").fill("8 701 123 45 67")
+    page.locator("#topic").select_option(label="Жилищно-коммунальное хозяйство (ЖКХ)")
+    page.locator("#region").select_option(region_id)
+    page.locator("#district").select_option(district_id)
+    page.get_by_label("Коротко о проблеме").fill("Нет воды в доме")
+    page.get_by_label("Ваше обращение").fill("Третью неделю нет холодной воды.")
+    page.get_by_label("Я согласен(на) на обработку моих персональных данных").check()
+
+
 def in_kk(app, text, **kwargs) -> str:
     with app.test_request_context(), force_locale("kk"):
         return gettext(text, **kwargs)
@@ -103,15 +116,7 @@ def test_online_appeal_from_the_form_to_the_receipt_with_the_sms_code(
     page.goto(live_server + "/status/")
     page.locator('[data-nav="public.online_appeal"]').click()
 
-    page.get_by_label("ФИО").fill("Сейткали Айгуль Болатовна")
-    page.get_by_label("ИИН").fill("900101300017")
-    page.get_by_label("Мобильный телефон").fill("8 701 123 45 67")
-    page.locator("#topic").select_option(label="Жилищно-коммунальное хозяйство (ЖКХ)")
-    page.locator("#region").select_option(region_id)
-    page.locator("#district").select_option(district_id)
-    page.get_by_label("Коротко о проблеме").fill("Нет воды в доме")
-    page.get_by_label("Ваше обращение").fill("Третью неделю нет холодной воды.")
-    page.get_by_label("Я согласен(на) на обработку моих персональных данных").check()
+    fill_online_form(page, region_id, district_id)
     check_accessibility(page)
     screenshots(page, "online-form")
     page.set_viewport_size({"width": 320, "height": 700})
