@@ -7,7 +7,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -113,3 +113,14 @@ def store(appeal: Appeal, files: list[CheckedFile], uploaded_by_id: int | None) 
 
 def path_of(attachment: Attachment) -> Path:
     return storage_dir() / attachment.storage_key
+
+
+def as_download(attachment: Attachment):
+    """The response that hands the file over as a download under its own name, never cached."""
+    return send_file(
+        path_of(attachment),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -336,9 +335,7 @@ def attachment(appeal_id: int, attachment_id: int):
     row = next((a for a in appeal.attachments if a.id == attachment_id), None)
     if row is None:
         abort(404)
-    return send_file(
-        attachments.path_of(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
-    )
+    return attachments.as_download(row)
 
 
 @bp.route("/<int:appeal_id>/reveal", methods=["POST"])

@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -125,9 +124,7 @@ def answer_file(attachment_id: int):
     row = lookup.answer_file(appeal, attachment_id)
     if row is None:
         abort(404)
-    return send_file(
-        attachments.path_of(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
-    )
+    return attachments.as_download(row)
 
 
 @bp.route("/status/rate", methods=["POST"])
