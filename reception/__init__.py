@@ -150,7 +150,9 @@ def _init_babel(app: Flask) -> None:
 
     from .formkit import error_list, is_optional
 
-    app.jinja_env.globals.update(is_optional=is_optional, error_list=error_list)
+    from .appeals.receipt import accepted_by
+
+    app.jinja_env.globals.update(is_optional=is_optional, error_list=error_list, accepted_by=accepted_by)
     app.jinja_env.filters["localtime"] = i18n.local_time
     app.jinja_env.filters["localized"] = i18n.localized
     # (value, text) pairs of rows, for the filter selects: `topics | pairs("id", "name")`.

@@ -36,6 +36,7 @@ def role_choices():
 class UserForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    position = StringField(_l("Position (printed on the talons this person issues)"), validators=[Length(max=255)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     #: Searchable pickers (static/pickers.js): 249 branches, thousands of deputies.
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})

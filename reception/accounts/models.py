@@ -49,6 +49,8 @@ class User(db.Model):
     #: Stored lower-case; the login name.
     email: Mapped[str] = mapped_column(String(255), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
+    #: The position held (e.g. "specialist of the public reception"), printed on the talons they issue.
+    position: Mapped[str] = mapped_column(String(255), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role))
     #: For staff and branch heads: the branch whose data they see.

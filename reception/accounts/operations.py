@@ -176,6 +176,7 @@ def create_user(
     deputy: Deputy | None = None,
     deputies: list[Deputy] | None = None,
     created_by: User | None = None,
+    position: str = "",
 ) -> User:
     """Create an account; the caller commits."""
     email = normalize_email(email)
@@ -189,7 +190,15 @@ def create_user(
     validate_binding(role, branch, deputy, deputies)
     if deputy is not None and db.session.scalar(select(User.id).where(User.deputy_id == deputy.id)):
         raise AccountError(_l("This deputy already has an account."))
-    user = User(email=email, full_name=full_name.strip(), role=role, branch=branch, deputy=deputy, deputies=deputies)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        position=position.strip(),
+        role=role,
+        branch=branch,
+        deputy=deputy,
+        deputies=deputies,
+    )
     user.set_password(password)
     db.session.add(user)
     audit("user.create", user, user=created_by, details={"role": role.value})
@@ -205,6 +214,7 @@ def update_user(
     deputy: Deputy | None,
     deputies: list[Deputy],
     updated_by: User | None = None,
+    position: str | None = None,
 ) -> None:
     """Change name, role and bindings; a change of role or branch ends the user's sessions."""
     validate_binding(role, branch, deputy, deputies)
@@ -215,6 +225,8 @@ def update_user(
     before = {"role": user.role.value, "branch": user.branch_id, "deputy": user.deputy_id}
     rights_changed = role != user.role or (branch.id if branch else None) != user.branch_id
     user.full_name = full_name.strip()
+    if position is not None:
+        user.position = position.strip()
     user.role, user.branch, user.deputy, user.deputies = role, branch, deputy, deputies
     if rights_changed:
         user.end_sessions("rights")

@@ -220,6 +220,7 @@ def create_user():
                 user = ops.create_user(
                     email=form.email.data,
                     full_name=form.full_name.data,
+                    position=form.position.data or "",
                     password=form.password.data,
                     role=role,
                     branch=branch,
@@ -255,6 +256,7 @@ def edit_user(user_id: int):
             ops.update_user(
                 user,
                 full_name=form.full_name.data,
+                position=form.position.data or "",
                 role=role,
                 branch=branch,
                 deputy=deputy,

@@ -34,6 +34,16 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
+def accepted_by(appeal) -> str:
+    """Who accepted the appeal, as the talon says it: position and name; or that it came online."""
+    from flask_babel import gettext as _
+
+    clerk = appeal.registered_by_user
+    if clerk is None:
+        return _("Filed online by the citizen")
+    return f"{clerk.position}, {clerk.full_name}" if clerk.position else clerk.full_name
+
+
 def receipt_docx(appeal, pin: str | None, url: str) -> bytes:
     """The receipt as a Word document (A5), in the current locale; the caller sets the citizen's language."""
     from docx import Document
@@ -60,6 +70,7 @@ def receipt_docx(appeal, pin: str | None, url: str) -> bytes:
         (_("Date"), local_time(appeal.registered_dt)),
         (_("Topic"), appeal.topic.name),
         (_("Decision due by"), appeal.deadline.strftime("%d.%m.%Y")),
+        (_("Accepted by"), accepted_by(appeal)),
         (_("Tracking code"), appeal.tracking_code),
         (_("PIN"), pin or _("shown only once; a lost PIN is replaced on the status page or at the reception")),
     ]
