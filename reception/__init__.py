@@ -148,9 +148,8 @@ def _init_babel(app: Flask) -> None:
             "navigation": navigation_for(current_user) if current_user.is_authenticated else [],
         }
 
-    from .formkit import error_list, is_optional
-
     from .appeals.receipt import accepted_by
+    from .formkit import error_list, is_optional
 
     app.jinja_env.globals.update(is_optional=is_optional, error_list=error_list, accepted_by=accepted_by)
     app.jinja_env.filters["localtime"] = i18n.local_time

@@ -360,13 +360,46 @@ def test_calendar_change_recomputes_open_deadlines(ctx, make_user):
 def test_extension_limited_to_two_months_and_reasoned(ctx, make_user):
     head = user(make_user(Role.branch_head, "ALM-00")[1])
     appeal = register(now=datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+    in_time = date(2026, 3, 10)
     with pytest.raises(ops.AppealError):
-        ops.extend_deadline(appeal, date(2026, 4, 30), user=head, reason="")
+        ops.extend_deadline(appeal, date(2026, 4, 30), user=head, reason="", today=in_time)
     with pytest.raises(ops.AppealError):
-        ops.extend_deadline(appeal, date(2026, 5, 4), user=head, reason="Запрос в министерство")
-    ops.extend_deadline(appeal, date(2026, 5, 2), user=head, reason="Запрос в министерство")
+        ops.extend_deadline(appeal, date(2026, 5, 4), user=head, reason="Запрос в министерство", today=in_time)
+    ops.extend_deadline(appeal, date(2026, 5, 2), user=head, reason="Запрос в министерство", today=in_time)
     db.session.commit()
     assert appeal.deadline == date(2026, 5, 2) and appeal.events[-1].kind == "extension"
+
+
+def test_an_extension_after_the_deadline_is_refused(app, client, make_user):
+    """#14.3: the term is extended within the term; once it has passed the page offers no extension, and a
+    POST made anyway is refused with the reason and changes nothing."""
+    from datetime import timedelta
+
+    from factories import make_registration
+    from support import Auth, csrf_token
+
+    _uid, email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        late = make_registration(deadline=date.today() - timedelta(days=1)).appeal
+        on_time = make_registration().appeal
+        late_id, late_deadline, version, on_time_id = late.id, late.deadline, late.version, on_time.id
+    Auth(client).login(email)
+    assert 'data-action="extend"' in client.get(f"/appeals/{on_time_id}").get_data(as_text=True)
+    assert 'data-action="extend"' not in client.get(f"/appeals/{late_id}").get_data(as_text=True)
+    refused = client.post(
+        f"/appeals/{late_id}/extend",
+        data={
+            "csrf_token": csrf_token(client, f"/appeals/{late_id}"),
+            "version": str(version),
+            "until": (date.today() + timedelta(days=10)).isoformat(),
+            "reason": "Запрос в министерство",
+        },
+        follow_redirects=True,
+    )
+    assert refused.status_code == 409
+    assert "продление решается до истечения срока" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Appeal, late_id).deadline == late_deadline
 
 
 # --- who sees what ------------------------------------------------------------------------------------

@@ -367,8 +367,16 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
 EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy, Role.assistant, Role.admin})
 
 
-def can_extend(user: User, appeal: Appeal) -> bool:
-    return user.role in EXTENDING_ROLES and appeal.state in OPEN_STATES and can_see(user, appeal)
+def can_extend(user: User, appeal: Appeal, today: date | None = None) -> bool:
+    """Whether `user` may extend the deadline now: while the appeal is open and its deadline has not passed
+    (the APPK lets an extension be decided within the term, not after it)."""
+    today = today or deadlines.local_date(utcnow())
+    return (
+        user.role in EXTENDING_ROLES
+        and appeal.state in OPEN_STATES
+        and not deadlines.is_overdue(appeal.deadline, today)
+        and can_see(user, appeal)
+    )
 
 
 def transition(
@@ -583,11 +591,26 @@ def move_appeal(appeal: Appeal, target: AppealState, move: Move, *, user: User, 
 
 
 def extend_deadline(
-    appeal: Appeal, until: date, *, user: User, reason: str, expected_version: int | None = None
+    appeal: Appeal,
+    until: date,
+    *,
+    user: User,
+    reason: str,
+    expected_version: int | None = None,
+    today: date | None = None,
 ) -> AppealEvent:
-    """A reasoned extension, at most two months after registration; the citizen must be told in 3 working days."""
+    """A reasoned extension, decided before the deadline, at most two months after registration; the citizen
+    must be told in 3 working days."""
     check_version(appeal, expected_version, _stale)
-    if not can_extend(user, appeal):
+    today = today or deadlines.local_date(utcnow())
+    if deadlines.is_overdue(appeal.deadline, today) and appeal.state in OPEN_STATES:
+        raise TransitionNotAllowed(
+            _l(
+                "The deadline passed on %(date)s: an extension is decided before the deadline, not after.",
+                date=appeal.deadline.strftime("%d.%m.%Y"),
+            )
+        )
+    if not can_extend(user, appeal, today):
         raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))
     if not reason.strip():
         raise AppealError(_l("Give the reason: the law requires it for this decision."))

@@ -47,7 +47,9 @@ def create_demo_users() -> list[str]:
             created.append(email)
 
     for email, name, role, code in BRANCH_ACCOUNTS:
-        position = "Руководитель общественной приёмной" if role == Role.branch_head else "Специалист общественной приёмной"
+        position = (
+            "Руководитель общественной приёмной" if role == Role.branch_head else "Специалист общественной приёмной"
+        )
         add(email, full_name=name, role=role, branch=_branch(code), position=position)
     for email, name, role in OTHER_ACCOUNTS:
         add(email, full_name=name, role=role)
