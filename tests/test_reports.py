@@ -182,6 +182,27 @@ def test_board_shows_the_regions_appeals_only(app, client, auth, make_user):
     assert elsewhere_no not in client.get("/appeals/?state=open").get_data(as_text=True)
 
 
+def test_the_board_names_the_ten_busiest_deputies_and_the_workload_page_all_of_them(app, client, auth, make_user):
+    with app.app_context():
+        deputies = [make_deputy(f"Депутат № {n:02d}") for n in range(12)]
+        template = register("ALM-03")
+        copy_appeals(
+            template, [{"state": S.routed, "deputy_id": d.id} for n, d in enumerate(deputies) for _ in range(n + 1)]
+        )
+        db.session.commit()
+    _, email = make_user(Role.branch_head, "ALM-03")
+    auth.login(email)
+    board = client.get("/reports/").get_data(as_text=True)
+    shown = re.findall(r"<td>Депутат № (\d+)</td>", board)
+    assert shown == [f"{n:02d}" for n in range(11, 1, -1)]  # busiest first
+    assert 'data-link="workload"' in board
+    page = client.get("/reports/workload").get_data(as_text=True)
+    assert 'data-total="12"' in page
+    assert re.findall(r"<td>Депутат № (\d+)</td>", page) == [f"{n:02d}" for n in range(11, -1, -1)]
+    for href, number in figures(page).items():
+        assert total_on(client, href) == number, href
+
+
 def test_staff_and_deputies_have_no_board(client, auth, make_user):
     _, email = make_user(Role.staff)
     auth.login(email)
