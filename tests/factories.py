@@ -9,13 +9,13 @@ flush); the others leave committing to the caller.
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from support import PASSWORD
 
 from reception.accounts import operations as account_ops
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import Appeal, AppealState, AppealType, Channel, Citizen
+from reception.appeals.models import Appeal, AppealState, AppealType, Channel, Citizen, RegistrationCounter
 from reception.directory.models import (
     Branch,
     Constituency,
@@ -210,6 +210,36 @@ def make_registration(
 def make_appeal(**options) -> Appeal:
     """An appeal registered (and routed, …) as `make_registration` describes; returns the appeal."""
     return make_registration(**options).appeal
+
+
+def copy_appeals(appeal: Appeal, changes: list[dict]) -> None:
+    """Bulk-insert one copy of `appeal` per dict in `changes` (columns to set on that copy), each with its own
+    sequence, registration number and tracking code: hundreds of appeals in one INSERT, for tests of counts.
+    The copies have no events; not committed."""
+    columns = {a.key: getattr(appeal, a.key) for a in Appeal.__mapper__.column_attrs if a.key != "id"}
+    branch_code = appeal.registration_number.split("/")[0]
+    # Take the sequences from the branch's counter, as registering does, so later registrations go on after them.
+    last = db.session.execute(
+        update(RegistrationCounter)
+        .where(RegistrationCounter.branch_id == appeal.branch_id, RegistrationCounter.year == appeal.year)
+        .values(last_value=RegistrationCounter.last_value + len(changes))
+        .returning(RegistrationCounter.last_value)
+    ).scalar_one()
+    first = last - len(changes) + 1
+    rows = []
+    for n, change in enumerate(changes):
+        sequence = first + n
+        rows.append(
+            {
+                **columns,
+                "sequence": sequence,
+                "registration_number": f"{branch_code}/{appeal.year}/{sequence:06d}",
+                "tracking_code": f"COPY{appeal.id:05d}{sequence:06d}"[:16],
+                "version": 1,
+                **change,
+            }
+        )
+    db.session.execute(insert(Appeal), rows)
 
 
 # --- inquiries ------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..audit.log import audit
+from ..dbtypes import utcnow
 from ..directory.choices import (
     DEPUTY_LABEL_LOADS,
     deputy_label,
@@ -41,7 +42,7 @@ from ..extensions import db, limiter
 from ..formkit import int_id, version_of, with_blank
 from ..i18n import current_language
 from ..routing import groups
-from . import attachments, deadlines, personal_data
+from . import attachments, deadlines, listing, personal_data
 from . import feedback as feedback_ops
 from . import operations as ops
 from .forms import CalendarTransferForm, ExtendForm, IntakeForm, ReopenDecisionForm, TransitionForm
@@ -502,18 +503,34 @@ def decide_reopening(appeal_id: int, feedback_id: int):
 @bp.route("/")
 @allow(*READ_ROLES)
 def index():
-    """Appeals the user may see, newest first, with search."""
-    query = request.args.get("q", "").strip()
+    """Appeals the user may see, newest first, with search and filters, and how many there are."""
+    user = acting_user()
+    f = listing.AppealFilter.from_args(request.args)
+    now = utcnow()
+    today = deadlines.local_date(now)
+    where = listing.conditions(f, user, now, today)
     stmt = (
         select(Appeal)
-        .where(ops.visible_appeals_filter(acting_user()))
+        .where(*where)
         .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
         .order_by(Appeal.registered_dt.desc(), Appeal.id.desc())
     )
-    if query:
-        stmt = stmt.where(ops.search_filter(query))
+    total = listing.count(f, user, now, today)
     page = db.paginate(stmt, per_page=50, count=False)
-    return render_template("appeals/index.html", page=page, q=query)
+    page.total = total  # the same WHERE as the rows; without a total the pager never offered "Next"
+    deputy = db.session.get(Deputy, f.deputy_id) if f.deputy_id is not None else None
+    return render_template(
+        "appeals/index.html",
+        page=page,
+        f=f,
+        args=f.to_args(),
+        total=total,
+        today=today,
+        open_states=ops.OPEN_STATES,
+        states=list(AppealState),
+        topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
+        deputy=deputy,
+    )
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
