@@ -38,15 +38,26 @@ def prepare_for_forking() -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--queue", "queues", multiple=True, help="Queue to serve (repeatable); default all.")
+@click.option("--retry-seconds", default=5.0, help="Seconds between tries while Redis is unreachable.")
 @with_appcontext
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an rq worker inside the application context."""
-    connection = get_redis()
+def worker_command(burst: bool, queues: tuple[str, ...], retry_seconds: float) -> None:
+    """Run an rq worker inside the application context; survives a Redis outage."""
     names = queues or QUEUES
     prepare_for_forking()
-    worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
     logger.info("worker serving %s on %s", ", ".join(names), current_app.config["REDIS_URL"])
-    worker.work(burst=burst, with_scheduler=True)
+    while True:
+        connection = get_redis()
+        try:
+            worker = Worker([Queue(n, connection=connection) for n in names], connection=connection)
+            worker.work(burst=burst, with_scheduler=True)
+            return  # the queues are empty (burst), or it was told to stop
+        except RedisError as exc:
+            # rq rides out an outage while it waits for jobs, but not one that strikes while it starts up
+            # (registering, taking the scheduler's locks): then it starts again, like cron.
+            if burst:
+                raise
+            logger.warning("worker: Redis unreachable (%s); starting again in %s s", exc, retry_seconds)
+            time.sleep(retry_seconds)
 
 
 @click.command("ping-worker")
