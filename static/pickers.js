@@ -16,9 +16,17 @@
       // Choosing replaces the typed text, and a single picker closes on Enter like a <select>.
       closeAfterSelect: !multiple,
       onInitialize: function () {
-        // The search box is what a screen reader lands on: it carries the select's accessible name.
-        var label = select.getAttribute("aria-label");
-        if (label && this.control_input) this.control_input.setAttribute("aria-label", label);
+        // The search box is what a person types into and a screen reader lands on: the select's visible
+        // label now names it (a click on the label focuses it), else the select's aria-label does.
+        var input = this.control_input;
+        if (!input) return;
+        var labels = Array.prototype.slice.call(select.labels || []);
+        if (labels.length) {
+          input.id = input.id || (select.id || select.name) + "-search";
+          labels.forEach(function (label) { label.htmlFor = input.id; });
+        } else if (select.getAttribute("aria-label")) {
+          input.setAttribute("aria-label", select.getAttribute("aria-label"));
+        }
       },
     });
     // The picker is now the control people use; the <select> it fills in stays only for the form's sake.

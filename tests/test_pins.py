@@ -22,9 +22,9 @@ def _pin_sms(app, appeal_id) -> list[OutboxMessage]:
     with app.app_context():
         return list(
             db.session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.appeal_id == appeal_id, OutboxMessage.dedupe_key.contains(":pin:")
-                )
+                select(OutboxMessage)
+                .where(OutboxMessage.appeal_id == appeal_id, OutboxMessage.dedupe_key.contains(":pin:"))
+                .order_by(OutboxMessage.id)
             )
         )
 
