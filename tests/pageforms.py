@@ -22,8 +22,9 @@ class RenderedForm:
     action: str
     method: str
     enctype: str
-    #: Field name -> value, as the browser would send it untouched (checked boxes, selected options).
-    values: dict[str, str] = field(default_factory=dict)
+    #: Field name -> value, as the browser would send it untouched (checked boxes, selected options; a list for a
+    #: select with `multiple`).
+    values: dict[str, str | list[str]] = field(default_factory=dict)
     #: Every field name the form has, sent or not (unchecked boxes, empty selects).
     names: set[str] = field(default_factory=set)
     #: Option values of each select.
@@ -51,6 +52,7 @@ class _Parser(HTMLParser):
         self.forms: list[RenderedForm] = []
         self._form: RenderedForm | None = None
         self._select: str | None = None
+        self._multiple = False
         self._option: dict | None = None
         self._textarea: str | None = None
 
@@ -82,10 +84,16 @@ class _Parser(HTMLParser):
             form.names.add(name)
             form.options[name] = []
             self._select = name
+            # A browser sends a single select's first option when none is selected, but only the chosen
+            # options of a select with `multiple`: none when none is.
+            self._multiple = "multiple" in a
         elif tag == "option" and self._select:
             self._option = a
             form.options[self._select].append(a.get("value", ""))
-            if "selected" in a or self._select not in form.values:
+            if self._multiple:
+                if "selected" in a:
+                    form.values.setdefault(self._select, []).append(a.get("value", ""))
+            elif "selected" in a or self._select not in form.values:
                 form.values[self._select] = a.get("value", "")
         elif tag == "textarea" and name:
             form.names.add(name)
