@@ -31,6 +31,13 @@ class RenderedForm:
     options: dict[str, list[str]] = field(default_factory=dict)
     #: Where each of its buttons that has a `formaction` sends the form instead (e.g. the language switch).
     formactions: list[str] = field(default_factory=list)
+    #: How many of its submit buttons send it to its own action (no `formaction`).
+    plain_buttons: int = 0
+
+    @property
+    def posts_to_its_action(self) -> bool:
+        """False for a form all of whose buttons send it elsewhere (the language switch): its action is unused."""
+        return self.plain_buttons > 0 or not self.formactions
 
     def target(self, action: str) -> str:
         """Where pressing the button for `action` sends the form: that button's formaction, else the form's."""
@@ -69,8 +76,12 @@ class _Parser(HTMLParser):
         form = self._form
         if form is None or "disabled" in a:
             return
-        if tag in ("button", "input") and a.get("formaction"):
-            form.formactions.append(a["formaction"])
+        kind = a.get("type", "submit" if tag == "button" else "text").lower()
+        if tag in ("button", "input") and kind in ("submit", "image"):
+            if a.get("formaction"):
+                form.formactions.append(a["formaction"])
+            else:
+                form.plain_buttons += 1
         name = a.get("name")
         if tag == "input" and name:
             form.names.add(name)
@@ -138,7 +149,7 @@ def form_on(
     found = [
         f
         for f in forms_on(page)
-        if (_posts_to(f.action, action) or any(_posts_to(a, action) for a in f.formactions))
+        if ((f.posts_to_its_action and _posts_to(f.action, action)) or any(_posts_to(a, action) for a in f.formactions))
         and f.method == method
         and (having is None or having in f.names)
         and all(f.values.get(k) == v for k, v in (carrying or {}).items())
@@ -151,6 +162,7 @@ def submit(
     client,
     page_url: str,
     action: str,
+    /,  # so a form may have a field named "action" (a button's name), typed as action=...
     *,
     having: str | None = None,
     carrying: dict | None = None,
