@@ -110,7 +110,9 @@ def test_an_admin_finds_a_deputy_among_hundreds_by_typing_and_chooses_with_enter
     picker.focus()
     page.keyboard.type("ахмет")
     # One match, labelled with the name and the body in the reader's language.
-    expect(page.locator(".ts-dropdown .option")).to_have_text([f"Сейткали Ахмет Бекович — {mazhilis}"])
+    expect(page.locator(".ts-dropdown .option")).to_have_text(
+        [f"Сейткали Ахмет Бекович · {mazhilis}"]
+    )  # as deputy_label writes it
     page.keyboard.press("Enter")
     assert page.locator("#target_deputy").input_value() == str(chosen_id)
     page.get_by_role("button", name="Сохранить").click()
