@@ -22,14 +22,22 @@ class RenderedForm:
     action: str
     method: str
     enctype: str
-    #: Field name -> value, as the browser would send it untouched (checked boxes, selected options).
-    values: dict[str, str] = field(default_factory=dict)
+    #: Field name -> value, as the browser would send it untouched (checked boxes, selected options; a list for a
+    #: select with `multiple`).
+    values: dict[str, str | list[str]] = field(default_factory=dict)
     #: Every field name the form has, sent or not (unchecked boxes, empty selects).
     names: set[str] = field(default_factory=set)
     #: Option values of each select.
     options: dict[str, list[str]] = field(default_factory=dict)
     #: Where each of its buttons that has a `formaction` sends the form instead (e.g. the language switch).
     formactions: list[str] = field(default_factory=list)
+    #: How many of its submit buttons send it to its own action (no `formaction`).
+    plain_buttons: int = 0
+
+    @property
+    def posts_to_its_action(self) -> bool:
+        """False for a form all of whose buttons send it elsewhere (the language switch): its action is unused."""
+        return self.plain_buttons > 0 or not self.formactions
 
     def target(self, action: str) -> str:
         """Where pressing the button for `action` sends the form: that button's formaction, else the form's."""
@@ -51,6 +59,7 @@ class _Parser(HTMLParser):
         self.forms: list[RenderedForm] = []
         self._form: RenderedForm | None = None
         self._select: str | None = None
+        self._multiple = False
         self._option: dict | None = None
         self._textarea: str | None = None
 
@@ -67,8 +76,12 @@ class _Parser(HTMLParser):
         form = self._form
         if form is None or "disabled" in a:
             return
-        if tag in ("button", "input") and a.get("formaction"):
-            form.formactions.append(a["formaction"])
+        kind = a.get("type", "submit" if tag == "button" else "text").lower()
+        if tag in ("button", "input") and kind in ("submit", "image"):
+            if a.get("formaction"):
+                form.formactions.append(a["formaction"])
+            else:
+                form.plain_buttons += 1
         name = a.get("name")
         if tag == "input" and name:
             form.names.add(name)
@@ -82,10 +95,16 @@ class _Parser(HTMLParser):
             form.names.add(name)
             form.options[name] = []
             self._select = name
+            # A browser sends a single select's first option when none is selected, but only the chosen
+            # options of a select with `multiple`: none when none is.
+            self._multiple = "multiple" in a
         elif tag == "option" and self._select:
             self._option = a
             form.options[self._select].append(a.get("value", ""))
-            if "selected" in a or self._select not in form.values:
+            if self._multiple:
+                if "selected" in a:
+                    form.values.setdefault(self._select, []).append(a.get("value", ""))
+            elif "selected" in a or self._select not in form.values:
                 form.values[self._select] = a.get("value", "")
         elif tag == "textarea" and name:
             form.names.add(name)
@@ -130,7 +149,7 @@ def form_on(
     found = [
         f
         for f in forms_on(page)
-        if (_posts_to(f.action, action) or any(_posts_to(a, action) for a in f.formactions))
+        if ((f.posts_to_its_action and _posts_to(f.action, action)) or any(_posts_to(a, action) for a in f.formactions))
         and f.method == method
         and (having is None or having in f.names)
         and all(f.values.get(k) == v for k, v in (carrying or {}).items())
@@ -143,6 +162,7 @@ def submit(
     client,
     page_url: str,
     action: str,
+    /,  # so a form may have a field named "action" (a button's name), typed as action=...
     *,
     having: str | None = None,
     carrying: dict | None = None,

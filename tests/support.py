@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pageforms import submit
 
 from config import Config, parse_bool
 
@@ -91,8 +92,8 @@ class Auth:
         )
 
     def logout(self):
-        token = csrf_token(self.client, "/me")
-        return self.client.post("/auth/logout", data={"csrf_token": token})
+        """Press "Sign out" in the page header, as rendered."""
+        return submit(self.client, "/me", "/auth/logout")
 
 
 # --- loopback servers ---------------------------------------------------------------------------

@@ -4,8 +4,9 @@ import re
 import time
 
 import pytest
+from pageforms import submit
 from sqlalchemy import select
-from support import PASSWORD, csrf_token, make_config
+from support import PASSWORD, Auth, csrf_token, make_config, translated
 
 from reception import create_app
 from reception.accounts import operations as ops
@@ -124,18 +125,19 @@ def test_password_change_ends_other_sessions(app, make_user):
     for c in (laptop, phone):
         token = csrf_token(c)
         c.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    token = csrf_token(laptop, "/auth/password")
-    response = laptop.post(
+    response = submit(
+        laptop,
         "/auth/password",
-        data={
-            "current_password": PASSWORD,
-            "new_password": "a new secret 1",
-            "confirm": "a new secret 1",
-            "csrf_token": token,
-        },
+        "",
+        having="current_password",
+        current_password=PASSWORD,
+        new_password="a new secret 1",
+        confirm="a new secret 1",
     )
     assert response.status_code == 302
-    assert laptop.get("/me").status_code == 200  # the session that changed it continues
+    shown = laptop.get(response.headers["Location"]).get_data(as_text=True)
+    # The session that changed it continues, and is told.
+    assert translated(app, "ru", "Your password has been changed. Other sessions have been signed out.") in shown
     assert phone.get("/me").status_code == 302
     with app.app_context():
         assert _user(email).check_password("a new secret 1")
@@ -446,3 +448,36 @@ def test_the_second_factor_is_turned_off_with_the_password_and_a_code(app, clien
     assert 'data-two-factor="off"' in client.get("/auth/two-factor").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(User.totp_secret).where(User.email == email)) is None
+
+
+def test_an_administrator_creates_an_account_and_later_disables_it_on_its_page(app, client, auth, make_user):
+    from factories import branch
+
+    _, admin_email = make_user(Role.admin)
+    auth.login(admin_email)
+    with app.app_context():
+        branch_id = str(branch("ALM-03").id)
+    created = submit(
+        client,
+        "/accounts/users/new",
+        "",
+        having="full_name",
+        email="new.clerk@test.kz",
+        full_name="Жаңа Қызметкер",
+        role="staff",
+        branch=branch_id,
+        password="a first secret",
+    )
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "The account has been created.") in page and "Жаңа Қызметкер" in page
+    assert Auth(app.test_client()).login("new.clerk@test.kz", "a first secret").status_code == 302
+
+    edit_url = created.headers["Location"]
+    saved = submit(client, edit_url, "", having="full_name", full_name="Жаңа Қызметкер-Ұлы", is_enabled=None)
+    assert saved.status_code == 302
+    assert translated(app, "ru", "The account has been saved.") in client.get(edit_url).get_data(as_text=True)
+    with app.app_context():
+        clerk = _user("new.clerk@test.kz")
+        assert clerk.full_name == "Жаңа Қызметкер-Ұлы" and not clerk.is_enabled
+        assert clerk.branch.code == "ALM-03" and clerk.role == Role.staff  # kept as the page showed them

@@ -4,13 +4,14 @@ import html
 import io
 import re
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pageforms
 import pytest
 from factories import make_appeal, make_citizen, make_deputy, user
 from flask_babel import force_locale
 from sqlalchemy import func, select
-from support import csrf_token
+from support import csrf_token, translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as ops
@@ -357,6 +358,50 @@ def test_calendar_change_recomputes_open_deadlines(ctx, make_user):
     assert appeal.deadline == before
 
 
+def test_an_administrator_adds_a_day_off_on_the_calendar_page_and_removes_it(app, client, auth, make_user):
+    _, email = make_user(Role.admin)
+    with app.app_context():
+        appeal = register(now=datetime(2026, 6, 24, 6, 0, tzinfo=UTC))
+        appeal_id, before = appeal.id, appeal.deadline
+    auth.login(email)
+    saved = pageforms.submit(
+        client, "/appeals/calendar", "", having="day", day="2026-07-03", kind="day_off", note="Постановление № 1"
+    )
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "Saved; %(count)s open appeals got a new deadline.", count=1) in page
+    assert "03.07.2026" in page and "Постановление № 1" in page
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline > before
+    removed = pageforms.submit(client, "/appeals/calendar", "", having="remove", remove="2026-07-03")
+    page = client.get(removed.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "Removed; %(count)s open appeals got a new deadline.", count=1) in page
+    assert "Постановление № 1" not in page
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == before
+
+
+def test_a_branch_head_extends_a_deadline_on_the_appeal_page(app, client, auth, make_user):
+    _, email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        appeal = register()
+        appeal_id, until = appeal.id, appeal.deadline + timedelta(days=7)
+    auth.login(email)
+    extended = pageforms.submit(
+        client,
+        f"/appeals/{appeal_id}",
+        f"/appeals/{appeal_id}/extend",
+        until=until.isoformat(),
+        reason="Запрос в акимат",
+    )
+    assert extended.status_code == 302
+    page = client.get(extended.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "The deadline is now %(date)s.", date=until.strftime("%d.%m.%Y")) in page
+    assert "Запрос в акимат" in page
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == until
+
+
 def test_extension_limited_to_two_months_and_reasoned(ctx, make_user):
     head = user(make_user(Role.branch_head, "ALM-00")[1])
     appeal = register(now=datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
@@ -435,9 +480,8 @@ def test_masked_personal_data_and_audited_reveal(app, client, auth, make_user):
     auth.login(email)
     page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert "********0017" in page and VALID_IIN not in page
-    token = csrf_token(client, f"/appeals/{appeal_id}")
-    revealed = client.post(f"/appeals/{appeal_id}/reveal", data={"csrf_token": token}).get_data(as_text=True)
-    assert VALID_IIN in revealed
+    revealed = pageforms.submit(client, f"/appeals/{appeal_id}", f"/appeals/{appeal_id}/reveal")
+    assert VALID_IIN in revealed.get_data(as_text=True)
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "citizen.view_personal_data"))
         assert entry is not None and entry.user.email == email

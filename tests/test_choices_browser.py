@@ -110,8 +110,8 @@ def test_an_admin_finds_a_deputy_among_hundreds_by_typing_and_chooses_with_enter
     picker = page.get_by_role("combobox", name=picker_label)  # the field's label names the search box
     picker.focus()
     page.keyboard.type("ахмет")
-    # One match, labelled with the name and the body in the reader's language.
-    expect(page.locator(".ts-dropdown .option")).to_have_text([f"Сейткали Ахмет Бекович — {mazhilis}"])
+    # One match, labelled with the name and the body in the reader's language (as deputy_label writes it).
+    expect(page.locator(".ts-dropdown .option")).to_have_text([f"Сейткали Ахмет Бекович · {mazhilis}"])
     page.keyboard.press("Enter")
     assert page.locator("#target_deputy").input_value() == str(chosen_id)
     page.get_by_role("button", name="Сохранить").click()

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 from factories import branch, make_account, make_appeal, user
+from pageforms import submit
 from sqlalchemy import event, select
-from support import csrf_token
+from support import csrf_token, translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
@@ -142,9 +143,10 @@ def test_bulk_take_into_work(app, deputy_client):
         from reception.directory.models import Deputy
 
         ids = [a.id for a in fill(db.session.get(Deputy, deputy_id), 3)]
-    token = csrf_token(client, "/deputy-queue/")
-    response = client.post("/deputy-queue/take", data={"csrf_token": token, "ids": [str(i) for i in ids[:2]]})
+    response = submit(client, "/deputy-queue/", "/deputy-queue/take", ids=[str(i) for i in ids[:2]], action="take")
     assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "Taken into work: %(count)s.", count=2) in shown
     with app.app_context():
         states = [db.session.get(Appeal, i).state for i in ids]
     assert states == [AppealState.in_progress, AppealState.in_progress, AppealState.routed]
@@ -182,15 +184,13 @@ def test_deputy_gives_appeals_to_an_assistant_who_filters_them(app, client, auth
         ids = [a.id for a in fill(deputy, 3)]
         assistant_id = assistant.id
     auth.login("own.deputy@test.kz")
-    token = csrf_token(client, "/deputy-queue/")
-    response = client.post(
+    response = submit(
+        client,
+        "/deputy-queue/",
         "/deputy-queue/take",
-        data={
-            "csrf_token": token,
-            "ids": [str(ids[0]), str(ids[1])],
-            "action": "assign",
-            "assistant": str(assistant_id),
-        },
+        ids=[str(ids[0]), str(ids[1])],
+        action="assign",
+        assistant=str(assistant_id),
     )
     assert response.status_code == 302
     auth.logout()

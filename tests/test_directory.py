@@ -1,8 +1,9 @@
 """The directory: what the shipped data holds, loading it again, and administrators editing it."""
 
 import pytest
+from pageforms import errors_at, submit
 from sqlalchemy import func, select
-from support import csrf_token
+from support import translated
 
 from reception.accounts.models import Role
 from reception.audit.models import AuditEntry
@@ -12,6 +13,8 @@ from reception.directory.models import (
     BodySeats,
     Branch,
     BranchLevel,
+    Deputy,
+    District,
     GovernmentBody,
     GovernmentBodyKind,
     MandateType,
@@ -126,72 +129,118 @@ def restore_directory(app):
 
 
 def test_admin_edits_a_branch_and_it_is_audited(app, admin, restore_directory):
-    page = admin.get("/directory/branches/ALM-03")
-    assert page.status_code == 200
-    token = csrf_token(admin, "/directory/branches/ALM-03")
-    with app.app_context():
-        b = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
-        data = {
-            "name_kk": b.name_kk,
-            "name_ru": "Новое имя приемной",
-            "name_en": b.name_en,
-            "address_kk": b.address_kk,
-            "address_ru": "г. Конаев, ул. Новая, 1",
-            "phone": "+77272000000",
-            "email": "alm-03@qabyldau.kz",
-            "is_active": "y",
-            "csrf_token": token,
-        }
-    response = admin.post("/directory/branches/ALM-03", data=data)
+    response = submit(
+        admin,
+        "/directory/branches/ALM-03",
+        "",
+        having="name_ru",
+        name_ru="Новое имя приемной",
+        address_ru="г. Конаев, ул. Новая, 1",
+        phone="+77272000000",
+        email="alm-03@qabyldau.kz",
+    )
     assert response.status_code == 302
-    assert "Новое имя приемной" in admin.get(
-        "/directory/branches?q=ALM-03", headers={"Accept-Language": "ru"}
-    ).get_data(as_text=True)
+    listing = admin.get(response.headers["Location"], headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Новое имя приемной" in listing and translated(app, "ru", "Saved.") in listing
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "directory.update_branches"))
         assert entry.details["changes"]["name_ru"][1] == "Новое имя приемной"
+        assert db.session.scalar(select(Branch.is_active).where(Branch.code == "ALM-03"))  # kept as shown
 
 
 def test_bad_branch_input_is_a_form_error_and_nothing_changes(app, admin, restore_directory):
-    token = csrf_token(admin, "/directory/branches/ALM-03")
-    response = admin.post(
-        "/directory/branches/ALM-03",
-        data={"name_kk": "", "name_ru": "X", "name_en": "X", "phone": "12345", "csrf_token": token},
-    )
+    response = submit(admin, "/directory/branches/ALM-03", "", having="name_ru", name_kk="", name_ru="X", phone="12345")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert 'class="error"' in body
+    assert errors_at(body, "name_kk") and errors_at(body, "phone")
     with app.app_context():
         assert db.session.scalar(select(Branch.name_ru).where(Branch.code == "ALM-03")) != "X"
 
 
 def test_admin_adds_a_topic_and_changes_seats(app, admin, restore_directory):
-    token = csrf_token(admin, "/directory/topics/new")
-    response = admin.post(
+    response = submit(
+        admin,
         "/directory/topics/new",
-        data={
-            "code": "culture",
-            "name_kk": "Мәдениет",
-            "name_ru": "Культура",
-            "name_en": "Culture",
-            "position": "18",
-            "is_active": "y",
-            "csrf_token": token,
-        },
+        "",
+        having="code",
+        code="culture",
+        name_kk="Мәдениет",
+        name_ru="Культура",
+        name_en="Culture",
+        position="18",
     )
     assert response.status_code == 302
-    duplicate = admin.post(
-        "/directory/topics/new",
-        data={"code": "culture", "name_kk": "a", "name_ru": "b", "name_en": "c", "csrf_token": token},
+    assert "Культура" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    duplicate = submit(
+        admin, "/directory/topics/new", "", having="code", code="culture", name_kk="a", name_ru="b", name_en="c"
     )
-    assert "Тема с таким кодом уже существует." in duplicate.get_data(as_text=True)
-    response = admin.post(
-        "/directory/bodies/MAZHILIS/seats", data={"party_list": "0", "single_mandate": "100", "csrf_token": token}
+    assert errors_at(duplicate.get_data(as_text=True), "code") == ["Тема с таким кодом уже существует."]
+    assert 'href="/directory/bodies/MAZHILIS/seats"' in admin.get("/directory/bodies/MAZHILIS").get_data(as_text=True)
+    response = submit(
+        admin, "/directory/bodies/MAZHILIS/seats", "", having="party_list", party_list="0", single_mandate="100"
     )
     assert response.status_code == 302
+    assert "100" in admin.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         body = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "MAZHILIS"))
         assert {s.mandate_type: s.count for s in body.seats} == {MandateType.single_mandate: 100}
+
+
+def test_admin_renames_a_region_and_a_district_from_the_regions_page(app, admin, restore_directory):
+    with app.app_context():
+        district_code = db.session.scalar(
+            select(District.code).join(Region).where(Region.code == "ALA").order_by(District.code).limit(1)
+        )
+    renamed = submit(admin, "/directory/regions/ALA/edit", "", having="name_ru", name_ru="Город Алматы (переим.)")
+    assert renamed.status_code == 302
+    page = admin.get(renamed.headers["Location"]).get_data(as_text=True)
+    assert "Город Алматы (переим.)" in page and f"/directory/districts/{district_code}/edit" in page
+    renamed = submit(admin, f"/directory/districts/{district_code}/edit", "", having="name_ru", name_ru="Новый район")
+    assert renamed.status_code == 302
+    assert "Новый район" in admin.get(renamed.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(District.name_ru).where(District.code == district_code)) == "Новый район"
+
+
+def test_admin_retires_a_topic_and_names_a_new_head_of_a_ministry(app, admin, restore_directory):
+    retired = submit(admin, "/directory/topics/other", "", having="name_ru", name_ru="Прочее", is_active=None)
+    assert retired.status_code == 302
+    assert "Прочее" in admin.get(retired.headers["Location"]).get_data(as_text=True)
+    changed = submit(
+        admin, "/directory/government-bodies/MIN-INTERNAL", "", having="head_name_ru", head_name_ru="Новый Министр"
+    )
+    assert changed.status_code == 302
+    assert "MIN-INTERNAL" in admin.get(changed.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Topic.is_active).where(Topic.code == "other")) is False
+        ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL"))
+        assert ministry.head_name_ru == "Новый Министр" and ministry.is_active  # the rest kept as shown
+
+
+def test_admin_adds_a_deputy_and_then_corrects_the_phone(app, admin):
+    with app.app_context():
+        mazhilis = str(db.session.scalar(select(RepresentativeBody.id).where(RepresentativeBody.code == "MAZHILIS")))
+        housing = str(db.session.scalar(select(Topic.id).where(Topic.code == "housing")))
+    added = submit(
+        admin,
+        "/directory/deputies/new",
+        "",
+        having="full_name",
+        full_name="Жаңа Депутат Ұлы",
+        body=mazhilis,
+        mandate_type="party_list",
+        topics=[housing],
+        phone="+77010000001",
+    )
+    assert added.status_code == 302
+    edit_url = added.headers["Location"]
+    assert "Жаңа Депутат Ұлы" in admin.get(edit_url).get_data(as_text=True)
+    corrected = submit(admin, edit_url, "", having="full_name", phone="+77010000002")
+    assert corrected.status_code == 302
+    with app.app_context():
+        deputy = db.session.scalar(select(Deputy).where(Deputy.full_name == "Жаңа Депутат Ұлы"))
+        assert deputy.phone == "+77010000002" and deputy.mandate_type == MandateType.party_list
+        assert [t.code for t in deputy.topics] == ["housing"] and deputy.body.code == "MAZHILIS"  # kept as shown
 
 
 def test_analyst_reads_but_cannot_edit(client, auth, make_user):

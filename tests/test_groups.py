@@ -1,13 +1,14 @@
 """Appeals about one problem, linked into a group and acted on as one."""
 
 import pytest
-from factories import make_appeal, user
+from factories import branch, make_account, make_appeal, make_deputy, user
+from pageforms import submit
 from sqlalchemy import select
-from support import csrf_token
+from support import translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
-from reception.appeals.models import AppealGroup, AppealState, AppealType
+from reception.appeals.models import Appeal, AppealGroup, AppealState, AppealType
 from reception.extensions import db
 from reception.routing import groups
 
@@ -49,24 +50,46 @@ def test_cannot_link_what_one_cannot_see(ctx, make_user):
         groups.link_appeals([own.registration_number], user=staff)  # a group needs two
 
 
-def test_linking_through_the_pages(app, client, auth, make_user):
+def test_linking_routing_and_resolving_through_the_pages(app, client, auth, make_user):
     _, email = make_user(Role.staff, "ALM-03")
     with app.app_context():
         first, second = register(), register()
+        holder = make_deputy("Алматинский Депутат", region=branch("ALM-03").region)
+        make_account(Role.deputy, "holder@test.kz", deputy=holder)
         db.session.commit()
-        first_id, second_no = first.id, second.registration_number
+        first_id, second_no, holder_id = first.id, second.registration_number, str(holder.id)
     auth.login(email)
-    token = csrf_token(client, f"/appeals/{first_id}")
-    response = client.post(
-        f"/appeals/{first_id}/group", data={"csrf_token": token, "numbers": second_no, "title": "Вода"}
-    )
+    response = submit(client, f"/appeals/{first_id}", f"/appeals/{first_id}/group", numbers=second_no, title="Вода")
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    group_url = response.headers["Location"]
+    page = client.get(group_url).get_data(as_text=True)
     assert 'data-group="count">2<' in page and second_no in page
     with app.app_context():
         assert db.session.scalar(select(AppealGroup.title)) == "Вода"
         group_id = db.session.scalar(select(AppealGroup.id))
+
+    routed = submit(client, group_url, f"/appeals/groups/{group_id}/route", deputy=holder_id)
+    assert translated(app, "ru", "Routed: %(count)s.", count=2) in client.get(routed.headers["Location"]).get_data(
+        as_text=True
+    )
     auth.logout()
+
+    auth.login("holder@test.kz")
+    with app.app_context():
+        for appeal in db.session.scalars(select(Appeal).where(Appeal.group_id == group_id)):
+            appeal_ops.take_into_work(appeal, user=user("holder@test.kz"))
+        db.session.commit()
+    resolved = submit(client, group_url, f"/appeals/groups/{group_id}/resolve", answer="Водопровод отремонтирован")
+    assert translated(app, "ru", "Resolved: %(count)s.", count=2) in client.get(resolved.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context():
+        appeals = db.session.scalars(select(Appeal).where(Appeal.group_id == group_id)).all()
+        assert {a.state for a in appeals} == {AppealState.resolved}
+        assert {a.deputy_id for a in appeals} == {int(holder_id)}
+        assert all(a.events[-1].comment == "Водопровод отремонтирован" for a in appeals)
+    auth.logout()
+
     _, stranger = make_user(Role.staff, "AST-01")
     auth.login(stranger)
     assert client.get(f"/appeals/groups/{group_id}").status_code == 404

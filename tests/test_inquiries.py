@@ -542,30 +542,3 @@ def test_cosigners_come_from_the_authors_body(setup):
             topic=None,
             cosigners=[maslikhat or make_deputy("Маслихатов", body_code="M-ALA")],
         )
-
-
-@pytest.mark.slow
-def test_a_failed_pdf_says_why_and_can_be_made_again(setup, app, monkeypatch):
-    from rq import SimpleWorker
-
-    from reception.jobs.queues import get_queue, get_redis
-
-    _deputy, account, _appeals, inquiry = setup
-    monkeypatch.setenv("SOFFICE_PATH", "/bin/false")  # a converter that fails
-    app.config["PDF_CONVERTER"] = "libreoffice"
-    try:
-        pdf_id = documents.generate(inquiry, user=account, pdf=True)[1].id
-        db.session.commit()
-        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
-        db.session.expire_all()
-        pdf = db.session.get(documents.InquiryDocument, pdf_id)
-        assert pdf.status.value == "failed" and "LibreOffice failed" in pdf.error and pdf.content is None
-        app.config["PDF_CONVERTER"] = "weasyprint"
-        documents.retry_pdf(pdf)
-        db.session.commit()
-        SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
-        db.session.expire_all()
-        pdf = db.session.get(documents.InquiryDocument, pdf_id)
-        assert pdf.status.value == "ready" and pdf.content.startswith(b"%PDF-") and pdf.error == ""
-    finally:
-        app.config["PDF_CONVERTER"] = "auto"

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from docx import Document
 from factories import make_account, make_citizen, make_deputy, make_inquiry, make_registration, user
+from pageforms import submit
 from sqlalchemy import select
-from support import Auth, csrf_token
+from support import Auth, csrf_token, translated
 from test_inquiries import CITIZENS, appeals_for
 
 from reception.accounts.models import Role
@@ -307,11 +308,66 @@ def test_the_page_follows_the_pdf_job_until_the_file_is_ready(app, client, deput
         app.config["PDF_CONVERTER"] = "auto"
 
 
+def test_a_deputy_removes_an_appeal_from_a_draft_and_writes_the_text_again(app, client, deputy):
+    _email, ids = deputy
+    inquiry_id, _ = create_via_pages(client, ids)
+    with app.app_context():
+        dropped = db.session.get(Appeal, ids[2]).registration_number
+        assert dropped in db.session.get(Inquiry, inquiry_id).body
+    removed = submit(client, f"/inquiries/{inquiry_id}", f"/inquiries/{inquiry_id}/appeals/{ids[2]}/remove")
+    assert removed.status_code == 302
+    page = client.get(removed.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "Removed.") in page and f'data-appeal="{dropped}"' not in page
+    rewritten = submit(client, f"/inquiries/{inquiry_id}/edit", f"/inquiries/{inquiry_id}/redraft")
+    assert rewritten.status_code == 302, rewritten.get_data(as_text=True)[:1500]
+    page = client.get(rewritten.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "The text was written again from the appeals.") in page
+    with app.app_context():
+        body = db.session.get(Inquiry, inquiry_id).body
+        assert dropped not in body and db.session.get(Appeal, ids[0]).registration_number in body
+
+
+@pytest.mark.slow
+def test_a_failed_pdf_says_why_and_the_deputy_makes_it_again(app, client, deputy, monkeypatch):
+    from rq import SimpleWorker
+
+    from reception.jobs.queues import get_queue, get_redis
+
+    def work():
+        with app.app_context():
+            SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+
+    _email, ids = deputy
+    inquiry_id, _ = create_via_pages(client, ids)
+    page = f"/inquiries/{inquiry_id}"
+    monkeypatch.setenv("SOFFICE_PATH", "/bin/false")  # a converter that fails
+    app.config["PDF_CONVERTER"] = "libreoffice"
+    try:
+        submit(client, page, f"/inquiries/{inquiry_id}/documents", pdf="1")
+        work()
+        with app.app_context():
+            pdf_id = db.session.scalar(
+                select(InquiryDocument.id).where(
+                    InquiryDocument.inquiry_id == inquiry_id, InquiryDocument.format == "pdf"
+                )
+            )
+        shown = client.get(page).get_data(as_text=True)
+        assert 'data-document="pdf" data-version="1" data-status="failed"' in shown and "LibreOffice failed" in shown
+        app.config["PDF_CONVERTER"] = "weasyprint"
+        again = submit(client, page, f"/inquiries/{inquiry_id}/documents/{pdf_id}/retry")
+        assert again.status_code == 302
+        work()
+        shown = client.get(page).get_data(as_text=True)
+        assert 'data-document="pdf" data-version="1" data-status="ready"' in shown
+        pdf = client.get(f"/inquiries/{inquiry_id}/documents/{pdf_id}")
+        assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    finally:
+        app.config["PDF_CONVERTER"] = "auto"
+
+
 def test_an_inquiry_goes_from_draft_to_answered_through_its_pages_as_rendered(app, client, deputy):
     """Every step submitted with the page's own hidden fields (the version among them): the step "mark as
     sent" once answered 409 every time, because its test posted no version."""
-    from pageforms import submit
-
     _email, ids = deputy
     inquiry_id, _token = create_via_pages(client, ids)
     page = f"/inquiries/{inquiry_id}"

@@ -5,9 +5,10 @@ from datetime import UTC
 
 import pytest
 from factories import make_appeal, make_citizen, make_deputy, make_registration
+from pageforms import submit
 from rq import SimpleWorker
 from sqlalchemy import func, select
-from support import csrf_token, free_port
+from support import free_port
 
 from reception.appeals import operations as appeal_ops
 from reception.extensions import db
@@ -183,8 +184,8 @@ def test_admin_sees_and_retries_failed_messages(app, client, auth, make_user, sm
     auth.login(email)
     page = client.get("/notifications/?state=failed").get_data(as_text=True)
     assert 'data-message="test:admin:sms"' in page
-    token = csrf_token(client, "/notifications/")
-    assert client.post(f"/notifications/{message_id}/retry", data={"csrf_token": token}).status_code == 302
+    retried = submit(client, "/notifications/?state=failed", f"/notifications/{message_id}/retry")
+    assert retried.status_code == 302
     with app.app_context():
         run_worker()
         assert db.session.get(OutboxMessage, message_id).state == MessageState.sent

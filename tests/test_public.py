@@ -12,7 +12,7 @@ from factories import branch, make_citizen, make_deputy, make_registration, topi
 from flask_babel import force_locale, gettext
 from pageforms import errors_at, form_on, submit
 from sqlalchemy import func, select
-from support import Auth, csrf_token, make_config
+from support import Auth, csrf_token, make_config, translated
 
 from reception.accounts.models import Role, User
 from reception.appeals import operations as appeal_ops
@@ -169,8 +169,7 @@ def test_six_wrong_pins_lock_the_code_until_the_branch_unlocks_it(app, client, m
     Auth(staff).login(email)
     detail = staff.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert 'data-action="unlock"' in detail
-    token = csrf_token(staff, f"/appeals/{appeal_id}")
-    assert staff.post(f"/appeals/{appeal_id}/citizen/unlock", data={"csrf_token": token}).status_code == 302
+    assert submit(staff, f"/appeals/{appeal_id}", f"/appeals/{appeal_id}/citizen/unlock").status_code == 302
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "appeal.status_unlock"))
         assert entry.target_id == str(appeal_id) and entry.details == {"was_locked": True}
@@ -500,12 +499,13 @@ def test_not_satisfied_with_a_reason_asks_the_branch_head_to_reopen(app, client,
     with app.test_request_context(), force_locale("ru"):
         label = str(Rating.not_satisfied.label)
     assert f"{label}: Воды по-прежнему нет." in detail and "not_satisfied:" not in detail  # words, not codes
-    token = csrf_token(head, f"/appeals/{appeal_id}")
-    response = head.post(
-        f"/appeals/{appeal_id}/citizen/reopen/{feedback_id}",
-        data={"csrf_token": token, "decision": "accept", "comment": ""},
+    response = submit(
+        head, f"/appeals/{appeal_id}", f"/appeals/{appeal_id}/citizen/reopen/{feedback_id}", decision="accept"
     )
     assert response.status_code == 302
+    assert translated(app, "ru", "The appeal is reopened.") in head.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     with app.app_context():
         appeal = db.session.get(Appeal, appeal_id)
         assert appeal.state == S.reopened
@@ -560,11 +560,14 @@ def test_the_citizen_adds_information_and_the_holder_hears_of_it(app, client, ma
         appeal_ops.route_appeal(appeal, db.session.get(User, deputy_user_id).deputy, user=None)
         db.session.commit()
     look_up(client, code, pin)
-    token = csrf_token(client, "/status/view")
-    added = client.post("/status/add", data={"csrf_token": token, "text": "Прилагаю номер заявки в КСК: 4512."})
+    added = submit(client, "/status/view", "/status/add", text="Прилагаю номер заявки в КСК: 4512.")
     assert added.status_code == 302
     page = client.get("/status/view").get_data(as_text=True)
     assert 'data-step="citizen_info"' in page and "4512" not in page
+    # On a shared computer, the citizen leaves: this browser no longer shows the appeal.
+    left = submit(client, "/status/view", "/status/leave")
+    assert left.status_code == 302 and left.headers["Location"].endswith("/status/")
+    assert client.get("/status/view").status_code == 302
     with app.app_context():
         event = db.session.scalar(select(AppealEvent).where(AppealEvent.kind == "citizen_info"))
         assert event.is_public and event.comment == "Прилагаю номер заявки в КСК: 4512." and event.user_id is None

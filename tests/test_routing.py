@@ -5,7 +5,7 @@ from factories import branch, district, make_appeal, make_deputy, representative
 from flask_babel import force_locale, gettext
 from pageforms import errors_at, submit
 from sqlalchemy import func, select
-from support import csrf_token
+from support import csrf_token, translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
@@ -163,24 +163,20 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
         chosen_id = deputy("Депутат Для Правила").id
         housing_id = topic("housing").id
         db.session.commit()
-    token = csrf_token(admin, "/routing/rules/new")
-    response = admin.post(
+    response = submit(
+        admin,
         "/routing/rules/new",
-        data={
-            "csrf_token": token,
-            "position": "10",
-            "name": "ЖКХ",
-            "is_active": "y",
-            "topic": str(housing_id),
-            "target": "deputy",
-            "target_deputy": str(chosen_id),
-        },
+        "",
+        having="target",
+        position="10",
+        name="ЖКХ",
+        topic=str(housing_id),
+        target="deputy",
+        target_deputy=str(chosen_id),
     )
     assert response.status_code == 302
-    missing = admin.post(
-        "/routing/rules/new", data={"csrf_token": token, "position": "20", "name": "x", "target": "deputy"}
-    )
-    assert missing.status_code == 200 and 'class="error"' in missing.get_data(as_text=True)
+    missing = submit(admin, "/routing/rules/new", "", having="target", position="20", name="x", target="deputy")
+    assert missing.status_code == 200 and errors_at(missing.get_data(as_text=True), "target_deputy")
     with app.app_context():
         number = new_appeal().registration_number
         db.session.commit()
@@ -196,6 +192,23 @@ def test_admin_writes_a_rule_and_dry_runs_it(app, admin):
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 1  # the made-up appeal was never stored
     assert 'class="error"' in admin.get("/routing/dry-run?appeal_type=request").get_data(as_text=True)
+
+
+def test_admin_renames_a_rule_and_then_removes_it_from_the_list(app, admin):
+    with app.app_context():
+        rule = RoutingRule(position=10, name="ЖКХ", target=RuleTarget.branch_head)
+        db.session.add(rule)
+        db.session.commit()
+        rule_id = rule.id
+    renamed = submit(admin, f"/routing/rules/{rule_id}", "", having="target", name="ЖКХ и дороги")
+    assert renamed.status_code == 302
+    page = admin.get(renamed.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "Saved.") in page and "ЖКХ и дороги" in page
+    removed = submit(admin, "/routing/rules", f"/routing/rules/{rule_id}/delete")
+    page = admin.get(removed.headers["Location"]).get_data(as_text=True)
+    assert translated(app, "ru", "The rule has been removed.") in page and "ЖКХ и дороги" not in page
+    with app.app_context():
+        assert db.session.get(RoutingRule, rule_id) is None
 
 
 def test_a_rule_for_a_district_outside_its_region_is_refused_at_the_district_field(app, admin):

@@ -190,7 +190,7 @@ def bodies():
     return render_template("directory/bodies.html", page=page, q=query, totals=totals)
 
 
-@bp.route("/bodies/<code>", methods=["GET", "POST"])
+@bp.route("/bodies/<code>")
 @allow(*READERS)
 def body(code: str):
     """A body: its seats by mandate type and its single-mandate districts."""
