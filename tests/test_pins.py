@@ -19,12 +19,13 @@ PIN_ON_RECEIPT = re.compile(r'data-receipt="pin">(\d{6})<')
 
 
 def _pin_sms(app, appeal_id) -> list[OutboxMessage]:
+    """The PIN messages of the appeal, oldest first."""
     with app.app_context():
         return list(
             db.session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.appeal_id == appeal_id, OutboxMessage.dedupe_key.contains(":pin:")
-                )
+                select(OutboxMessage)
+                .where(OutboxMessage.appeal_id == appeal_id, OutboxMessage.dedupe_key.contains(":pin:"))
+                .order_by(OutboxMessage.id)  # PostgreSQL returns rows in no set order, updated ones often last
             )
         )
 
