@@ -232,7 +232,9 @@ class AppealEvent(db.Model):
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     user = relationship("User")
     #: The files of a written answer given with this step.
-    files: Mapped[list["Attachment"]] = relationship(back_populates="event", order_by="Attachment.id")
+    files: Mapped[list["Attachment"]] = relationship(
+        back_populates="event", order_by="Attachment.id", lazy="selectin"
+    )  # in one query for a whole timeline, not one per step
 
 
 class Attachment(db.Model):

@@ -103,7 +103,7 @@ def _appeal_for_page(code: str) -> Appeal | None:
         select(Appeal)
         .where(Appeal.tracking_code == code)
         .options(
-            selectinload(Appeal.events).selectinload(AppealEvent.files),
+            selectinload(Appeal.events),
             joinedload(Appeal.branch),
             joinedload(Appeal.topic),
             joinedload(Appeal.deputy).joinedload(Deputy.body),
