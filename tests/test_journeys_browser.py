@@ -110,3 +110,27 @@ def test_an_online_appeal_goes_back_to_the_form_gets_a_new_code_and_is_registere
     with app.app_context():
         appeal = db.session.scalar(select(Appeal).where(Appeal.tracking_code == code))
         assert appeal.summary == "Нет холодной воды в доме"
+
+
+def test_the_lost_pin_journey_in_kazakh(app, live_server, chromium, sms_gateway):
+    """The same journey for a citizen whose browser and appeal are in Kazakh: pages and SMS in Kazakh."""
+    with app.app_context():
+        citizen = make_citizen("900101300017", phone="+77011234567", language="kk")
+        code = make_registration(citizen=citizen, language="kk").appeal.tracking_code
+    context = chromium.new_context(locale="kk-KZ", viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server}/status/{code}")
+    assert page.locator("html").get_attribute("lang") == "kk"
+    page.locator('[data-link="new-pin"]').click()
+    page.get_by_role("button", name="Жаңа PIN-код жіберу").click()
+    assert "жаңа PIN-код жіберілді" in page.locator('[data-new-pin="answered"]').inner_text()
+    deliver(app)
+    sms = [m for m in sms_gateway.received if "PIN" in m["text"]][-1]
+    assert "өтінішінің жаңа PIN-коды" in sms["text"]
+    new_pin = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
+    page.goto(f"{live_server}/status/{code}")
+    page.locator("#pin").fill(new_pin)
+    page.locator("form.stack button[type=submit]").click()
+    assert page.locator('[data-status="state"]').is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
