@@ -3,7 +3,7 @@ appeal and citizen, deadlines, access, and the registry."""
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from docx import Document
@@ -463,6 +463,11 @@ def test_docx_has_the_official_form_in_russian(setup):
         assert appeal.registration_number in text
     for iin, _name, phone, address, _named in CITIZENS:
         assert iin not in text and phone not in text and address not in text
+    # The file's own properties are the deputy's and today's, not the library's defaults.
+    properties = doc.core_properties
+    assert properties.author == properties.last_modified_by == inquiry.author.full_name
+    assert properties.title == inquiry.subject and properties.language == "ru-RU"
+    assert properties.created.date() == properties.modified.date() == datetime.now(UTC).date()
 
 
 def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setup):

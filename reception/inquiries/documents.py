@@ -6,11 +6,9 @@ A DOCX renders in well under a second, so it is made in the request. A PDF needs
 seconds, so it is made by an rq job on the `documents` queue; the row's status is the progress the page shows.
 """
 
-import io
 import logging
 from functools import lru_cache
 
-from docxtpl import DocxTemplate
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -19,6 +17,7 @@ from ..accounts.models import User
 from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
+from ..documents import render
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
 from ..extensions import db
 from ..i18n import localized
@@ -32,7 +31,7 @@ logger = logging.getLogger(__name__)
 PDF_JOB_TIMEOUT = 300
 #: The PDF job, by name (see jobs.queues.job_name).
 PDF_JOB = "reception.inquiries.tasks.make_pdf"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_TYPE = render.DOCX_TYPE
 
 
 @lru_cache(maxsize=2)
@@ -99,11 +98,14 @@ def context(inquiry: Inquiry) -> dict:
 
 
 def render_docx(inquiry: Inquiry) -> bytes:
-    template = DocxTemplate(io.BytesIO(_template_bytes(inquiry.language)))
-    template.render(context(inquiry), autoescape=True)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
+    """The letter, its file's properties naming the signing deputy as author and today as created."""
+    return render.render_docx(
+        _template_bytes(inquiry.language),
+        context(inquiry),
+        author=inquiry.author.full_name,
+        title=inquiry.subject,
+        language=inquiry.language,
+    )
 
 
 def _next_number(inquiry: Inquiry) -> int:
