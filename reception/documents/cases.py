@@ -207,8 +207,9 @@ _KK_FRONT = set("әөүіеэиӘӨҮІЕЭИ")
 _KK_VOICELESS = set("пфкқтсшщхһцчбвгд")
 _KK_NASAL = set("мнң")
 _KK_VOWELS = set("аәеэиоөұүыіуюяё")
-#: Russian-style surname suffixes: vowel harmony follows the Kazakh root before them (Бектенов -> Бектеновке).
-_KK_SURNAME_SUFFIXES = ("ова", "ева", "ина", "ов", "ев", "ин")
+#: Russian-style surname suffixes: vowel harmony follows the Kazakh root before them (Бектенов -> Бектеновке);
+#: a woman's -ова/-ева ends in its own back vowel (Әлиева -> Әлиеваға).
+_KK_SURNAME_SUFFIXES = ("ов", "ев", "ин")
 #: Surnames that are "son of"/"daughter of" (Сүлейменұлы): possessive words, so "Сүлейменұлына".
 _KK_POSSESSIVE_SURNAMES = ("ұлы", "улы", "қызы", "кызы")
 
@@ -290,6 +291,12 @@ def kk_case(word: str, case: str, *, possessive: bool | None = None) -> str:
         possessive = (
             " " in word and low[-1:] in "ыі" and len(low) > 2 and low[-2] not in _KK_VOWELS and not low.endswith("ұлы")
         )
+    if case == "genitive" and possessive and " " in word:
+        # Genitives do not chain: "Республикасының Үкіметі" -> "Республикасы Үкіметінің" (the inner one drops).
+        words = word.split(" ")
+        if len(words) >= 2 and re.search(r"(н|д|т)(ы|і)ң$", words[-2]):
+            words[-2] = words[-2][:-3]
+            word = " ".join(words)
     return word + kk_suffix(word, case, possessive=possessive)
 
 
