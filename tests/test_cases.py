@@ -186,3 +186,30 @@ def test_short_names_for_signatures():
 def test_an_unknown_case_is_refused():
     with pytest.raises(ValueError, match="unknown case"):
         cases.kk_case("жыл", "instrumental")
+
+
+@pytest.mark.parametrize(
+    ("number", "form"),
+    [
+        (1, "обращение"),
+        (2, "обращения"),
+        (4, "обращения"),
+        (5, "обращений"),
+        (11, "обращений"),
+        (12, "обращений"),
+        (21, "обращение"),
+        (22, "обращения"),
+        (25, "обращений"),
+        (111, "обращений"),
+        (200, "обращений"),
+    ],
+)
+def test_russian_nouns_agree_with_numbers(number, form):
+    assert cases.ru_plural(number, "обращение", "обращения", "обращений") == form
+
+
+def test_a_date_as_an_attribute_and_lists_joined():
+    assert cases.kk_attributive_date(date(2026, 8, 18)) == "2026 жылғы 18 тамыздағы"
+    assert cases.kk_attributive_date(date(2026, 9, 5)) == "2026 жылғы 5 қыркүйектегі"
+    assert cases.ru_join(["«A»", "«B»", "«C»"]) == "«A», «B» и «C»"
+    assert cases.kk_join(["«A»", "«B»"]) == "«A» және «B»"

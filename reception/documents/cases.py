@@ -415,3 +415,29 @@ def kk_addressee_title(title: str, body_name: str) -> str:
 def kk_plain(text: str) -> str:
     """Collapse spaces, so a template's line breaks never leave doubled blanks in a sentence."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def ru_plural(number: int, one: str, few: str, many: str) -> str:
+    """The Russian noun form after `number`: 1 обращение, 3 обращения, 5 обращений, 21 обращение, 12 обращений."""
+    number = abs(number)
+    if number % 10 == 1 and number % 100 != 11:
+        return one
+    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
+        return few
+    return many
+
+
+def kk_attributive_date(day: date) -> str:
+    """A date as the attribute of a noun: "2026 жылғы 18 тамыздағы" (№ 5 өтініш)."""
+    located = kk_date(day, "locative")
+    return located + ("ғы" if kk_is_back(located) else "гі")
+
+
+def ru_join(items: list[str]) -> str:
+    """ "«A», «B» и «C»"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} и {items[-1]}"
+
+
+def kk_join(items: list[str]) -> str:
+    """ "«A», «B» және «C»"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} және {items[-1]}"
