@@ -183,6 +183,14 @@ def test_the_addressee_is_written_in_the_dative_in_both_languages(author, code, 
     assert paragraphs[1:3] == [kk_title, kk_name]
 
 
+def test_a_draft_from_before_keeps_addressing_in_the_dative(author):
+    deputy, account = author
+    inquiry = draft(appeals_for(deputy, count=1, with_citizens=False), account)
+    inquiry.addressee_title, inquiry.addressee_name = "Министр", "Касымова Жанар Аскаровна"  # as drafts once held
+    paragraphs = [p.text for p in Document(io.BytesIO(documents.generate(inquiry, user=account)[0].content)).paragraphs]
+    assert paragraphs[1:3] == ["Министру внутренних дел Республики Казахстан", "Касымовой Ж.А."]
+
+
 def test_the_addressee_forms_on_the_draft_page_are_the_letters(app, client, make_user):
     _, email = make_user(Role.deputy)
     with app.app_context():
@@ -251,7 +259,7 @@ def test_a_maslikhat_deputy_signs_with_the_maslikhats_mandate_and_law(ctx):
     inquiry = draft(appeals, account, addressee="AKIMAT-ALA")
     content = documents.generate(inquiry, user=account)[0].content
     text = letter_text(content)
-    assert signature_rows(content) == [("Депутат Маслихата города Алматы", "С. Берікова")]
+    assert signature_rows(content) == [("Депутат маслихата города Алматы", "С. Берікова")]
     assert "Руководствуясь Законом Республики Казахстан «О местном государственном управлении" in text
     assert "Оглашен на сессии маслихата «___» __________ 20__ г." in text
     kk = draft(appeals, account, addressee="AKIMAT-ALA", language="kk")

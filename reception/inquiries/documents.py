@@ -17,12 +17,13 @@ from ..accounts.models import User
 from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
-from ..directory.models import Deputy
+from ..directory.models import BodyKind, Deputy
 from ..documents import cases, render
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
 from ..extensions import db
 from ..i18n import localized
 from ..jobs.queues import enqueue_after_commit
+from . import operations as ops
 from . import summaries
 from .letter_template import TEMPLATE_DIR, WORDS
 from .models import DocumentStatus, Inquiry, InquiryDocument, InquiryEvent
@@ -58,7 +59,10 @@ def mandate(deputy: Deputy, language: str) -> str:
     name = localized(deputy.body, "name", language)
     if language == "kk":
         return f"{cases.kk_case(name, 'genitive')} депутаты"
-    return f"Депутат {cases.ru_genitive_body(name)}"
+    body = cases.ru_genitive_body(name)
+    if deputy.body.kind == BodyKind.maslikhat:  # a common noun mid-sentence: "Депутат маслихата города Алматы"
+        body = body[:1].lower() + body[1:]
+    return f"Депутат {body}"
 
 
 def _by_kind(setting: str, deputy: Deputy, language: str) -> str:
@@ -121,11 +125,18 @@ def context(inquiry: Inquiry) -> dict:
         for a in inquiry.appeals
     ]
     sent = inquiry.sent_date.strftime("%d.%m.%Y") if inquiry.sent_date else ""
+    title, name = inquiry.addressee_title, inquiry.addressee_name
+    if (title, name) == (
+        localized(inquiry.addressee, "head_title", language),
+        localized(inquiry.addressee, "head_name", language),
+    ):
+        # A draft made before letters addressed people in the dative holds the directory's plain forms.
+        title, name = ops.addressee_lines(inquiry.addressee, language)
     return {
         "outgoing_number": inquiry.outgoing_number,
         "sent_date": sent,
-        "addressee_title": inquiry.addressee_title,
-        "addressee_name": inquiry.addressee_name,
+        "addressee_title": title,
+        "addressee_name": name,
         "addressee_body": localized(inquiry.addressee, "name", language),
         "subject": inquiry.subject,
         # The greeting names the person in the nominative, which only the directory has in full.
