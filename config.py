@@ -135,8 +135,8 @@ class Config:
     #: Per kind of representative body (directory BodyKind: parliament_chamber, maslikhat): the law the inquiry
     #: is made under, in the letter's languages, as the sentence "Руководствуясь {law}, прошу ..." needs it
     #: (ru: instrumental; kk: the law's name before "...сәйкес"). Sources: Constitutional Law of the Republic
-    #: of Kazakhstan of 16 October 1995 No. 2529 "On the Parliament and the Status of its Deputies" (art. 27,
-    #: deputy inquiry); Law of 23 January 2001 No. 148-II "On Local Government and Self-Government" (maslikhat
+    #: of Kazakhstan of 16 October 1995 No. 2529 "On the Parliament and the Status of its Deputies" (the deputy
+    #: inquiry); Law of 23 January 2001 No. 148-II "On Local Government and Self-Government" (maslikhat
     #: deputies). A reform (the Kurultai of the 2026 Constitution) is a change of this setting, not of code.
     INQUIRY_LEGAL_BASIS = parse_json(
         _env("INQUIRY_LEGAL_BASIS"),
