@@ -4,6 +4,7 @@ Every setting has a safe development default, so `make run` needs no configurati
 `QABYLDAU_ENV=production` together with real secrets (the app refuses to start in production without them).
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,11 @@ def parse_mapping(value: str | None) -> dict[str, int]:
             key, _sep, number = item.partition("=")
             result[key.strip()] = int(number)
     return result
+
+
+def parse_json(value: str | None, default):
+    """A structured setting given as JSON in the environment, else `default`."""
+    return json.loads(value) if value else default
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -123,6 +129,44 @@ class Config:
     #: (government, ministry, agency, akimat_region, akimat_district), e.g. "akimat_district=10".
     INQUIRY_ANSWER_DAYS = int(_env("INQUIRY_ANSWER_DAYS", "15"))
     INQUIRY_ANSWER_DAYS_BY_KIND = parse_mapping(_env("INQUIRY_ANSWER_DAYS_BY_KIND"))
+    #: The party whose public receptions these are, as the inquiry letter names it ("поступили в общественную
+    #: приемную партии «AMANAT»"), in each letter language.
+    PARTY_NAME = parse_json(_env("PARTY_NAME"), {"kk": "AMANAT", "ru": "AMANAT"})
+    #: Per kind of representative body (directory BodyKind: parliament_chamber, maslikhat): the law the inquiry
+    #: is made under, in the letter's languages, as the sentence "Руководствуясь {law}, прошу ..." needs it
+    #: (ru: instrumental; kk: the law's name before "...сәйкес"). Sources: Constitutional Law of the Republic
+    #: of Kazakhstan of 16 October 1995 No. 2529 "On the Parliament and the Status of its Deputies" (the deputy
+    #: inquiry); Law of 23 January 2001 No. 148-II "On Local Government and Self-Government" (maslikhat
+    #: deputies). A reform (the Kurultai of the 2026 Constitution) is a change of this setting, not of code.
+    INQUIRY_LEGAL_BASIS = parse_json(
+        _env("INQUIRY_LEGAL_BASIS"),
+        {
+            "parliament_chamber": {
+                "ru": "Конституционным законом Республики Казахстан «О Парламенте Республики Казахстан и статусе его"
+                " депутатов»",
+                "kk": "«Қазақстан Республикасының Парламенті және оның депутаттарының мәртебесі туралы» Қазақстан"
+                " Республикасының Конституциялық заңына",
+            },
+            "maslikhat": {
+                "ru": "Законом Республики Казахстан «О местном государственном управлении и самоуправлении в"
+                " Республике Казахстан»",
+                "kk": "«Қазақстан Республикасындағы жергілікті мемлекеттік басқару және өзін-өзі басқару туралы»"
+                " Қазақстан Республикасының Заңына",
+            },
+        },
+    )
+    #: Per kind of representative body: where an inquiry is announced, for the line "Оглашен на ..." /
+    #: "... жарияланды" under the signatures (ru: prepositional after "на"; kk: locative).
+    INQUIRY_ANNOUNCED_AT = parse_json(
+        _env("INQUIRY_ANNOUNCED_AT"),
+        {
+            "parliament_chamber": {
+                "ru": "пленарном заседании Мажилиса Парламента Республики Казахстан",
+                "kk": "Қазақстан Республикасы Парламенті Мәжілісінің жалпы отырысында",
+            },
+            "maslikhat": {"ru": "сессии маслихата", "kk": "мәслихат сессиясында"},
+        },
+    )
     #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
     #: LibreOffice where `soffice` is installed, else WeasyPrint.
     PDF_CONVERTER = _env("PDF_CONVERTER", "auto")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config import Config, parse_bool
+from config import Config, parse_bool, parse_json
 from reception import create_app
 
 
@@ -61,3 +61,12 @@ def test_secure_cookie_follows_the_setting(monkeypatch):
     assert importlib.reload(config).Config.SESSION_COOKIE_SECURE is False
     monkeypatch.delenv("SESSION_COOKIE_SECURE")
     importlib.reload(config)
+
+
+def test_structured_settings_come_as_json_or_take_the_default():
+    assert parse_json(None, {"ru": "AMANAT"}) == {"ru": "AMANAT"}
+    assert parse_json('{"kk": "Құрылтай", "ru": "Курултай"}', {}) == {"kk": "Құрылтай", "ru": "Курултай"}
+    # The letter's wording per kind of representative body, with the law named, for both languages.
+    for kind in ("parliament_chamber", "maslikhat"):
+        assert Config.INQUIRY_LEGAL_BASIS[kind]["ru"] and Config.INQUIRY_LEGAL_BASIS[kind]["kk"]
+        assert Config.INQUIRY_ANNOUNCED_AT[kind]["ru"] and Config.INQUIRY_ANNOUNCED_AT[kind]["kk"]

@@ -217,6 +217,44 @@ def test_admin_retires_a_topic_and_names_a_new_head_of_a_ministry(app, admin, re
         assert ministry.head_name_ru == "Новый Министр" and ministry.is_active  # the rest kept as shown
 
 
+def test_loaded_bodies_carry_the_forms_a_letter_addresses_their_heads_by(ctx):
+    government = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "GOV"))
+    assert government.head_title_dative_ru == "Премьер-Министру Республики Казахстан"
+    assert government.head_title_dative_kk == "Қазақстан Республикасының Премьер-Министрі"
+    ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL"))
+    assert ministry.head_title_dative_ru == "Министру внутренних дел Республики Казахстан"
+    assert ministry.head_name_dative_ru == "Касымовой Ж.А." and ministry.head_name_dative_kk == "Ж.А. Қасымоваға"
+    assert ministry.head_title_dative_kk == "Қазақстан Республикасының Ішкі істер министрі"
+
+
+def test_admin_corrects_an_address_form_and_a_new_head_gets_new_ones(app, admin, restore_directory):
+    corrected = submit(
+        admin,
+        "/directory/government-bodies/MIN-FOREIGN",
+        "",
+        having="head_name_dative_ru",
+        head_name_dative_ru="Даулетову К. К.",
+    )
+    assert corrected.status_code == 302
+    with app.app_context():
+        ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-FOREIGN"))
+        assert ministry.head_name_dative_ru == "Даулетову К. К."  # the correction is kept as typed
+        assert ministry.head_name_dative_kk == "Қ.Қ. Дәулетовке"
+    load_directory_again = submit(
+        admin,
+        "/directory/government-bodies/MIN-DEFENCE",
+        "",
+        having="head_name_ru",
+        head_name_ru="Алиева Динара Маратовна",
+        head_name_kk="Әлиева Динара Маратқызы",
+    )
+    assert load_directory_again.status_code == 302
+    with app.app_context():
+        ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-DEFENCE"))
+        assert ministry.head_name_dative_ru == "Алиевой Д.М."  # the rules' form followed the new head
+        assert ministry.head_name_dative_kk == "Д.М. Әлиеваға"
+
+
 def test_admin_adds_a_deputy_and_then_corrects_the_phone(app, admin):
     with app.app_context():
         mazhilis = str(db.session.scalar(select(RepresentativeBody.id).where(RepresentativeBody.code == "MAZHILIS")))

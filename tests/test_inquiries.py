@@ -16,7 +16,7 @@ from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType
 from reception.directory.models import Deputy, GovernmentBody, GovernmentBodyKind
 from reception.extensions import db
-from reception.inquiries import documents, registry
+from reception.inquiries import documents, registry, summaries
 from reception.inquiries import operations as ops
 from reception.inquiries.drafting import personal_data_in, redact
 from reception.inquiries.models import AnswerAssessment, Inquiry, InquiryState
@@ -86,7 +86,9 @@ def test_draft_is_written_from_the_appeals_without_personal_data(setup):
     assert "8 человек" in inquiry.body  # 3 authors + 5 co-signers of the collective one
     for appeal in appeals:
         assert appeal.registration_number in inquiry.body
-    assert inquiry.addressee_title == "Министр" and inquiry.addressee_name == body().head_name_ru
+    # The addressee as the letter addresses them: title and name in the dative.
+    assert inquiry.addressee_title == "Министру внутренних дел Республики Казахстан"
+    assert inquiry.addressee_name == "Касымовой Ж.А." == body().head_name_dative_ru
     assert inquiry.topic is not None and inquiry.state == S.draft
     assert [e.kind for e in inquiry.events] == ["created"]
     assert personal_data_in(text, appeals) == []
@@ -135,6 +137,7 @@ def test_kazakh_draft_and_changing_the_addressee_takes_the_officials_name(setup)
     _deputy, account, appeals, _inquiry = setup
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="kk")
     assert "өтініш" in inquiry.body and inquiry.addressee_title == body("GOV").head_title_kk
+    assert inquiry.addressee_name == "Д.Е. Мұқановқа"
     ops.update_draft(
         inquiry,
         user=account,
@@ -148,7 +151,8 @@ def test_kazakh_draft_and_changing_the_addressee_takes_the_officials_name(setup)
         topic=None,
         cosigners=[],
     )
-    assert inquiry.addressee_title == body().head_title_kk and inquiry.addressee_name == body().head_name_kk
+    assert inquiry.addressee_title == "Қазақстан Республикасының Ішкі істер министрі"
+    assert inquiry.addressee_name == "Ж.А. Қасымоваға" == body().head_name_dative_kk
 
 
 def test_decided_or_foreign_appeals_cannot_be_used(setup, make_user):
@@ -427,6 +431,13 @@ def test_registry_counts_and_the_share_of_substantive_answers(setup):
 KAZAKH_LETTERS = "әғқңөұүһі"
 
 
+def retell_in_kazakh(inquiry, account) -> None:
+    """The deputy's side tells each Russian-language appeal in Kazakh, as a Kazakh letter needs."""
+    summaries.set_letter_summaries(
+        inquiry, {a.id: f"{n}-үйде үш апта бойы су жоқ" for n, a in enumerate(inquiry.appeals, 1)}, user=account
+    )
+
+
 def docx_text(content: bytes) -> str:
     doc = Document(io.BytesIO(content))
     parts = [p.text for p in doc.paragraphs]
@@ -457,8 +468,9 @@ def test_docx_has_the_official_form_in_russian(setup):
     assert "Уважаемая Жанар Аскаровна!" in paragraphs
     for n, action in enumerate(inquiry.actions, 1):
         assert f"{n}. {action}" in paragraphs
-    assert "дать ответ в срок, установленный законом" in text
-    assert "С. Ахметов" in text and "Г. Соавторова" in text and "Мажилис Парламента Республики Казахстан" in text
+    assert "просим рассмотреть настоящий депутатский запрос и дать ответ в установленный законом срок" in text
+    assert "С. Ахметов" in text and "Г. Соавторова" in text
+    assert "Депутат Мажилиса Парламента Республики Казахстан" in text
     for appeal in appeals:
         assert appeal.registration_number in text
     for iin, _name, phone, address, _named in CITIZENS:
@@ -486,6 +498,9 @@ def test_docx_in_kazakh_keeps_every_kazakh_letter_and_versions_are_numbered(setu
         topic=None,
         cosigners=[],
     )
+    with pytest.raises(ops.InquiryError, match="ALM-03/2026/000001"):
+        documents.generate(inquiry, user=account)  # the Russian-speaking citizens' appeals are not yet told in Kazakh
+    retell_in_kazakh(inquiry, account)
     first = documents.generate(inquiry, user=account)[0]
     second = documents.generate(inquiry, user=account)[0]
     assert (first.number, second.number) == (1, 2)
@@ -517,6 +532,7 @@ def test_pdf_is_made_by_a_job_on_the_documents_queue(setup, app, request, conver
     _deputy, account, appeals, _ = setup
     inquiry = ops.create_inquiry(appeals, user=account, addressee=body("GOV"), language="kk")
     inquiry.subject = f"Ауыз су мәселесі туралы {KAZAKH_LETTERS}"
+    retell_in_kazakh(inquiry, account)
     made = documents.generate(inquiry, user=account, pdf=True)
     db.session.commit()
     pdf_id = made[1].id

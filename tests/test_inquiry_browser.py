@@ -44,7 +44,7 @@ def test_deputy_drafts_an_inquiry_from_three_appeals_and_downloads_the_docx(app,
 
     page.wait_for_url("**/edit")
     body = page.get_by_label("Текст")
-    assert "Граждане сообщают:" in body.input_value()
+    assert "Граждане сообщают следующее:" in body.input_value()
     page.get_by_label("Предмет запроса").fill("О лекарственном обеспечении в Медеуском районе")
     body.fill(body.input_value() + "\n\nПрошу обратить особое внимание на детей.")
     page.get_by_label("Просьбы к адресату, по одной в строке").fill("Провести проверку\nОбеспечить лекарствами")

@@ -44,6 +44,26 @@ class GovernmentBodyForm(NamesForm):
     head_name_kk = StringField(_l("Head's name in Kazakh"), validators=[Length(max=255)])
     head_name_ru = StringField(_l("Head's name in Russian"), validators=[Length(max=255)])
     head_name_en = StringField(_l("Head's name in English"), validators=[Length(max=255)])
+    head_title_dative_ru = StringField(
+        _l("Title as a Russian letter addresses it (dative)"),
+        validators=[Length(max=500)],
+        description=_l("Filled by the rules of grammar when left empty; correct it if it reads wrong."),
+    )
+    head_name_dative_ru = StringField(
+        _l("Name as a Russian letter addresses it (dative)"),
+        validators=[Length(max=255)],
+        description=_l("Filled by the rules of grammar when left empty; correct it if it reads wrong."),
+    )
+    head_title_dative_kk = StringField(
+        _l("Title as a Kazakh letter addresses it"),
+        validators=[Length(max=500)],
+        description=_l("Filled by the rules of grammar when left empty; correct it if it reads wrong."),
+    )
+    head_name_dative_kk = StringField(
+        _l("Name as a Kazakh letter addresses it (dative)"),
+        validators=[Length(max=255)],
+        description=_l("Filled by the rules of grammar when left empty; correct it if it reads wrong."),
+    )
     is_active = BooleanField(_l("In use"))
 
 

@@ -23,6 +23,7 @@ from .models import (
     RepresentativeBody,
     Topic,
 )
+from .operations import ADDRESS_FIELDS, with_address_forms
 
 logger = logging.getLogger(__name__)
 
@@ -209,17 +210,16 @@ def _load_government_bodies(items: list[dict], regions: _Index, districts: _Inde
 
     index = _Index(GovernmentBody)
     for item in items:
+        values = {
+            "kind": GovernmentBodyKind(item["kind"]),
+            "region": regions.get(item.get("region"), "region"),
+            "district": districts.get(item.get("district"), "district"),
+            **_names(item),
+            **_names(item, "head_title"),
+            **_names(item, "head_name"),
+            # A file may give the address forms; otherwise the rules fill them (kept where an admin corrected them).
+            **{key: item[key] for key in ADDRESS_FIELDS if item.get(key)},
+        }
         _upsert(
-            index,
-            item["code"],
-            {
-                "kind": GovernmentBodyKind(item["kind"]),
-                "region": regions.get(item.get("region"), "region"),
-                "district": districts.get(item.get("district"), "district"),
-                **_names(item),
-                **_names(item, "head_title"),
-                **_names(item, "head_name"),
-            },
-            report,
-            "government_bodies",
+            index, item["code"], with_address_forms(index.rows.get(item["code"]), values), report, "government_bodies"
         )

@@ -232,6 +232,14 @@ class GovernmentBody(NamedMixin, db.Model):
     head_name_kk: Mapped[str] = mapped_column(String(255), default="")
     head_name_ru: Mapped[str] = mapped_column(String(255), default="")
     head_name_en: Mapped[str] = mapped_column(String(255), default="")
+    #: How a letter addresses the head, where the rules of reception.documents.cases may be wrong and an
+    #: administrator corrects them: Russian in the dative ("Министру труда ... Республики Казахстан",
+    #: "Касымовой Ж.А."), Kazakh the full title in the nominative and the name in the dative
+    #: ("... Ішкі істер министрі", "Ж.А. Қасымоваға"). Filled by the rules when empty or not edited.
+    head_title_dative_ru: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    head_name_dative_ru: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    head_title_dative_kk: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    head_name_dative_kk: Mapped[str] = mapped_column(String(255), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     region: Mapped[Region | None] = relationship()

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from ..audit.log import audit
+from ..documents import cases
 from ..errors import Refused
 from ..extensions import db
 from .models import BodySeats, MandateType, RepresentativeBody, Topic
@@ -23,6 +24,36 @@ def update_record(record, values: dict, *, user=None) -> dict:
     if changes:
         audit(f"directory.update_{record.__tablename__}", record, user=user, details={"changes": changes})
     return changes
+
+
+#: The stored forms a letter addresses a government body's head by (see GovernmentBody).
+ADDRESS_FIELDS = ("head_title_dative_ru", "head_name_dative_ru", "head_title_dative_kk", "head_name_dative_kk")
+
+
+def address_forms(values) -> dict[str, str]:
+    """The address forms the rules give for a body's names and head (`values`: the body or a dict of its fields)."""
+    get = values.get if isinstance(values, dict) else lambda key, default="": getattr(values, key, default)
+    return {
+        "head_title_dative_ru": cases.ru_addressee_title(get("head_title_ru", "") or "", get("name_ru", "") or ""),
+        "head_name_dative_ru": cases.ru_dative_name(get("head_name_ru", "") or ""),
+        "head_title_dative_kk": cases.kk_addressee_title(get("head_title_kk", "") or "", get("name_kk", "") or ""),
+        "head_name_dative_kk": cases.kk_dative_name(get("head_name_kk", "") or ""),
+    }
+
+
+def with_address_forms(record, values: dict) -> dict:
+    """`values` for a government body with its address forms filled by the rules where they are empty or were the
+    rules' own (not edited): a new head or title gets new forms, a correction an administrator typed stays."""
+    keys = ("name_ru", "name_kk", "head_title_ru", "head_name_ru", "head_title_kk", "head_name_kk", *ADDRESS_FIELDS)
+    current = {key: getattr(record, key) or "" for key in keys} if record is not None else {}
+    current.update(values)
+    before = address_forms(record) if record is not None else {}
+    after = address_forms(current)
+    result = dict(values)
+    for key in ADDRESS_FIELDS:
+        given = (current.get(key) or "").strip()
+        result[key] = after[key] if not given or given == before.get(key) else given
+    return result
 
 
 def create_topic(values: dict, *, user=None) -> Topic:

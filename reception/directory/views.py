@@ -361,7 +361,10 @@ def edit_government_body(code: str):
     record = db.first_or_404(select(GovernmentBody).where(GovernmentBody.code == code))
     form = GovernmentBodyForm(obj=record)
     if form.validate_on_submit():
-        _save(form, record, [name for name in form.data if name not in ("csrf_token",)])
+        values = {name: value for name, value in form.data.items() if name != "csrf_token"}
+        changes = ops.update_record(record, ops.with_address_forms(record, values), user=acting_user())
+        db.session.commit()
+        flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
         return redirect(url_for("directory.government_bodies", q=code))
     return render_template(
         "directory/edit.html", form=form, title=record.name, back=url_for("directory.government_bodies")

@@ -17,11 +17,14 @@ from ..accounts.models import User
 from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
-from ..documents import render
+from ..directory.models import BodyKind, Deputy
+from ..documents import cases, render
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
 from ..extensions import db
 from ..i18n import localized
 from ..jobs.queues import enqueue_after_commit
+from . import operations as ops
+from . import summaries
 from .letter_template import TEMPLATE_DIR, WORDS
 from .models import DocumentStatus, Inquiry, InquiryDocument, InquiryEvent
 
@@ -39,14 +42,6 @@ def _template_bytes(language: str) -> bytes:
     return (TEMPLATE_DIR / f"inquiry_{language}.docx").read_bytes()
 
 
-def _short_name(full_name: str) -> str:
-    """ "Касымова Жанар Аскаровна" -> "Ж. Касымова", as a signature reads."""
-    parts = full_name.split()
-    if len(parts) < 2:
-        return full_name
-    return f"{parts[1][0]}. {parts[0]}"
-
-
 def salutation(name: str, language: str) -> str:
     """ "Уважаемая Жанар Аскаровна!" / "Құрметті Жанар Асқарқызы!" from "Surname Name Patronymic"."""
     parts = name.split()
@@ -55,17 +50,67 @@ def salutation(name: str, language: str) -> str:
         return ""
     if language == "kk":
         return f"Құрметті {called}!"
-    female = parts[-1].endswith(("вна", "кызы", "қызы")) if parts else False
-    return f"{'Уважаемая' if female else 'Уважаемый'} {called}!"
+    return f"{'Уважаемая' if cases.ru_gender(name) == 'f' else 'Уважаемый'} {called}!"
+
+
+def mandate(deputy: Deputy, language: str) -> str:
+    """The signer's mandate as a letter prints it, from the deputy's body in the directory:
+    "Депутат Мажилиса Парламента Республики Казахстан" / "Қазақстан Республикасы Парламенті Мәжілісінің депутаты"."""
+    name = localized(deputy.body, "name", language)
+    if language == "kk":
+        return f"{cases.kk_case(name, 'genitive')} депутаты"
+    body = cases.ru_genitive_body(name)
+    if deputy.body.kind == BodyKind.maslikhat:  # a common noun mid-sentence: "Депутат маслихата города Алматы"
+        body = body[:1].lower() + body[1:]
+    return f"Депутат {body}"
+
+
+def _by_kind(setting: str, deputy: Deputy, language: str) -> str:
+    """A per-body-kind letter setting (INQUIRY_LEGAL_BASIS, INQUIRY_ANNOUNCED_AT) in `language`, "" if unset."""
+    return (current_app.config[setting].get(deputy.body.kind.value) or {}).get(language, "")
+
+
+def request_sentences(inquiry: Inquiry) -> dict[str, str]:
+    """The letter's own sentences that depend on who signs: "прошу"/"просим" (сұраймын/сұраймыз) by the number of
+    signers, the law the inquiry is made under, and where it is announced (a blank to fill until a date is known)."""
+    language, many = inquiry.language, len(inquiry.deputies) > 1
+    law = _by_kind("INQUIRY_LEGAL_BASIS", inquiry.author, language)
+    where = _by_kind("INQUIRY_ANNOUNCED_AT", inquiry.author, language)
+    announced = getattr(inquiry, "announced_date", None)  # recorded by the session's secretary, where the app has it
+    if language == "kk":
+        ask = "сұраймыз" if many else "сұраймын"
+        legal = f"{law} сәйкес осы" if law else "Осы"
+        return {
+            "therefore": f"Жоғарыда баяндалғанның негізінде мыналарды {ask}:",
+            "legal": f"{legal} депутаттық сауалды қарап, заңда белгіленген мерзімде жауап беруіңізді {ask}.",
+            "announced": (
+                f"{cases.kk_date(announced, 'locative')} {where} жарияланды."
+                if announced
+                else f"20__ жылғы «___» __________ {where} жарияланды."
+            )
+            if where
+            else "",
+        }
+    ask = "просим" if many else "прошу"
+    legal = f"Руководствуясь {law}, {ask}" if law else ask.capitalize()
+    return {
+        "therefore": f"На основании изложенного {ask}:",
+        "legal": f"{legal} рассмотреть настоящий депутатский запрос и дать ответ в установленный законом срок.",
+        "announced": (
+            f"Оглашен на {where} {cases.ru_date(announced)}."
+            if announced
+            else f"Оглашен на {where} «___» __________ 20__ г."
+        )
+        if where
+        else "",
+    }
 
 
 def context(inquiry: Inquiry) -> dict:
     """What the template is filled with; everything in the letter's language."""
     language = inquiry.language
-    title = {"ru": "Депутат", "kk": "Депутат"}[language]
     signers = [
-        {"title": title, "body": localized(d.body, "name", language), "name": _short_name(d.full_name)}
-        for d in inquiry.deputies
+        {"title": mandate(d, language), "body": "", "name": cases.ru_short_name(d.full_name)} for d in inquiry.deputies
     ]
     appeals = [
         {
@@ -80,20 +125,29 @@ def context(inquiry: Inquiry) -> dict:
         for a in inquiry.appeals
     ]
     sent = inquiry.sent_date.strftime("%d.%m.%Y") if inquiry.sent_date else ""
+    title, name = inquiry.addressee_title, inquiry.addressee_name
+    if (title, name) == (
+        localized(inquiry.addressee, "head_title", language),
+        localized(inquiry.addressee, "head_name", language),
+    ):
+        # A draft made before letters addressed people in the dative holds the directory's plain forms.
+        title, name = ops.addressee_lines(inquiry.addressee, language)
     return {
         "outgoing_number": inquiry.outgoing_number,
         "sent_date": sent,
-        "addressee_title": inquiry.addressee_title,
-        "addressee_name": inquiry.addressee_name,
+        "addressee_title": title,
+        "addressee_name": name,
         "addressee_body": localized(inquiry.addressee, "name", language),
         "subject": inquiry.subject,
-        "salutation": salutation(inquiry.addressee_name, language),
+        # The greeting names the person in the nominative, which only the directory has in full.
+        "salutation": salutation(localized(inquiry.addressee, "head_name", language), language),
         "paragraphs": [p.strip() for p in inquiry.body.split("\n\n") if p.strip()],
         "actions": inquiry.actions,
         "signers": signers,
         "appeals": appeals,
         "words": WORDS[language],
         "language": language,
+        **request_sentences(inquiry),
     }
 
 
@@ -116,7 +170,9 @@ def _next_number(inquiry: Inquiry) -> int:
 
 
 def generate(inquiry: Inquiry, *, user: User, pdf: bool = False) -> list[InquiryDocument]:
-    """A new numbered version: the DOCX now, and (if asked) its PDF by a job after the commit."""
+    """A new numbered version: the DOCX now, and (if asked) its PDF by a job after the commit. Refused while an
+    appeal in the other language has no summary in the letter's language."""
+    summaries.check_summaries(inquiry)
     number = _next_number(inquiry)
     content = render_docx(inquiry)
     docx = InquiryDocument(

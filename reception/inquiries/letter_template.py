@@ -16,15 +16,14 @@ from docx.shared import Cm, Pt
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "docx"
 
-#: The fixed words of the letter in each language.
+#: The fixed words of the letter in each language (the sentences that depend on the signers, the law and the
+#: session come from documents.request_sentences: "therefore", "legal", "announced").
 WORDS = {
     "ru": {
         "outgoing": "Исх. №",
         "of": "от",
         "blank_date": "«___» __________ 20__ г.",
         "title": "ДЕПУТАТСКИЙ ЗАПРОС",
-        "therefore": "На основании изложенного прошу:",
-        "legal": "Прошу рассмотреть настоящий депутатский запрос и дать ответ в срок, установленный законом.",
         "annex": "Приложение: перечень обращений граждан",
         "number": "Рег. номер",
         "date": "Дата",
@@ -37,8 +36,6 @@ WORDS = {
         "of": "",
         "blank_date": "20__ ж. «___» __________",
         "title": "ДЕПУТАТТЫҚ САУАЛ",
-        "therefore": "Жоғарыда баяндалғанның негізінде сұраймын:",
-        "legal": "Осы депутаттық сауалды қарап, заңда белгіленген мерзімде жауап беруіңізді сұраймын.",
         "annex": "Қосымша: азаматтардың өтініштерінің тізбесі",
         "number": "Тірк. нөмірі",
         "date": "Күні",
@@ -86,8 +83,9 @@ def build(language: str) -> Document:
         space_after=Pt(12),
     )
     block = Cm(8.5)  # the addressee block sits in the right half of the page
+    # As official letters address people: "Министру ... Республики Казахстан / Касымовой Ж.А." (the title names
+    # the body), "Қазақстан Республикасының ... министрі / Ж.А. Қасымоваға".
     _paragraph(doc, "{{ addressee_title }}", indent_left=block, bold=True)
-    _paragraph(doc, "{{ addressee_body }}", indent_left=block)
     _paragraph(doc, "{{ addressee_name }}", indent_left=block, bold=True, space_after=Pt(18))
     _paragraph(doc, words["title"], align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
     _paragraph(doc, "{{ subject }}", align=WD_ALIGN_PARAGRAPH.CENTER, italic=True, space_after=Pt(12))
@@ -95,11 +93,11 @@ def build(language: str) -> Document:
     _paragraph(doc, "{%p for paragraph in paragraphs %}")
     _paragraph(doc, "{{ paragraph }}", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.25), space_after=Pt(6))
     _paragraph(doc, "{%p endfor %}")
-    _paragraph(doc, words["therefore"], first_line=Cm(1.25), space_after=Pt(6))
+    _paragraph(doc, "{{ therefore }}", first_line=Cm(1.25), space_after=Pt(6))
     _paragraph(doc, "{%p for action in actions %}")
     _paragraph(doc, "{{ loop.index }}. {{ action }}", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.25))
     _paragraph(doc, "{%p endfor %}")
-    _paragraph(doc, words["legal"], align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.25), space_after=Pt(24))
+    _paragraph(doc, "{{ legal }}", align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=Cm(1.25), space_after=Pt(24))
 
     signatures = doc.add_table(rows=1, cols=2)
     signatures.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -109,12 +107,13 @@ def build(language: str) -> Document:
     cells = signatures.rows[1].cells
     cells[0].text = "{{ s.title }}"
     cells[0].paragraphs[0].runs[0].bold = True
-    cells[0].add_paragraph("{{ s.body }}")
     cells[1].text = "{{ s.name }}"
     cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     cells[1].paragraphs[0].runs[0].bold = True
     signatures.add_row().cells[0].text = "{%tr endfor %}"
 
+    # Where the inquiry was announced (a plenary session, a maslikhat's session): a blank until the date is known.
+    _paragraph(doc, "{{ announced }}", italic=True, space_after=Pt(12))
     _paragraph(doc, "")
     _paragraph(doc, f"{words['annex']} ({{{{ appeals|length }}}})", bold=True, space_after=Pt(6))
     annex = doc.add_table(rows=3, cols=5)

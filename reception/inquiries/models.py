@@ -35,6 +35,9 @@ inquiry_appeals = Table(
     db.metadata,
     Column("inquiry_id", ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True),
     Column("appeal_id", ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True, index=True),
+    #: The appeal's summary as the letter tells it, in the letter's language, written by the deputy's side:
+    #: required when the citizen wrote in the other language, so no Russian is pasted into a Kazakh letter.
+    Column("letter_summary", Text, nullable=False, default="", server_default=""),
 )
 
 inquiry_cosigners = Table(

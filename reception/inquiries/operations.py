@@ -23,6 +23,7 @@ from ..accounts.models import Role, User
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
+from ..directory import operations as directory_ops
 from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..errors import Refused
 from ..extensions import db
@@ -181,8 +182,10 @@ def _event(
 
 
 def addressee_lines(body: GovernmentBody, language: str) -> tuple[str, str]:
-    """The official's title and name in the letter's language, from the directory."""
-    return localized(body, "head_title", language), localized(body, "head_name", language)
+    """The official's title and name as the letter addresses them (dative), from the directory's stored forms,
+    or by the rules of grammar where none is stored yet."""
+    forms = {key: getattr(body, key) or value for key, value in directory_ops.address_forms(body).items()}
+    return forms[f"head_title_dative_{language}"], forms[f"head_name_dative_{language}"]
 
 
 def _check_appeals(user: User, appeals: list[Appeal]) -> None:
@@ -312,7 +315,14 @@ def redraft(inquiry: Inquiry, *, user: User, expected_version: int | None = None
     check_version(inquiry, expected_version, _stale)
     if not can_edit(user, inquiry):
         raise InquiryNotAllowed(_l("Only a draft can be edited, by its author, co-signers and their assistants."))
-    draft = drafting.draft_from_appeals(inquiry.appeals, inquiry.language)
+    summaries = dict(
+        db.session.execute(
+            select(inquiry_appeals.c.appeal_id, inquiry_appeals.c.letter_summary).where(
+                inquiry_appeals.c.inquiry_id == inquiry.id
+            )
+        ).all()
+    )
+    draft = drafting.draft_from_appeals(inquiry.appeals, inquiry.language, summaries=summaries)
     inquiry.body = draft.body
     _event(inquiry, "edited", user, comment=str(_l("The text was written again from the appeals.")))
     flush_or_stale(inquiry, _stale)

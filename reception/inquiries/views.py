@@ -19,7 +19,7 @@ from ..directory.models import Deputy, GovernmentBody, Topic
 from ..extensions import db
 from ..formkit import int_id, options, version_of
 from ..i18n import current_language
-from . import documents, registry
+from . import documents, registry, summaries
 from . import operations as ops
 from .forms import AddToDraftForm, AnswerForm, EditForm, NewInquiryForm, SendForm, TransitionForm
 from .models import AnswerAssessment, DocumentStatus, Inquiry, InquiryDocument, InquiryState
@@ -204,6 +204,9 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_er
         today=today,
         S=InquiryState,
         people=sum(1 + (a.cosigners or 0) for a in inquiry.appeals),
+        to_retell=summaries.needing_summary(inquiry),
+        letter_summaries=summaries.letter_summaries(inquiry),
+        summaries_form=FlaskForm(),
     ), status
 
 
@@ -285,6 +288,27 @@ def _act(inquiry_id: int, action) -> Response:
     if message:
         flash(message, "success")
     return redirect(url_for("inquiries.detail", inquiry_id=inquiry_id))
+
+
+@bp.route("/<int:inquiry_id>/summaries", methods=["POST"])
+@allow(*WRITERS)
+def letter_summaries(inquiry_id: int):
+    """Save the summaries, in the letter's language, of appeals written in the other language."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    version = version_of(request.form.get("version"))
+    values = {}
+    for name, text in request.form.items():
+        if name.startswith("summary-") and (appeal_id := int_id(name.removeprefix("summary-"))) is not None:
+            values[appeal_id] = text
+    return _act(
+        inquiry_id,
+        lambda i: (
+            _("Summaries saved.")
+            if summaries.set_letter_summaries(i, values, user=acting_user(), expected_version=version)
+            else _("Nothing changed.")
+        ),
+    )
 
 
 @bp.route("/<int:inquiry_id>/redraft", methods=["POST"])
@@ -418,7 +442,11 @@ def generate(inquiry_id: int):
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    made = documents.generate(inquiry, user=acting_user(), pdf=request.form.get("pdf") == "1")
+    try:
+        made = documents.generate(inquiry, user=acting_user(), pdf=request.form.get("pdf") == "1")
+    except ops.InquiryError as exc:
+        db.session.rollback()
+        return _detail(_visible_or_404(inquiry_id), transition_error=str(exc.message), status=exc.status)
     db.session.commit()
     flash(
         _("Version %(number)d is ready as DOCX.", number=made[0].number)
