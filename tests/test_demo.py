@@ -47,3 +47,30 @@ def test_every_demo_user_signs_in(app, demo):
         page = client.get("/").get_data(as_text=True)
         nav = set(re.findall(r'data-nav="([^"]+)"', page))
         assert ("accounts.users" in nav) == (role == Role.admin), email
+
+
+def test_demo_inquiries_tell_every_appeal_in_the_letters_language(app):
+    """The demo's letters are what a deputy would sign: a Kazakh letter retells Russian appeals in Kazakh and a
+    Russian one Kazakh appeals in Russian (the demo appeals read in the language they were made in)."""
+    import io
+
+    from docx import Document
+
+    from reception.demo.appeals import SUMMARIES
+    from reception.inquiries import documents
+    from reception.inquiries.models import Inquiry
+
+    with app.app_context():
+        assert load_demo(appeals=600)["inquiries"] >= 2
+        in_language = {"ru": {ru[0] for _c, ru, _kk in SUMMARIES}, "kk": {kk[0] for _c, _ru, kk in SUMMARIES}}
+        languages = set()
+        for inquiry in db.session.scalars(select(Inquiry)):
+            other = "kk" if inquiry.language == "ru" else "ru"
+            text = "\n".join(p.text for p in Document(io.BytesIO(documents.render_docx(inquiry))).paragraphs)
+            told = [line for line in text.splitlines() if line.startswith("— ")]
+            assert told
+            assert not [s for s in in_language[other] if s in text], inquiry.language
+            assert all(any(s in line for s in in_language[inquiry.language]) for line in told)
+            languages.add(inquiry.language)
+            languages.update(a.language for a in inquiry.appeals)
+        assert languages == {"kk", "ru"}

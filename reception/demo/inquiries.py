@@ -13,6 +13,12 @@ from ..directory.models import GovernmentBody
 from ..extensions import db
 from ..inquiries import operations as ops
 from ..inquiries.models import AnswerAssessment, Inquiry, InquiryState
+from ..inquiries.summaries import needing_summary, set_letter_summaries
+from .appeals import SUMMARIES
+
+#: Each demo summary, in either language, and its counterpart in the other: the deputy's retelling for a letter
+#: in the language the citizen did not write in.
+_RETOLD = {ru[0]: kk[0] for _code, ru, kk in SUMMARIES} | {kk[0]: ru[0] for _code, ru, kk in SUMMARIES}
 
 
 def create_demo_inquiries() -> int:
@@ -45,6 +51,9 @@ def create_demo_inquiries() -> int:
             if not chosen or body(code) is None:
                 continue
             inquiry = ops.create_inquiry(chosen, user=user, addressee=body(code), language=language)
+            retold = {a.id: _RETOLD[a.summary] for a in needing_summary(inquiry) if a.summary in _RETOLD}
+            if retold:
+                set_letter_summaries(inquiry, retold, user=user)
             made += 1
             if fate is None:
                 continue
