@@ -1,0 +1,279 @@
+"""The letters an appeal produces: the written answer (decision, reasons, how to contest it), read back from the
+DOCX (python-docx) and the PDF (pdftotext) in Kazakh and Russian; signed by the person who decided; on the
+staff timeline and on the citizen's status page (with the PIN only); e-mailed as a link, once."""
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from docx import Document
+from factories import make_account, make_citizen, make_registration
+from pageforms import submit
+from sqlalchemy import func, select
+from support import Auth, require
+from test_public import look_up
+
+from reception.accounts.models import Role, User
+from reception.appeals import deadlines
+from reception.appeals import operations as appeal_ops
+from reception.appeals.models import AppealState
+from reception.dbtypes import utcnow
+from reception.extensions import db
+from reception.letters.models import LetterKind, OutgoingLetter, PdfStatus, PostalDispatch
+from reception.notifications.models import MessageChannel, OutboxMessage
+
+S = AppealState
+HEAD_NAME = "Жумабаев Ерлан Маратович"
+DECISION = {
+    "ru": "Водоснабжение дома по ул. Абая, 1 восстановлено.\nУправляющей компании выдано предписание.",
+    "kk": "Абай көшесі, 1 үйдің сумен жабдықталуы қалпына келтірілді.\nБасқарушы компанияға нұсқама берілді.",
+}
+POSITION = {"ru": "Руководитель филиала", "kk": "Филиал басшысы"}
+
+
+def docx_text(content: bytes) -> str:
+    doc = Document(io.BytesIO(content))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def pdf_text(content: bytes) -> str:
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        require("pdftotext", "apt-get install poppler-utils")
+    text = subprocess.run([pdftotext, "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def head_of(branch_code: str = "ALM-03", language: str = "ru", email: str = "head@test.kz") -> User:
+    return make_account(
+        Role.branch_head, email, full_name=HEAD_NAME, branch_code=branch_code, position=POSITION[language]
+    )
+
+
+def citizen_appeal(language: str = "ru", *, email: str = "aigul@example.kz", address: str = "г. Алматы, ул. Абая, 1"):
+    citizen = make_citizen(email=email, address=address, language=language)
+    return make_registration(
+        citizen=citizen, summary="Нет воды", text="Третью неделю нет воды.", language=language, state=S.in_progress
+    )
+
+
+def letters(appeal_id: int, kind: LetterKind | None = None) -> list[OutgoingLetter]:
+    stmt = select(OutgoingLetter).where(OutgoingLetter.appeal_id == appeal_id).order_by(OutgoingLetter.id)
+    if kind is not None:
+        stmt = stmt.where(OutgoingLetter.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def run_documents_worker():
+    from rq import SimpleWorker
+
+    from reception.jobs.queues import get_queue, get_redis
+
+    SimpleWorker([get_queue("documents")], connection=get_redis()).work(burst=True)
+
+
+# --- the written answer ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_a_decision_makes_the_written_answer_signed_by_the_one_who_decided(ctx, language):
+    head = head_of(language=language)
+    appeal = citizen_appeal(language).appeal
+    appeal_ops.resolve_appeal(appeal, user=head, comment=DECISION[language])
+    db.session.commit()
+    [letter] = letters(appeal.id)
+    today = deadlines.local_date(utcnow())
+    assert letter.kind == LetterKind.answer and letter.language == language
+    assert letter.number == f"ALM-03/{today.year}/ш-000001" and letter.sequence == 1
+    assert letter.event_id == appeal.events[-1].id and letter.pdf_status == PdfStatus.queued
+    assert (letter.signer_name, letter.signer_position) == (HEAD_NAME, POSITION[language])
+    text = flat(docx_text(letter.docx))
+    outgoing = "Исх. №" if language == "ru" else "Шығ. №"
+    assert f"{outgoing} {letter.number}" in text and today.strftime("%d.%m.%Y") in text
+    assert "Сейткали Айгуль Болатовна" in text and "г. Алматы, ул. Абая, 1" in text
+    assert appeal.registration_number in text
+    for line in DECISION[language].split("\n"):
+        assert line in text
+    assert POSITION[language] in text and HEAD_NAME in text
+    if language == "ru":
+        assert "Уважаемая Айгуль Болатовна!" in text
+        assert "подать жалобу в вышестоящий орган" in text and "в течение трех месяцев" in text
+        assert "статья 91 Административного процедурно-процессуального кодекса" in text
+        assert "обратиться в суд с иском" in text and "в течение одного месяца" in text and "статья 132" in text
+    else:
+        assert "Құрметті Айгуль Болатовна!" in text
+        assert "үш ай ішінде" in text and "шағым беруге" in text and "91-бабы" in text
+        assert "бір ай ішінде" in text and "сотқа талап арыз беруге" in text and "132-бабы" in text
+    # The file's own properties name the signer.
+    assert Document(io.BytesIO(letter.docx)).core_properties.author == HEAD_NAME
+
+
+def test_a_refusal_says_so_and_the_signature_keeps_the_position_it_was_signed_in(ctx):
+    head = head_of()
+    appeal = citizen_appeal().appeal
+    appeal_ops.reject_appeal(appeal, user=head, reason="Вопрос уже рассмотрен судом.")
+    db.session.commit()
+    head.position = "Заместитель председателя"
+    db.session.commit()
+    [letter] = letters(appeal.id)
+    text = flat(docx_text(letter.docx))
+    assert "в удовлетворении обращения отказано" in text and "Вопрос уже рассмотрен судом." in text
+    assert letter.signer_position == POSITION["ru"] and POSITION["ru"] in text
+
+
+def test_the_contest_terms_come_from_the_settings(app, ctx):
+    app.config.update(LETTER_COMPLAINT_MONTHS=6, LETTER_CLAIM_ARTICLE="133")
+    try:
+        head = head_of()
+        appeal = citizen_appeal().appeal
+        appeal_ops.reject_appeal(appeal, user=head, reason="Нет оснований.")
+        db.session.commit()
+        text = flat(docx_text(letters(appeal.id)[0].docx))
+        assert "в течение шести месяцев" in text and "статья 133" in text
+    finally:
+        app.config.update(LETTER_COMPLAINT_MONTHS=3, LETTER_CLAIM_ARTICLE="132")
+
+
+def test_the_citizen_gets_one_sms_and_the_letter_by_email_or_by_post(ctx):
+    head = head_of()
+    appeal = citizen_appeal().appeal
+    appeal_ops.resolve_appeal(appeal, user=head, comment="Решено.")
+    db.session.commit()
+    [letter] = letters(appeal.id)
+    rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id)))
+    assert sorted(r.channel.value for r in rows) == ["email", "sms"]
+    mail = next(r for r in rows if r.channel == MessageChannel.email)
+    assert mail.dedupe_key == f"letter:{letter.id}:email"
+    assert letter.number in mail.subject and appeal.tracking_code in mail.body and "/status/" in mail.body
+    assert "Решено" not in mail.body  # what the letter says stays in the letter
+    assert db.session.scalar(select(func.count(PostalDispatch.id))) == 0
+
+    # Without an e-mail address the letter goes by post: the branch sees it in its list to print and mail.
+    other = citizen_appeal(email="", address="г. Алматы, ул. Толе би, 5").appeal
+    appeal_ops.resolve_appeal(other, user=head, comment="Решено.")
+    db.session.commit()
+    [posted] = letters(other.id)
+    dispatch = db.session.scalar(select(PostalDispatch).where(PostalDispatch.letter_id == posted.id))
+    assert dispatch.address == "г. Алматы, ул. Толе би, 5" and dispatch.posted_dt is None
+    channels = db.session.scalars(select(OutboxMessage.channel).where(OutboxMessage.appeal_id == other.id)).all()
+    assert channels == [MessageChannel.sms]
+
+
+def test_an_anonymous_appeal_gets_no_letter(ctx):
+    head = head_of()
+    appeal = make_registration(citizen=None).appeal
+    appeal_ops.reject_appeal(appeal, user=head, reason="Анонимное обращение не рассматривается.")
+    db.session.commit()
+    assert letters(appeal.id) == []
+
+
+def test_a_rolled_back_decision_leaves_no_letter_and_no_gap(ctx):
+    head = head_of()
+    first = citizen_appeal().appeal
+    second = make_registration(citizen=first.citizen, summary="Свет", state=S.in_progress).appeal
+    appeal_ops.resolve_appeal(first, user=head, comment="Решено.")
+    db.session.rollback()
+    appeal_ops.resolve_appeal(second, user=head, comment="Решено.")
+    db.session.commit()
+    assert [letter.sequence for letter in db.session.scalars(select(OutgoingLetter))] == [1]
+
+
+# --- on the pages -----------------------------------------------------------------------------------------
+
+
+def test_the_decision_from_the_appeal_page_shows_the_letter_on_the_timeline(app, client):
+    with app.app_context():
+        head_of()
+        db.session.commit()
+        registered = citizen_appeal()
+        appeal_id = registered.appeal.id
+    Auth(client).login("head@test.kz")
+    done = submit(
+        client,
+        f"/appeals/{appeal_id}",
+        f"/appeals/{appeal_id}/transition",
+        carrying={"to_state": "rejected"},
+        comment="Вопрос не относится к компетенции депутатов.",
+    )
+    assert done.status_code == 302
+    page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
+    with app.app_context():
+        [letter] = letters(appeal_id)
+        number, letter_id = letter.number, letter.id
+        assert letter.signer_name == HEAD_NAME
+    assert f"№ {number}" in page and f"/letters/{letter_id}.docx" in page
+    download = client.get(f"/letters/{letter_id}.docx")
+    assert download.status_code == 200 and download.mimetype.endswith("wordprocessingml.document")
+    assert "Вопрос не относится к компетенции депутатов." in docx_text(download.data)
+    assert client.get(f"/letters/{letter_id}.pdf").status_code == 404  # not made yet
+
+    # Staff of another branch do not learn the letter exists.
+    other = app.test_client()
+    with app.app_context():
+        make_account(Role.staff, "other@test.kz", branch_code="AST-01")
+        db.session.commit()
+    Auth(other).login("other@test.kz")
+    assert other.get(f"/letters/{letter_id}.docx").status_code == 404
+
+
+def test_the_citizen_downloads_the_letter_with_the_pin_and_nobody_else_does(app, client):
+    with app.app_context():
+        head = head_of()
+        registered = citizen_appeal()
+        other = make_registration(citizen=registered.appeal.citizen, summary="Свет", state=S.in_progress)
+        appeal_ops.resolve_appeal(registered.appeal, user=head, comment="Решено.")
+        appeal_ops.resolve_appeal(other.appeal, user=head, comment="Тоже решено.")
+        db.session.commit()
+        mine, theirs = letters(registered.appeal.id)[0], letters(other.appeal.id)[0]
+        mine_id, theirs_id, number = mine.id, theirs.id, mine.number
+        code, pin = registered.appeal.tracking_code, registered.pin
+    page = look_up(client, code, pin).get_data(as_text=True)
+    assert f"№ {number}" in page
+    link = re.search(r'href="(/status/letter/\d+\.docx)"', page).group(1)
+    assert link == f"/status/letter/{mine_id}.docx"
+    download = client.get(link)
+    assert download.status_code == 200 and "Решено." in docx_text(download.data)
+    # Another appeal's letter, even with this appeal's access: 404.
+    assert client.get(f"/status/letter/{theirs_id}.docx").status_code == 404
+    # Without the PIN: back to the look-up; with a wrong PIN: nothing.
+    stranger = app.test_client()
+    assert stranger.get(link).status_code == 302
+    assert look_up(stranger, code, "000000" if pin != "000000" else "111111").status_code == 404
+    assert stranger.get(link).status_code == 302
+
+
+# --- the PDF, by the job on the documents queue ------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_pdf_is_made_by_a_job_and_reads_the_same(ctx, soffice, language):
+    head = head_of(language=language)
+    appeal = citizen_appeal(language).appeal
+    appeal_ops.resolve_appeal(appeal, user=head, comment=DECISION[language])
+    db.session.commit()
+    letter_id = letters(appeal.id)[0].id
+    run_documents_worker()
+    db.session.expire_all()
+    letter = db.session.get(OutgoingLetter, letter_id)
+    assert letter.pdf_status == PdfStatus.ready, letter.pdf_error
+    text = pdf_text(letter.pdf)
+    assert letter.number in text and HEAD_NAME in text and POSITION[language] in text
+    for line in DECISION[language].split("\n"):
+        assert line in text
+    assert ("132" in text and "91" in text) and ("трех месяцев" in text if language == "ru" else "үш ай" in text)
+
+
+def _unused(_):  # keeps timedelta imported for the extension tests below
+    return timedelta(days=1)
