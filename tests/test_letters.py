@@ -275,5 +275,87 @@ def test_the_pdf_is_made_by_a_job_and_reads_the_same(ctx, soffice, language):
     assert ("132" in text and "91" in text) and ("трех месяцев" in text if language == "ru" else "үш ай" in text)
 
 
-def _unused(_):  # keeps timedelta imported for the extension tests below
-    return timedelta(days=1)
+# --- the notice of extension ------------------------------------------------------------------------------
+
+REASON = {
+    "ru": "Направлен запрос в акимат района, ответ ожидается.",
+    "kk": "Аудан әкімдігіне сауал жіберілді, жауап күтілуде.",
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_an_extension_makes_a_notice_with_the_reason_and_the_new_date(ctx, language):
+    head = head_of(language=language)
+    appeal = citizen_appeal(language).appeal
+    until = appeal.deadline + timedelta(days=10)
+    event = appeal_ops.extend_deadline(appeal, until, user=head, reason=REASON[language])
+    db.session.commit()
+    [notice] = letters(appeal.id)
+    assert notice.kind == LetterKind.extension_notice and notice.event_id == event.id
+    text = flat(docx_text(notice.docx))
+    assert notice.number in text and REASON[language] in text and until.strftime("%d.%m.%Y") in text
+    assert appeal.registration_number in text and HEAD_NAME in text and POSITION[language] in text
+    if language == "ru":
+        assert "срок рассмотрения Вашего обращения" in text and "продлен" in text
+        assert f"до {until.strftime('%d.%m.%Y')} включительно" in text
+    else:
+        assert "қарау мерзімі ұзартылғанын хабарлаймыз" in text
+        assert f"Өтінішті қараудың жаңа мерзімі: {until.strftime('%d.%m.%Y')}" in text
+
+
+def test_each_extension_reaches_the_citizen_once_and_twice_means_two_notices(ctx):
+    from reception.letters.receivers import write_letters
+    from reception.notifications.events import tell_citizen
+
+    head = head_of()
+    appeal = citizen_appeal().appeal
+    first = appeal_ops.extend_deadline(appeal, appeal.deadline + timedelta(days=5), user=head, reason="Запрос.")
+    db.session.commit()
+    # The same extension heard again (a retried request, a second receiver) notifies nobody twice.
+    assert write_letters(appeal, first) == [] and tell_citizen(appeal, first) == 0
+    db.session.commit()
+
+    def sent():
+        return sorted(
+            (m.channel.value, m.dedupe_key)
+            for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal.id))
+        )
+
+    notices = letters(appeal.id, LetterKind.extension_notice)
+    assert len(notices) == 1
+    assert sent() == [
+        ("email", f"letter:{notices[0].id}:email"),
+        ("sms", f"appeal:{appeal.id}:event:{first.id}:sms"),
+    ]
+    second = appeal_ops.extend_deadline(appeal, appeal.deadline + timedelta(days=5), user=head, reason="Ещё запрос.")
+    db.session.commit()
+    notices = letters(appeal.id, LetterKind.extension_notice)
+    assert [n.event_id for n in notices] == [first.id, second.id]
+    assert [channel for channel, _key in sent()] == ["email", "email", "sms", "sms"]
+
+
+def test_without_an_email_the_notice_is_listed_to_post_within_three_working_days(app, client):
+    with app.app_context():
+        head = head_of()
+        appeal = citizen_appeal(email="", address="г. Алматы, ул. Толе би, 5").appeal
+        appeal_ops.extend_deadline(appeal, appeal.deadline + timedelta(days=5), user=head, reason="Запрос.")
+        db.session.commit()
+        [notice] = letters(appeal.id)
+        dispatch = db.session.scalar(select(PostalDispatch))
+        due = deadlines.extension_notice_deadline(deadlines.local_date(utcnow()), appeal_ops.work_calendar())
+        assert dispatch.letter_id == notice.id and dispatch.due_date == due
+        number, dispatch_id = notice.number, dispatch.id
+        make_account(Role.staff, "clerk@test.kz", branch_code="ALM-03")
+        make_account(Role.staff, "elsewhere@test.kz", branch_code="AST-01")
+        db.session.commit()
+    Auth(client).login("clerk@test.kz")
+    page = client.get("/letters/post").get_data(as_text=True)
+    assert number in page and "г. Алматы, ул. Толе би, 5" in page and due.strftime("%d.%m.%Y") in page
+    done = submit(client, "/letters/post", f"/letters/post/{dispatch_id}")
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(PostalDispatch, dispatch_id).posted_dt is not None
+    # Another branch's clerk neither sees nor marks it.
+    other = app.test_client()
+    Auth(other).login("elsewhere@test.kz")
+    assert number not in other.get("/letters/post").get_data(as_text=True)

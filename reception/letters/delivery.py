@@ -66,3 +66,31 @@ def send_to_citizen(letter: OutgoingLetter, appeal: Appeal, *, post_by: date | N
         )
         db.session.flush()
     return "post"
+
+
+def dispatches_for(branch_ids: frozenset[int] | None, *, limit: int = 300) -> list[PostalDispatch]:
+    """Letters to post for these branches (None: all): those not posted yet (earliest due first), then the
+    last ones posted; with their letters, in one query."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = select(PostalDispatch).options(joinedload(PostalDispatch.letter))
+    if branch_ids is not None:
+        stmt = stmt.where(PostalDispatch.branch_id.in_(branch_ids))
+    stmt = stmt.order_by(
+        PostalDispatch.posted_dt.is_not(None),
+        PostalDispatch.due_date,
+        PostalDispatch.posted_dt.desc(),
+        PostalDispatch.id,
+    )
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
+def mark_posted(dispatch: PostalDispatch, *, user) -> None:
+    """Record that the letter was printed and handed to the post (once; a second press changes nothing)."""
+    from ..audit.log import audit
+    from ..dbtypes import utcnow
+
+    if dispatch.posted_dt is not None:
+        return
+    dispatch.posted_dt, dispatch.posted_by_id = utcnow(), user.id
+    audit("letter.posted", dispatch.letter.appeal, user=user, details={"number": dispatch.letter.number})

@@ -3,13 +3,16 @@ own Word templates."""
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, make_response
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
-from ..accounts.access import acting_user, allow
+from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..appeals import operations as appeal_ops
 from ..extensions import db
-from .models import OutgoingLetter, PdfStatus
+from . import delivery
+from .models import OutgoingLetter, PdfStatus, PostalDispatch
 from .operations import DOCX_TYPE
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
@@ -35,7 +38,7 @@ def letter_download(letter: OutgoingLetter, fmt: str):
     return response
 
 
-@bp.route("/<int:letter_id>.<any(docx, pdf):fmt>")
+@bp.route("/<int:letter_id>.<fmt>")
 @allow(*READ_ROLES)
 def download(letter_id: int, fmt: str):
     """A letter of an appeal the user may see (404 otherwise, so its existence is not revealed)."""
@@ -43,3 +46,31 @@ def download(letter_id: int, fmt: str):
     if letter is None or not appeal_ops.can_see(acting_user(), letter.appeal):
         abort(404)
     return letter_download(letter, fmt)
+
+
+#: Who prints and posts the branch's letters.
+BRANCH_ROLES = (Role.staff, Role.branch_head, Role.admin)
+
+
+@bp.route("/post")
+@allow(*BRANCH_ROLES)
+def post():
+    """The letters to print and mail to citizens who gave no e-mail, the earliest due first."""
+    branch_ids = visible_branch_ids(acting_user())
+    return render_template("letters/post.html", dispatches=delivery.dispatches_for(branch_ids), form=FlaskForm())
+
+
+@bp.route("/post/<int:dispatch_id>", methods=["POST"])
+@allow(*BRANCH_ROLES)
+def posted(dispatch_id: int):
+    """Mark a letter as printed and handed to the post."""
+    dispatch = db.session.get(PostalDispatch, dispatch_id)
+    branch_ids = visible_branch_ids(acting_user())
+    if dispatch is None or (branch_ids is not None and dispatch.branch_id not in branch_ids):
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    delivery.mark_posted(dispatch, user=acting_user())
+    db.session.commit()
+    flash(_("Letter № %(number)s is marked as posted.", number=dispatch.letter.number), "success")
+    return redirect(url_for("letters.post"))

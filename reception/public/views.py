@@ -130,7 +130,7 @@ def answer_file(attachment_id: int):
     return attachments.as_download(row)
 
 
-@bp.route("/status/letter/<int:letter_id>.<any(docx, pdf):fmt>")
+@bp.route("/status/letter/<int:letter_id>.<fmt>")
 @public
 def letter_file(letter_id: int, fmt: str):
     """A letter about the appeal, for the browser let in by the right PIN (404 for another appeal's letter)."""
