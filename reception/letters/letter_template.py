@@ -146,13 +146,14 @@ def build(kind: str, language: str) -> Document:
 
     _paragraph(doc, "{{ branch_name }}", bold=True)
     _paragraph(doc, "{{ branch_address }}{% if branch_phone %}, {{ branch_phone }}{% endif %}", space_after=Pt(6))
-    _paragraph(doc, HEAD[language]["outgoing"])
-    _paragraph(doc, HEAD[language]["reference"], space_after=Pt(12))
+    _paragraph(doc, HEAD[language]["outgoing"], space_after=Pt(0 if kind != "forwarding" else 12))
+    if kind != "forwarding":  # a reply to the citizen names their appeal; the forwarding letter is no reply
+        _paragraph(doc, HEAD[language]["reference"], space_after=Pt(12))
     block = Cm(8.5)  # the addressee block sits in the right half of the page
     if kind == "forwarding":
         _paragraph(doc, "{% if addressee_title %}{{ addressee_title }}{% endif %}", indent_left=block, bold=True)
         _paragraph(doc, "{{ body_name }}", indent_left=block, bold=True)
-        _paragraph(doc, "{% if addressee_name %}{{ addressee_name }}{% endif %}", indent_left=block, space_after=Pt(18))
+        _paragraph(doc, "{{ body_head_name }}", indent_left=block, space_after=Pt(18))
     else:
         _paragraph(doc, "{{ addressee_name }}", indent_left=block, bold=True)
         _paragraph(doc, "{{ addressee_address }}", indent_left=block, space_after=Pt(18))

@@ -159,6 +159,7 @@ def context(
         "claim_article": config["LETTER_CLAIM_ARTICLE"],
         "body_name": localized(target, "name", language) if target is not None else "",
         "addressee_title": localized(target, "head_title", language) if target is not None else "",
+        "body_head_name": localized(target, "head_name", language) if target is not None else "",
         "forwarding_number": forwarding.number if forwarding is not None else "",
         "forwarding_date": forwarding.letter_date.strftime("%d.%m.%Y") if forwarding is not None else "",
         "annex_line": _ANNEX_LINE[language].format(
