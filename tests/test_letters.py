@@ -525,3 +525,94 @@ def test_every_kind_reads_the_same_in_its_pdf(ctx, soffice, language):
     assert body_name in texts[LetterKind.copy_notice]
     # Inside a justified paragraph the number may break at its hyphen, which pdftotext then drops.
     assert unbroken(made[LetterKind.forwarding].number) in unbroken(texts[LetterKind.copy_notice])
+
+
+# --- the branch's own templates -----------------------------------------------------------------------------
+
+
+def _own_template(marker: str, body: str = "{{ number }} {{ date }} {{ signer_name }}") -> bytes:
+    """A branch's letterhead: a plain Word document with the branch's words and the letter's fields."""
+    document = Document()
+    document.add_paragraph(marker)
+    document.add_paragraph(body)
+    document.add_paragraph("{%p for paragraph in decision_paragraphs %}")
+    document.add_paragraph("{{ paragraph }}")
+    document.add_paragraph("{%p endfor %}")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _head_client(app, client):
+    with app.app_context():
+        head_of()
+        db.session.commit()
+    Auth(client).login("head@test.kz")
+    return client
+
+
+def test_a_branch_uploads_its_own_template_and_its_letters_use_it(app, client):
+    from pageforms import errors_at
+
+    _head_client(app, client)
+    page = client.get("/directory/my-branch").get_data(as_text=True)
+    assert "/letters/templates" in page
+    done = submit(
+        client,
+        "/letters/templates",
+        "/letters/templates",
+        kind="answer",
+        language="ru",
+        files={"file": (io.BytesIO(_own_template("БЛАНК ФИЛИАЛА ALM-03")), "blank.docx")},
+    )
+    assert done.status_code == 302, errors_at(done.get_data(as_text=True), "file")
+    assert "blank.docx" in client.get("/letters/templates").get_data(as_text=True)
+    with app.app_context():
+        head = db.session.scalar(select(User).where(User.email == "head@test.kz"))
+        here = citizen_appeal().appeal
+        there = make_registration(
+            citizen=here.citizen, branch_code="AST-01", summary="Свет", state=S.in_progress
+        ).appeal
+        appeal_ops.resolve_appeal(here, user=head, comment="Решено по-нашему.")
+        appeal_ops.resolve_appeal(there, user=head_of("AST-01", email="head2@test.kz"), comment="Решено.")
+        db.session.commit()
+        mine, theirs = letters(here.id)[0], letters(there.id)[0]
+        text = flat(docx_text(mine.docx))
+        assert "БЛАНК ФИЛИАЛА ALM-03" in text and mine.number in text and "Решено по-нашему." in text
+        assert mine.template_id is not None
+        # Another branch, and the Kazakh letters of this one, keep the shipped template.
+        assert "БЛАНК ФИЛИАЛА" not in docx_text(theirs.docx) and theirs.template_id is None
+    # Back to the shipped template.
+    assert submit(client, "/letters/templates", "/letters/templates/remove").status_code == 302
+    assert "blank.docx" not in client.get("/letters/templates").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (_own_template("Бланк", "{% if number %}{{ number }}"), "endif"),
+        (_own_template("Бланк", "{{ number }} {{ nomer_pisma }}"), "nomer_pisma"),
+        (_own_template("Бланк", "{{ date }}"), "{{ number }}"),
+        (b"%PDF-1.4 not a Word file", ".docx"),
+    ],
+    ids=["broken-tag", "unknown-field", "no-number", "not-docx"],
+)
+def test_a_broken_template_is_refused_at_upload_with_a_clear_error(app, client, content, expected):
+    from pageforms import errors_at
+
+    from reception.letters.models import LetterTemplate
+
+    _head_client(app, client)
+    refused = submit(
+        client,
+        "/letters/templates",
+        "/letters/templates",
+        kind="answer",
+        language="kk",
+        files={"file": (io.BytesIO(content), "blank.docx")},
+    )
+    assert refused.status_code == 400
+    errors = " ".join(errors_at(refused.get_data(as_text=True), "file"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(LetterTemplate.id))) == 0
+    assert expected in errors

@@ -235,10 +235,20 @@ def issue_letter(
         forwarding=forwarding,
     )
     own = branch_template(appeal.branch_id, kind, language)
-    template = own.content if own is not None else shipped_template(kind.value, language)
-    content = render.render_docx(
-        template, values, author=signer_name or values["branch_name"], title=TITLES[kind][language], language=language
-    )
+    properties = {"author": signer_name or values["branch_name"], "title": TITLES[kind][language], "language": language}
+    content = None
+    if own is not None:
+        try:
+            content = render.render_docx(own.content, values, **properties)
+        except Exception as exc:
+            # Checked at upload with sample data; should real data still break it, the decision must not fail:
+            # the letter is made from the shipped template, and the log says whose template to fix.
+            logger.warning(
+                "branch %s template %s/%s failed, shipped one used: %s", appeal.branch_id, kind.value, language, exc
+            )
+            own = None
+    if content is None:
+        content = render.render_docx(shipped_template(kind.value, language), values, **properties)
     letter = OutgoingLetter(
         kind=kind,
         number=number,

@@ -3,7 +3,7 @@ own Word templates."""
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -11,9 +11,12 @@ from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..appeals import operations as appeal_ops
 from ..extensions import db
-from . import delivery
-from .models import OutgoingLetter, PdfStatus, PostalDispatch
-from .operations import DOCX_TYPE
+from ..formkit import options
+from . import branch_templates, delivery
+from .forms import TemplateUploadForm
+from .letter_template import LANGUAGES
+from .models import LetterKind, OutgoingLetter, PdfStatus, PostalDispatch
+from .operations import DOCX_TYPE, shipped_template
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
@@ -74,3 +77,96 @@ def posted(dispatch_id: int):
     db.session.commit()
     flash(_("Letter № %(number)s is marked as posted.", number=dispatch.letter.number), "success")
     return redirect(url_for("letters.post"))
+
+
+# --- the branch's own templates ------------------------------------------------------------------------------
+
+
+def _own_branch():
+    """The branch whose templates the signed-in branch head manages."""
+    branch = acting_user().branch
+    if branch is None:
+        abort(404)
+    return branch
+
+
+def _upload_form() -> TemplateUploadForm:
+    form = TemplateUploadForm()
+    form.kind.choices = options(LetterKind.choices())
+    return form
+
+
+def _templates_page(form: TemplateUploadForm, status: int = 200):
+    branch = _own_branch()
+    return render_template(
+        "letters/templates.html",
+        branch=branch,
+        form=form,
+        remove_form=FlaskForm(),
+        kinds=list(LetterKind),
+        letter_languages=LANGUAGES,
+        own=branch_templates.templates_of(branch),
+        fields=branch_templates.FIELDS,
+    ), status
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@allow(Role.branch_head)
+def templates():
+    """The branch's Word templates of its letters: the shipped ones, or its own uploaded instead."""
+    form = _upload_form()
+    if request.method == "GET":
+        return _templates_page(form)
+    if not form.validate_on_submit():
+        return _templates_page(form, 400)
+    upload = form.file.data
+    try:
+        branch_templates.save_template(
+            _own_branch(),
+            LetterKind(form.kind.data),
+            form.language.data,
+            filename=upload.filename or "",
+            content=upload.read(branch_templates.MAX_TEMPLATE_BYTES + 1),
+            user=acting_user(),
+        )
+    except branch_templates.TemplateRejected as exc:
+        db.session.rollback()
+        form.file.errors = [str(exc)]
+        return _templates_page(form, 400)
+    db.session.commit()
+    flash(_("The template is saved: the branch's new letters of this kind use it."), "success")
+    return redirect(url_for("letters.templates"))
+
+
+@bp.route("/templates/<kind>_<language>.docx")
+@allow(Role.branch_head)
+def template_file(kind: str, language: str):
+    """The template in use for a kind and language: the branch's own, or the shipped one to start from."""
+    try:
+        letter_kind = LetterKind(kind)
+    except ValueError:
+        abort(404)
+    if language not in LANGUAGES:
+        abort(404)
+    own = branch_templates.templates_of(_own_branch()).get((kind, language))
+    response = make_response(own.content if own is not None else shipped_template(kind, language))
+    response.headers["Content-Type"] = DOCX_TYPE
+    response.headers["Content-Disposition"] = f'attachment; filename="{letter_kind.value}_{language}.docx"'
+    return response
+
+
+@bp.route("/templates/remove", methods=["POST"])
+@allow(Role.branch_head)
+def remove_template():
+    """Go back to the shipped template for a kind and language."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    own = branch_templates.templates_of(_own_branch()).get(
+        (request.form.get("kind", ""), request.form.get("language", ""))
+    )
+    if own is None:
+        abort(404)
+    branch_templates.remove_template(own, user=acting_user())
+    db.session.commit()
+    flash(_("The shipped template is used again."), "success")
+    return redirect(url_for("letters.templates"))
