@@ -616,3 +616,23 @@ def test_a_broken_template_is_refused_at_upload_with_a_clear_error(app, client, 
     with app.app_context():
         assert db.session.scalar(select(func.count(LetterTemplate.id))) == 0
     assert expected in errors
+
+
+def test_the_retention_job_erases_the_letters_but_keeps_the_register(app, client):
+    from reception.appeals.retention import erase_appeal
+
+    with app.app_context():
+        head = head_of()
+        appeal = citizen_appeal(email="", address="г. Алматы, ул. Толе би, 5").appeal
+        appeal_ops.resolve_appeal(appeal, user=head, comment="Решено.")
+        db.session.commit()
+        erase_appeal(appeal)
+        db.session.commit()
+        db.session.expire_all()
+        [letter] = letters(appeal.id)
+        assert letter.docx == b"" and letter.pdf is None and letter.recipient == ""
+        assert letter.number and letter.signer_name == HEAD_NAME
+        assert db.session.scalar(select(PostalDispatch.address)) == ""
+        letter_id = letter.id
+    Auth(client).login("head@test.kz")
+    assert client.get(f"/letters/{letter_id}.docx").status_code == 404

@@ -1,16 +1,16 @@
 """What the letters listen to: the appeal's steps that the law wants answered in writing; `create_app` connects
 them, once."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..appeals import deadlines
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..appeals.operations import work_calendar
-from ..appeals.signals import appeal_changed
+from ..appeals.signals import appeal_changed, appeal_erasing
 from ..dbtypes import utcnow
 from ..extensions import db
 from .delivery import send_to_citizen
-from .models import LetterKind, OutgoingLetter
+from .models import LetterKind, OutgoingLetter, PostalDispatch
 from .operations import issue_letter
 
 #: Decisions answered by the written answer. The body's answer to a deputy inquiry (answer_received) is not:
@@ -76,6 +76,25 @@ def write_letters(appeal: Appeal, event: AppealEvent, **_extra) -> list[Outgoing
     return made
 
 
+def erase_appeal_letters(appeal: Appeal, **_extra) -> None:
+    """The retention job's erasure: the letters' files and the citizen's name and address go; the register's
+    entries (number, date, kind, signer, the body a forwarding letter went to) stay."""
+    letters = select(OutgoingLetter.id).where(OutgoingLetter.appeal_id == appeal.id)
+    db.session.execute(
+        update(OutgoingLetter)
+        .where(OutgoingLetter.appeal_id == appeal.id)
+        .values(docx=b"", pdf=None, pdf_error="erased by the retention job")
+    )
+    db.session.execute(
+        update(OutgoingLetter)
+        .where(OutgoingLetter.appeal_id == appeal.id, OutgoingLetter.kind != LetterKind.forwarding)
+        .values(recipient="")
+    )
+    db.session.execute(update(PostalDispatch).where(PostalDispatch.letter_id.in_(letters)).values(address=""))
+
+
 def connect() -> None:
-    """Write the letters of each step as it happens (blinker ignores a second connection)."""
+    """Write the letters of each step as it happens, and erase them with the appeal's personal data (blinker
+    ignores a second connection)."""
     appeal_changed.connect(write_letters)
+    appeal_erasing.connect(erase_appeal_letters)

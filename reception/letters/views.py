@@ -25,7 +25,7 @@ READ_ROLES = (Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.an
 
 def letter_download(letter: OutgoingLetter, fmt: str):
     """The letter's DOCX or PDF as a download, never cached (404 for a PDF not made yet)."""
-    if fmt == "docx":
+    if fmt == "docx" and letter.docx:  # empty once the retention job erased it
         content, mimetype = letter.docx, DOCX_TYPE
     elif fmt == "pdf" and letter.pdf_status == PdfStatus.ready and letter.pdf:
         content, mimetype = letter.pdf, "application/pdf"
