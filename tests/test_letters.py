@@ -636,3 +636,19 @@ def test_the_retention_job_erases_the_letters_but_keeps_the_register(app, client
         letter_id = letter.id
     Auth(client).login("head@test.kz")
     assert client.get(f"/letters/{letter_id}.docx").status_code == 404
+
+
+def test_a_notice_not_posted_by_its_legal_date_is_flagged_in_the_list(app, client):
+    with app.app_context():
+        head = head_of()
+        appeal = citizen_appeal(email="").appeal
+        appeal_ops.extend_deadline(appeal, appeal.deadline + timedelta(days=5), user=head, reason="Запрос.")
+        db.session.commit()
+        dispatch = db.session.scalar(select(PostalDispatch))
+        page_before = dispatch.id
+        # Three working days went by (the due date is in the past now).
+        dispatch.due_date = deadlines.local_date(utcnow()) - timedelta(days=1)
+        db.session.commit()
+    Auth(client).login("head@test.kz")
+    page = client.get("/letters/post").get_data(as_text=True)
+    assert f'data-dispatch="{page_before}"' in page and "data-overdue" in page

@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from ..accounts.access import acting_user, allow, visible_branch_ids
 from ..accounts.models import Role
 from ..appeals import operations as appeal_ops
+from ..appeals.deadlines import local_date
+from ..dbtypes import utcnow
 from ..extensions import db
 from ..formkit import options
 from . import branch_templates, delivery
@@ -60,7 +62,12 @@ BRANCH_ROLES = (Role.staff, Role.branch_head, Role.admin)
 def post():
     """The letters to print and mail to citizens who gave no e-mail, the earliest due first."""
     branch_ids = visible_branch_ids(acting_user())
-    return render_template("letters/post.html", dispatches=delivery.dispatches_for(branch_ids), form=FlaskForm())
+    return render_template(
+        "letters/post.html",
+        dispatches=delivery.dispatches_for(branch_ids),
+        form=FlaskForm(),
+        today=local_date(utcnow()),
+    )
 
 
 @bp.route("/post/<int:dispatch_id>", methods=["POST"])
