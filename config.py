@@ -170,6 +170,20 @@ class Config:
     #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
     #: LibreOffice where `soffice` is installed, else WeasyPrint.
     PDF_CONVERTER = _env("PDF_CONVERTER", "auto")
+    # --- letters (letters/) ---------------------------------------------------------------------------
+    #: The mark of the outgoing register in a letter's number ("ALM-03/2026/ш-000012"; "ш" for шығыс, outgoing).
+    LETTER_NUMBER_MARK = _env("LETTER_NUMBER_MARK", "ш")
+    #: How a citizen contests a decision, as the written answer prints it. The administrative route: a complaint
+    #: to the higher body or official within three months of the day the person learned of the decision —
+    #: Administrative Procedural-Process Code of the RK (APPK, 29.06.2020 No. 350-VI), art. 91. Check the
+    #: article's number and term against the code in force (adilet.zan.kz) when it is amended.
+    LETTER_COMPLAINT_MONTHS = int(_env("LETTER_COMPLAINT_MONTHS", "3"))
+    LETTER_COMPLAINT_ARTICLE = _env("LETTER_COMPLAINT_ARTICLE", "91")
+    #: The judicial route: a claim to the administrative court, APPK art. 132 (terms of filing a claim). The
+    #: default of one month counted from receiving the decision on the complaint is this project's reading:
+    #: check art. 132 in force (the term, and from when it runs) before relying on it, and set it here.
+    LETTER_CLAIM_MONTHS = int(_env("LETTER_CLAIM_MONTHS", "1"))
+    LETTER_CLAIM_ARTICLE = _env("LETTER_CLAIM_ARTICLE", "132")
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, the app is reached
     #: directly). Set it to the number of proxies, never more: a client could otherwise forge its address.
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))

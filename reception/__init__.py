@@ -168,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     from .directory.views import bp as directory_bp
     from .inquiries.views import bp as inquiries_bp
     from .jobs.views import bp as jobs_bp
+    from .letters.views import bp as letters_bp
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .public.views import bp as public_bp
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         inquiries_bp,
         jobs_bp,
+        letters_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)
@@ -196,9 +198,11 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_signals() -> None:
     # Domains hear of each other through signals, connected here rather than by importing a module for its
     # side effects, so that every process (web, worker, CLI) has the same receivers.
+    from .letters import receivers as letter_receivers
     from .notifications import receivers as notification_receivers
 
     notification_receivers.connect()
+    letter_receivers.connect()
 
 
 def _register_cli(app: Flask) -> None:
@@ -208,6 +212,7 @@ def _register_cli(app: Flask) -> None:
     from .directory.cli import directory_cli
     from .inquiries.cli import inquiries_cli
     from .jobs.cli import cron_command, ping_worker_command, worker_command
+    from .letters.cli import letters_cli
     from .maintenance.cli import backup_command, restore_command
 
     for command in (
@@ -219,6 +224,7 @@ def _register_cli(app: Flask) -> None:
         serve_command,
         cron_command,
         inquiries_cli,
+        letters_cli,
         backup_command,
         restore_command,
     ):

@@ -30,6 +30,8 @@ NOT_PAGES = {
     "appeals.citizen_lookup",
     "deputy_queue.export",
     "inquiries.download",
+    "letters.download",
+    "letters.template_file",
     "inquiries.answer_file",
     "inquiries.document_status",
     "public.online_receipt_pdf",

@@ -96,8 +96,15 @@ def test_unknown_language_is_404(client):
 
 
 NAV = {
-    Role.staff: {"appeals.new", "appeals.index", "directory.my_branch"},
-    Role.branch_head: {"appeals.new", "reports.index", "appeals.index", "directory.my_branch", "inquiries.index"},
+    Role.staff: {"appeals.new", "appeals.index", "directory.my_branch", "letters.post"},
+    Role.branch_head: {
+        "appeals.new",
+        "reports.index",
+        "appeals.index",
+        "directory.my_branch",
+        "letters.post",
+        "inquiries.index",
+    },
     Role.deputy: {"deputy_queue.index", "appeals.index", "inquiries.index"},
     Role.assistant: {"deputy_queue.index", "appeals.index", "inquiries.index"},
     Role.analyst: {"reports.index", "appeals.index", "directory.index", "inquiries.index"},
@@ -110,6 +117,7 @@ NAV = {
         "appeals.calendar",
         "appeals.citizens",
         "inquiries.index",
+        "letters.post",
         "notifications.index",
         "jobs.index",
         "audit.index",

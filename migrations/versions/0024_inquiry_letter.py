@@ -1,7 +1,7 @@
 """The inquiry letter as written in practice: addressees' dative forms, per-appeal summaries in the letter's language
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-30 10:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -405,7 +405,7 @@ def transition(
     if to_state in REASON_REQUIRED and not comment:
         raise AppealError(_l("Give the reason: the law requires it for this decision."))
     if to_state == S.redirected and appeal.redirected_to_id is None and appeal.redirected_to is None:
-        raise AppealError(_l("Name the competent body and the number of the outgoing letter."))
+        raise AppealError(_l("Choose the competent body the appeal goes to."))
     if to_state == S.routed:
         if deputy is None:
             raise AppealError(_l("Choose the deputy the appeal goes to."))
@@ -508,17 +508,19 @@ def reject_appeal(
 
 
 def redirect_appeal(
-    appeal: Appeal, body: GovernmentBody, letter_number: str, *, user: User, reason: str, expected_version=None
+    appeal: Appeal, body: GovernmentBody, letter_number: str = "", *, user: User, reason: str, expected_version=None
 ) -> AppealEvent:
-    """Forward the appeal to the body competent to decide it (within 3 working days by law), recording the
-    body and the outgoing letter's number; the citizen sees where it went."""
-    if body is None or not letter_number.strip():
-        raise AppealError(_l("Name the competent body and the number of the outgoing letter."))
+    """Forward the appeal to the body competent to decide it (within 3 working days by law); the citizen sees
+    where it went. The forwarding letter and its number come from the outgoing register (letters/); a
+    `letter_number` is typed only for a letter sent outside the system."""
+    if body is None:
+        raise AppealError(_l("Choose the competent body the appeal goes to."))
     # Checked before anything is set: a lazy load in the transition may autoflush and move the version on.
     check_version(appeal, expected_version, _stale)
     appeal.redirected_to = body
     appeal.outgoing_letter_number = letter_number.strip()
-    comment = f"{reason.strip()} — {body.name}, № {appeal.outgoing_letter_number}" if reason.strip() else ""
+    typed = f", № {appeal.outgoing_letter_number}" if appeal.outgoing_letter_number else ""
+    comment = f"{reason.strip()} — {body.name}{typed}" if reason.strip() else ""
     return transition(appeal, S.redirected, user=user, comment=comment)
 
 

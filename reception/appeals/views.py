@@ -41,6 +41,7 @@ from ..errors import Refused, abort_with, show_refusals_on
 from ..extensions import db, limiter
 from ..formkit import int_id, version_of, with_blank
 from ..i18n import current_language
+from ..letters import operations as letter_ops
 from ..routing import groups
 from . import attachments, deadlines, listing, personal_data
 from . import feedback as feedback_ops
@@ -309,6 +310,7 @@ def _render_detail(
         move_errors=move_errors or {},
         transition_form=transition_form,
         extend_form=extend_form,
+        letters=letter_ops.letters_by_event(appeal.id),
         can_extend=ops.can_extend(user, appeal),
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,

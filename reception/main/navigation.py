@@ -24,6 +24,7 @@ ITEMS = (
     NavItem("inquiries.index", _l("Inquiries")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
+    NavItem("letters.post", _l("Letters to post")),
     NavItem("directory.index", _l("Directory")),
     NavItem("accounts.users", _l("Users")),
     NavItem("routing.rules", _l("Routing rules")),

@@ -25,6 +25,12 @@ TOLD = {
 }
 
 
+#: Steps whose e-mail is the letter's own (letters/delivery.py e-mails the written answer, the notice of
+#: extension and the notice of forwarding, or records them for the post): here they send the SMS only, so the
+#: citizen gets one SMS and one e-mail about each.
+LETTER_MAILED = frozenset({"resolved", "rejected", "redirected", "extended"})
+
+
 def first_name(full_name: str) -> str:
     """The given name in "Surname Name Patronymic" (the order on Kazakhstan's ID cards)."""
     parts = full_name.split()
@@ -40,14 +46,20 @@ def _public_body(appeal: Appeal, event_key: str) -> str:
 
 
 def notify_citizen(
-    appeal: Appeal, event_key: str, *, key: str | None = None, body: str | None = None, reminder: bool = False
+    appeal: Appeal,
+    event_key: str,
+    *,
+    key: str | None = None,
+    body: str | None = None,
+    reminder: bool = False,
+    email: bool = True,
 ) -> int:
     """Queue the SMS and e-mail that tell the appeal's citizen about `event_key`; returns how many were queued.
 
     `event_key` is one of messages.CITIZEN_EVENTS; `key` names this occurrence (default: the event key, for
     events that happen once), so calling again for the same occurrence queues nothing. `body` is the public
     body the message names, if any (by default the deputy's body or the body the appeal went to). A
-    `reminder` keeps quiet hours by e-mail too. Anonymous appeals have nobody to tell. The caller commits.
+    `reminder` keeps quiet hours by e-mail too; `email=False` sends the SMS alone. Anonymous appeals have nobody to tell. The caller commits.
     """
     if event_key not in CITIZEN_EVENTS:
         raise ValueError(f"no message for event {event_key!r}")
@@ -78,7 +90,7 @@ def notify_citizen(
             )
             is not None
         )
-    if appeal.contact_email:
+    if email and appeal.contact_email:
         queued += (
             queue_message(
                 dedupe_key=f"{prefix}:email",
@@ -113,4 +125,4 @@ def tell_citizen(appeal: Appeal, event: AppealEvent, **_extra) -> int:
     event_key = event_key_of(event)
     if event_key is None or not event.is_public:
         return 0
-    return notify_citizen(appeal, event_key, key=f"event:{event.id}")
+    return notify_citizen(appeal, event_key, key=f"event:{event.id}", email=event_key not in LETTER_MAILED)

@@ -27,6 +27,8 @@ from ..appeals.views import keep_receipt_pin, receipt_pdf_response, visible_appe
 from ..directory.choices import district_choices, region_choices, topic_choices
 from ..extensions import db, limiter
 from ..i18n import current_language
+from ..letters import operations as letter_ops
+from ..letters.views import letter_download
 from . import online, pins
 from . import operations as ops
 from . import status as lookup
@@ -94,6 +96,7 @@ def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int
     return render_template(
         "public/appeal.html",
         page=page,
+        letters=letter_ops.citizen_letters(appeal),
         rating_form=rating_form or RatingForm(),
         info_form=info_form or InformationForm(),
         # The page answers a POST; the language switch comes back to it through the browser's access.
@@ -125,6 +128,19 @@ def answer_file(attachment_id: int):
     if row is None:
         abort(404)
     return attachments.as_download(row)
+
+
+@bp.route("/status/letter/<int:letter_id>.<fmt>")
+@public
+def letter_file(letter_id: int, fmt: str):
+    """A letter about the appeal, for the browser let in by the right PIN (404 for another appeal's letter)."""
+    appeal = lookup.granted_appeal()
+    if appeal is None:
+        return _back_to_lookup()
+    letter = letter_ops.citizen_letter(appeal, letter_id)
+    if letter is None:
+        abort(404)
+    return letter_download(letter, fmt)
 
 
 @bp.route("/status/rate", methods=["POST"])
