@@ -616,3 +616,57 @@ def test_an_iin_typed_with_spaces_is_taken_and_one_born_in_the_future_is_not(app
         from reception.appeals.forms import IIN_REASONS
 
         assert errors == [str(IIN_REASONS["the date of birth is in the future"])]
+
+
+def test_only_the_branch_head_and_the_holding_deputy_extend(app, client, auth, make_user):
+    """#14.3: the law gives the extension to the head of the body or the deputy holding the appeal; an
+    assistant, a clerk and the central office's administrator are refused and are not offered the form."""
+    from factories import make_account
+    from support import Auth
+
+    with app.app_context():
+        holder = make_deputy("Депутат Держатель")
+        appeal = make_appeal(deputy=holder)
+        for role, email, bind in (
+            (Role.deputy, "holder@test.kz", {"deputy": holder}),
+            (Role.assistant, "helper@test.kz", {"deputies": [holder]}),
+            (Role.admin, "office@test.kz", {}),
+            (Role.staff, "clerk@test.kz", {"branch_code": "ALM-03"}),
+        ):
+            make_account(role, email, **bind)
+        db.session.commit()
+        appeal_id, version, until = appeal.id, appeal.version, appeal.deadline + timedelta(days=5)
+        for email in ("helper@test.kz", "office@test.kz", "clerk@test.kz"):
+            with pytest.raises(ops.TransitionNotAllowed) as refused:
+                ops.extend_deadline(appeal, until, user=user(email), reason="Запрос")
+            assert str(refused.value.message) == translated(
+                app, "ru", "Only the head of the branch or the deputy holding the appeal may extend its deadline."
+            )
+        db.session.rollback()
+    for email in ("helper@test.kz", "office@test.kz", "clerk@test.kz"):
+        Auth(client).login(email)
+        page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
+        assert 'data-action="extend"' not in page
+        posted = client.post(
+            f"/appeals/{appeal_id}/extend",
+            data={
+                "csrf_token": csrf_token(client, f"/appeals/{appeal_id}"),
+                "version": str(version),
+                "until": until.isoformat(),
+                "reason": "Запрос",
+            },
+        )
+        assert posted.status_code == 409
+        assert translated(
+            app, "ru", "Only the head of the branch or the deputy holding the appeal may extend its deadline."
+        ) in html.unescape(posted.get_data(as_text=True))
+        Auth(client).logout()
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == until - timedelta(days=5)
+    auth.login("holder@test.kz")
+    extended = pageforms.submit(
+        client, f"/appeals/{appeal_id}", f"/appeals/{appeal_id}/extend", until=until.isoformat(), reason="Запрос"
+    )
+    assert extended.status_code == 302
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == until

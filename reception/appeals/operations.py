@@ -363,19 +363,27 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     return frozenset()
 
 
-#: Who decides on an extension: the branch head, the deputy (or assistant) holding it, an administrator.
-EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy, Role.assistant, Role.admin})
+#: Who decides on an extension (APPK art. 76 p. 2: the head of the body, or the official holding the appeal): the
+#: branch head for the branch's appeals, and the deputy holding the appeal. Not an assistant, a clerk or the
+#: central office's administrator: they prepare, the one answerable for the decision signs.
+EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy})
+
+
+def may_decide_extension(user: User, appeal: Appeal) -> bool:
+    """Whether `user` is one of those the law lets extend this appeal's term (the date aside)."""
+    if user.role == Role.branch_head:
+        return can_see(user, appeal)
+    return user.role == Role.deputy and appeal.deputy_id is not None and appeal.deputy_id == user.deputy_id
 
 
 def can_extend(user: User, appeal: Appeal, today: date | None = None) -> bool:
-    """Whether `user` may extend the deadline now: while the appeal is open and its deadline has not passed
-    (the APPK lets an extension be decided within the term, not after it)."""
+    """Whether `user` may extend the deadline now: the branch head or the holding deputy, while the appeal is
+    open and its deadline has not passed (the APPK lets an extension be decided within the term, not after it)."""
     today = today or deadlines.local_date(utcnow())
     return (
-        user.role in EXTENDING_ROLES
+        may_decide_extension(user, appeal)
         and appeal.state in OPEN_STATES
         and not deadlines.is_overdue(appeal.deadline, today)
-        and can_see(user, appeal)
     )
 
 
@@ -609,6 +617,10 @@ def extend_deadline(
                 "The deadline passed on %(date)s: an extension is decided before the deadline, not after.",
                 date=appeal.deadline.strftime("%d.%m.%Y"),
             )
+        )
+    if not may_decide_extension(user, appeal):
+        raise TransitionNotAllowed(
+            _l("Only the head of the branch or the deputy holding the appeal may extend its deadline.")
         )
     if not can_extend(user, appeal, today):
         raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))
