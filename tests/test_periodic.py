@@ -195,12 +195,18 @@ def test_the_daily_digest_counts_new_due_this_week_and_overdue(ctx, make_user):
 
 
 def sent_inquiry(deputy_user: User, answer_due: date):
-    """An inquiry of `deputy_user`'s deputy, sent so that its answer is due on `answer_due` (15 calendar days)."""
+    """An inquiry of `deputy_user`'s deputy, sent and announced so that its answer is due on `answer_due` (15
+    calendar days after the announcement; `answer_due` a working day)."""
     with at(MONDAY - timedelta(days=30)):
         appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
         inquiry = make_inquiry([appeal], user=deputy_user, state=InquiryState.approved)
         db.session.commit()
-    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=answer_due - timedelta(days=15))
+    start = answer_due - timedelta(days=15)
+    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=start)
+    inquiry_ops.record_term_start(
+        inquiry, user=deputy_user, announced_date=start, announced_session="Пленарное заседание", today=start
+    )
+    assert inquiry.answer_due == answer_due
     db.session.commit()
     return inquiry
 

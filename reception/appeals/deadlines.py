@@ -8,7 +8,7 @@ All deadline rules live here:
   citizen must be told of it within 3 working days.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -50,6 +50,14 @@ def latest_extension(registered: datetime) -> date:
 def extension_notice_deadline(extended_on: date, calendar: WorkCalendar) -> date:
     """The citizen must be told of an extension within 3 working days of the decision."""
     return calendar.add_working_days(extended_on, EXTENSION_NOTICE_WORKING_DAYS)
+
+
+def answer_deadline(start: date, count: int, unit: str, calendar: WorkCalendar) -> date:
+    """The day an answer counted `count` calendar or working days after `start` is due; a term in calendar days
+    that ends on a day off ends on the next working day (Civil Code art. 173, the rule every term here follows)."""
+    if unit == "working":
+        return calendar.add_working_days(start, count)
+    return calendar.next_working_day(start + timedelta(days=count))
 
 
 def working_days_left(deadline: date, today: date, calendar: WorkCalendar) -> int:

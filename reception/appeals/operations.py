@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 S = AppealState
 #: The lifecycle: from each state, the states it may move to.
 TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
-    S.registered: frozenset({S.routed, S.redirected, S.rejected}),
+    S.registered: frozenset({S.routed, S.redirected, S.rejected, S.not_considered}),
     # Back to `registered` is the hand-back: the appeal returns to its branch head's triage.
     S.routed: frozenset({S.in_progress, S.redirected, S.rejected, S.registered}),
     S.in_progress: frozenset({S.inquiry_sent, S.resolved, S.rejected, S.redirected, S.registered}),
@@ -55,12 +55,16 @@ TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
     S.redirected: frozenset({S.closed}),
     S.closed: frozenset({S.reopened}),
     S.reopened: frozenset({S.routed, S.in_progress}),
+    # Only leave_without_consideration() makes this move, for an anonymous appeal without a legal ground.
+    S.not_considered: frozenset({S.closed}),
 }
 #: Where the law wants a reason on record.
-REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered})
+REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered, S.not_considered})
 #: States in which the appeal is still being worked on (deadlines run, duplicates are flagged).
 OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
 #: Which states each kind of actor may move an appeal to (within what they can see).
+#: Decided at intake from what the clerk recorded, never picked from an appeal's page.
+INTAKE_ONLY_MOVES = frozenset({S.not_considered})
 BRANCH_MOVES = frozenset({S.routed, S.redirected, S.rejected, S.closed, S.reopened})
 HOLDER_MOVES = frozenset(
     {S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected, S.registered}
@@ -353,7 +357,7 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     """The states `user` may move this appeal to right now."""
     if not can_see(user, appeal):
         return frozenset()
-    possible = TRANSITIONS[appeal.state]
+    possible = TRANSITIONS[appeal.state] - INTAKE_ONLY_MOVES
     if user.role in (Role.admin, Role.branch_head):
         return possible
     if user.role == Role.staff:

@@ -192,6 +192,10 @@ def state_in_words(state: AppealState) -> str:
         S.redirected: _("Your appeal has been forwarded to the body competent to decide it."),
         S.closed: _("Work on your appeal is finished."),
         S.reopened: _("Your appeal has been reopened and will be considered again."),
+        S.not_considered: _(
+            "Your appeal is registered but will not be considered: the law does not consider anonymous appeals "
+            "unless they report a crime or a threat to state or public security."
+        ),
     }[state]
 
 
@@ -225,6 +229,7 @@ def _step_title(event: AppealEvent, appeal: Appeal, last_routed_id: int | None) 
         S.redirected: _("Forwarded to a competent body"),
         S.closed: _("Closed"),
         S.reopened: _("Reopened"),
+        S.not_considered: _("Left without consideration"),
     }[state]
 
 
