@@ -670,3 +670,36 @@ def test_only_the_branch_head_and_the_holding_deputy_extend(app, client, auth, m
     assert extended.status_code == 302
     with app.app_context():
         assert db.session.get(Appeal, appeal_id).deadline == until
+
+
+def test_the_forwarding_deadline_shows_on_the_boards_and_is_flagged_once_passed(app, client, auth, make_user):
+    """#14.3: an appeal awaiting triage shows the day it must be forwarded by (3 working days after registration),
+    flagged once passed, on the appeals list, the appeal's page and the branch head's board."""
+    from reception.appeals import deadlines
+
+    _, email = make_user(Role.branch_head, "ALM-03")
+    with app.app_context():
+        late = make_appeal(registered_at=datetime.now(UTC) - timedelta(days=10), summary="Давно в разборе")
+        fresh = make_appeal(summary="Только что")
+        routed = make_appeal(deputy=make_deputy("Депутат Компетентный"), summary="У депутата")
+        db.session.commit()
+        calendar = ops.work_calendar()
+        late_by = deadlines.forwarding_due(late.counting_from, calendar)
+        fresh_by = deadlines.forwarding_due(fresh.counting_from, calendar)
+        numbers = late.registration_number, fresh.registration_number, routed.registration_number
+        late_id = late.id
+    auth.login(email)
+    listing_page = client.get("/appeals/?state=open").get_data(as_text=True)
+    rows = {n: re.search(rf'<tr data-appeal="{re.escape(n)}".*?</tr>', listing_page, re.S).group(0) for n in numbers}
+    assert f'data-forward-by="{late_by.isoformat()}"' in rows[numbers[0]] and "data-forwarding-late" in rows[numbers[0]]
+    assert 'class="overdue-row"' in rows[numbers[0]]
+    assert f'data-forward-by="{fresh_by.isoformat()}"' in rows[numbers[1]]
+    assert "data-forwarding-late" not in rows[numbers[1]]
+    assert "data-forward-by" not in rows[numbers[2]]
+    flagged = client.get("/appeals/?forwarding_late=1").get_data(as_text=True)
+    assert numbers[0] in flagged and numbers[1] not in flagged and numbers[2] not in flagged
+    board = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r'data-figure="forwarding_late">1<', board)
+    detail = client.get(f"/appeals/{late_id}").get_data(as_text=True)
+    assert "data-forwarding-late" in detail
+    assert translated(app, "ru", "not forwarded in time") in detail

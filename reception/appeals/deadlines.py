@@ -3,7 +3,7 @@
 All deadline rules live here:
 - a decision is due 15 working days after registration;
 - an appeal registered on a non-working day is counted as if registered on the next working day;
-- an appeal outside the recipient's competence is forwarded within 3 working days;
+- an appeal outside the recipient's competence is forwarded within 3 working days (see "To be forwarded");
 - a reasoned extension may move the deadline to at most 2 months after registration in total, and the
   citizen must be told of it within 3 working days.
 """
@@ -40,6 +40,20 @@ def decision_deadline(registered: datetime, calendar: WorkCalendar) -> date:
 def forwarding_deadline(registered: datetime, calendar: WorkCalendar) -> date:
     """The last day to forward an appeal outside the recipient's competence."""
     return calendar.add_working_days(counting_start(registered, calendar), FORWARD_WORKING_DAYS)
+
+
+def forwarding_due(counting_from: date, calendar: WorkCalendar) -> date:
+    """The forwarding deadline from an appeal's stored first counted day (see "To be forwarded")."""
+    return calendar.add_working_days(counting_from, FORWARD_WORKING_DAYS)
+
+
+def forwarding_passed_before(today: date, calendar: WorkCalendar) -> date:
+    """The latest first counted day whose forwarding deadline is before `today`: appeals counted from this day or
+    earlier are late to forward (a date bound, so lists filter in SQL)."""
+    day = today - timedelta(days=1)
+    while calendar.add_working_days(day, FORWARD_WORKING_DAYS) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def latest_extension(registered: datetime) -> date:

@@ -313,9 +313,9 @@ def _render_detail(
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
         latest_extension=deadlines.latest_extension(appeal.registered_dt),
-        forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
-        if appeal.state in (AppealState.registered, AppealState.routed)
-        else None,
+        # Only while it is still to be forwarded (deadlines.py): a routed appeal is with a competent deputy.
+        forward_by=listing.forwarding_dates([appeal], calendar).get(appeal.id),
+        today=today,
     ), status
 
 
@@ -523,6 +523,7 @@ def index():
     return render_template(
         "appeals/index.html",
         page=page,
+        forward_by=listing.forwarding_dates(page.items, ops.work_calendar()),
         f=f,
         args=f.to_args(),
         total=total,
