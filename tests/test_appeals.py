@@ -160,7 +160,7 @@ def test_phone_is_normalised_and_bad_phone_refused(app, staff):
 
 def test_consent_is_required_unless_anonymous(app, staff):
     assert submit(app, staff, consent="").status_code == 422
-    response = submit(app, staff, consent="", anonymous="y", iin="", full_name="")
+    response = submit(app, staff, consent="", anonymous="y", anonymous_ground="crime", iin="", full_name="")
     assert response.status_code == 302
     receipt = staff.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():

@@ -25,6 +25,7 @@ from ..versioning import check_version, flush_or_stale
 from . import attachments, deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
+    AnonymousGround,
     Appeal,
     AppealEvent,
     AppealState,
@@ -532,6 +533,27 @@ def redirect_appeal(
     appeal.outgoing_letter_number = letter_number.strip()
     comment = f"{reason.strip()} — {body.name}, № {appeal.outgoing_letter_number}" if reason.strip() else ""
     return transition(appeal, S.redirected, user=user, comment=comment)
+
+
+def leave_without_consideration(appeal: Appeal, *, user: User | None) -> AppealEvent:
+    """An anonymous appeal that reports neither a crime nor a threat to state or public security is registered
+    and left without consideration (APPK art. 64 p. 2): the step, with the legal reason, is on its timeline."""
+    if not appeal.is_anonymous or appeal.anonymous_ground != AnonymousGround.no_ground:
+        raise TransitionNotAllowed(
+            _l("Only an anonymous appeal that reports neither a crime nor a threat is left without consideration.")
+        )
+    # The system's move (the reason is the law, not a choice on the appeal's page); the clerk is on record.
+    event = transition(appeal, S.not_considered, user=None, comment=str(NOT_CONSIDERED_REASON), is_public=True)
+    event.user_id = user.id if user is not None else None
+    return event
+
+
+#: The legal reason on the timeline of an anonymous appeal left without consideration (stored in the clerk's
+#: language; the citizen's status page words it in theirs).
+NOT_CONSIDERED_REASON = _l(
+    "Anonymous appeal: left without consideration, as it reports neither a crime being prepared or committed nor "
+    "a threat to state or public security (APPK art. 64 p. 2)."
+)
 
 
 def close_appeal(

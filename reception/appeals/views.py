@@ -49,6 +49,7 @@ from .forms import CalendarTransferForm, ExtendForm, IntakeForm, ReopenDecisionF
 from .iin import parse_iin
 from .intake import Intake, intake_appeal
 from .models import (
+    AnonymousGround,
     Appeal,
     AppealFeedback,
     AppealGroup,
@@ -183,6 +184,7 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
         registered_by=user,
         duplicate_override_reason=form.duplicate_override_reason.data or "",
         files=files,
+        anonymous_ground=AnonymousGround(form.anonymous_ground.data) if form.anonymous.data else None,
     )
 
 
