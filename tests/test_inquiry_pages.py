@@ -389,6 +389,10 @@ def test_an_inquiry_goes_from_draft_to_answered_through_its_pages_as_rendered(ap
     # No made-up deadline: the Mazhilis's term runs from the announcement at a plenary session.
     assert 'data-answer-due="awaiting"' in detail
     assert translated(app, "ru", "Awaiting confirmation of receipt") in detail
+    registry_row = re.search(
+        rf'<tr data-inquiry="{inquiry_id}".*?</tr>', client.get("/inquiries/").get_data(as_text=True), re.S
+    )
+    assert "data-awaiting-receipt" in registry_row.group(0)
     missing = submit(client, page, f"/inquiries/{inquiry_id}/term", received_date="2026-11-23", received_number="")
     assert missing.status_code == 400
     assert html.unescape(translated(app, "ru", "Give the incoming number the addressee gave the inquiry.")) in (

@@ -280,6 +280,37 @@ def test_the_branch_head_is_warned_before_the_forwarding_deadline_and_alerted_af
         assert remind_forwarding() == 0
 
 
+def test_an_inquiry_without_a_recorded_receipt_is_not_overdue_and_its_participants_are_asked_once(ctx, make_user):
+    """No made-up deadline: a sent inquiry whose announcement is not recorded is never "overdue"; a week after
+    sending its participants are asked, once, to record it; once recorded, its due date drives the reminders."""
+    deputy_user = user(make_user(Role.deputy)[1])
+    with at(MONDAY - timedelta(days=30)):
+        appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
+        inquiry = make_inquiry([appeal], user=deputy_user, state=InquiryState.approved)
+        db.session.commit()
+    sent_on = MONDAY.date() - timedelta(days=6)
+    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-9", sent_date=sent_on)
+    db.session.commit()
+    db.session.execute(InAppNotification.__table__.delete())
+    db.session.commit()
+    with at(MONDAY):  # six days on: not yet
+        assert remind_inquiry_answers() == 0
+    with at(MONDAY + timedelta(days=1)):  # a week: asked
+        assert remind_inquiry_answers() == 1
+        assert remind_inquiry_answers() == 0
+    assert f"№{inquiry.id}" in notes(deputy_user.id)[0] and sent_on.strftime("%d.%m.%Y") in notes(deputy_user.id)[0]
+    with at(MONDAY + timedelta(days=60)):
+        assert remind_inquiry_answers() == 0 and not inquiry_ops.is_overdue(inquiry, MONDAY.date() + timedelta(60))
+    inquiry_ops.record_term_start(
+        inquiry, user=deputy_user, announced_date=sent_on, announced_session="Пленарное заседание", today=sent_on
+    )
+    db.session.commit()
+    assert inquiry.answer_due == sent_on + timedelta(days=15)  # Tuesday 2.12
+    with at(MONDAY + timedelta(days=60)):
+        assert remind_inquiry_answers() == 1  # now it is overdue, and said so once
+        assert remind_inquiry_answers() == 0
+
+
 # --- every periodic job, twice, through a real queue and worker --------------------------------------
 
 

@@ -204,7 +204,7 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, term_form=Non
         awaiting_start=ops.awaiting_start(inquiry),
         starts=ops.STARTS,
         can_record_start=ops.can_record_start(user, inquiry),
-        term_rule=ops.answer_rule(inquiry) if inquiry.state == InquiryState.sent else None,
+        term_rule=_term_rule(inquiry),
         term_form=term_form
         or TermStartForm(
             version=inquiry.version,
@@ -217,6 +217,17 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, term_form=Non
         S=InquiryState,
         people=sum(1 + (a.cosigners or 0) for a in inquiry.appeals),
     ), status
+
+
+def _term_rule(inquiry: Inquiry):
+    """The answer term's rule for a sent inquiry, None otherwise or when none is configured (the form then
+    refuses with the reason instead of the page failing)."""
+    if inquiry.state != InquiryState.sent:
+        return None
+    try:
+        return ops.answer_rule(inquiry)
+    except ops.InquiryError:
+        return None
 
 
 @bp.route("/<int:inquiry_id>")
