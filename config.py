@@ -6,6 +6,7 @@ Every setting has a safe development default, so `make run` needs no configurati
 
 import json
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -29,19 +30,33 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
     raise ValueError(f"not a boolean setting: {value!r}")
 
 
-def parse_mapping(value: str | None) -> dict[str, int]:
-    """ "ministry=15,akimat_region=10" as {"ministry": 15, "akimat_region": 10}."""
-    result = {}
-    for item in (value or "").split(","):
-        if item.strip():
-            key, _sep, number = item.partition("=")
-            result[key.strip()] = int(number)
-    return result
-
-
 def parse_json(value: str | None, default):
     """A structured setting given as JSON in the environment, else `default`."""
     return json.loads(value) if value else default
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """When the answer to a deputy inquiry is due: `count` `unit` days after the `start` date."""
+
+    #: "announced" (at a session of the representative body) or "received" (by the addressee).
+    start: str
+    count: int
+    #: "calendar" or "working".
+    unit: str
+
+
+def parse_answer_rules(value: str) -> dict[str, AnswerRule]:
+    """ "maslikhat=received:10:working,..." as {"maslikhat": AnswerRule("received", 10, "working")}."""
+    rules = {}
+    for item in value.split(","):
+        if item.strip():
+            kind, _sep, rule = item.partition("=")
+            start, count, unit = (part.strip() for part in rule.split(":"))
+            if start not in ("announced", "received") or unit not in ("calendar", "working"):
+                raise ValueError(f"INQUIRY_ANSWER_RULES: cannot read {item!r}")
+            rules[kind.strip()] = AnswerRule(start, int(count), unit)
+    return rules
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -125,10 +140,21 @@ class Config:
     #: Years after an appeal is closed before the citizen's personal data on it is erased.
     RETENTION_YEARS = int(_env("RETENTION_YEARS", "5"))
 
-    #: Calendar days an addressee has to answer a deputy inquiry, and overrides by kind of body
-    #: (government, ministry, agency, akimat_region, akimat_district), e.g. "akimat_district=10".
-    INQUIRY_ANSWER_DAYS = int(_env("INQUIRY_ANSWER_DAYS", "15"))
-    INQUIRY_ANSWER_DAYS_BY_KIND = parse_mapping(_env("INQUIRY_ANSWER_DAYS_BY_KIND"))
+    #: How long an addressee has to answer a deputy inquiry, per kind of the author's representative body:
+    #: "kind=start:count:unit", where start is "announced" (read out at a session of the body) or "received"
+    #: (by the addressee), and unit "calendar" or "working" days; a due date on a day off moves to the next
+    #: working day. The defaults, with the sources to check when the law changes:
+    #: - parliament_chamber: the Constitutional Law "On the Parliament of the Republic of Kazakhstan and the
+    #:   status of its deputies", art. 27: the inquiry is announced at a plenary session of the chamber and
+    #:   answered within 15 calendar days (verify on adilet.zan.kz whether the count runs from the announcement
+    #:   or from receipt in the current wording);
+    #: - maslikhat: the Law "On local state administration and self-government in the Republic of Kazakhstan"
+    #:   (23.01.2001 No. 148-II; the deputy's rights, art. 23) and the Model Rules of a maslikhat (Presidential
+    #:   Decree No. 704 of 3.12.2013, "deputy inquiry"): announced at a maslikhat session; 15 calendar days is
+    #:   assumed here and must be verified against the maslikhat's own rules.
+    INQUIRY_ANSWER_RULES = parse_answer_rules(
+        _env("INQUIRY_ANSWER_RULES", "parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar")
+    )
     #: The party whose public receptions these are, as the inquiry letter names it ("поступили в общественную
     #: приемную партии «AMANAT»"), in each letter language.
     PARTY_NAME = parse_json(_env("PARTY_NAME"), {"kk": "AMANAT", "ru": "AMANAT"})

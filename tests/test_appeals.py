@@ -160,7 +160,7 @@ def test_phone_is_normalised_and_bad_phone_refused(app, staff):
 
 def test_consent_is_required_unless_anonymous(app, staff):
     assert submit(app, staff, consent="").status_code == 422
-    response = submit(app, staff, consent="", anonymous="y", iin="", full_name="")
+    response = submit(app, staff, consent="", anonymous="y", anonymous_ground="crime", iin="", full_name="")
     assert response.status_code == 302
     receipt = staff.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -254,7 +254,7 @@ def test_every_transition_allowed_or_refused(ctx, make_user, start, target):
     admin = user(make_user(Role.admin)[1])
     deputy = make_deputy("Депутат Переходов")
     appeal = _appeal_in(start, deputy)
-    allowed = target in ops.TRANSITIONS[start]
+    allowed = target in ops.TRANSITIONS[start] and target not in ops.INTAKE_ONLY_MOVES
     if allowed:
         event = ops.transition(appeal, target, user=admin, comment="причина", deputy=deputy)
         db.session.commit()
@@ -616,3 +616,90 @@ def test_an_iin_typed_with_spaces_is_taken_and_one_born_in_the_future_is_not(app
         from reception.appeals.forms import IIN_REASONS
 
         assert errors == [str(IIN_REASONS["the date of birth is in the future"])]
+
+
+def test_only_the_branch_head_and_the_holding_deputy_extend(app, client, auth, make_user):
+    """#14.3: the law gives the extension to the head of the body or the deputy holding the appeal; an
+    assistant, a clerk and the central office's administrator are refused and are not offered the form."""
+    from factories import make_account
+    from support import Auth
+
+    with app.app_context():
+        holder = make_deputy("Депутат Держатель")
+        appeal = make_appeal(deputy=holder)
+        for role, email, bind in (
+            (Role.deputy, "holder@test.kz", {"deputy": holder}),
+            (Role.assistant, "helper@test.kz", {"deputies": [holder]}),
+            (Role.admin, "office@test.kz", {}),
+            (Role.staff, "clerk@test.kz", {"branch_code": "ALM-03"}),
+        ):
+            make_account(role, email, **bind)
+        db.session.commit()
+        appeal_id, version, until = appeal.id, appeal.version, appeal.deadline + timedelta(days=5)
+        for email in ("helper@test.kz", "office@test.kz", "clerk@test.kz"):
+            with pytest.raises(ops.TransitionNotAllowed) as refused:
+                ops.extend_deadline(appeal, until, user=user(email), reason="Запрос")
+            assert str(refused.value.message) == translated(
+                app, "ru", "Only the head of the branch or the deputy holding the appeal may extend its deadline."
+            )
+        db.session.rollback()
+    for email in ("helper@test.kz", "office@test.kz", "clerk@test.kz"):
+        Auth(client).login(email)
+        page = client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
+        assert 'data-action="extend"' not in page
+        posted = client.post(
+            f"/appeals/{appeal_id}/extend",
+            data={
+                "csrf_token": csrf_token(client, f"/appeals/{appeal_id}"),
+                "version": str(version),
+                "until": until.isoformat(),
+                "reason": "Запрос",
+            },
+        )
+        assert posted.status_code == 409
+        assert translated(
+            app, "ru", "Only the head of the branch or the deputy holding the appeal may extend its deadline."
+        ) in html.unescape(posted.get_data(as_text=True))
+        Auth(client).logout()
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == until - timedelta(days=5)
+    auth.login("holder@test.kz")
+    extended = pageforms.submit(
+        client, f"/appeals/{appeal_id}", f"/appeals/{appeal_id}/extend", until=until.isoformat(), reason="Запрос"
+    )
+    assert extended.status_code == 302
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deadline == until
+
+
+def test_the_forwarding_deadline_shows_on_the_boards_and_is_flagged_once_passed(app, client, auth, make_user):
+    """#14.3: an appeal awaiting triage shows the day it must be forwarded by (3 working days after registration),
+    flagged once passed, on the appeals list, the appeal's page and the branch head's board."""
+    from reception.appeals import deadlines
+
+    _, email = make_user(Role.branch_head, "ALM-03")
+    with app.app_context():
+        late = make_appeal(registered_at=datetime.now(UTC) - timedelta(days=10), summary="Давно в разборе")
+        fresh = make_appeal(summary="Только что")
+        routed = make_appeal(deputy=make_deputy("Депутат Компетентный"), summary="У депутата")
+        db.session.commit()
+        calendar = ops.work_calendar()
+        late_by = deadlines.forwarding_due(late.counting_from, calendar)
+        fresh_by = deadlines.forwarding_due(fresh.counting_from, calendar)
+        numbers = late.registration_number, fresh.registration_number, routed.registration_number
+        late_id = late.id
+    auth.login(email)
+    listing_page = client.get("/appeals/?state=open").get_data(as_text=True)
+    rows = {n: re.search(rf'<tr data-appeal="{re.escape(n)}".*?</tr>', listing_page, re.S).group(0) for n in numbers}
+    assert f'data-forward-by="{late_by.isoformat()}"' in rows[numbers[0]] and "data-forwarding-late" in rows[numbers[0]]
+    assert 'class="overdue-row"' in rows[numbers[0]]
+    assert f'data-forward-by="{fresh_by.isoformat()}"' in rows[numbers[1]]
+    assert "data-forwarding-late" not in rows[numbers[1]]
+    assert "data-forward-by" not in rows[numbers[2]]
+    flagged = client.get("/appeals/?forwarding_late=1").get_data(as_text=True)
+    assert numbers[0] in flagged and numbers[1] not in flagged and numbers[2] not in flagged
+    board = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r'data-figure="forwarding_late">1<', board)
+    detail = client.get(f"/appeals/{late_id}").get_data(as_text=True)
+    assert "data-forwarding-late" in detail
+    assert translated(app, "ru", "not forwarded in time") in detail

@@ -8,7 +8,7 @@ from support import make_config
 from reception import create_app
 from reception.appeals.attachments import CheckedFile, path_of
 from reception.appeals.intake import Intake, intake_appeal
-from reception.appeals.models import AppealType, Attachment, Channel
+from reception.appeals.models import AnonymousGround, AppealType, Attachment, Channel
 from reception.directory.models import Topic
 from reception.extensions import db
 from reception.maintenance.backup import BackupError, backup, restore
@@ -49,6 +49,7 @@ def test_a_backup_restores_into_an_empty_database_with_everything(app, redis_url
                     channel=Channel.walk_in,
                     language="ru",
                     files=[CheckedFile(f"scan{n}.pdf", "application/pdf", PDF + bytes([n]))],
+                    anonymous_ground=AnonymousGround.threat,
                 )
             )
         make_citizen()

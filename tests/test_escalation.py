@@ -71,13 +71,14 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
             "escalate_due_appeals",
             "sweep_outbox",
             "remind_deadlines",
+            "remind_forwarding",
             "remind_inquiry_answers",
             "send_digests",
             "apply_retention",
             "purge_login_failures",
             "purge_unconfirmed_online_files",
         }
-        assert Queue("periodic", connection=get_redis()).count == 8
+        assert Queue("periodic", connection=get_redis()).count == 9
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],

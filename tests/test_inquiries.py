@@ -11,10 +11,11 @@ from factories import branch, make_account, make_appeal, make_citizen, make_depu
 from factories import government_body as body
 from sqlalchemy import select
 
+from config import AnswerRule, parse_answer_rules
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState, AppealType
-from reception.directory.models import Deputy, GovernmentBody, GovernmentBodyKind
+from reception.directory.models import Deputy
 from reception.extensions import db
 from reception.inquiries import documents, registry, summaries
 from reception.inquiries import operations as ops
@@ -179,7 +180,9 @@ def test_every_transition_of_the_lifecycle(setup):
     _deputy, account, _appeals, inquiry = setup
     walk(inquiry, account, S.under_review, S.draft, S.under_review, S.approved, S.draft, S.under_review, S.approved)
     ops.mark_sent(inquiry, user=account, outgoing_number="02-15/123", sent_date=date(2026, 11, 20))
-    assert inquiry.state == S.sent and inquiry.answer_due == date(2026, 12, 5)
+    assert inquiry.state == S.sent and inquiry.answer_due is None and ops.awaiting_start(inquiry)
+    announced(inquiry, account, on=date(2026, 11, 20))
+    assert inquiry.answer_due == date(2026, 12, 7)  # 15 calendar days: Saturday 5.12, so Monday
     ops.record_answer(
         inquiry,
         user=account,
@@ -257,6 +260,13 @@ def test_only_the_author_approves_and_withdraws(setup):
 def sent(inquiry, account, on=date(2026, 11, 20)):
     walk(inquiry, account, S.under_review, S.approved)
     ops.mark_sent(inquiry, user=account, outgoing_number="02-15/123", sent_date=on)
+
+
+def announced(inquiry, account, on):
+    """Record that the inquiry was announced at a plenary session on `on` (the Mazhilis's rule)."""
+    return ops.record_term_start(
+        inquiry, user=account, announced_date=on, announced_session="Пленарное заседание, протокол № 12", today=on
+    )
 
 
 def test_sending_and_the_answer_reach_every_linked_appeal_and_citizen(setup):
@@ -342,24 +352,61 @@ def test_answer_needs_a_public_summary_without_personal_data(setup):
 
 
 def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
-    _deputy, account, appeals, inquiry = setup
-    app.config["INQUIRY_ANSWER_DAYS_BY_KIND"] = {"akimat_district": 10}
-    try:
-        akimat = db.session.scalars(
-            select(GovernmentBody).where(GovernmentBody.kind == GovernmentBodyKind.akimat_district)
-        ).first()
-        other = ops.create_inquiry(appeals, user=account, addressee=akimat, language="ru")
-        sent(other, account, on=date(2026, 11, 2))
-        assert other.answer_due == date(2026, 11, 12)
-    finally:
-        app.config["INQUIRY_ANSWER_DAYS_BY_KIND"] = {}
+    """#14.3: the term runs from the announcement at a session (or the receipt, where that is the body's rule),
+    in the unit the setting names, and a due date on a day off moves to the next working day."""
+    _deputy, account, _appeals, inquiry = setup
+    local = make_deputy("Маслихатов Депутат", body_code="M-ALA")
+    local_account = make_account(Role.deputy, "local@test.kz", deputy=local)
+    local_appeals = appeals_for(local, count=1, with_citizens=False)
+    other = make_inquiry(local_appeals, user=local_account)
+    sent(other, local_account, on=date(2026, 11, 2))
     sent(inquiry, account, on=date(2026, 11, 2))
-    assert inquiry.answer_due == date(2026, 11, 17)
+    db.session.commit()
+    # Sent, not yet announced: no deadline is made up, nothing is overdue.
+    assert other.answer_due is None and inquiry.answer_due is None
+    assert not ops.is_overdue(inquiry, date(2027, 1, 1))
+    assert registry.overdue_list(account, date(2027, 1, 1)) == []
+    with pytest.raises(ops.InquiryError):  # the Mazhilis's rule counts from the announcement
+        ops.record_term_start(inquiry, user=account, received_date=date(2026, 11, 3), received_number="вх-1")
+    with pytest.raises(ops.InquiryError):  # a receipt needs its evidence
+        ops.record_term_start(inquiry, user=account, received_date=date(2026, 11, 3), announced_date=date(2026, 11, 3))
+    with pytest.raises(ops.InquiryError):  # not before it was sent
+        announced(inquiry, account, on=date(2026, 11, 1))
+    announced(inquiry, account, on=date(2026, 11, 2))
+    assert inquiry.answer_due == date(2026, 11, 17)  # 15 calendar days, a Tuesday
+    app.config["INQUIRY_ANSWER_RULES"] = dict(
+        app.config["INQUIRY_ANSWER_RULES"], maslikhat=AnswerRule("received", 5, "working")
+    )
+    try:
+        with pytest.raises(ops.InquiryError):  # the maslikhat's rule (here) counts from the receipt
+            announced(other, local_account, on=date(2026, 11, 3))
+        ops.record_term_start(other, user=local_account, received_date=date(2026, 11, 3), received_number="вх-77")
+        assert other.answer_due == date(2026, 11, 10)  # 5 working days after Tuesday 3.11
+        ops.record_term_start(other, user=local_account, received_date=date(2026, 11, 6), received_number="вх-77")
+        assert other.answer_due == date(2026, 11, 13)  # corrected: the weekend is not counted
+        app.config["INQUIRY_ANSWER_RULES"]["maslikhat"] = AnswerRule("received", 3, "calendar")
+        ops.record_term_start(
+            other,
+            user=local_account,
+            received_date=date(2026, 12, 13),
+            received_number="вх-77",
+            today=date(2026, 12, 13),
+        )
+        # 3 calendar days end on Wednesday 16.12, Independence Day: so Thursday 17.12
+        assert other.answer_due == date(2026, 12, 17)
+        ops.record_term_start(other, user=local_account, received_date=date(2026, 11, 3), received_number="вх-77")
+    finally:
+        app.config["INQUIRY_ANSWER_RULES"] = parse_answer_rules(
+            "parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar"
+        )
+    assert other.answer_due == date(2026, 11, 6)
     assert not ops.is_overdue(inquiry, date(2026, 11, 17)) and ops.is_overdue(inquiry, date(2026, 11, 18))
     db.session.commit()
-    assert [i.id for i in registry.overdue_list(account, date(2026, 11, 18))] == [other.id, inquiry.id]
-    rows, _ = registry.page(account, registry.RegistryFilter(overdue=True), date(2026, 11, 14))
+    assert [i.id for i in registry.overdue_list(local_account, date(2026, 11, 18))] == [other.id]
+    assert [i.id for i in registry.overdue_list(account, date(2026, 11, 18))] == [inquiry.id]
+    rows, _ = registry.page(local_account, registry.RegistryFilter(overdue=True), date(2026, 11, 14))
     assert [i.id for i in rows] == [other.id]
+    assert registry.page(account, registry.RegistryFilter(overdue=True), date(2026, 11, 14))[0] == []
     ops.record_answer(
         inquiry,
         user=account,

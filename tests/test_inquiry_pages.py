@@ -1,5 +1,6 @@
 """The inquiry pages as a deputy, a co-signer, another deputy, branch heads and a citizen use them."""
 
+import html
 import io
 import re
 from datetime import date
@@ -209,6 +210,13 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
             ops.transition(inquiry, state, user=account)
         ops.mark_sent(inquiry, user=account, outgoing_number="01-02/3", sent_date=date(2026, 1, 12))
         db.session.commit()
+    assert "data-overdue-inquiries" not in client.get("/deputy-queue/").get_data(as_text=True)  # no term yet
+    with app.app_context():
+        inquiry = db.session.get(Inquiry, inquiry_id)
+        ops.record_term_start(
+            inquiry, user=user(email), announced_date=date(2026, 1, 13), announced_session="Пленарное заседание"
+        )
+        db.session.commit()
     queue = client.get("/deputy-queue/").get_data(as_text=True)
     assert "data-overdue-inquiries" in queue and f"/inquiries/{inquiry_id}" in queue
     auth.logout()
@@ -378,6 +386,32 @@ def test_an_inquiry_goes_from_draft_to_answered_through_its_pages_as_rendered(ap
     assert sent.status_code == 302, sent.get_data(as_text=True)[:1500]
     detail = client.get(page).get_data(as_text=True)
     assert "01-15/2045" in detail
+    # No made-up deadline: the Mazhilis's term runs from the announcement at a plenary session.
+    assert 'data-answer-due="awaiting"' in detail
+    assert translated(app, "ru", "Awaiting confirmation of receipt") in detail
+    registry_row = re.search(
+        rf'<tr data-inquiry="{inquiry_id}".*?</tr>', client.get("/inquiries/").get_data(as_text=True), re.S
+    )
+    assert "data-awaiting-receipt" in registry_row.group(0)
+    missing = submit(client, page, f"/inquiries/{inquiry_id}/term", received_date="2026-11-23", received_number="")
+    assert missing.status_code == 400
+    assert html.unescape(translated(app, "ru", "Give the incoming number the addressee gave the inquiry.")) in (
+        html.unescape(missing.get_data(as_text=True))
+    )
+    recorded = submit(
+        client,
+        page,
+        f"/inquiries/{inquiry_id}/term",
+        received_date="2026-11-23",
+        received_number="вх-5521",
+        announced_date="2026-11-20",
+        announced_session="Пленарное заседание Мажилиса, протокол № 12",
+    )
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)[:1500]
+    detail = client.get(page).get_data(as_text=True)
+    # 15 calendar days from Friday 20.11 end on Saturday 5.12: due on Monday 7.12.
+    assert 'data-answer-due="2026-12-07"' in detail and "вх-5521" in detail
+    assert translated(app, "ru", "The answer is now due by %(date)s.", date="07.12.2026") in detail
     answered = submit(
         client,
         page,

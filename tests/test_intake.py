@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from reception.accounts.models import Role
 from reception.appeals.attachments import CheckedFile, storage_dir
 from reception.appeals.intake import Intake, intake_appeal
-from reception.appeals.models import Appeal, AppealState, AppealType, Attachment, Channel, Citizen
+from reception.appeals.models import AnonymousGround, Appeal, AppealState, AppealType, Attachment, Channel, Citizen
 from reception.directory.models import Constituency, District, MandateType, Topic, constituency_districts
 from reception.extensions import db
 from reception.notifications.models import OutboxMessage
@@ -80,6 +80,7 @@ def test_no_file_stays_on_disk_when_the_commit_fails(ctx):
         channel=Channel.walk_in,
         language="ru",
         files=[CheckedFile("photo.png", "image/png", PNG), CheckedFile("scan.png", "image/png", PNG)],
+        anonymous_ground=AnonymousGround.crime,
     )
 
     def database_gone(session):

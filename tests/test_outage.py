@@ -110,6 +110,7 @@ def test_without_redis_pages_say_so_and_intake_still_works(app, client, make_use
             having="iin",
             iin="",
             anonymous="y",
+            anonymous_ground="threat",
             type="complaint",
             topic=housing,
             channel="walk_in",

@@ -20,7 +20,7 @@ from reception.inquiries.models import InquiryState
 from reception.inquiries.tasks import remind_inquiry_answers
 from reception.jobs.queues import enqueue, get_queue, get_redis
 from reception.notifications.models import InAppNotification, MessageChannel, MessageState, OutboxMessage
-from reception.notifications.tasks import remind_deadlines, send_digests
+from reception.notifications.tasks import remind_deadlines, remind_forwarding, send_digests
 from reception.routing.tasks import escalate_due_appeals
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -195,12 +195,18 @@ def test_the_daily_digest_counts_new_due_this_week_and_overdue(ctx, make_user):
 
 
 def sent_inquiry(deputy_user: User, answer_due: date):
-    """An inquiry of `deputy_user`'s deputy, sent so that its answer is due on `answer_due` (15 calendar days)."""
+    """An inquiry of `deputy_user`'s deputy, sent and announced so that its answer is due on `answer_due` (15
+    calendar days after the announcement; `answer_due` a working day)."""
     with at(MONDAY - timedelta(days=30)):
         appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
         inquiry = make_inquiry([appeal], user=deputy_user, state=InquiryState.approved)
         db.session.commit()
-    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=answer_due - timedelta(days=15))
+    start = answer_due - timedelta(days=15)
+    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-1", sent_date=start)
+    inquiry_ops.record_term_start(
+        inquiry, user=deputy_user, announced_date=start, announced_session="Пленарное заседание", today=start
+    )
+    assert inquiry.answer_due == answer_due
     db.session.commit()
     return inquiry
 
@@ -234,6 +240,74 @@ def test_inquiry_answers_are_awaited_with_reminders_and_one_overdue_alert(ctx, m
     )
     db.session.commit()
     with at(MONDAY + timedelta(days=4)):  # Friday: soon is answered, late was alerted already
+        assert remind_inquiry_answers() == 0
+
+
+def test_the_branch_head_is_warned_before_the_forwarding_deadline_and_alerted_after_it_once(ctx, make_user):
+    """#14.3: an appeal in triage must be routed or forwarded within 3 working days of registration: its branch's
+    head hears the working day before, and once it has passed the head and the branch above hear, once each."""
+    head = user(make_user(Role.branch_head, "ALM-03")[1])
+    regional = user(make_user(Role.branch_head, "ALM-00")[1])
+    deputy_user = user(make_user(Role.deputy)[1])
+    with at(MONDAY):
+        waiting = make_appeal(summary="Ждёт распределения")  # due Thursday 26.11
+        handed_back = make_appeal(deputy=deputy_user.deputy)
+        appeal_ops.hand_back(handed_back, user=deputy_user, reason="Не мой округ")  # back in triage: counts too
+        make_appeal(deputy=deputy_user.deputy)  # with a deputy: nothing to forward
+        db.session.commit()
+    db.session.execute(InAppNotification.__table__.delete())  # forget the "new appeal" notes
+    db.session.commit()
+    with at(MONDAY + timedelta(days=1)):  # Tuesday: two working days left
+        assert remind_forwarding() == 0
+    with at(MONDAY + timedelta(days=2)):  # Wednesday: the working day before
+        assert remind_forwarding() == 2  # the branch's head, about each appeal
+        assert remind_forwarding() == 0
+    assert [n for n in notes(head.id) if waiting.registration_number in n and "26.11.2026" in n]
+    assert notes(regional.id) == []
+    with at(MONDAY + timedelta(days=3)):  # Thursday, the last day: nothing new
+        assert remind_forwarding() == 0
+    with at(datetime(2026, 11, 28, 11, 0, tzinfo=ALMATY)):  # Saturday: nobody is disturbed
+        assert remind_forwarding() == 0
+    appeal_ops.route_appeal(handed_back, deputy_user.deputy, user=head)  # routed after all: no longer due
+    db.session.commit()
+    with at(MONDAY + timedelta(days=7)):  # next Monday: late
+        assert remind_forwarding() == 2  # the head and the regional branch's head, about the waiting one
+        assert remind_forwarding() == 0
+    assert len(notes(regional.id)) == 1 and waiting.registration_number in notes(regional.id)[0]
+    assert len(notes(head.id)) == 3
+    assert len(emails_to(head.email)) == 3 and len(emails_to(regional.email)) == 1
+    with at(MONDAY + timedelta(days=8)):
+        assert remind_forwarding() == 0
+
+
+def test_an_inquiry_without_a_recorded_receipt_is_not_overdue_and_its_participants_are_asked_once(ctx, make_user):
+    """No made-up deadline: a sent inquiry whose announcement is not recorded is never "overdue"; a week after
+    sending its participants are asked, once, to record it; once recorded, its due date drives the reminders."""
+    deputy_user = user(make_user(Role.deputy)[1])
+    with at(MONDAY - timedelta(days=30)):
+        appeal = routed_appeal(deputy_user.deputy, MONDAY.date() + timedelta(days=30))
+        inquiry = make_inquiry([appeal], user=deputy_user, state=InquiryState.approved)
+        db.session.commit()
+    sent_on = MONDAY.date() - timedelta(days=6)
+    inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="01-9", sent_date=sent_on)
+    db.session.commit()
+    db.session.execute(InAppNotification.__table__.delete())
+    db.session.commit()
+    with at(MONDAY):  # six days on: not yet
+        assert remind_inquiry_answers() == 0
+    with at(MONDAY + timedelta(days=1)):  # a week: asked
+        assert remind_inquiry_answers() == 1
+        assert remind_inquiry_answers() == 0
+    assert f"№{inquiry.id}" in notes(deputy_user.id)[0] and sent_on.strftime("%d.%m.%Y") in notes(deputy_user.id)[0]
+    with at(MONDAY + timedelta(days=60)):
+        assert remind_inquiry_answers() == 0 and not inquiry_ops.is_overdue(inquiry, MONDAY.date() + timedelta(60))
+    inquiry_ops.record_term_start(
+        inquiry, user=deputy_user, announced_date=sent_on, announced_session="Пленарное заседание", today=sent_on
+    )
+    db.session.commit()
+    assert inquiry.answer_due == sent_on + timedelta(days=15)  # Tuesday 2.12
+    with at(MONDAY + timedelta(days=60)):
+        assert remind_inquiry_answers() == 1  # now it is overdue, and said so once
         assert remind_inquiry_answers() == 0
 
 
@@ -273,6 +347,11 @@ def _scenario(job: str, make_user):
         deputy_user = user(make_user(Role.deputy)[1])
         sent_inquiry(deputy_user, MONDAY.date() + timedelta(days=3))
         return remind_inquiry_answers, lambda smtp, sms: [to for to, _m in smtp] == [[deputy_user.email]]
+    if job == "forwarding":
+        head = user(make_user(Role.branch_head, "ALM-03")[1])
+        with at(MONDAY - timedelta(days=7)):
+            make_appeal()  # in triage since last Monday: its 3 working days ended on Thursday
+        return remind_forwarding, lambda smtp, sms: [to for to, _m in smtp] == [[head.email]]
     if job == "digest":
         deputy_user = user(make_user(Role.deputy)[1])
         with at(MONDAY - timedelta(days=2)):
@@ -296,7 +375,7 @@ def _scenario(job: str, make_user):
 
 
 @pytest.mark.parametrize(
-    "job", ["escalate", "sweep_outbox", "remind_deadlines", "inquiry_answers", "digest", "retention"]
+    "job", ["escalate", "sweep_outbox", "remind_deadlines", "forwarding", "inquiry_answers", "digest", "retention"]
 )
 def test_each_periodic_job_run_twice_sends_once(ctx, make_user, smtp_server, sms_gateway, job):
     func_, sent_once = _scenario(job, make_user)

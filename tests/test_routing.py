@@ -239,6 +239,7 @@ def test_intake_routes_the_new_appeal(app, client, auth, make_user):
         data={
             "csrf_token": token,
             "anonymous": "y",
+            "anonymous_ground": "crime",  # considered: it reports a crime
             "type": "request",
             "channel": "walk_in",
             "language": "ru",
@@ -282,3 +283,77 @@ def test_deputy_hands_back_and_branch_head_reroutes(ctx, make_user):
         AppealState.registered,
         AppealState.routed,
     ]
+
+
+def test_an_anonymous_appeal_without_a_crime_or_threat_is_left_without_consideration(app, client, auth, make_user):
+    """#14.3, APPK art. 64 p. 2: the clerk must say whether an anonymous appeal reports a crime or a threat; one
+    reporting neither is registered and left without consideration (not routed, no deadline on any board), and
+    its status page says so and why; one reporting a crime is routed and considered as usual."""
+    import html
+
+    with app.app_context():
+        chosen = deputy("Депутат Приёмной")
+        rule(10, RuleTarget.deputy, target_deputy=chosen)
+        db.session.commit()
+        topic_id = topic("housing").id
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    typed = {
+        "having": "iin",
+        "anonymous": "y",
+        "type": "request",
+        "channel": "walk_in",
+        "language": "ru",
+        "topic": str(topic_id),
+        "summary": "Дорога",
+        "text": "Ремонт дороги",
+    }
+    missing = submit(client, "/appeals/new", "", **typed)
+    assert missing.status_code == 422
+    assert errors_at(missing.get_data(as_text=True), "anonymous_ground") == [
+        translated(
+            app,
+            "ru",
+            "Choose whether the anonymous appeal reports a crime or a threat: the law considers only those.",
+        )
+    ]
+    not_considered = submit(client, "/appeals/new", "", anonymous_ground="no_ground", **typed)
+    assert not_considered.status_code == 302
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.state == AppealState.not_considered and appeal.deputy_id is None
+        assert appeal.anonymous_ground.value == "no_ground"
+        last = appeal.events[-1]
+        assert last.to_state == AppealState.not_considered
+        assert last.is_public and last.user_id is not None and "64" in last.comment
+        first_id, code = appeal.id, appeal.tracking_code
+        # The PIN is the citizen's: set a known one to read the status page as they would.
+        from reception.appeals.codes import hash_pin
+
+        appeal.pin_hash = hash_pin("135790", app.config["PIN_HMAC_KEY"])
+        db.session.commit()
+    for board in ("/appeals/?state=open", "/appeals/?triage=1", "/appeals/?overdue=1", "/appeals/?forwarding_late=1"):
+        assert f'/appeals/{first_id}"' not in client.get(board).get_data(as_text=True)
+    considered = submit(client, "/appeals/new", "", anonymous_ground="crime", **dict(typed, summary="Угроза"))
+    assert considered.status_code == 302
+    with app.app_context():
+        second = db.session.scalars(select(Appeal).order_by(Appeal.id.desc())).first()
+        assert second.state == AppealState.routed and second.deputy.full_name == "Депутат Приёмной"
+        assert second.anonymous_ground.value == "crime"
+    auth.logout()
+    token = csrf_token(client, f"/status/{code}")
+    page = html.unescape(
+        client.post(f"/status/{code}", data={"csrf_token": token, "code": code, "pin": "135790"}).get_data(as_text=True)
+    )
+    assert translated(app, "ru", "Left without consideration") in page
+    assert (
+        translated(
+            app,
+            "ru",
+            "Your appeal is anonymous and reports neither a crime nor a threat to state or public security, so by "
+            "law (the Administrative Procedural Code, art. 64) it is left without consideration. To have it "
+            "considered, bring it again with your name.",
+        )
+        in page
+    )
+    assert 'data-status="deadline"' not in page

@@ -3,12 +3,12 @@
 All deadline rules live here:
 - a decision is due 15 working days after registration;
 - an appeal registered on a non-working day is counted as if registered on the next working day;
-- an appeal outside the recipient's competence is forwarded within 3 working days;
+- an appeal outside the recipient's competence is forwarded within 3 working days (see "To be forwarded");
 - a reasoned extension may move the deadline to at most 2 months after registration in total, and the
   citizen must be told of it within 3 working days.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -42,6 +42,20 @@ def forwarding_deadline(registered: datetime, calendar: WorkCalendar) -> date:
     return calendar.add_working_days(counting_start(registered, calendar), FORWARD_WORKING_DAYS)
 
 
+def forwarding_due(counting_from: date, calendar: WorkCalendar) -> date:
+    """The forwarding deadline from an appeal's stored first counted day (see "To be forwarded")."""
+    return calendar.add_working_days(counting_from, FORWARD_WORKING_DAYS)
+
+
+def forwarding_passed_before(today: date, calendar: WorkCalendar) -> date:
+    """The latest first counted day whose forwarding deadline is before `today`: appeals counted from this day or
+    earlier are late to forward (a date bound, so lists filter in SQL)."""
+    day = today - timedelta(days=1)
+    while calendar.add_working_days(day, FORWARD_WORKING_DAYS) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
 def latest_extension(registered: datetime) -> date:
     """An extension may not go past two months after registration."""
     return local_date(registered) + relativedelta(months=EXTENSION_MAX_MONTHS)
@@ -50,6 +64,14 @@ def latest_extension(registered: datetime) -> date:
 def extension_notice_deadline(extended_on: date, calendar: WorkCalendar) -> date:
     """The citizen must be told of an extension within 3 working days of the decision."""
     return calendar.add_working_days(extended_on, EXTENSION_NOTICE_WORKING_DAYS)
+
+
+def answer_deadline(start: date, count: int, unit: str, calendar: WorkCalendar) -> date:
+    """The day an answer counted `count` calendar or working days after `start` is due; a term in calendar days
+    that ends on a day off ends on the next working day (Civil Code art. 173, the rule every term here follows)."""
+    if unit == "working":
+        return calendar.add_working_days(start, count)
+    return calendar.next_working_day(start + timedelta(days=count))
 
 
 def working_days_left(deadline: date, today: date, calendar: WorkCalendar) -> int:

@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,7 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..directory.choices import check_place
 from ..formkit import DayMonthYearField, options
 from .iin import InvalidIIN, parse_iin
-from .models import AppealType, Channel
+from .models import AnonymousGround, AppealType, Channel
 
 IIN_REASONS = {
     "an IIN has 12 digits": _l("An IIN has 12 digits."),
@@ -76,6 +77,12 @@ class IntakeForm(FlaskForm):
     """One page for a walk-in visitor: who they are, their consent, and what they ask."""
 
     anonymous = BooleanField(_l("Anonymous appeal (no written answer is possible)"))
+    #: Required for an anonymous appeal: whether the law lets it be considered (APPK art. 64 p. 2).
+    anonymous_ground = RadioField(
+        _l("Does the anonymous appeal report a crime or a threat?"),
+        choices=lambda: options(AnonymousGround.choices()),
+        validators=[Optional()],
+    )
     iin = StringField(
         _l("IIN"),
         validators=[Optional(), _validate_iin],
@@ -125,6 +132,11 @@ class IntakeForm(FlaskForm):
             if not self.consent.data:
                 self.consent.errors.append(_l("Without consent the appeal can only be registered as anonymous."))
                 ok = False
+        elif not self.anonymous_ground.data:
+            self.anonymous_ground.errors.append(
+                _l("Choose whether the anonymous appeal reports a crime or a threat: the law considers only those.")
+            )
+            ok = False
         if self.is_collective.data and (self.cosigners.data or 0) < 2:
             self.cosigners.errors.append(_l("A collective appeal has at least two co-signers."))
             ok = False

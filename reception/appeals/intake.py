@@ -20,13 +20,14 @@ from ..extensions import db
 from ..notifications.events import appeal_registered
 from ..routing.engine import route_by_rules
 from . import attachments
-from .models import Appeal, AppealType, Channel, Citizen
+from .models import AnonymousGround, Appeal, AppealType, Channel, Citizen
 from .operations import (
     OPEN_STATES,
     AppealError,
     CitizenData,
     Registered,
     find_citizen,
+    leave_without_consideration,
     record_citizen,
     register_appeal,
 )
@@ -60,6 +61,8 @@ class Intake:
     files: list[attachments.CheckedFile] = field(default_factory=list)
     #: The clerk who took it in; None online.
     registered_by: User | None = None
+    #: For an anonymous appeal, the ground to consider it the clerk chose; required without a citizen.
+    anonymous_ground: AnonymousGround | None = None
 
 
 def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
@@ -78,6 +81,10 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
 
 def _take_in(intake: Intake, now: datetime | None) -> Registered:
     written: list = []
+    if intake.citizen is None and intake.anonymous_ground is None:
+        raise AppealError(
+            _l("Choose whether the anonymous appeal reports a crime or a threat: the law considers only those.")
+        )
     try:
         citizen = _citizen_of(intake)
         # Verified at a desk: the record, as just confirmed. Online: only what was given with this appeal.
@@ -102,10 +109,15 @@ def _take_in(intake: Intake, now: datetime | None) -> Registered:
             now=now,
         )
         appeal = registered.appeal
+        appeal.anonymous_ground = intake.anonymous_ground if intake.citizen is None else None
         stored = attachments.store(appeal, intake.files, intake.registered_by.id if intake.registered_by else None)
         written = [attachments.path_of(row) for row in stored]
         appeal_registered(appeal)
-        route_by_rules(appeal)
+        if appeal.anonymous_ground == AnonymousGround.no_ground:
+            # Registered, then left without consideration: never routed, no deadline on anyone's board.
+            leave_without_consideration(appeal, user=intake.registered_by)
+        else:
+            route_by_rules(appeal)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -10,6 +10,7 @@ from ..accounts.access import visible_branch_ids
 from ..accounts.models import BRANCH_ROLES
 from ..extensions import db
 from ..formkit import int_id
+from . import deadlines
 from . import operations as ops
 from .models import Appeal, AppealFeedback, AppealState, ReopenState
 
@@ -41,6 +42,8 @@ class AppealFilter:
     escalated: bool = False
     #: A citizen asked to reopen the decision and a branch head has not yet decided.
     reopen: bool = False
+    #: To be forwarded (in triage) and past the forwarding deadline (deadlines.py, "To be forwarded").
+    forwarding_late: bool = False
 
     @classmethod
     def from_args(cls, args) -> "AppealFilter":
@@ -61,6 +64,7 @@ class AppealFilter:
             triage=args.get("triage") == "1",
             escalated=args.get("escalated") == "1",
             reopen=args.get("reopen") == "1",
+            forwarding_late=args.get("forwarding_late") == "1",
         )
 
     def to_args(self) -> dict:
@@ -109,9 +113,21 @@ def conditions(f: AppealFilter, user, now: datetime, today: date) -> list:
         where.append(
             exists().where(AppealFeedback.appeal_id == Appeal.id, AppealFeedback.reopen_state == ReopenState.pending)
         )
+    if f.forwarding_late:
+        cutoff = deadlines.forwarding_passed_before(today, ops.work_calendar())
+        where += [Appeal.state.in_(TO_BE_FORWARDED), Appeal.counting_from <= cutoff]
     if f.query:
         where.append(ops.search_filter(f.query))
     return where
+
+
+#: The states of an appeal still to be forwarded or routed (see deadlines.py, "To be forwarded").
+TO_BE_FORWARDED = frozenset({AppealState.registered})
+
+
+def forwarding_dates(appeals, calendar) -> dict[int, date]:
+    """The forwarding deadline of each of `appeals` still to be forwarded, by id (for a page of a list)."""
+    return {a.id: deadlines.forwarding_due(a.counting_from, calendar) for a in appeals if a.state in TO_BE_FORWARDED}
 
 
 def age_conditions(age_min: int | None, age_max: int | None, now: datetime) -> list:

@@ -50,6 +50,18 @@ class AppealState(LabelledEnum):
     redirected = "redirected", _l("Redirected"), _l("Redirect to a competent body")
     closed = "closed", _l("Closed"), _l("Close")
     reopened = "reopened", _l("Reopened"), _l("Reopen")
+    #: An anonymous appeal that reports neither a crime nor a threat: registered, not considered (APPK art. 64).
+    not_considered = "not_considered", _l("Left without consideration"), _l("Leave without consideration")
+
+
+class AnonymousGround(LabelledEnum):
+    """Why an anonymous appeal is (or is not) considered on the merits: the APPK (art. 64 p. 2) and the law on
+    the procedure of considering appeals leave anonymous appeals without consideration unless they report a
+    crime being prepared or committed, or a threat to state or public security."""
+
+    crime = "crime", _l("Reports a crime being prepared or committed")
+    threat = "threat", _l("Reports a threat to state or public security")
+    no_ground = "no_ground", _l("None of these")
 
 
 class EventKind(enum.StrEnum):
@@ -147,6 +159,9 @@ class Appeal(db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     is_collective: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: For an anonymous appeal, the ground the clerk chose at intake (crime, threat, or none: then it is left
+    #: without consideration); None for an appeal with an author.
+    anonymous_ground: Mapped[AnonymousGround | None] = mapped_column(enum_type(AnonymousGround))
     cosigners: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[AppealState] = mapped_column(enum_type(AppealState), default=AppealState.registered, index=True)
     #: The deputy whose queue holds the appeal (set by routing); None while unrouted.

@@ -25,6 +25,7 @@ from ..versioning import check_version, flush_or_stale
 from . import attachments, deadlines, fulltext
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
+    AnonymousGround,
     Appeal,
     AppealEvent,
     AppealState,
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 S = AppealState
 #: The lifecycle: from each state, the states it may move to.
 TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
-    S.registered: frozenset({S.routed, S.redirected, S.rejected}),
+    S.registered: frozenset({S.routed, S.redirected, S.rejected, S.not_considered}),
     # Back to `registered` is the hand-back: the appeal returns to its branch head's triage.
     S.routed: frozenset({S.in_progress, S.redirected, S.rejected, S.registered}),
     S.in_progress: frozenset({S.inquiry_sent, S.resolved, S.rejected, S.redirected, S.registered}),
@@ -55,12 +56,16 @@ TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
     S.redirected: frozenset({S.closed}),
     S.closed: frozenset({S.reopened}),
     S.reopened: frozenset({S.routed, S.in_progress}),
+    # Only leave_without_consideration() makes this move, for an anonymous appeal without a legal ground.
+    S.not_considered: frozenset({S.closed}),
 }
 #: Where the law wants a reason on record.
-REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered})
+REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered, S.not_considered})
 #: States in which the appeal is still being worked on (deadlines run, duplicates are flagged).
 OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
 #: Which states each kind of actor may move an appeal to (within what they can see).
+#: Decided at intake from what the clerk recorded, never picked from an appeal's page.
+INTAKE_ONLY_MOVES = frozenset({S.not_considered})
 BRANCH_MOVES = frozenset({S.routed, S.redirected, S.rejected, S.closed, S.reopened})
 HOLDER_MOVES = frozenset(
     {S.in_progress, S.inquiry_sent, S.answer_received, S.resolved, S.rejected, S.redirected, S.registered}
@@ -353,7 +358,7 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     """The states `user` may move this appeal to right now."""
     if not can_see(user, appeal):
         return frozenset()
-    possible = TRANSITIONS[appeal.state]
+    possible = TRANSITIONS[appeal.state] - INTAKE_ONLY_MOVES
     if user.role in (Role.admin, Role.branch_head):
         return possible
     if user.role == Role.staff:
@@ -363,19 +368,27 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     return frozenset()
 
 
-#: Who decides on an extension: the branch head, the deputy (or assistant) holding it, an administrator.
-EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy, Role.assistant, Role.admin})
+#: Who decides on an extension (APPK art. 76 p. 2: the head of the body, or the official holding the appeal): the
+#: branch head for the branch's appeals, and the deputy holding the appeal. Not an assistant, a clerk or the
+#: central office's administrator: they prepare, the one answerable for the decision signs.
+EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy})
+
+
+def may_decide_extension(user: User, appeal: Appeal) -> bool:
+    """Whether `user` is one of those the law lets extend this appeal's term (the date aside)."""
+    if user.role == Role.branch_head:
+        return can_see(user, appeal)
+    return user.role == Role.deputy and appeal.deputy_id is not None and appeal.deputy_id == user.deputy_id
 
 
 def can_extend(user: User, appeal: Appeal, today: date | None = None) -> bool:
-    """Whether `user` may extend the deadline now: while the appeal is open and its deadline has not passed
-    (the APPK lets an extension be decided within the term, not after it)."""
+    """Whether `user` may extend the deadline now: the branch head or the holding deputy, while the appeal is
+    open and its deadline has not passed (the APPK lets an extension be decided within the term, not after it)."""
     today = today or deadlines.local_date(utcnow())
     return (
-        user.role in EXTENDING_ROLES
+        may_decide_extension(user, appeal)
         and appeal.state in OPEN_STATES
         and not deadlines.is_overdue(appeal.deadline, today)
-        and can_see(user, appeal)
     )
 
 
@@ -524,6 +537,27 @@ def redirect_appeal(
     return transition(appeal, S.redirected, user=user, comment=comment)
 
 
+def leave_without_consideration(appeal: Appeal, *, user: User | None) -> AppealEvent:
+    """An anonymous appeal that reports neither a crime nor a threat to state or public security is registered
+    and left without consideration (APPK art. 64 p. 2): the step, with the legal reason, is on its timeline."""
+    if not appeal.is_anonymous or appeal.anonymous_ground != AnonymousGround.no_ground:
+        raise TransitionNotAllowed(
+            _l("Only an anonymous appeal that reports neither a crime nor a threat is left without consideration.")
+        )
+    # The system's move (the reason is the law, not a choice on the appeal's page); the clerk is on record.
+    event = transition(appeal, S.not_considered, user=None, comment=str(NOT_CONSIDERED_REASON), is_public=True)
+    event.user_id = user.id if user is not None else None
+    return event
+
+
+#: The legal reason on the timeline of an anonymous appeal left without consideration (stored in the clerk's
+#: language; the citizen's status page words it in theirs).
+NOT_CONSIDERED_REASON = _l(
+    "Anonymous appeal: left without consideration, as it reports neither a crime being prepared or committed nor "
+    "a threat to state or public security (APPK art. 64 p. 2)."
+)
+
+
 def close_appeal(
     appeal: Appeal, *, user: User, comment: str = "", is_public: bool = True, expected_version=None
 ) -> AppealEvent:
@@ -611,6 +645,10 @@ def extend_deadline(
                 "The deadline passed on %(date)s: an extension is decided before the deadline, not after.",
                 date=appeal.deadline.strftime("%d.%m.%Y"),
             )
+        )
+    if not may_decide_extension(user, appeal):
+        raise TransitionNotAllowed(
+            _l("Only the head of the branch or the deputy holding the appeal may extend its deadline.")
         )
     if not can_extend(user, appeal, today):
         raise TransitionNotAllowed(_l("You may not extend this appeal's deadline."))

@@ -50,6 +50,7 @@ from .forms import CalendarTransferForm, ExtendForm, IntakeForm, ReopenDecisionF
 from .iin import parse_iin
 from .intake import Intake, intake_appeal
 from .models import (
+    AnonymousGround,
     Appeal,
     AppealFeedback,
     AppealGroup,
@@ -184,6 +185,7 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
         registered_by=user,
         duplicate_override_reason=form.duplicate_override_reason.data or "",
         files=files,
+        anonymous_ground=AnonymousGround(form.anonymous_ground.data) if form.anonymous.data else None,
     )
 
 
@@ -315,9 +317,9 @@ def _render_detail(
         days_left=deadlines.working_days_left(appeal.deadline, today, calendar),
         overdue=deadlines.is_overdue(appeal.deadline, today) and appeal.state in ops.OPEN_STATES,
         latest_extension=deadlines.latest_extension(appeal.registered_dt),
-        forward_by=deadlines.forwarding_deadline(appeal.registered_dt, calendar)
-        if appeal.state in (AppealState.registered, AppealState.routed)
-        else None,
+        # Only while it is still to be forwarded (deadlines.py): a routed appeal is with a competent deputy.
+        forward_by=listing.forwarding_dates([appeal], calendar).get(appeal.id),
+        today=today,
     ), status
 
 
@@ -400,7 +402,8 @@ def move(appeal_id: int):
 
 
 @bp.route("/<int:appeal_id>/extend", methods=["POST"])
-@allow(*ops.EXTENDING_ROLES)
+# Everyone who sees appeals reaches the operation, so a role the law does not give the decision to reads why.
+@allow(Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.admin)
 @show_refusals_on(_fresh_detail)
 def extend(appeal_id: int):
     """Extend the deadline by a reasoned decision."""
@@ -524,6 +527,7 @@ def index():
     return render_template(
         "appeals/index.html",
         page=page,
+        forward_by=listing.forwarding_dates(page.items, ops.work_calendar()),
         f=f,
         args=f.to_args(),
         total=total,

@@ -62,6 +62,15 @@ def create_demo_inquiries() -> int:
             ops.mark_sent(
                 inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=today - timedelta(days=30)
             )
+            if fate == "overdue":
+                # Announced at the session two days after sending: its term ran out long ago.
+                ops.record_term_start(
+                    inquiry,
+                    user=user,
+                    announced_date=today - timedelta(days=28),
+                    announced_session="Пленарное заседание Мажилиса",
+                    today=today,
+                )
             if fate == "answered":
                 ops.record_answer(
                     inquiry,

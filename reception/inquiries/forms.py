@@ -73,3 +73,15 @@ class AnswerForm(FlaskForm):
         render_kw={"rows": 4},
     )
     file = FileField(_l("The answer as a file (PDF, JPEG, PNG, DOCX)"))
+
+
+class TermStartForm(FlaskForm):
+    """When the addressee received the inquiry or it was announced at a session: the answer's term runs from it."""
+
+    version = HiddenField(validators=[DataRequired()])
+    received_date = DateField(_l("Date the addressee received it"), validators=[Optional()])
+    received_number = StringField(_l("Incoming number at the addressee"), validators=[Optional(), Length(max=64)])
+    announced_date = DateField(_l("Date announced at a session"), validators=[Optional()])
+    announced_session = StringField(
+        _l("Session (e.g. plenary session of the Mazhilis, minutes No. 12)"), validators=[Optional(), Length(max=255)]
+    )

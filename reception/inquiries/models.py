@@ -71,8 +71,16 @@ class Inquiry(db.Model):
     state: Mapped[InquiryState] = mapped_column(enum_type(InquiryState), default=InquiryState.draft, index=True)
     outgoing_number: Mapped[str] = mapped_column(String(64), default="")
     sent_date: Mapped[date | None] = mapped_column(Date)
-    #: Calendar days after sending (INQUIRY_ANSWER_DAYS, by the addressee's kind).
+    #: The day the answer is due, by INQUIRY_ANSWER_RULES for the author's kind of body, counted from the day
+    #: the rule names (received or announced); None until that day is recorded.
     answer_due: Mapped[date | None] = mapped_column(Date, index=True)
+    #: The day the addressee received the letter, and the evidence: its incoming number at the addressee.
+    received_date: Mapped[date | None] = mapped_column(Date)
+    received_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: The day the inquiry was announced at a session of the representative body, and which session (e.g. the
+    #: plenary session's minutes number).
+    announced_date: Mapped[date | None] = mapped_column(Date)
+    announced_session: Mapped[str] = mapped_column(String(255), default="", server_default="")
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_number: Mapped[str] = mapped_column(String(64), default="")
     answer_text: Mapped[str] = mapped_column(Text, default="")

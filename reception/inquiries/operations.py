@@ -18,8 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, or_, select, true
 
+from config import AnswerRule
+
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
+from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
@@ -154,17 +157,50 @@ def author_choices(user: User) -> list[Deputy]:
 # --- deadlines ---------------------------------------------------------------------------------------------
 
 
-def answer_days(body: GovernmentBody) -> int:
-    """Calendar days the addressee has to answer: INQUIRY_ANSWER_DAYS, or its per-kind override."""
-    by_kind = current_app.config["INQUIRY_ANSWER_DAYS_BY_KIND"]
-    return int(by_kind.get(body.kind.value, current_app.config["INQUIRY_ANSWER_DAYS"]))
+#: The dates an answer's term may start from, by the rule's `start`.
+STARTS = {"announced": _l("announced at a session"), "received": _l("received by the addressee")}
+
+
+def answer_rule(inquiry: Inquiry) -> AnswerRule:
+    """The term for answering, by the kind of the author's representative body (INQUIRY_ANSWER_RULES)."""
+    rules = current_app.config["INQUIRY_ANSWER_RULES"]
+    kind = inquiry.author.body.kind.value
+    if kind not in rules:
+        raise InquiryError(_l("No answer term is configured for this kind of representative body."))
+    return rules[kind]
+
+
+def start_date(inquiry: Inquiry, rule: AnswerRule) -> date | None:
+    """The recorded day the term runs from, if it is recorded."""
+    return inquiry.announced_date if rule.start == "announced" else inquiry.received_date
+
+
+def compute_answer_due(inquiry: Inquiry) -> date | None:
+    """The answer's due date from the recorded start, or None while the day the rule needs is unknown."""
+    rule = answer_rule(inquiry)
+    start = start_date(inquiry, rule)
+    if start is None:
+        return None
+    return deadlines.answer_deadline(start, rule.count, rule.unit, appeal_ops.work_calendar())
+
+
+def awaiting_start(inquiry: Inquiry) -> bool:
+    """Sent, but the day its term runs from (receipt or announcement) is not recorded yet."""
+    return inquiry.state == S.sent and inquiry.answer_due is None
+
+
+def can_record_start(user: User, inquiry: Inquiry) -> bool:
+    """The participants, and the central office (the addressee's confirmation may arrive there)."""
+    return inquiry.state == S.sent and (is_participant(user, inquiry) or user.role == Role.admin)
 
 
 def is_overdue(inquiry: Inquiry, today: date) -> bool:
+    """Sent and past its due date; one whose term has not started yet is not overdue (it has no due date)."""
     return inquiry.state == S.sent and inquiry.answer_due is not None and inquiry.answer_due < today
 
 
 def overdue_clause(today: date):
+    """Overdue in SQL: a NULL due date (the term has not started) compares as not overdue."""
     return and_(Inquiry.state == S.sent, Inquiry.answer_due < today)
 
 
@@ -434,22 +470,96 @@ def mark_sent(
     if sent_date > date.today() + timedelta(days=1):
         raise InquiryError(_l("The date of sending cannot be in the future."))
     inquiry.outgoing_number, inquiry.sent_date = outgoing_number, sent_date
-    inquiry.answer_due = sent_date + timedelta(days=answer_days(inquiry.addressee))
+    # The term runs from the addressee's receipt or the announcement at a session, recorded later
+    # (record_term_start); sending alone starts nothing, so no due date is made up here.
+    inquiry.answer_due = None
+    rule = answer_rule(inquiry)
     event = transition(
         inquiry,
         S.sent,
         user=user,
         comment=str(
             _l(
-                "No. %(number)s of %(date)s; answer due by %(due)s.",
+                "No. %(number)s of %(date)s; the answer's term starts when the inquiry is %(start)s.",
                 number=outgoing_number,
                 date=sent_date.strftime("%d.%m.%Y"),
-                due=inquiry.answer_due.strftime("%d.%m.%Y"),
+                start=STARTS[rule.start],
             )
         ),
     )
     for appeal in inquiry.appeals:
         _appeal_to(appeal, AppealState.inquiry_sent, _public_sent_text(inquiry, appeal.language))
+    return event
+
+
+def record_term_start(
+    inquiry: Inquiry,
+    *,
+    user: User,
+    received_date: date | None = None,
+    received_number: str = "",
+    announced_date: date | None = None,
+    announced_session: str = "",
+    today: date | None = None,
+    expected_version=None,
+) -> InquiryEvent:
+    """Record when the addressee received the inquiry and/or when it was announced at a session, with the
+    evidence; the answer's due date follows from the rule of the author's body. May be corrected while sent."""
+    check_version(inquiry, expected_version, _stale)  # first: see mark_sent
+    if not can_record_start(user, inquiry):
+        raise InquiryNotAllowed(_l("Only the participants of a sent inquiry may record its receipt."))
+    today = today or date.today()
+    received_number, announced_session = received_number.strip(), announced_session.strip()
+    rule = answer_rule(inquiry)
+    for day in (received_date, announced_date):
+        if day is not None and (day > today + timedelta(days=1) or (inquiry.sent_date and day < inquiry.sent_date)):
+            raise InquiryError(_l("The date must be between the date of sending and today."))
+    if received_date is not None and not received_number:
+        raise InquiryError(_l("Give the incoming number the addressee gave the inquiry."))
+    if announced_date is not None and not announced_session:
+        raise InquiryError(_l("Name the session the inquiry was announced at."))
+    needed = announced_date if rule.start == "announced" else received_date
+    if needed is None:
+        raise InquiryError(
+            _l("The answer's term runs from the day the inquiry was announced at a session: give that day.")
+            if rule.start == "announced"
+            else _l("The answer's term runs from the day the addressee received the inquiry: give that day.")
+        )
+    inquiry.received_date, inquiry.received_number = received_date, received_number
+    inquiry.announced_date, inquiry.announced_session = announced_date, announced_session
+    inquiry.answer_due = compute_answer_due(inquiry)
+    parts = []
+    if received_date is not None:
+        parts.append(
+            str(
+                _l(
+                    "received on %(date)s, No. %(number)s",
+                    date=received_date.strftime("%d.%m.%Y"),
+                    number=received_number,
+                )
+            )
+        )
+    if announced_date is not None:
+        parts.append(
+            str(
+                _l(
+                    "announced on %(date)s (%(session)s)",
+                    date=announced_date.strftime("%d.%m.%Y"),
+                    session=announced_session,
+                )
+            )
+        )
+    event = _event(
+        inquiry,
+        "term",
+        user,
+        comment=str(
+            _l("%(facts)s; answer due by %(due)s.", facts="; ".join(parts), due=inquiry.answer_due.strftime("%d.%m.%Y"))
+        ),
+    )
+    flush_or_stale(inquiry, _stale)
+    audit("inquiry.term_start", inquiry, user=user, details={"answer_due": inquiry.answer_due.isoformat()})
+    logger.info("Inquiry %s: answer due %s, recorded by %s", inquiry.id, inquiry.answer_due, user.email)
     return event
 
 

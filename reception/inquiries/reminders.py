@@ -1,5 +1,7 @@
 """Reminders about inquiries waiting for an answer: the participants hear 3 days and 1 day before the answer
-is due, and once when it is overdue (in the app and by e-mail, in office hours, each note once)."""
+is due, and once when it is overdue (in the app and by e-mail, in office hours, each note once). A sent inquiry
+whose receipt or announcement is still not recorded a few days on has no due date yet: they are asked, once,
+to record it."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +18,9 @@ from .models import Inquiry, InquiryState
 
 #: Calendar days before the answer is due (the addressee's term is in calendar days too).
 REMINDER_DAYS = (3, 1)
+#: Calendar days after sending when the participants are asked to record the receipt or announcement: by then
+#: a letter has arrived and a session has usually met (an office habit, not a legal term).
+RECORD_START_AFTER_DAYS = 7
 
 
 def participants(inquiry: Inquiry) -> list[User]:
@@ -81,5 +86,31 @@ def send_answer_reminders(now: datetime | None = None) -> int:
                     None,
                     email=True,
                 )
+    added += _ask_for_term_start(today)
     db.session.commit()
+    return added
+
+
+def _ask_for_term_start(today) -> int:
+    """Ask the participants, once, to record when a sent inquiry was received or announced."""
+    stmt = select(Inquiry).where(
+        Inquiry.state == InquiryState.sent,
+        Inquiry.answer_due.is_(None),
+        Inquiry.sent_date <= today - timedelta(days=RECORD_START_AFTER_DAYS),
+    )
+    added = 0
+    for inquiry in db.session.scalars(stmt):
+        for user in participants(inquiry):
+            added += notify(
+                user,
+                f"inquiry:{inquiry.id}:record-start",
+                _l(
+                    "Inquiry #%(id)s was sent on %(date)s: record when it was received or announced at a session, "
+                    "so that the answer's deadline is known.",
+                    id=inquiry.id,
+                    date=inquiry.sent_date.strftime("%d.%m.%Y"),
+                ),
+                None,
+                email=True,
+            )
     return added

@@ -21,7 +21,7 @@ from ..formkit import int_id, options, version_of
 from ..i18n import current_language
 from . import documents, registry, summaries
 from . import operations as ops
-from .forms import AddToDraftForm, AnswerForm, EditForm, NewInquiryForm, SendForm, TransitionForm
+from .forms import AddToDraftForm, AnswerForm, EditForm, NewInquiryForm, SendForm, TermStartForm, TransitionForm
 from .models import AnswerAssessment, DocumentStatus, Inquiry, InquiryDocument, InquiryState
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
@@ -185,7 +185,7 @@ def new():
     ), status
 
 
-def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_error=None, status=200):
+def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, term_form=None, transition_error=None, status=200):
     user = acting_user()
     moves = ops.moves_for(user, inquiry)
     today = _today()
@@ -201,6 +201,18 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_er
         transition_form=TransitionForm(version=inquiry.version),
         transition_error=transition_error,
         overdue=ops.is_overdue(inquiry, today),
+        awaiting_start=ops.awaiting_start(inquiry),
+        starts=ops.STARTS,
+        can_record_start=ops.can_record_start(user, inquiry),
+        term_rule=_term_rule(inquiry),
+        term_form=term_form
+        or TermStartForm(
+            version=inquiry.version,
+            received_date=inquiry.received_date,
+            received_number=inquiry.received_number,
+            announced_date=inquiry.announced_date,
+            announced_session=inquiry.announced_session,
+        ),
         today=today,
         S=InquiryState,
         people=sum(1 + (a.cosigners or 0) for a in inquiry.appeals),
@@ -208,6 +220,17 @@ def _detail(inquiry: Inquiry, *, send_form=None, answer_form=None, transition_er
         letter_summaries=summaries.letter_summaries(inquiry),
         summaries_form=FlaskForm(),
     ), status
+
+
+def _term_rule(inquiry: Inquiry):
+    """The answer term's rule for a sent inquiry, None otherwise or when none is configured (the form then
+    refuses with the reason instead of the page failing)."""
+    if inquiry.state != InquiryState.sent:
+        return None
+    try:
+        return ops.answer_rule(inquiry)
+    except ops.InquiryError:
+        return None
 
 
 @bp.route("/<int:inquiry_id>")
@@ -378,6 +401,36 @@ def send(inquiry_id: int):
             and _("Recorded as sent.")
         ),
     )
+
+
+@bp.route("/<int:inquiry_id>/term", methods=["POST"])
+@allow(Role.deputy, Role.assistant, Role.admin)
+def record_term_start(inquiry_id: int):
+    """Record the addressee's receipt or the announcement at a session: the answer's due date follows."""
+    inquiry = _visible_or_404(inquiry_id)
+    form = TermStartForm()
+    if not form.validate_on_submit():
+        return _detail(inquiry, term_form=form, status=400)
+    try:
+        ops.record_term_start(
+            inquiry,
+            user=acting_user(),
+            received_date=form.received_date.data,
+            received_number=form.received_number.data or "",
+            announced_date=form.announced_date.data,
+            announced_session=form.announced_session.data or "",
+            today=_today(),
+            expected_version=version_of(form.version.data),
+        )
+    except ops.InquiryError as exc:
+        db.session.rollback()
+        # The page again with what was typed, and the reason.
+        return _detail(
+            _visible_or_404(inquiry_id), term_form=form, transition_error=str(exc.message), status=exc.status
+        )
+    db.session.commit()
+    flash(_("The answer is now due by %(date)s.", date=inquiry.answer_due.strftime("%d.%m.%Y")), "success")
+    return redirect(url_for("inquiries.detail", inquiry_id=inquiry_id))
 
 
 @bp.route("/<int:inquiry_id>/answer", methods=["POST"])

@@ -158,6 +158,63 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
     return sent
 
 
+def _heads_of_branches(branch_ids: set[int]) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.is_enabled.is_(True), User.role == Role.branch_head, User.branch_id.in_(branch_ids))
+            .order_by(User.id)
+        )
+    )
+
+
+def send_forwarding_reminders(now: datetime | None = None) -> int:
+    """For appeals still to be forwarded (deadlines.py, "To be forwarded"): warn the heads of the branch whose
+    triage holds it on the working day before the forwarding deadline, and once it has passed alert them and
+    the heads of the branch above (in the app and by e-mail). Each note once; in office hours only. Commits."""
+    now = now or utcnow()
+    today = deadlines.local_date(now)
+    calendar = appeal_ops.work_calendar()
+    if not office_hours(now, calendar):
+        return 0
+    tomorrow = calendar.add_working_days(today, 1)
+    # Appeals due tomorrow, or already late: first counted days up to the latest one due tomorrow.
+    latest_start = deadlines.forwarding_passed_before(calendar.add_working_days(tomorrow, 1), calendar)
+    stmt = (
+        select(Appeal)
+        .where(Appeal.state == AppealState.registered, Appeal.counting_from <= latest_start)
+        .order_by(Appeal.id)
+    )
+    sent = 0
+    for appeal in db.session.scalars(stmt):
+        due = deadlines.forwarding_due(appeal.counting_from, calendar)
+        if due > tomorrow:
+            continue
+        branch = appeal.triage_branch or appeal.branch
+        date_text = due.strftime("%d.%m.%Y")
+        if due == tomorrow:
+            recipients, key = _heads_of_branches({branch.id}), f"appeal:{appeal.id}:forwarding-warning:{due}"
+            message = _l(
+                "Appeal %(number)s awaits routing: if it is outside your competence, forward it by %(date)s.",
+                number=appeal.registration_number,
+                date=date_text,
+            )
+        elif due < today:
+            above = {branch.id} | ({branch.parent_id} if branch.parent_id else set())
+            recipients, key = _heads_of_branches(above), f"appeal:{appeal.id}:forwarding-late:{due}"
+            message = _l(
+                "Appeal %(number)s was neither routed nor forwarded by %(date)s, the legal 3 working days.",
+                number=appeal.registration_number,
+                date=date_text,
+            )
+        else:
+            continue  # due today: warned yesterday; late from tomorrow
+        for head in recipients:
+            sent += notify(head, key, message, appeal, email=True)
+    db.session.commit()
+    return sent
+
+
 def announce_escalations(now: datetime | None = None) -> int:
     """Tell the heads of the branch an appeal was escalated to (in the app and by e-mail), once per step;
     in office hours only, so a step taken at the weekend is announced on the next working day. Commits."""

@@ -177,6 +177,12 @@ def remind_deadlines(now: datetime | None = None) -> int:
     return inapp.send_deadline_reminders(now)
 
 
+def remind_forwarding(now: datetime | None = None) -> int:
+    """Warn branch heads of appeals to forward by tomorrow and alert them (and the branch above) to those not
+    forwarded in time; returns how many notes. Commits."""
+    return inapp.send_forwarding_reminders(now)
+
+
 def send_digests(now: datetime | None = None) -> int:
     """Send today's digest to the deputies who have something in it; returns how many. Commits."""
     return digest.send_daily_digests(now)

@@ -20,6 +20,7 @@ from ..appeals import operations as appeal_ops
 from ..appeals.codes import check_pin, normalize_tracking_code
 from ..appeals.feedback import decision_to_rate
 from ..appeals.models import (
+    AnonymousGround,
     Appeal,
     AppealEvent,
     AppealFeedback,
@@ -192,6 +193,10 @@ def state_in_words(state: AppealState) -> str:
         S.redirected: _("Your appeal has been forwarded to the body competent to decide it."),
         S.closed: _("Work on your appeal is finished."),
         S.reopened: _("Your appeal has been reopened and will be considered again."),
+        S.not_considered: _(
+            "Your appeal is registered but will not be considered: the law does not consider anonymous appeals "
+            "unless they report a crime or a threat to state or public security."
+        ),
     }[state]
 
 
@@ -225,6 +230,7 @@ def _step_title(event: AppealEvent, appeal: Appeal, last_routed_id: int | None) 
         S.redirected: _("Forwarded to a competent body"),
         S.closed: _("Closed"),
         S.reopened: _("Reopened"),
+        S.not_considered: _("Left without consideration"),
     }[state]
 
 
@@ -266,6 +272,8 @@ class StatusPage:
     rateable_event: AppealEvent | None
     can_add_information: bool
     feedback: list[AppealFeedback] = field(default_factory=list)
+    #: For an anonymous appeal: why the law lets it be considered, or why it is not ("" otherwise).
+    anonymous_words: str = ""
 
     @property
     def reopen_pending(self) -> bool:
@@ -325,4 +333,27 @@ def status_page(appeal: Appeal, today: date | None = None) -> StatusPage:
         rateable_event=decision_to_rate(appeal),
         can_add_information=is_open,
         feedback=feedback,
+        anonymous_words=anonymous_in_words(appeal),
     )
+
+
+def anonymous_in_words(appeal: Appeal) -> str:
+    """For an anonymous appeal, in plain words: considered on which ground, or left without consideration."""
+    ground = appeal.anonymous_ground if appeal.is_anonymous else None
+    if ground == AnonymousGround.crime:
+        return _(
+            "Your appeal is anonymous. Anonymous appeals are considered only when they report a crime or a threat "
+            "to state or public security; yours reports a crime, so it is considered as usual."
+        )
+    if ground == AnonymousGround.threat:
+        return _(
+            "Your appeal is anonymous. Anonymous appeals are considered only when they report a crime or a threat "
+            "to state or public security; yours reports such a threat, so it is considered as usual."
+        )
+    if ground == AnonymousGround.no_ground:
+        return _(
+            "Your appeal is anonymous and reports neither a crime nor a threat to state or public security, so by "
+            "law (the Administrative Procedural Code, art. 64) it is left without consideration. To have it "
+            "considered, bring it again with your name."
+        )
+    return ""

@@ -80,6 +80,7 @@ def headline(user, now: datetime, today: date) -> dict[str, Figure]:
         "triage": AppealFilter(triage=True),
         "escalated": AppealFilter(escalated=True),
         "reopen": AppealFilter(reopen=True),
+        "forwarding_late": AppealFilter(forwarding_late=True),
     }
     return {name: _figure(f, user, now, today) for name, f in filters.items()}
 
