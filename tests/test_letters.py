@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from docx import Document
-from factories import make_account, make_citizen, make_registration
+from factories import make_account, make_citizen, make_deputy, make_registration
 from pageforms import submit
 from sqlalchemy import func, select
 from support import Auth, require
@@ -27,6 +27,8 @@ from reception.notifications.models import MessageChannel, OutboxMessage
 
 S = AppealState
 HEAD_NAME = "Жумабаев Ерлан Маратович"
+#: How the name reads under a letter: the initial, then the surname.
+SIGNED = "Е. Жумабаев"
 DECISION = {
     "ru": "Водоснабжение дома по ул. Абая, 1 восстановлено.\nУправляющей компании выдано предписание.",
     "kk": "Абай көшесі, 1 үйдің сумен жабдықталуы қалпына келтірілді.\nБасқарушы компанияға нұсқама берілді.",
@@ -61,7 +63,13 @@ def flat(text: str) -> str:
 
 def head_of(branch_code: str = "ALM-03", language: str = "ru", email: str = "head@test.kz") -> User:
     return make_account(
-        Role.branch_head, email, full_name=HEAD_NAME, branch_code=branch_code, position=POSITION[language]
+        Role.branch_head,
+        email,
+        full_name=HEAD_NAME,
+        branch_code=branch_code,
+        # Both languages on record: each letter takes the one it is written in.
+        position=POSITION["ru"],
+        position_kk=POSITION["kk"],
     )
 
 
@@ -109,7 +117,7 @@ def test_a_decision_makes_the_written_answer_signed_by_the_one_who_decided(ctx, 
     assert appeal.registration_number in text
     for line in DECISION[language].split("\n"):
         assert line in text
-    assert POSITION[language] in text and HEAD_NAME in text
+    assert POSITION[language] in text and SIGNED in text
     if language == "ru":
         assert "Уважаемая Айгуль Болатовна!" in text
         assert "подать жалобу в вышестоящий орган" in text and "в течение трех месяцев" in text
@@ -121,6 +129,29 @@ def test_a_decision_makes_the_written_answer_signed_by_the_one_who_decided(ctx, 
         assert "бір ай ішінде" in text and "сотқа талап арыз беруге" in text and "132-бабы" in text
     # The file's own properties name the signer.
     assert Document(io.BytesIO(letter.docx)).core_properties.author == HEAD_NAME
+
+
+@pytest.mark.parametrize(
+    ("language", "mandate"),
+    [
+        ("ru", "Депутат Мажилиса Парламента Республики Казахстан"),
+        ("kk", "Қазақстан Республикасы Парламенті Мәжілісінің депутаты"),
+    ],
+)
+def test_a_deputy_signs_with_the_mandate_in_the_letters_language(ctx, language, mandate):
+    """A deputy's letter is signed as deputies sign: the mandate from the directory, in the letter's language
+    (not a position typed in one language), and the initial before the surname."""
+    deputy = make_deputy("Нургалиева Жанар Жаксылыковна")
+    account = make_account(Role.deputy, "deputy@test.kz", full_name=deputy.full_name, deputy=deputy)
+    appeal = make_registration(
+        citizen=make_citizen(language=language), language=language, deputy=deputy, state=S.in_progress
+    ).appeal
+    appeal_ops.resolve_appeal(appeal, user=account, comment=DECISION[language])
+    db.session.commit()
+    [letter] = letters(appeal.id)
+    assert (letter.signer_name, letter.signer_position) == (deputy.full_name, mandate)
+    text = flat(docx_text(letter.docx))
+    assert f"{mandate} Ж. Нургалиева" in text
 
 
 def test_a_refusal_says_so_and_the_signature_keeps_the_position_it_was_signed_in(ctx):
@@ -273,7 +304,7 @@ def test_the_pdf_is_made_by_a_job_and_reads_the_same(ctx, soffice, language):
     letter = db.session.get(OutgoingLetter, letter_id)
     assert letter.pdf_status == PdfStatus.ready, letter.pdf_error
     text = pdf_text(letter.pdf)
-    assert letter.number in text and HEAD_NAME in text and POSITION[language] in text
+    assert letter.number in text and SIGNED in text and POSITION[language] in text
     for line in DECISION[language].split("\n"):
         assert line in text
     assert ("132" in text and "91" in text) and ("трех месяцев" in text if language == "ru" else "үш ай" in text)
@@ -298,7 +329,7 @@ def test_an_extension_makes_a_notice_with_the_reason_and_the_new_date(ctx, langu
     assert notice.kind == LetterKind.extension_notice and notice.event_id == event.id
     text = flat(docx_text(notice.docx))
     assert notice.number in text and REASON[language] in text and until.strftime("%d.%m.%Y") in text
-    assert appeal.registration_number in text and HEAD_NAME in text and POSITION[language] in text
+    assert appeal.registration_number in text and SIGNED in text and POSITION[language] in text
     if language == "ru":
         assert "срок рассмотрения Вашего обращения" in text and "продлен" in text
         assert f"до {until.strftime('%d.%m.%Y')} включительно" in text
@@ -409,7 +440,7 @@ def test_forwarding_writes_the_letter_to_the_body_with_the_appeal_and_a_notice_t
 
     text = flat(docx_text(forwarding.docx))
     assert forwarding.number in text and body_name in text and FORWARD_REASON[language] in text
-    assert HEAD_NAME in text and POSITION[language] in text
+    assert SIGNED in text and POSITION[language] in text
     # The annex: the appeal's particulars, its text and its files.
     for fact in (appeal.registration_number, "Сейткали Айгуль Болатовна", "г. Алматы, ул. Абая, 1"):
         assert fact in text
@@ -514,7 +545,7 @@ def test_every_kind_reads_the_same_in_its_pdf(ctx, soffice, language):
         assert letter.pdf_status == PdfStatus.ready, letter.pdf_error
         texts[kind] = pdf_text(letter.pdf)
         assert letter.number in texts[kind]
-        assert HEAD_NAME in texts[kind] and POSITION[language] in texts[kind]
+        assert SIGNED in texts[kind] and POSITION[language] in texts[kind]
     assert DECISION[language].split("\n")[0] in texts[LetterKind.answer]
     assert "132" in texts[LetterKind.answer] and "91" in texts[LetterKind.answer]
     assert REASON[language] in texts[LetterKind.extension_notice]

@@ -36,7 +36,10 @@ def role_choices():
 class UserForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=255)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    position = StringField(_l("Position (printed on the talons this person issues)"), validators=[Length(max=255)])
+    position = StringField(
+        _l("Position in Russian (printed on the talons and letters this person issues)"), validators=[Length(max=255)]
+    )
+    position_kk = StringField(_l("Position in Kazakh"), validators=[Length(max=255)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
     #: Searchable pickers (static/pickers.js): 249 branches, thousands of deputies.
     branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""})

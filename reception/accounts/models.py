@@ -49,8 +49,10 @@ class User(db.Model):
     #: Stored lower-case; the login name.
     email: Mapped[str] = mapped_column(String(255), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
-    #: The position held (e.g. "specialist of the public reception"), printed on the talons they issue.
+    #: The position held, in Russian (e.g. "Специалист общественной приёмной") and in Kazakh, printed on the
+    #: talons they issue and under the letters they sign, in the talon's or letter's language.
     position: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    position_kk: Mapped[str] = mapped_column(String(255), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role))
     #: For staff and branch heads: the branch whose data they see.
@@ -82,6 +84,13 @@ class User(db.Model):
     is_anonymous = False
     #: The session cookie's id of this request's sign-in ("user:session:secret", see sessions.py); not stored.
     cookie_id = None  # str | None; not a column
+
+    def position_in(self, language: str) -> str:
+        """The position in `language` ("kk": the Kazakh one; otherwise the Russian), or the other where one is
+        missing (a position in the other language says more than none)."""
+        if language == "kk":
+            return self.position_kk or self.position
+        return self.position or self.position_kk
 
     @property
     def is_active(self) -> bool:

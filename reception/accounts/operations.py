@@ -177,6 +177,7 @@ def create_user(
     deputies: list[Deputy] | None = None,
     created_by: User | None = None,
     position: str = "",
+    position_kk: str = "",
 ) -> User:
     """Create an account; the caller commits."""
     email = normalize_email(email)
@@ -194,6 +195,7 @@ def create_user(
         email=email,
         full_name=full_name.strip(),
         position=position.strip(),
+        position_kk=position_kk.strip(),
         role=role,
         branch=branch,
         deputy=deputy,
@@ -215,6 +217,7 @@ def update_user(
     deputies: list[Deputy],
     updated_by: User | None = None,
     position: str | None = None,
+    position_kk: str | None = None,
 ) -> None:
     """Change name, role and bindings; a change of role or branch ends the user's sessions."""
     validate_binding(role, branch, deputy, deputies)
@@ -227,6 +230,8 @@ def update_user(
     user.full_name = full_name.strip()
     if position is not None:
         user.position = position.strip()
+    if position_kk is not None:
+        user.position_kk = position_kk.strip()
     user.role, user.branch, user.deputy, user.deputies = role, branch, deputy, deputies
     if rights_changed:
         user.end_sessions("rights")

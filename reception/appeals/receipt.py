@@ -36,12 +36,14 @@ def qr_png(url: str) -> bytes:
 
 def accepted_by(appeal) -> str:
     """Who accepted the appeal, as the talon says it: position and name; or that it came online."""
+    from flask_babel import get_locale
     from flask_babel import gettext as _
 
     clerk = appeal.registered_by_user
     if clerk is None:
         return _("Filed online by the citizen")
-    return f"{clerk.position}, {clerk.full_name}" if clerk.position else clerk.full_name
+    position = clerk.position_in(str(get_locale()))
+    return f"{position}, {clerk.full_name}" if position else clerk.full_name
 
 
 def receipt_docx(appeal, pin: str | None, url: str) -> bytes:

@@ -47,10 +47,12 @@ def create_demo_users() -> list[str]:
             created.append(email)
 
     for email, name, role, code in BRANCH_ACCOUNTS:
-        position = (
-            "Руководитель общественной приёмной" if role == Role.branch_head else "Специалист общественной приёмной"
+        position, position_kk = (
+            ("Руководитель общественной приёмной", "Қоғамдық қабылдау бөлмесінің басшысы")
+            if role == Role.branch_head
+            else ("Специалист общественной приёмной", "Қоғамдық қабылдау бөлмесінің маманы")
         )
-        add(email, full_name=name, role=role, branch=_branch(code), position=position)
+        add(email, full_name=name, role=role, branch=_branch(code), position=position, position_kk=position_kk)
     for email, name, role in OTHER_ACCOUNTS:
         add(email, full_name=name, role=role)
     mazhilis = _first_deputy(BodyKind.parliament_chamber, MandateType.single_mandate)

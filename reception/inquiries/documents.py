@@ -17,9 +17,10 @@ from ..accounts.models import User
 from ..appeals.deadlines import local_date
 from ..audit.log import audit
 from ..dbtypes import utcnow
-from ..directory.models import BodyKind, Deputy
+from ..directory.models import Deputy
 from ..documents import cases, render
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf, soffice_path
+from ..documents.mandates import mandate
 from ..extensions import db
 from ..i18n import localized
 from ..jobs.queues import enqueue_after_commit
@@ -51,18 +52,6 @@ def salutation(name: str, language: str) -> str:
     if language == "kk":
         return f"Құрметті {called}!"
     return f"{'Уважаемая' if cases.ru_gender(name) == 'f' else 'Уважаемый'} {called}!"
-
-
-def mandate(deputy: Deputy, language: str) -> str:
-    """The signer's mandate as a letter prints it, from the deputy's body in the directory:
-    "Депутат Мажилиса Парламента Республики Казахстан" / "Қазақстан Республикасы Парламенті Мәжілісінің депутаты"."""
-    name = localized(deputy.body, "name", language)
-    if language == "kk":
-        return f"{cases.kk_case(name, 'genitive')} депутаты"
-    body = cases.ru_genitive_body(name)
-    if deputy.body.kind == BodyKind.maslikhat:  # a common noun mid-sentence: "Депутат маслихата города Алматы"
-        body = body[:1].lower() + body[1:]
-    return f"Депутат {body}"
 
 
 def _by_kind(setting: str, deputy: Deputy, language: str) -> str:

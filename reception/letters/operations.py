@@ -20,8 +20,9 @@ from ..appeals.models import Appeal, AppealEvent
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..directory.models import Branch, GovernmentBody
-from ..documents import render
+from ..documents import cases, render
 from ..documents.convert import ConversionFailed, ConversionUnavailable, docx_to_pdf
+from ..documents.mandates import mandate
 from ..extensions import db
 from ..i18n import localized
 from ..jobs.queues import enqueue_after_commit
@@ -201,6 +202,16 @@ TITLES = {
 # --- issuing ------------------------------------------------------------------------------------------------
 
 
+def signature(user: User | None, language: str) -> tuple[str, str]:
+    """Who signs, as the register keeps it: the full name, and the position in the letter's language — a deputy's
+    mandate from the directory ("Депутат Мажилиса …" / "… Мәжілісінің депутаты"), staff's own position."""
+    if user is None:
+        return "", ""
+    if user.deputy is not None:
+        return user.full_name, mandate(user.deputy, language)
+    return user.full_name, user.position_in(language)
+
+
 def issue_letter(
     appeal: Appeal,
     kind: LetterKind,
@@ -219,15 +230,14 @@ def issue_letter(
     today = deadlines.local_date(utcnow())
     sequence = next_letter_sequence(appeal.branch_id, today.year)
     number = letter_number(appeal.branch, today.year, sequence)
-    signer_name = user.full_name if user is not None else ""
-    signer_position = user.position if user is not None else ""
+    signer_name, signer_position = signature(user, language)
     values = context(
         appeal,
         kind,
         number=number,
         letter_date=today,
         language=language,
-        signer_name=signer_name,
+        signer_name=cases.ru_short_name(signer_name),
         signer_position=signer_position,
         comment=comment,
         rejected=rejected,
