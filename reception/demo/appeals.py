@@ -128,6 +128,7 @@ def _generate(count: int, seed: int) -> int:
         elif rng.random() < 0.05:
             citizen = None  # anonymous
         else:
+            speaks = rng.choice(["ru", "ru", "kk"])  # the address on record reads in the same language
             citizen = ops.record_citizen(
                 ops.CitizenData(
                     iin=fictitious_iin(rng, used),
@@ -135,10 +136,10 @@ def _generate(count: int, seed: int) -> int:
                     birth_date=None,
                     phone=f"+7701{rng.randrange(1000000, 9999999)}",
                     email="",
-                    address=branch.address_ru,
+                    address=branch.address_kk if speaks == "kk" else branch.address_ru,
                     region=branch.region,
                     district=branch.district,
-                    language=rng.choice(["ru", "ru", "kk"]),
+                    language=speaks,
                 ),
                 taken_by=admin,
                 consent=True,
