@@ -128,13 +128,18 @@ def _generate(count: int, seed: int) -> int:
         elif rng.random() < 0.05:
             citizen = None  # anonymous
         else:
+            iin, name, phone = (
+                fictitious_iin(rng, used),
+                fictitious_name(rng),
+                f"+7701{rng.randrange(1000000, 9999999)}",
+            )
             speaks = rng.choice(["ru", "ru", "kk"])  # the address on record reads in the same language
             citizen = ops.record_citizen(
                 ops.CitizenData(
-                    iin=fictitious_iin(rng, used),
-                    full_name=fictitious_name(rng),
+                    iin=iin,
+                    full_name=name,
                     birth_date=None,
-                    phone=f"+7701{rng.randrange(1000000, 9999999)}",
+                    phone=phone,
                     email="",
                     address=branch.address_kk if speaks == "kk" else branch.address_ru,
                     region=branch.region,
