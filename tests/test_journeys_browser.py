@@ -5,6 +5,7 @@ the form from the code step, asks for a new code and is registered with what was
 import re
 
 import pytest
+from docx import Document
 from factories import branch, make_citizen, make_registration, user
 from rq import SimpleWorker
 from sqlalchemy import select
@@ -78,6 +79,16 @@ def test_a_deputy_decides_with_a_written_answer_and_the_citizen_downloads_it(
     saved = tmp_path / "downloaded.pdf"
     download_info.value.save_as(saved)
     assert saved.read_bytes() == PDF
+    # The decision is also the numbered written answer, signed by the deputy: the citizen downloads the letter.
+    letter = citizen_page.locator('[data-letter="answer"]')
+    assert "№" in letter.inner_text()
+    with citizen_page.expect_download() as download_info:
+        letter.get_by_role("link", name="DOCX").click()
+    saved = tmp_path / "letter.docx"
+    download_info.value.save_as(saved)
+    text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
+    assert "Компании выдано предписание." in text and "Порядок обжалования" in text
+    assert letter.inner_text().split("№ ")[1].split(",")[0] in text
 
 
 def test_an_online_appeal_goes_back_to_the_form_gets_a_new_code_and_is_registered(
