@@ -4,6 +4,7 @@ import random
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role, User
 from ..appeals import operations as ops
@@ -37,6 +38,10 @@ SUMMARIES = [
 ]
 
 
+#: Demo appeals came in over this many days before today: some before the Kurultai, to the Mazhilis.
+DAYS_BACK = 240
+
+
 def fictitious_iin(rng: random.Random, used: set[str]) -> str:
     """A valid IIN (real date, century digit, check digit) for nobody in particular."""
     while True:
@@ -66,7 +71,8 @@ def _generate(count: int, seed: int) -> int:
     branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
     deputies_by_region: dict[int, list[Deputy]] = {}
-    for deputy in db.session.scalars(select(Deputy).where(Deputy.region_id.is_not(None))):
+    deputies = select(Deputy).options(selectinload(Deputy.convocation)).where(Deputy.region_id.is_not(None))
+    for deputy in db.session.scalars(deputies):
         deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
     # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
     featured = set(
@@ -111,10 +117,12 @@ def _generate(count: int, seed: int) -> int:
             region=branch.region,
             district=branch.district,
             registered_by=admin,
-            now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
+            now=now - timedelta(days=rng.randrange(0, DAYS_BACK), minutes=rng.randrange(0, 600)),
             duplicate_override_reason="demo",
         )
-        candidates = deputies_by_region.get(branch.region_id, [])
+        # Who held a mandate on the day it came: the Mazhilis until 30 June 2026, the Kurultai after.
+        day = registered.appeal.registered_dt.date()
+        candidates = [d for d in deputies_by_region.get(branch.region_id, []) if d.serves_on(day)]
         mine = [d for d in candidates if d.id in featured]
         if mine and rng.random() < 0.5:
             candidates = mine

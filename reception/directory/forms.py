@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..formkit import DayMonthYearField
 from .choices import check_place
 
 
@@ -53,12 +54,20 @@ class DeputyForm(FlaskForm):
     body = SelectField(
         _l("Representative body"), coerce=int, validators=[DataRequired()], render_kw={"data-picker": ""}
     )
+    #: The convocation the mandate is held in (its dates bound the mandate).
+    convocation = SelectField(_l("Convocation"), coerce=str, validators=[Optional()])
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
+    mandate_start = DayMonthYearField(_l("Mandate began (optional)"), validators=[Optional()])
+    mandate_end = DayMonthYearField(_l("Mandate ended (optional)"), validators=[Optional()])
     constituency = SelectField(
         _l("Single-mandate district"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
     )
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
+    #: Party-list deputies: the regions they work with voters in (several allowed); a searchable picker.
+    assigned_regions = SelectMultipleField(
+        _l("Regions assigned for work with voters"), coerce=int, validators=[Optional()], render_kw={"data-picker": ""}
+    )
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     phone = StringField(
@@ -68,6 +77,9 @@ class DeputyForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if self.mandate_start.data and self.mandate_end.data and self.mandate_end.data < self.mandate_start.data:
+            self.mandate_end.errors.append(_l("The mandate cannot end before it began."))
+            ok = False
         return check_place(self.region, self.district) and ok
 
 

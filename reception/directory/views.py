@@ -16,6 +16,7 @@ from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsF
 from .models import (
     Branch,
     Constituency,
+    Convocation,
     Deputy,
     District,
     GovernmentBody,
@@ -267,10 +268,19 @@ def _deputy_choices(form: DeputyForm) -> None:
             select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)
         )
     )
+    form.convocation.choices = with_blank(
+        (str(c.id), convocation_label(c))
+        for c in db.session.scalars(
+            select(Convocation)
+            .options(selectinload(Convocation.body))
+            .order_by(Convocation.body_id, Convocation.number)
+        )
+    )
     form.mandate_type.choices = options(
         [
             (MandateType.party_list.value, _("party list")),
             (MandateType.single_mandate.value, _("single-mandate district")),
+            (MandateType.other.value, _("other")),
         ]
     )
     form.constituency.choices = with_blank(
@@ -283,7 +293,16 @@ def _deputy_choices(form: DeputyForm) -> None:
     )
     form.region.choices = region_choices()
     form.district.choices = district_choices()
+    form.assigned_regions.choices = options(
+        (r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.code))
+    )
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
+
+
+def convocation_label(convocation: Convocation) -> str:
+    """ "Mazhilis …, 8: 29.03.2023–30.06.2026", the end left open while it sits."""
+    end = f"{convocation.end_date:%d.%m.%Y}" if convocation.end_date else ""
+    return f"{convocation.body.name}, {convocation.number}: {convocation.start_date:%d.%m.%Y}–{end}"
 
 
 def _deputy_values(form: DeputyForm) -> dict:
@@ -294,9 +313,17 @@ def _deputy_values(form: DeputyForm) -> dict:
         "full_name": form.full_name.data.strip(),
         "body": db.session.get(RepresentativeBody, form.body.data),
         "mandate_type": MandateType(form.mandate_type.data),
+        "convocation": opt(Convocation, form.convocation.data),
+        "mandate_start": form.mandate_start.data,
+        "mandate_end": form.mandate_end.data,
         "constituency": opt(Constituency, form.constituency.data),
         "region": opt(Region, form.region.data),
         "district": opt(District, form.district.data),
+        "assigned_regions": list(
+            db.session.scalars(
+                select(Region).where(Region.id.in_(form.assigned_regions.data or [])).order_by(Region.code)
+            )
+        ),
         "topics": list(
             db.session.scalars(select(Topic).where(Topic.id.in_(form.topics.data or [])).order_by(Topic.position))
         ),
@@ -317,6 +344,8 @@ def edit_deputy(deputy_id: int | None = None):
     if request.method == "GET" and deputy:
         form.body.data = deputy.body_id
         form.mandate_type.data = deputy.mandate_type.value
+        form.convocation.data = str(deputy.convocation_id or "")
+        form.assigned_regions.data = [r.id for r in deputy.assigned_regions]
         form.constituency.data = str(deputy.constituency_id or "")
         form.region.data = str(deputy.region_id or "")
         form.district.data = str(deputy.district_id or "")

@@ -25,7 +25,9 @@ from ..directory.models import (
     MandateType,
     RepresentativeBody,
     constituency_districts,
+    deputy_regions,
     deputy_topics,
+    serving_on,
 )
 from ..extensions import db
 from . import explain
@@ -72,9 +74,28 @@ def rule_matches(rule: RoutingRule, appeal: Appeal) -> bool:
 def candidates(rule: RoutingRule, appeal: Appeal) -> list[Deputy]:
     """The deputies a rule's target names for this appeal (may be empty)."""
     region_id, district_id = place_of(appeal)
-    active = Deputy.is_active.is_(True)
+    # Only deputies whose mandate runs today get new appeals.
+    today = deadlines.local_date(utcnow())
+    active = serving_on(today)
     if rule.target == RuleTarget.deputy:
-        return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.is_active else []
+        return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.serves_on(today) else []
+    if rule.target == RuleTarget.list_region:
+        if region_id is None:
+            return []
+        return list(
+            db.session.scalars(
+                select(Deputy)
+                .join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
+                .join(deputy_regions, deputy_regions.c.deputy_id == Deputy.id)
+                .where(
+                    active,
+                    Deputy.mandate_type == MandateType.party_list,
+                    RepresentativeBody.level == BodyLevel.national,
+                    deputy_regions.c.region_id == region_id,
+                )
+                .order_by(Deputy.id)
+            )
+        )
     if rule.target == RuleTarget.single_mandate:
         # The Mazhilis constituency naming the district, else one covering the whole region.
         by_district = select(constituency_districts.c.constituency_id).where(
