@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 from factories import convocation, district, make_appeal, make_deputy, representative_body
-from pageforms import submit
+from pageforms import errors_at, submit
 from sqlalchemy import select
+from support import translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
@@ -154,4 +155,7 @@ def test_admin_assigns_a_list_deputy_to_regions_on_the_deputys_form(app, admin):
         having="full_name",
         **{"mandate_end-day": "1", "mandate_end-month": "8", "mandate_end-year": "2026"},
     )
-    assert wrong.status_code == 200 and "cannot end before it began" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 200
+    assert errors_at(wrong.get_data(as_text=True), "mandate_end") == [
+        translated(app, "ru", "The mandate cannot end before it began.")
+    ]

@@ -86,3 +86,17 @@ class DeputyForm(FlaskForm):
 class SeatsForm(FlaskForm):
     party_list = IntegerField(_l("Party-list seats"), validators=[Optional(), NumberRange(min=0, max=1000)])
     single_mandate = IntegerField(_l("Single-mandate seats"), validators=[Optional(), NumberRange(min=0, max=1000)])
+
+
+class CloseConvocationForm(FlaskForm):
+    """Close a convocation and hand its deputies' open work over: first the plan (a dry run), then apply."""
+
+    end_date = DayMonthYearField(_l("Last day of the convocation's mandate"), validators=[DataRequired()])
+    #: Thousands of deputies with a current mandate: a searchable picker (static/pickers.js).
+    successor = SelectField(
+        _l("Give everything to one deputy (optional)"),
+        coerce=str,
+        validators=[Optional()],
+        render_kw={"data-picker": ""},
+        description=_l("Leave empty to let the routing rules choose for each appeal."),
+    )

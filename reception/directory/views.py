@@ -8,11 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
+from ..errors import Refused
 from ..extensions import db
 from ..formkit import int_id, options, with_blank
+from . import handover
 from . import operations as ops
-from .choices import district_choices, region_choices
-from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
+from .choices import deputy_choices, deputy_label, district_choices, region_choices
+from .forms import BranchForm, CloseConvocationForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
 from .models import (
     Branch,
     Constituency,
@@ -25,6 +27,7 @@ from .models import (
     Region,
     RepresentativeBody,
     Topic,
+    serving_on,
 )
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -60,7 +63,8 @@ def index():
         "government_bodies": db.session.scalar(select(func.count(GovernmentBody.id))),
         "topics": db.session.scalar(select(func.count(Topic.id))),
     }
-    return render_template("directory/index.html", counts=counts)
+    # Work still with deputies whose mandate ended: it should have been handed over (directory/handover.py).
+    return render_template("directory/index.html", counts=counts, left=handover.left_with_former_deputies())
 
 
 @bp.route("/my-branch")
@@ -361,6 +365,68 @@ def edit_deputy(deputy_id: int | None = None):
         return redirect(url_for("directory.edit_deputy", deputy_id=deputy.id))
     title = deputy.full_name if deputy else _("New deputy")
     return render_template("directory/edit.html", form=form, title=title, back=url_for("directory.deputies"))
+
+
+# --- the end of a convocation ------------------------------------------------------------------
+
+
+@bp.route("/convocations/<int:convocation_id>/close", methods=["GET", "POST"])
+@allow(Role.admin)
+def close_convocation(convocation_id: int):
+    """Close a convocation: set its last day, review who takes over each open item (changing none), apply."""
+    convocation = db.get_or_404(Convocation, convocation_id)
+    form = CloseConvocationForm()
+    if request.method == "GET":
+        form.end_date.process(None, convocation.end_date or handover.today())
+    today = handover.today()
+    form.successor.choices = with_blank(deputy_choices(serving_on(today)))
+    plan = None
+    valid = form.validate_on_submit()
+    if valid and form.end_date.data < convocation.start_date:
+        form.end_date.errors.append(_("A convocation cannot end before it began."))
+        valid = False
+    if valid:
+        successor = db.session.get(Deputy, number) if (number := int_id(form.successor.data)) is not None else None
+        leaving = handover.convocation_deputies(convocation)
+        plan = handover.plan_handover(leaving, successor=successor)
+        # Per-item choices from the plan's page (empty: as planned).
+        picked = {
+            item.key: deputy
+            for item in plan.items
+            if (number := int_id(request.form.get(f"item-{item.key}"))) is not None
+            and (deputy := db.session.get(Deputy, number)) is not None
+        }
+        if picked:
+            plan = handover.plan_handover(leaving, successor=successor, choices=picked)
+        if request.form.get("action") == "apply":
+            try:
+                moved = handover.close_convocation(
+                    convocation, end_date=form.end_date.data, user=acting_user(), successor=successor, choices=picked
+                )
+            except Refused as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "The convocation is closed. Handed over: %(appeals)s appeals, %(inquiries)s inquiries, "
+                        "%(rules)s routing rules.",
+                        appeals=moved["appeal"],
+                        inquiries=moved["inquiry"],
+                        rules=moved["rule"],
+                    ),
+                    "success",
+                )
+                return redirect(url_for("directory.body", code=convocation.body.code))
+    return render_template(
+        "directory/close_convocation.html",
+        convocation=convocation,
+        form=form,
+        plan=plan,
+        label=deputy_label,
+        left=handover.left_with_former_deputies(today),
+    )
 
 
 # --- addressees and topics -------------------------------------------------------------------

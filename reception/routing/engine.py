@@ -172,14 +172,15 @@ def active_rules() -> list[RoutingRule]:
     )
 
 
-def decide(appeal: Appeal, rules: list[RoutingRule] | None = None) -> Decision:
-    """Which rule fires for `appeal` and whom it names; reads only."""
+def decide(appeal: Appeal, rules: list[RoutingRule] | None = None, exclude: frozenset[int] = frozenset()) -> Decision:
+    """Which rule fires for `appeal` and whom it names; reads only. Deputies in `exclude` are passed over
+    (those leaving, when their work is handed over before their mandate's last day)."""
     for rule in active_rules() if rules is None else rules:
         if not rule_matches(rule, appeal):
             continue
         if rule.target in (RuleTarget.branch_head, RuleTarget.central_office):
             return Decision(rule=rule, triage_branch=_triage_branch(rule, appeal))
-        found = candidates(rule, appeal)
+        found = [d for d in candidates(rule, appeal) if d.id not in exclude]
         if not found:
             continue  # the rule matches but names nobody here: the next rule may
         load = workloads([d.id for d in found])
