@@ -23,12 +23,12 @@ def demo(app):
 
 def test_demo_load_is_idempotent(app, demo):
     first, second = demo
-    assert first["deputies"] == 145 + 98 + 3415 and first["users"]
+    assert first["deputies"] == 145 + 98 + 3409 and first["users"]
     assert first["appeals"] == 30
     assert first["routing_rules"] == 2
     assert second == {"deputies": 0, "users": [], "routing_rules": 0, "appeals": 0, "inquiries": 0}
     with app.app_context():
-        assert db.session.scalar(select(func.count(Deputy.id))) == 145 + 98 + 3415
+        assert db.session.scalar(select(func.count(Deputy.id))) == 145 + 98 + 3409
         roles = set(db.session.scalars(select(User.role)))
         from reception.notifications.models import OutboxMessage
 

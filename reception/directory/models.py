@@ -57,6 +57,8 @@ class GovernmentBodyKind(LabelledEnum):
     agency = "agency", _l("Agency")
     akimat_region = "akimat_region", _l("Akimat of a region")
     akimat_district = "akimat_district", _l("Akimat of a district or city")
+    #: State bodies outside the Government: the National Bank, the Prosecutor General's Office.
+    other = "other", _l("Other state body")
 
 
 class Region(NamedMixin, db.Model):
