@@ -26,7 +26,10 @@ from reception.routing.models import RoutingRule, RuleTarget
 
 @pytest.fixture(autouse=True)
 def reopen_the_mazhilis(app):
-    """The tests close the Mazhilis's 8th convocation: the shipped data is put back afterwards."""
+    """The tests close the Mazhilis's 8th convocation: it is open before, and the shipped data is put back after."""
+    with app.app_context():
+        db.session.execute(db.update(Convocation).values(handed_over_dt=None))
+        db.session.commit()
     yield
     with app.app_context():
         db.session.execute(db.update(Convocation).values(handed_over_dt=None))

@@ -70,10 +70,13 @@ def _generate(count: int, seed: int) -> int:
         raise RuntimeError("load the demo users first (flask demo load)")
     branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
+    # Mandates without dates (the maslikhats' here) never end: only the dated ones are checked per appeal.
     deputies_by_region: dict[int, list[Deputy]] = {}
+    dated_by_region: dict[int, list[Deputy]] = {}
     deputies = select(Deputy).options(selectinload(Deputy.convocation)).where(Deputy.region_id.is_not(None))
     for deputy in db.session.scalars(deputies):
-        deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
+        dated = deputy.convocation_id is not None or deputy.mandate_end is not None
+        (dated_by_region if dated else deputies_by_region).setdefault(deputy.region_id, []).append(deputy)
     # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
     featured = set(
         db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None)))
@@ -122,7 +125,9 @@ def _generate(count: int, seed: int) -> int:
         )
         # Who held a mandate on the day it came: the Mazhilis until 30 June 2026, the Kurultai after.
         day = registered.appeal.registered_dt.date()
-        candidates = [d for d in deputies_by_region.get(branch.region_id, []) if d.serves_on(day)]
+        candidates = deputies_by_region.get(branch.region_id, []) + [
+            d for d in dated_by_region.get(branch.region_id, []) if d.serves_on(day)
+        ]
         mine = [d for d in candidates if d.id in featured]
         if mine and rng.random() < 0.5:
             candidates = mine

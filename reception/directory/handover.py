@@ -167,9 +167,10 @@ def check_plan(plan: Plan, on: date) -> None:
             raise HandoverError(_l("Choose who takes over the inquiry “%(item)s”.", item=item.label))
 
 
-def apply_handover(plan: Plan, *, user, tag: str) -> Counter:
+def apply_handover(plan: Plan, *, user, tag: str, notify: bool = True) -> Counter:
     """Carry the plan out; the caller commits. `tag` names the occasion (a convocation's end), so applying the
-    same hand-over again tells no citizen twice. Returns how many items of each kind moved."""
+    same hand-over again tells no citizen twice (`notify=False`: history, such as the demo's, tells nobody).
+    Returns how many items of each kind moved."""
     from ..notifications.events import notify_citizen
 
     check_plan(plan, today())
@@ -205,7 +206,8 @@ def apply_handover(plan: Plan, *, user, tag: str) -> Counter:
             )
             audit("appeal.handover", appeal, user=user, details=details["handover"])
             body = item.successor.body.name if item.successor else item.triage_branch.name
-            notify_citizen(appeal, "handed_over", key=f"handover:{tag}", body=body)
+            if notify:
+                notify_citizen(appeal, "handed_over", key=f"handover:{tag}", body=body)
         elif item.kind == "inquiry":
             inquiry = db.session.get(Inquiry, item.id)
             if inquiry.author_id != item.holder.id:
@@ -250,7 +252,13 @@ def _handover_sentence(item: Item) -> str:
 
 
 def close_convocation(
-    convocation: Convocation, *, end_date: date, user, successor: Deputy | None = None, choices=None
+    convocation: Convocation,
+    *,
+    end_date: date,
+    user,
+    successor: Deputy | None = None,
+    choices=None,
+    notify: bool = True,
 ) -> Counter:
     """End the convocation on `end_date` (its deputies' mandates with it) and hand over what they hold; the
     caller commits. Nothing is left with them: the plan is checked before anything changes."""
@@ -263,7 +271,7 @@ def close_convocation(
     for deputy in leaving:
         if deputy.mandate_end is None or deputy.mandate_end > end_date:
             deputy.mandate_end = end_date
-    moved = apply_handover(plan, user=user, tag=f"convocation:{convocation.id}")
+    moved = apply_handover(plan, user=user, tag=f"convocation:{convocation.id}", notify=notify)
     convocation.handed_over_dt = utcnow()
     audit(
         "directory.close_convocation",
