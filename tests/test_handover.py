@@ -2,7 +2,7 @@
 timeline and in the audit log, each citizen told once; the dry run changes nothing."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from factories import convocation, make_account, make_citizen, make_deputy, make_inquiry, make_registration
@@ -210,6 +210,10 @@ def test_admin_reviews_the_plan_changes_one_item_and_applies(app, admin):
         assert db.session.get(Appeal, appeal_id).deputy_id == second
         assert handover.left_with_former_deputies() == {"appeals": 0, "inquiries": 0}
     assert "data-left-with-former" not in admin.get("/directory/").get_data(as_text=True)
+    # The appeal's timeline says it was handed over, from whom to whom.
+    timeline = admin.get(f"/appeals/{appeal_id}").get_data(as_text=True)
+    assert translated(app, "ru", "Handed over: the holder's mandate ended") in timeline
+    assert "Бұрынғы Депутат → Құрылтай Екі" in timeline
     assert url not in admin.get(applied.headers["Location"]).get_data(as_text=True)  # closed and handed over
 
 
@@ -231,7 +235,7 @@ def test_a_bad_end_date_is_a_form_error_and_nothing_changes(app, admin):
     )
     assert early.status_code == 200
     assert errors_at(early.get_data(as_text=True), "end_date") == [
-        translated(app, "ru", "A convocation cannot end before it began.")
+        translated(app, "ru", "The mandate cannot end before it began.")
     ]
     with app.app_context():
         assert snapshot() == before
@@ -247,3 +251,37 @@ def test_deputies_and_analysts_may_not_close_a_convocation(app, client, auth, ma
         400,
         403,
     )
+
+
+def test_one_mandate_ends_early_from_the_deputies_list(app, admin):
+    """A Kurultai deputy leaves (a new post, say): their appeal goes to the other list deputy of the region."""
+    with app.app_context():
+        leaving, staying = kurultai_deputy("Кетіп Бара Жатқан", "KAR"), kurultai_deputy("Қалатын Депутат", "KAR")
+        db.session.add(RoutingRule(position=10, name="Тізім", target=RuleTarget.list_region))
+        appeal_id = make_registration(branch_code="KAR-00", deputy=leaving, commit=False).appeal.id
+        db.session.commit()
+        leaving_id, staying_id = leaving.id, staying.id
+    listing = admin.get("/directory/deputies?q=Кетіп").get_data(as_text=True)
+    url = f"/directory/deputies/{leaving_id}/end-mandate"
+    assert url in listing
+    yesterday = date.today() - timedelta(days=1)
+    planned = submit(
+        admin,
+        url,
+        "",
+        having="end_date-day",
+        action="plan",
+        **{
+            "end_date-day": str(yesterday.day),
+            "end_date-month": str(yesterday.month),
+            "end_date-year": str(yesterday.year),
+        },
+    ).get_data(as_text=True)
+    assert "Қалатын Депутат" in planned
+    applied = admin.post(url, data={**form_on(planned, "", having="end_date-day").values, "action": "apply"})
+    assert applied.status_code == 302
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).deputy_id == staying_id
+        assert db.session.get(Deputy, leaving_id).mandate_end == yesterday
+    listing = admin.get("/directory/deputies?q=Кетіп").get_data(as_text=True)
+    assert 'data-mandate="ended"' in listing and url not in listing

@@ -100,3 +100,9 @@ class CloseConvocationForm(FlaskForm):
         render_kw={"data-picker": ""},
         description=_l("Leave empty to let the routing rules choose for each appeal."),
     )
+
+
+class EndMandateForm(CloseConvocationForm):
+    """End one deputy's mandate and hand their open work over, the same way."""
+
+    end_date = DayMonthYearField(_l("Last day of the mandate"), validators=[DataRequired()])

@@ -282,6 +282,20 @@ def close_convocation(
     return moved
 
 
+def end_mandate(
+    deputy: Deputy, *, end_date: date, user, successor: Deputy | None = None, choices=None, notify: bool = True
+) -> Counter:
+    """End one deputy's mandate on `end_date` and hand over what they hold; the caller commits."""
+    if deputy.mandate_start is not None and end_date < deputy.mandate_start:
+        raise HandoverError(_l("The mandate cannot end before it began."))
+    plan = plan_handover([deputy], successor=successor, choices=choices)
+    check_plan(plan, today())
+    deputy.mandate_end = end_date
+    moved = apply_handover(plan, user=user, tag=f"mandate:{deputy.id}", notify=notify)
+    audit("directory.end_mandate", deputy, user=user, details={"end_date": end_date.isoformat(), "moved": dict(moved)})
+    return moved
+
+
 def left_with_former_deputies(on: date | None = None) -> dict[str, int]:
     """Open appeals and inquiries still held by deputies without a current mandate (for the boards)."""
     on = on or today()

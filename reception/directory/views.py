@@ -14,7 +14,16 @@ from ..formkit import int_id, options, with_blank
 from . import handover
 from . import operations as ops
 from .choices import deputy_choices, deputy_label, district_choices, region_choices
-from .forms import BranchForm, CloseConvocationForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
+from .forms import (
+    BranchForm,
+    CloseConvocationForm,
+    DeputyForm,
+    EndMandateForm,
+    GovernmentBodyForm,
+    NamesForm,
+    SeatsForm,
+    TopicForm,
+)
 from .models import (
     Branch,
     Constituency,
@@ -249,6 +258,8 @@ def deputies():
         selectinload(Deputy.region),
         selectinload(Deputy.district),
         selectinload(Deputy.topics),
+        selectinload(Deputy.convocation),
+        selectinload(Deputy.assigned_regions),
     )
     if body_code:
         stmt = stmt.join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id).where(
@@ -261,7 +272,13 @@ def deputies():
     page = db.paginate(stmt.order_by(Deputy.full_name, Deputy.id), per_page=50)
     all_regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     return render_template(
-        "directory/deputies.html", page=page, q=query, body_code=body_code, region_code=region_code, regions=all_regions
+        "directory/deputies.html",
+        page=page,
+        q=query,
+        body_code=body_code,
+        region_code=region_code,
+        regions=all_regions,
+        today=handover.today(),
     )
 
 
@@ -367,27 +384,21 @@ def edit_deputy(deputy_id: int | None = None):
     return render_template("directory/edit.html", form=form, title=title, back=url_for("directory.deputies"))
 
 
-# --- the end of a convocation ------------------------------------------------------------------
+# --- the end of a convocation or of one mandate -------------------------------------------------
 
 
-@bp.route("/convocations/<int:convocation_id>/close", methods=["GET", "POST"])
-@allow(Role.admin)
-def close_convocation(convocation_id: int):
-    """Close a convocation: set its last day, review who takes over each open item (changing none), apply."""
-    convocation = db.get_or_404(Convocation, convocation_id)
-    form = CloseConvocationForm()
-    if request.method == "GET":
-        form.end_date.process(None, convocation.end_date or handover.today())
+def _handover_page(*, leaving, form, starts, title: str, back: str, apply):
+    """The shared page: the last day and a successor for everything, the plan (a dry run) with a choice per
+    item, then `apply(end_date, successor, picked)` on "apply". Returns a response."""
     today = handover.today()
     form.successor.choices = with_blank(deputy_choices(serving_on(today)))
     plan = None
     valid = form.validate_on_submit()
-    if valid and form.end_date.data < convocation.start_date:
-        form.end_date.errors.append(_("A convocation cannot end before it began."))
+    if valid and starts is not None and form.end_date.data < starts:
+        form.end_date.errors.append(_("The mandate cannot end before it began."))
         valid = False
     if valid:
         successor = db.session.get(Deputy, number) if (number := int_id(form.successor.data)) is not None else None
-        leaving = handover.convocation_deputies(convocation)
         plan = handover.plan_handover(leaving, successor=successor)
         # Per-item choices from the plan's page (empty: as planned).
         picked = {
@@ -400,9 +411,7 @@ def close_convocation(convocation_id: int):
             plan = handover.plan_handover(leaving, successor=successor, choices=picked)
         if request.form.get("action") == "apply":
             try:
-                moved = handover.close_convocation(
-                    convocation, end_date=form.end_date.data, user=acting_user(), successor=successor, choices=picked
-                )
+                moved = apply(form.end_date.data, successor, picked)
             except Refused as exc:
                 db.session.rollback()
                 flash(str(exc.message), "error")
@@ -410,22 +419,68 @@ def close_convocation(convocation_id: int):
                 db.session.commit()
                 flash(
                     _(
-                        "The convocation is closed. Handed over: %(appeals)s appeals, %(inquiries)s inquiries, "
-                        "%(rules)s routing rules.",
+                        "Done. Handed over: %(appeals)s appeals, %(inquiries)s inquiries, %(rules)s routing rules.",
                         appeals=moved["appeal"],
                         inquiries=moved["inquiry"],
                         rules=moved["rule"],
                     ),
                     "success",
                 )
-                return redirect(url_for("directory.body", code=convocation.body.code))
+                return redirect(back)
     return render_template(
-        "directory/close_convocation.html",
-        convocation=convocation,
+        "directory/handover.html",
+        title=title,
+        back=back,
         form=form,
         plan=plan,
         label=deputy_label,
         left=handover.left_with_former_deputies(today),
+    )
+
+
+@bp.route("/convocations/<int:convocation_id>/close", methods=["GET", "POST"])
+@allow(Role.admin)
+def close_convocation(convocation_id: int):
+    """Close a convocation: set its last day, review who takes over each open item (changing none), apply."""
+    convocation = db.get_or_404(Convocation, convocation_id)
+    form = CloseConvocationForm()
+    if request.method == "GET":
+        form.end_date.process(None, convocation.end_date or handover.today())
+
+    def apply(end_date, successor, picked):
+        return handover.close_convocation(
+            convocation, end_date=end_date, user=acting_user(), successor=successor, choices=picked
+        )
+
+    return _handover_page(
+        leaving=handover.convocation_deputies(convocation),
+        form=form,
+        starts=convocation.start_date,
+        title=_("Close the convocation") + f": {convocation.body.name}, {convocation.number}",
+        back=url_for("directory.body", code=convocation.body.code),
+        apply=apply,
+    )
+
+
+@bp.route("/deputies/<int:deputy_id>/end-mandate", methods=["GET", "POST"])
+@allow(Role.admin)
+def end_mandate(deputy_id: int):
+    """End one deputy's mandate early (resignation, a new post, a court's decision) and hand their work over."""
+    deputy = db.get_or_404(Deputy, deputy_id)
+    form = EndMandateForm()
+    if request.method == "GET":
+        form.end_date.process(None, deputy.mandate_end or handover.today())
+
+    def apply(end_date, successor, picked):
+        return handover.end_mandate(deputy, end_date=end_date, user=acting_user(), successor=successor, choices=picked)
+
+    return _handover_page(
+        leaving=[deputy],
+        form=form,
+        starts=deputy.mandate_start,
+        title=_("End the mandate") + f": {deputy.full_name}",
+        back=url_for("directory.deputies", q=deputy.full_name),
+        apply=apply,
     )
 
 
