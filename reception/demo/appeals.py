@@ -12,7 +12,7 @@ from ..appeals.iin import check_digit
 from ..appeals.models import Appeal, AppealType, Channel
 from ..appeals.signals import appeal_changed
 from ..dbtypes import utcnow
-from ..directory.models import Branch, BranchLevel, Deputy, Topic
+from ..directory.models import Branch, BranchLevel, Convocation, Deputy, Topic
 from ..extensions import db
 from .deputies import fictitious_name
 
@@ -70,13 +70,12 @@ def _generate(count: int, seed: int) -> int:
         raise RuntimeError("load the demo users first (flask demo load)")
     branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
-    # Mandates without dates (the maslikhats' here) never end: only the dated ones are checked per appeal.
-    deputies_by_region: dict[int, list[Deputy]] = {}
-    dated_by_region: dict[int, list[Deputy]] = {}
+    # Demo mandates run with their convocation: a region's deputies are grouped by it, and each group is
+    # checked once per appeal rather than each deputy.
+    deputies_by_region: dict[int, dict[Convocation | None, list[Deputy]]] = {}
     deputies = select(Deputy).options(selectinload(Deputy.convocation)).where(Deputy.region_id.is_not(None))
     for deputy in db.session.scalars(deputies):
-        dated = deputy.convocation_id is not None or deputy.mandate_end is not None
-        (dated_by_region if dated else deputies_by_region).setdefault(deputy.region_id, []).append(deputy)
+        deputies_by_region.setdefault(deputy.region_id, {}).setdefault(deputy.convocation, []).append(deputy)
     # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
     featured = set(
         db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None)))
@@ -125,8 +124,11 @@ def _generate(count: int, seed: int) -> int:
         )
         # Who held a mandate on the day it came: the Mazhilis until 30 June 2026, the Kurultai after.
         day = registered.appeal.registered_dt.date()
-        candidates = deputies_by_region.get(branch.region_id, []) + [
-            d for d in dated_by_region.get(branch.region_id, []) if d.serves_on(day)
+        candidates = [
+            deputy
+            for convocation, group in deputies_by_region.get(branch.region_id, {}).items()
+            if convocation is None or convocation.sits_on(day)
+            for deputy in group
         ]
         mine = [d for d in candidates if d.id in featured]
         if mine and rng.random() < 0.5:
