@@ -57,8 +57,8 @@ class DeputyForm(FlaskForm):
     #: The convocation the mandate is held in (its dates bound the mandate).
     convocation = SelectField(_l("Convocation"), coerce=str, validators=[Optional()])
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
-    mandate_start = DayMonthYearField(_l("Mandate began (optional)"), validators=[Optional()])
-    mandate_end = DayMonthYearField(_l("Mandate ended (optional)"), validators=[Optional()])
+    mandate_start = DayMonthYearField(_l("Mandate began"), validators=[Optional()])
+    mandate_end = DayMonthYearField(_l("Mandate ended"), validators=[Optional()])
     constituency = SelectField(
         _l("Single-mandate district"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
     )
@@ -94,7 +94,7 @@ class CloseConvocationForm(FlaskForm):
     end_date = DayMonthYearField(_l("Last day of the convocation's mandate"), validators=[DataRequired()])
     #: Thousands of deputies with a current mandate: a searchable picker (static/pickers.js).
     successor = SelectField(
-        _l("Give everything to one deputy (optional)"),
+        _l("Give everything to one deputy"),
         coerce=str,
         validators=[Optional()],
         render_kw={"data-picker": ""},

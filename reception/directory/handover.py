@@ -47,7 +47,7 @@ class Item:
     #: "appeal", "inquiry" or "rule".
     kind: str
     id: int
-    #: The tracking code, the inquiry's subject, the rule's name.
+    #: The appeal's registration number, the inquiry's subject, the rule's name.
     label: str
     holder: Deputy
     successor: Deputy | None = None
@@ -107,7 +107,7 @@ def plan_handover(
     ).all()
     by_appeal: dict[int, Item] = {}
     for appeal in appeals:
-        item = Item("appeal", appeal.id, appeal.tracking_code, appeal.deputy)
+        item = Item("appeal", appeal.id, appeal.registration_number, appeal.deputy)
         decision = engine.decide(appeal, rules, exclude=ids)
         item.candidates = [db.session.get(Deputy, i) for i in decision.workloads]
         if decision.deputy is not None:
