@@ -38,6 +38,16 @@ def parse_mapping(value: str | None) -> dict[str, int]:
     return result
 
 
+def parse_kinds(value: str) -> dict[str, frozenset[str]]:
+    """ "kurultai=government|ministry;maslikhat=akimat_region" as {"kurultai": {...}, "maslikhat": {...}}."""
+    result = {}
+    for item in value.split(";"):
+        if item.strip():
+            key, _sep, kinds = item.partition("=")
+            result[key.strip()] = frozenset(k.strip() for k in kinds.split("|") if k.strip())
+    return result
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -126,6 +136,21 @@ class Config:
     #: How inquiry PDFs are made: "libreoffice" (from the DOCX), "weasyprint" (from HTML), or "auto":
     #: LibreOffice where `soffice` is installed, else WeasyPrint.
     PDF_CONVERTER = _env("PDF_CONVERTER", "auto")
+    #: Who may send a deputy inquiry to whom: representative body kind (BodyKind) = the government body kinds
+    #: (GovernmentBodyKind) its deputies may address, "|"-separated; a body kind not named sends none.
+    #: Kurultai: the Constitution of 2026 and the constitutional law on the Kurultai and the status of its
+    #: deputies (the Government and its members, central state bodies, the National Bank, the Prosecutor
+    #: General, akims), as the Mazhilis under the constitutional law "On the Parliament and the status of its
+    #: deputies" (1995) before it. Maslikhat: the Law "On local state government and self-government" of
+    #: 23 January 2001 No. 148-II (the akim and local executive bodies). Check the articles before relying on it.
+    INQUIRY_ADDRESSEES = parse_kinds(
+        _env(
+            "INQUIRY_ADDRESSEES",
+            "kurultai=government|ministry|agency|other|akimat_region|akimat_district;"
+            "parliament_chamber=government|ministry|agency|other|akimat_region|akimat_district;"
+            "maslikhat=akimat_region|akimat_district",
+        )
+    )
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, the app is reached
     #: directly). Set it to the number of proxies, never more: a client could otherwise forge its address.
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))

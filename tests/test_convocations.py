@@ -9,6 +9,7 @@ from pageforms import errors_at, submit
 from sqlalchemy import select
 from support import translated
 
+from config import parse_kinds
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealType
@@ -16,6 +17,8 @@ from reception.directory.models import (
     BodyKind,
     Constituency,
     Deputy,
+    GovernmentBody,
+    GovernmentBodyKind,
     MandateType,
     Region,
     constituency_districts,
@@ -159,3 +162,33 @@ def test_admin_assigns_a_list_deputy_to_regions_on_the_deputys_form(app, admin):
     assert errors_at(wrong.get_data(as_text=True), "mandate_end") == [
         translated(app, "ru", "The mandate cannot end before it began.")
     ]
+
+
+def test_who_may_send_an_inquiry_and_to_whom_is_a_setting_per_kind_of_body(app, ctx):
+    """A maslikhat deputy writes to the akimat, not a ministry; a former deputy writes to nobody; the setting
+    changes it without code."""
+    from factories import government_body, make_account, make_registration
+
+    from reception.inquiries import operations as inquiry_ops
+
+    maslikhat = representative_body("M-ALA")
+    local = make_deputy("Мәслихат Депутаты", "M-ALA", MandateType.single_mandate, region=maslikhat.region)
+    account = make_account(Role.deputy, "local@test.kz", deputy=local)
+    appeal = make_registration(branch_code="ALA-01", deputy=local, commit=False).appeal
+    akimat = db.session.scalar(
+        select(GovernmentBody).where(
+            GovernmentBody.kind == GovernmentBodyKind.akimat_region, GovernmentBody.region_id == maslikhat.region_id
+        )
+    )
+    assert inquiry_ops.create_inquiry([appeal], user=account, addressee=akimat, language="kk").author == local
+    with pytest.raises(inquiry_ops.InquiryNotAllowed):
+        inquiry_ops.create_inquiry([appeal], user=account, addressee=government_body("MIN-INTERNAL"), language="kk")
+    shipped = app.config["INQUIRY_ADDRESSEES"]
+    app.config["INQUIRY_ADDRESSEES"] = {**shipped, "maslikhat": parse_kinds("maslikhat=ministry")["maslikhat"]}
+    try:
+        inquiry_ops.create_inquiry([appeal], user=account, addressee=government_body("MIN-INTERNAL"), language="kk")
+    finally:
+        app.config["INQUIRY_ADDRESSEES"] = shipped
+    local.mandate_end = date(2026, 7, 1)  # the mandate ended: no more inquiries
+    with pytest.raises(inquiry_ops.InquiryNotAllowed, match="Мәслихат Депутаты"):
+        inquiry_ops.create_inquiry([appeal], user=account, addressee=akimat, language="kk")

@@ -308,7 +308,7 @@ def test_loading_updated_files_renames_in_place_and_keeps_every_link(ctx, tmp_pa
     region = db.session.scalar(select(Region).where(Region.code == "ABA"))
     ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-DIGITAL"))
     assert region.name_ru == "Абайская область"
-    deputy = make_deputy("Абай Депутаты", "M-ABA", MandateType.single_mandate, region=region)
+    deputy = make_deputy("Абай Депутаты", "KURULTAI", MandateType.party_list, region=region)
     appeal = make_appeal(branch_code="ABA-00", deputy=deputy, commit=False)
     rule = RoutingRule(position=1, name="Абай", region=region, target=RuleTarget.deputy, target_deputy=deputy)
     db.session.add(rule)

@@ -47,12 +47,9 @@ def held_work():
     """Two former Mazhilis deputies holding appeals of three citizens, two inquiries and a rule; two Kurultai
     deputies for Almaty Region and one for Astana; the rule: the list deputies of the appeal's region."""
     mazhilis = convocation("MAZHILIS", 8)
-    former = make_deputy(
-        "Бұрынғы Депутат", constituency=constituency_of("ALM.03"), convocation=mazhilis, topics=("housing",)
-    )
-    other_former = make_deputy(
-        "Екінші Бұрынғы Депутат", "MAZHILIS", MandateType.party_list, convocation=mazhilis, assigned_regions=("AST",)
-    )
+    # Their work was given them while their mandate ran: the convocation is named once it is all in place.
+    former = make_deputy("Бұрынғы Депутат", constituency=constituency_of("ALM.03"), topics=("housing",))
+    other_former = make_deputy("Екінші Бұрынғы Депутат", "MAZHILIS", MandateType.party_list, assigned_regions=("AST",))
     takers = [kurultai_deputy("Құрылтай Бір", "ALM"), kurultai_deputy("Құрылтай Екі", "ALM")]
     astana = kurultai_deputy("Құрылтай Астана", "AST")
     db.session.add(RoutingRule(position=10, name="Тізім депутаттары", target=RuleTarget.list_region))
@@ -75,6 +72,7 @@ def held_work():
     db.session.add(
         RoutingRule(position=5, name="Екінші депутатқа", target=RuleTarget.deputy, target_deputy=other_former)
     )
+    former.convocation = other_former.convocation = mazhilis
     db.session.flush()
     return {
         "mazhilis": mazhilis,
