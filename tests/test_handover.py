@@ -283,3 +283,20 @@ def test_one_mandate_ends_early_from_the_deputies_list(app, admin):
         assert db.session.get(Deputy, leaving_id).mandate_end == yesterday
     listing = admin.get("/directory/deputies?q=Кетіп").get_data(as_text=True)
     assert 'data-mandate="ended"' in listing and url not in listing
+
+
+def test_deputies_entered_before_convocations_leave_with_their_body(ctx):
+    """A database from before convocations were data: its Mazhilis deputies name no convocation; closing the
+    Mazhilis's convocation ends their mandates too and hands their work over."""
+    legacy = make_deputy("Ескі Жазба Депутат", constituency=constituency_of("ALM.03"))
+    maslikhat = make_deputy("Мәслихат Депутаты", "M-ALA", MandateType.single_mandate)
+    taker = kurultai_deputy("Құрылтай Алматы", "ALM")
+    db.session.add(RoutingRule(position=10, name="Тізім", target=RuleTarget.list_region))
+    appeal = make_registration(deputy=legacy, commit=False).appeal
+    mazhilis = convocation("MAZHILIS", 8)
+    assert legacy in handover.convocation_deputies(mazhilis) and maslikhat not in handover.convocation_deputies(
+        mazhilis
+    )
+    handover.close_convocation(mazhilis, end_date=date(2026, 6, 30), user=None, notify=False)
+    assert appeal.deputy == taker
+    assert legacy.convocation == mazhilis and not legacy.serves_on(date.today()) and maslikhat.serves_on(date.today())

@@ -79,10 +79,14 @@ def today() -> date:
 
 
 def convocation_deputies(convocation: Convocation) -> list[Deputy]:
-    """Everyone who held a mandate in the convocation."""
+    """Everyone who held a mandate in the convocation, and the body's deputies entered before convocations were
+    data (no convocation named): closing the convocation ends their mandates too."""
+    legacy = (Deputy.convocation_id.is_(None)) & (Deputy.body_id == convocation.body_id)
     return list(
         db.session.scalars(
-            select(Deputy).where(Deputy.convocation_id == convocation.id).order_by(Deputy.full_name, Deputy.id)
+            select(Deputy)
+            .where((Deputy.convocation_id == convocation.id) | legacy)
+            .order_by(Deputy.full_name, Deputy.id)
         )
     )
 
@@ -269,6 +273,7 @@ def close_convocation(
     check_plan(plan, today())
     convocation.end_date = end_date
     for deputy in leaving:
+        deputy.convocation = deputy.convocation or convocation
         if deputy.mandate_end is None or deputy.mandate_end > end_date:
             deputy.mandate_end = end_date
     moved = apply_handover(plan, user=user, tag=f"convocation:{convocation.id}", notify=notify)
