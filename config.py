@@ -59,6 +59,16 @@ def parse_answer_rules(value: str) -> dict[str, AnswerRule]:
     return rules
 
 
+def parse_kinds(value: str) -> dict[str, frozenset[str]]:
+    """ "kurultai=government|ministry;maslikhat=akimat_region" as {"kurultai": {...}, "maslikhat": {...}}."""
+    result = {}
+    for item in value.split(";"):
+        if item.strip():
+            key, _sep, kinds = item.partition("=")
+            result[key.strip()] = frozenset(k.strip() for k in kinds.split("|") if k.strip())
+    return result
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -148,17 +158,23 @@ class Config:
     #:   status of its deputies", art. 27: the inquiry is announced at a plenary session of the chamber and
     #:   answered within 15 calendar days (verify on adilet.zan.kz whether the count runs from the announcement
     #:   or from receipt in the current wording);
+    #: - kurultai: the Constitution of 2026 and the constitutional law on the Kurultai and the status of its
+    #:   deputies, which took over the Mazhilis's rule (announced at a plenary session, 15 calendar days):
+    #:   verify against that law as adopted;
     #: - maslikhat: the Law "On local state administration and self-government in the Republic of Kazakhstan"
     #:   (23.01.2001 No. 148-II; the deputy's rights, art. 23) and the Model Rules of a maslikhat (Presidential
     #:   Decree No. 704 of 3.12.2013, "deputy inquiry"): announced at a maslikhat session; 15 calendar days is
     #:   assumed here and must be verified against the maslikhat's own rules.
     INQUIRY_ANSWER_RULES = parse_answer_rules(
-        _env("INQUIRY_ANSWER_RULES", "parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar")
+        _env(
+            "INQUIRY_ANSWER_RULES",
+            "kurultai=announced:15:calendar,parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar",
+        )
     )
     #: The party whose public receptions these are, as the inquiry letter names it ("поступили в общественную
     #: приемную партии «AMANAT»"), in each letter language.
     PARTY_NAME = parse_json(_env("PARTY_NAME"), {"kk": "AMANAT", "ru": "AMANAT"})
-    #: Per kind of representative body (directory BodyKind: parliament_chamber, maslikhat): the law the inquiry
+    #: Per kind of representative body (directory BodyKind: kurultai, parliament_chamber, maslikhat): the law the inquiry
     #: is made under, in the letter's languages, as the sentence "Руководствуясь {law}, прошу ..." needs it
     #: (ru: instrumental; kk: the law's name before "...сәйкес"). Sources: Constitutional Law of the Republic
     #: of Kazakhstan of 16 October 1995 No. 2529 "On the Parliament and the Status of its Deputies" (the deputy
@@ -167,6 +183,13 @@ class Config:
     INQUIRY_LEGAL_BASIS = parse_json(
         _env("INQUIRY_LEGAL_BASIS"),
         {
+            # The Kurultai's law as the 2026 Constitution names it; check its exact title once published.
+            "kurultai": {
+                "ru": "Конституционным законом Республики Казахстан «О Курултае Республики Казахстан и статусе его"
+                " депутатов»",
+                "kk": "«Қазақстан Республикасының Құрылтайы және оның депутаттарының мәртебесі туралы» Қазақстан"
+                " Республикасының Конституциялық заңына",
+            },
             "parliament_chamber": {
                 "ru": "Конституционным законом Республики Казахстан «О Парламенте Республики Казахстан и статусе его"
                 " депутатов»",
@@ -186,6 +209,10 @@ class Config:
     INQUIRY_ANNOUNCED_AT = parse_json(
         _env("INQUIRY_ANNOUNCED_AT"),
         {
+            "kurultai": {
+                "ru": "пленарном заседании Курултая Республики Казахстан",
+                "kk": "Қазақстан Республикасы Құрылтайының жалпы отырысында",
+            },
             "parliament_chamber": {
                 "ru": "пленарном заседании Мажилиса Парламента Республики Казахстан",
                 "kk": "Қазақстан Республикасы Парламенті Мәжілісінің жалпы отырысында",
@@ -210,6 +237,21 @@ class Config:
     #: check art. 132 in force (the term, and from when it runs) before relying on it, and set it here.
     LETTER_CLAIM_MONTHS = int(_env("LETTER_CLAIM_MONTHS", "1"))
     LETTER_CLAIM_ARTICLE = _env("LETTER_CLAIM_ARTICLE", "132")
+    #: Who may send a deputy inquiry to whom: representative body kind (BodyKind) = the government body kinds
+    #: (GovernmentBodyKind) its deputies may address, "|"-separated; a body kind not named sends none.
+    #: Kurultai: the Constitution of 2026 and the constitutional law on the Kurultai and the status of its
+    #: deputies (the Government and its members, central state bodies, the National Bank, the Prosecutor
+    #: General, akims), as the Mazhilis under the constitutional law "On the Parliament and the status of its
+    #: deputies" (1995) before it. Maslikhat: the Law "On local state government and self-government" of
+    #: 23 January 2001 No. 148-II (the akim and local executive bodies). Check the articles before relying on it.
+    INQUIRY_ADDRESSEES = parse_kinds(
+        _env(
+            "INQUIRY_ADDRESSEES",
+            "kurultai=government|ministry|agency|other|akimat_region|akimat_district;"
+            "parliament_chamber=government|ministry|agency|other|akimat_region|akimat_district;"
+            "maslikhat=akimat_region|akimat_district",
+        )
+    )
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, the app is reached
     #: directly). Set it to the number of proxies, never more: a client could otherwise forge its address.
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))

@@ -19,6 +19,7 @@ from reception.appeals.models import Appeal, AppealState, AppealType, Channel, C
 from reception.directory.models import (
     Branch,
     Constituency,
+    Convocation,
     Deputy,
     District,
     GovernmentBody,
@@ -66,6 +67,15 @@ def user(email: str) -> User:
 # --- people ---------------------------------------------------------------------------------------
 
 
+def convocation(body_code: str = "KURULTAI", number: int = 1) -> Convocation:
+    """A convocation from the directory's data (the Kurultai's 1st sits; the Mazhilis's 8th ended 30.06.2026)."""
+    return db.session.scalar(
+        select(Convocation)
+        .join(RepresentativeBody, Convocation.body_id == RepresentativeBody.id)
+        .where(RepresentativeBody.code == body_code, Convocation.number == number)
+    )
+
+
 def make_deputy(
     full_name: str = "Тестов Депутат Тестович",
     body_code: str = "MAZHILIS",
@@ -74,8 +84,11 @@ def make_deputy(
     constituency: Constituency | None = None,
     region: Region | None = None,
     topics: tuple[str, ...] = (),
+    convocation: Convocation | None = None,
+    assigned_regions: tuple[str, ...] = (),
 ) -> Deputy:
-    """A deputy of the body `body_code` (flushed), with the territory and topic codes given."""
+    """A deputy of the body `body_code` (flushed), with the territory and topic codes given; a list deputy's
+    `assigned_regions` are region codes. No convocation: a mandate without dates (it never ends by itself)."""
     deputy = Deputy(
         full_name=full_name,
         body=representative_body(body_code),
@@ -83,6 +96,8 @@ def make_deputy(
         constituency=constituency,
         region=region,
         topics=[topic(code) for code in topics],
+        convocation=convocation,
+        assigned_regions=[db.session.scalar(select(Region).where(Region.code == code)) for code in assigned_regions],
     )
     db.session.add(deputy)
     db.session.flush()

@@ -31,6 +31,8 @@ REFERENCE_TABLES = {
     "body_seats",
     "constituencies",
     "constituency_districts",
+    "convocations",
+    "convocation_seats",
     "government_bodies",
     "topics",
 }

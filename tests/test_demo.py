@@ -1,6 +1,7 @@
 """The demo data for `make run`: loads once, and every demo user signs in and sees their menu."""
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,8 @@ from support import csrf_token
 from reception.accounts.models import Role, User
 from reception.demo.cli import load_demo
 from reception.demo.users import DEMO_PASSWORD
-from reception.directory.models import Deputy
+from reception.directory import handover
+from reception.directory.models import Convocation, Deputy, Region, RepresentativeBody
 from reception.extensions import db
 
 
@@ -18,22 +20,51 @@ def demo(app):
     with app.app_context():
         first = load_demo(appeals=30)
         second = load_demo(appeals=30)
-    return first, second  # deputies and users are emptied after each test like all non-directory rows
+    yield first, second  # deputies and users are emptied after each test like all non-directory rows
+    with app.app_context():  # the convocations are reference data: the Mazhilis's is reopened
+        db.session.execute(db.update(Convocation).values(handed_over_dt=None))
+        db.session.commit()
 
 
 def test_demo_load_is_idempotent(app, demo):
     first, second = demo
-    assert first["deputies"] == 98 + 3415 and first["users"]
+    assert first["deputies"] == 145 + 98 + 3409 and first["users"]
     assert first["appeals"] == 30
     assert first["routing_rules"] == 2
-    assert second == {"deputies": 0, "users": [], "routing_rules": 0, "appeals": 0, "inquiries": 0}
+    assert second == {
+        "deputies": 0,
+        "users": [],
+        "routing_rules": 0,
+        "appeals": 0,
+        "inquiries": 0,
+        "handed_over": {},
+    }
     with app.app_context():
-        assert db.session.scalar(select(func.count(Deputy.id))) == 98 + 3415
+        assert db.session.scalar(select(func.count(Deputy.id))) == 145 + 98 + 3409
         roles = set(db.session.scalars(select(User.role)))
         from reception.notifications.models import OutboxMessage
 
         assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # demo history notifies nobody
     assert roles == set(Role)
+
+
+def test_the_kurultai_sits_and_the_mazhilis_handed_its_work_over(app, demo):
+    first, _second = demo
+    with app.app_context():
+        kurultai = (
+            select(Deputy)
+            .join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
+            .where(RepresentativeBody.code == "KURULTAI")
+        )
+        members = db.session.scalars(kurultai).all()
+        assert len(members) == 145 and all(d.assigned_regions and d.serves_on(date.today()) for d in members)
+        assert {r.code for d in members for r in d.assigned_regions} == set(db.session.scalars(select(Region.code)))
+        assert handover.left_with_former_deputies() == {"appeals": 0, "inquiries": 0}
+        mazhilis = db.session.scalar(select(Convocation).where(Convocation.end_date == date(2026, 6, 30)))
+        assert mazhilis.handed_over_dt is not None
+        deputy = db.session.scalar(select(User).where(User.email == "deputy@demo.kz")).deputy
+        assert deputy.body.code == "KURULTAI"
+    assert set(first["handed_over"]) <= {"appeal", "inquiry", "rule"}
 
 
 def test_every_demo_user_signs_in(app, demo):

@@ -57,7 +57,7 @@ def test_representative_bodies_are_rows(ctx):
     maslikhat_seats = db.session.scalar(
         select(func.sum(BodySeats.count)).join(RepresentativeBody).where(RepresentativeBody.kind == BodyKind.maslikhat)
     )
-    assert maslikhat_seats == 3415
+    assert maslikhat_seats == 3409  # 3,415 published; Astana set to its 2023 result (see bodies.json)
 
 
 def test_government_bodies_and_topics(ctx):
@@ -67,6 +67,25 @@ def test_government_bodies_and_topics(ctx):
     assert count(GovernmentBody, GovernmentBody.kind == GovernmentBodyKind.akimat_region) == 20
     topics = db.session.scalars(select(Topic.code).order_by(Topic.position)).all()
     assert len(topics) == 17 and topics[0] == "business" and topics[-1] == "other"
+
+
+def test_the_directory_is_up_to_date_and_says_when_and_from_where(ctx):
+    import json
+
+    ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-DIGITAL"))
+    assert (
+        ministry.name_en == "Ministry of Artificial Intelligence and Digital Development of the Republic of Kazakhstan"
+    )
+    others = {
+        b.code
+        for b in db.session.scalars(select(GovernmentBody).where(GovernmentBody.kind == GovernmentBodyKind.other))
+    }
+    assert others == {"NATBANK", "PROSECUTOR-GENERAL"}
+    names = dict(db.session.execute(select(Region.code, Region.name_ru)).all())
+    assert (names["ABA"], names["ZHE"], names["ULY"]) == ("область Абай", "область Жетісу", "область Ұлытау")
+    for name, code in (("government_bodies.json", "MIN-DIGITAL"), ("regions.json", "ULY"), ("bodies.json", "M-AST")):
+        item = next(i for i in json.loads((DATA_DIR / name).read_text(encoding="utf-8"))["items"] if i["code"] == code)
+        assert all(change["date"] and change["source"] for change in item["changes"]), (name, code)
 
 
 def test_loading_again_changes_nothing(ctx):
@@ -299,3 +318,57 @@ def test_staff_see_only_their_branch_and_heads_their_region(client, auth, make_u
     auth.login(head)
     page = client.get("/directory/my-branch").get_data(as_text=True)
     assert 'data-branch="ALM-03"' in page and 'data-branch="ALM-05"' in page and 'data-branch="AST-01"' not in page
+
+
+def test_loading_updated_files_renames_in_place_and_keeps_every_link(ctx, tmp_path, restore_directory):
+    """A database loaded from last year's files takes this year's names on a new load; deputies, appeals,
+    routing rules and inquiries keep pointing at the same rows (updated by code, never re-created)."""
+    import json
+
+    from factories import make_account, make_appeal, make_deputy, make_inquiry
+
+    from reception.routing.models import RoutingRule, RuleTarget
+
+    old = {
+        "regions.json": {"ABA": {"name_ru": "Абайская область"}},
+        "government_bodies.json": {
+            "MIN-DIGITAL": {"name_ru": "Министерство цифрового развития, инноваций и аэрокосмической промышленности"}
+        },
+        "bodies.json": {"M-AST": {"seats": [{"mandate_type": "party_list", "count": 20}]}},
+    }
+    for name in ("regions.json", "topics.json", "branches.json", "bodies.json", "government_bodies.json"):
+        document = json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+        for item in document["items"]:
+            item.update(old.get(name, {}).get(item["code"], {}))
+        (tmp_path / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    load_directory(tmp_path)
+    db.session.flush()
+    region = db.session.scalar(select(Region).where(Region.code == "ABA"))
+    ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-DIGITAL"))
+    assert region.name_ru == "Абайская область"
+    deputy = make_deputy("Абай Депутаты", "KURULTAI", MandateType.party_list, region=region)
+    appeal = make_appeal(branch_code="ABA-00", deputy=deputy, commit=False)
+    rule = RoutingRule(position=1, name="Абай", region=region, target=RuleTarget.deputy, target_deputy=deputy)
+    db.session.add(rule)
+    inquiry = make_inquiry(
+        [appeal], user=make_account(Role.deputy, "aba@test.kz", deputy=deputy), addressee_code="MIN-DIGITAL"
+    )
+    ids = (region.id, ministry.id, deputy.id, appeal.id, rule.id, inquiry.id)
+    report = load_directory()
+    db.session.flush()
+    db.session.expire_all()
+    assert report.updated["regions"] >= 1 and report.updated["government_bodies"] >= 1
+    assert report.created == {}  # nothing re-created
+    region, ministry = db.session.get(Region, ids[0]), db.session.get(GovernmentBody, ids[1])
+    assert region.name_ru == "область Абай"
+    assert ministry.name_ru == "Министерство искусственного интеллекта и цифрового развития Республики Казахстан"
+    assert db.session.get(Deputy, ids[2]).region_id == region.id
+    assert db.session.get(RoutingRule, ids[4]).region_id == region.id
+    from reception.appeals.models import Appeal
+    from reception.inquiries.models import Inquiry
+
+    assert db.session.get(Appeal, ids[3]).region_id in (None, region.id)
+    assert db.session.get(Inquiry, ids[5]).addressee_id == ministry.id
+    astana = db.session.scalar(select(RepresentativeBody).where(RepresentativeBody.code == "M-AST"))
+    assert {s.mandate_type: s.count for s in astana.seats}[MandateType.party_list] == 17
+    db.session.rollback()  # before restore_directory loads the shipped files in its own transaction

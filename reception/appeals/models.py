@@ -85,6 +85,8 @@ class EventKind(enum.StrEnum):
     reopen_request = "reopen_request"
     #: The branch head declined a reopening request, with the reason.
     reopen_declined = "reopen_declined"
+    #: The holder's mandate ended and the appeal went to a successor (directory/handover.py).
+    handover = "handover"
 
 
 class Citizen(db.Model):

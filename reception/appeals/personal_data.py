@@ -146,6 +146,7 @@ EVENT_KINDS = {
     EventKind.rating: _l("The citizen rated the decision"),
     EventKind.reopen_request: _l("The citizen asks to reopen the appeal"),
     EventKind.reopen_declined: _l("Reopening declined"),
+    EventKind.handover: _l("Handed over: the holder's mandate ended"),
 }
 
 

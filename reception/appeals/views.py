@@ -35,7 +35,7 @@ from ..directory.choices import (
     region_choices,
     topic_choices,
 )
-from ..directory.models import Deputy, District, GovernmentBody, Region, Topic
+from ..directory.models import Deputy, District, GovernmentBody, Region, Topic, deputy_regions, serving_on
 from ..documents.convert import ConversionUnavailable, docx_to_pdf
 from ..errors import Refused, abort_with, show_refusals_on
 from ..extensions import db, limiter
@@ -326,9 +326,11 @@ def _render_detail(
 def _deputies_for(appeal: Appeal) -> list[Deputy]:
     """Deputies to route to: those working the appeal's region (or the branch's), and their topic first."""
     region_id = appeal.region_id or appeal.branch.region_id
-    stmt = select(Deputy).options(*DEPUTY_LABEL_LOADS).where(Deputy.is_active.is_(True))
+    # Only deputies with a current mandate take new work; list deputies by the regions assigned to them too.
+    stmt = select(Deputy).options(*DEPUTY_LABEL_LOADS).where(serving_on(deadlines.local_date(utcnow())))
     if region_id:
-        stmt = stmt.where(Deputy.region_id == region_id)
+        assigned = select(deputy_regions.c.deputy_id).where(deputy_regions.c.region_id == region_id)
+        stmt = stmt.where((Deputy.region_id == region_id) | Deputy.id.in_(assigned))
     return list(db.session.scalars(stmt.order_by(Deputy.full_name).limit(300)))
 
 

@@ -4,6 +4,7 @@ import random
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role, User
 from ..appeals import operations as ops
@@ -11,7 +12,7 @@ from ..appeals.iin import check_digit
 from ..appeals.models import Appeal, AppealType, Channel
 from ..appeals.signals import appeal_changed
 from ..dbtypes import utcnow
-from ..directory.models import Branch, BranchLevel, Deputy, Topic
+from ..directory.models import Branch, BranchLevel, Convocation, Deputy, Topic
 from ..extensions import db
 from .deputies import fictitious_name
 
@@ -82,6 +83,10 @@ SUMMARIES = [
 ]
 
 
+#: Demo appeals came in over this many days before today: some before the Kurultai, to the Mazhilis.
+DAYS_BACK = 240
+
+
 def fictitious_iin(rng: random.Random, used: set[str]) -> str:
     """A valid IIN (real date, century digit, check digit) for nobody in particular."""
     while True:
@@ -110,9 +115,12 @@ def _generate(count: int, seed: int) -> int:
         raise RuntimeError("load the demo users first (flask demo load)")
     branches = db.session.scalars(select(Branch).where(Branch.level == BranchLevel.district)).all()
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
-    deputies_by_region: dict[int, list[Deputy]] = {}
-    for deputy in db.session.scalars(select(Deputy).where(Deputy.region_id.is_not(None))):
-        deputies_by_region.setdefault(deputy.region_id, []).append(deputy)
+    # Demo mandates run with their convocation: a region's deputies are grouped by it, and each group is
+    # checked once per appeal rather than each deputy.
+    deputies_by_region: dict[int, dict[Convocation | None, list[Deputy]]] = {}
+    deputies = select(Deputy).options(selectinload(Deputy.convocation)).where(Deputy.region_id.is_not(None))
+    for deputy in db.session.scalars(deputies):
+        deputies_by_region.setdefault(deputy.region_id, {}).setdefault(deputy.convocation, []).append(deputy)
     # The demo deputies people sign in as get a good share of their region's appeals: a queue worth looking at.
     featured = set(
         db.session.scalars(select(User.deputy_id).where(User.role == Role.deputy, User.deputy_id.is_not(None)))
@@ -164,10 +172,17 @@ def _generate(count: int, seed: int) -> int:
             region=branch.region,
             district=branch.district,
             registered_by=admin,
-            now=now - timedelta(days=rng.randrange(0, 120), minutes=rng.randrange(0, 600)),
+            now=now - timedelta(days=rng.randrange(0, DAYS_BACK), minutes=rng.randrange(0, 600)),
             duplicate_override_reason="demo",
         )
-        candidates = deputies_by_region.get(branch.region_id, [])
+        # Who held a mandate on the day it came: the Mazhilis until 30 June 2026, the Kurultai after.
+        day = registered.appeal.registered_dt.date()
+        candidates = [
+            deputy
+            for convocation, group in deputies_by_region.get(branch.region_id, {}).items()
+            if convocation is None or convocation.sits_on(day)
+            for deputy in group
+        ]
         mine = [d for d in candidates if d.id in featured]
         if mine and rng.random() < 0.5:
             candidates = mine

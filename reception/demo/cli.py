@@ -3,13 +3,16 @@
 import logging
 import time
 from contextlib import contextmanager
+from datetime import date
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from ..accounts.models import Role, User
+from ..directory import handover
 from ..directory.loader import load_directory
-from ..directory.models import Region
+from ..directory.models import Convocation, Region, RepresentativeBody
 from ..extensions import db
 from .appeals import appeal_count, generate_appeals
 from .deputies import generate_deputies
@@ -44,7 +47,29 @@ def load_demo(appeals: int | None = None, say=lambda _text: None) -> dict:
         say(f"appeals: {report['appeals']} in {time.perf_counter() - started:.0f} s")
     report["inquiries"] = create_demo_inquiries()
     say(f"inquiries: {report['inquiries']} new")
+    report["handed_over"] = close_the_mazhilis()
+    db.session.commit()
+    if report["handed_over"]:
+        say(
+            "the Mazhilis's 8th convocation closed on 30.06.2026: "
+            + ", ".join(f"{n} {k}s handed over" for k, n in report["handed_over"].items())
+        )
     return report
+
+
+def close_the_mazhilis() -> dict:
+    """The Mazhilis's mandate ended on 30 June 2026 (Constitution of 2026): its deputies' open work goes to the
+    Kurultai's and the maslikhats' deputies by the demo rules, once; history, so nobody is notified."""
+    convocation = db.session.scalar(
+        select(Convocation)
+        .join(RepresentativeBody, Convocation.body_id == RepresentativeBody.id)
+        .where(RepresentativeBody.code == "MAZHILIS", Convocation.number == 8)
+    )
+    if convocation is None or convocation.handed_over_dt is not None:
+        return {}
+    admin = db.session.scalar(select(User).where(User.role == Role.admin).order_by(User.id))
+    moved = handover.close_convocation(convocation, end_date=date(2026, 6, 30), user=admin, notify=False)
+    return dict(moved)
 
 
 #: Appeals `make run` starts with.

@@ -8,7 +8,7 @@ import random
 
 from sqlalchemy import func, select
 
-from ..directory.models import Deputy, MandateType, Region, RepresentativeBody, Topic
+from ..directory.models import BodyLevel, Deputy, MandateType, Region, RepresentativeBody, Topic
 from ..extensions import db
 
 GIVEN_MALE = [
@@ -98,7 +98,9 @@ def fictitious_name(rng: random.Random) -> str:
 
 
 def generate_deputies(seed: int = 2026) -> int:
-    """Create a deputy for every seat of every body, unless deputies exist already; returns how many."""
+    """Create a deputy for every seat of every body (of its latest convocation, where the body has them), unless
+    deputies exist already; returns how many. The Kurultai's list deputies are assigned to regions, a fifth of
+    them to a second one too."""
     if db.session.scalar(select(func.count(Deputy.id))):
         return 0
     rng = random.Random(seed)
@@ -108,13 +110,16 @@ def generate_deputies(seed: int = 2026) -> int:
     bodies = db.session.scalars(select(RepresentativeBody).order_by(RepresentativeBody.code))
     for body in bodies:
         constituencies = list(body.constituencies)
-        for seats in body.seats:
+        convocation = body.convocations[-1] if body.convocations else None
+        for seats in convocation.seats if convocation else body.seats:
             for n in range(seats.count):
                 deputy = Deputy(
                     full_name=fictitious_name(rng),
                     body=body,
                     mandate_type=seats.mandate_type,
                     topics=rng.sample(topics, k=min(3, len(topics))),
+                    convocation=convocation,
+                    mandate_start=convocation.start_date if convocation else None,
                 )
                 if seats.mandate_type == MandateType.single_mandate and constituencies:
                     constituency = constituencies[n % len(constituencies)]
@@ -122,10 +127,14 @@ def generate_deputies(seed: int = 2026) -> int:
                     deputy.region = constituency.region
                     deputy.district = constituency.districts[0] if len(constituency.districts) == 1 else None
                 else:
-                    # Party-list deputies of the Mazhilis are assigned to a region; maslikhat deputies
-                    # work the territory of their maslikhat.
+                    # National party-list deputies are assigned to regions for work with voters; maslikhat
+                    # deputies work the territory of their maslikhat.
                     deputy.region = body.region or regions[n % len(regions)]
                     deputy.district = body.district
+                    if body.level == BodyLevel.national:
+                        deputy.assigned_regions = [deputy.region]
+                        if n % 5 == 4:
+                            deputy.assigned_regions.append(regions[(n + 7) % len(regions)])
                 db.session.add(deputy)
                 created += 1
     db.session.flush()

@@ -1,5 +1,6 @@
-"""Demo routing rules: housing to the local maslikhat's specialists, everything else to the single-mandate
-deputy of the place; what neither places goes to the central office's triage."""
+"""Demo routing rules: housing to the local maslikhat's specialists, everything else to the Kurultai's list
+deputies assigned to the appeal's region (the least busy); what neither places goes to the central office's
+triage."""
 
 from sqlalchemy import func, select
 
@@ -16,7 +17,7 @@ def create_demo_rules() -> int:
     db.session.add_all(
         [
             RoutingRule(position=10, name="ЖКХ — маслихат", topic=housing, target=RuleTarget.maslikhat_topic),
-            RoutingRule(position=20, name="Одномандатный округ", target=RuleTarget.single_mandate),
+            RoutingRule(position=20, name="Депутаты Курултая региона", target=RuleTarget.list_region),
         ]
     )
     db.session.flush()

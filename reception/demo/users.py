@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ..accounts import operations as ops
 from ..accounts.models import Role
-from ..directory.models import BodyKind, Branch, Deputy, MandateType, RepresentativeBody
+from ..directory.models import BodyKind, Branch, Deputy, MandateType, Region, RepresentativeBody
 from ..extensions import db
 
 DEMO_PASSWORD = "demo-password"
@@ -27,14 +27,15 @@ def _branch(code: str) -> Branch:
     return db.session.scalar(select(Branch).where(Branch.code == code))
 
 
-def _first_deputy(kind: BodyKind, mandate: MandateType) -> Deputy:
-    return db.session.scalar(
+def _first_deputy(kind: BodyKind, mandate: MandateType, region_code: str | None = None) -> Deputy:
+    stmt = (
         select(Deputy)
-        .join(RepresentativeBody)
+        .join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
         .where(RepresentativeBody.kind == kind, Deputy.mandate_type == mandate)
-        .order_by(Deputy.id)
-        .limit(1)
     )
+    if region_code:
+        stmt = stmt.join(Region, Deputy.region_id == Region.id).where(Region.code == region_code)
+    return db.session.scalar(stmt.order_by(Deputy.id).limit(1))
 
 
 def create_demo_users() -> list[str]:
@@ -55,11 +56,12 @@ def create_demo_users() -> list[str]:
         add(email, full_name=name, role=role, branch=_branch(code), position=position, position_kk=position_kk)
     for email, name, role in OTHER_ACCOUNTS:
         add(email, full_name=name, role=role)
-    mazhilis = _first_deputy(BodyKind.parliament_chamber, MandateType.single_mandate)
+    # A Kurultai list deputy assigned to Almaty Region, where the demo branch accounts work.
+    kurultai = _first_deputy(BodyKind.kurultai, MandateType.party_list, "ALM")
     maslikhat = _first_deputy(BodyKind.maslikhat, MandateType.single_mandate)
-    add("deputy@demo.kz", full_name=mazhilis.full_name, role=Role.deputy, deputy=mazhilis)
+    add("deputy@demo.kz", full_name=kurultai.full_name, role=Role.deputy, deputy=kurultai)
     add("deputy.maslikhat@demo.kz", full_name=maslikhat.full_name, role=Role.deputy, deputy=maslikhat)
-    add("assistant@demo.kz", full_name="Помощник депутата", role=Role.assistant, deputies=[mazhilis, maslikhat])
+    add("assistant@demo.kz", full_name="Помощник депутата", role=Role.assistant, deputies=[kurultai, maslikhat])
     db.session.flush()
     return created
 

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..formkit import DayMonthYearField
 from .choices import check_place
 
 
@@ -73,12 +74,20 @@ class DeputyForm(FlaskForm):
     body = SelectField(
         _l("Representative body"), coerce=int, validators=[DataRequired()], render_kw={"data-picker": ""}
     )
+    #: The convocation the mandate is held in (its dates bound the mandate).
+    convocation = SelectField(_l("Convocation"), coerce=str, validators=[Optional()])
     mandate_type = SelectField(_l("Mandate"), validators=[DataRequired()])
+    mandate_start = DayMonthYearField(_l("Mandate began"), validators=[Optional()])
+    mandate_end = DayMonthYearField(_l("Mandate ended"), validators=[Optional()])
     constituency = SelectField(
         _l("Single-mandate district"), coerce=str, validators=[Optional()], render_kw={"data-picker": ""}
     )
     region = SelectField(_l("Region"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()], render_kw={"data-follows": "region"})
+    #: Party-list deputies: the regions they work with voters in (several allowed); a searchable picker.
+    assigned_regions = SelectMultipleField(
+        _l("Regions assigned for work with voters"), coerce=int, validators=[Optional()], render_kw={"data-picker": ""}
+    )
     topics = SelectMultipleField(_l("Topics of specialisation"), coerce=int, validators=[Optional()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     phone = StringField(
@@ -88,9 +97,32 @@ class DeputyForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if self.mandate_start.data and self.mandate_end.data and self.mandate_end.data < self.mandate_start.data:
+            self.mandate_end.errors.append(_l("The mandate cannot end before it began."))
+            ok = False
         return check_place(self.region, self.district) and ok
 
 
 class SeatsForm(FlaskForm):
     party_list = IntegerField(_l("Party-list seats"), validators=[Optional(), NumberRange(min=0, max=1000)])
     single_mandate = IntegerField(_l("Single-mandate seats"), validators=[Optional(), NumberRange(min=0, max=1000)])
+
+
+class CloseConvocationForm(FlaskForm):
+    """Close a convocation and hand its deputies' open work over: first the plan (a dry run), then apply."""
+
+    end_date = DayMonthYearField(_l("Last day of the convocation's mandate"), validators=[DataRequired()])
+    #: Thousands of deputies with a current mandate: a searchable picker (static/pickers.js).
+    successor = SelectField(
+        _l("Give everything to one deputy"),
+        coerce=str,
+        validators=[Optional()],
+        render_kw={"data-picker": ""},
+        description=_l("Leave empty to let the routing rules choose for each appeal."),
+    )
+
+
+class EndMandateForm(CloseConvocationForm):
+    """End one deputy's mandate and hand their open work over, the same way."""
+
+    end_date = DayMonthYearField(_l("Last day of the mandate"), validators=[DataRequired()])

@@ -8,6 +8,7 @@ values, and rows administrators added (codes not in the files) are left alone. R
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from .models import (
     BodySeats,
     Branch,
     Constituency,
+    Convocation,
+    ConvocationSeats,
     District,
     GovernmentBody,
     Region,
@@ -188,10 +191,12 @@ def _load_bodies(items: list[dict], regions: _Index, districts: _Index, report: 
         seats = {s.mandate_type: s for s in body.seats}
         for entry in item.get("seats", []):
             mandate = MandateType(entry["mandate_type"])
-            if mandate in seats:
-                seats[mandate].count = entry["count"]
-            else:
+            if mandate not in seats:
                 body.seats.append(BodySeats(mandate_type=mandate, count=entry["count"]))
+            elif seats[mandate].count != entry["count"]:
+                seats[mandate].count = entry["count"]
+                report.count("seats", False)
+        _load_convocations(body, item.get("convocations", []), report)
         constituencies = {c.number: c for c in body.constituencies}
         for entry in item.get("constituencies", []):
             constituency = constituencies.get(entry["number"])
@@ -203,6 +208,44 @@ def _load_bodies(items: list[dict], regions: _Index, districts: _Index, report: 
                 setattr(constituency, key, value)
             constituency.region = regions.get(entry["region"], "region")
             constituency.districts = [districts.get(code, "district") for code in entry.get("districts", [])]
+
+
+def _date(value: str | None, what: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise DirectoryDataError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _load_convocations(body: RepresentativeBody, items: list[dict], report: LoadReport) -> None:
+    """Convocations by (body, number): updated in place, so deputies' mandates keep pointing at them."""
+    from .models import MandateType
+
+    existing = {c.number: c for c in body.convocations}
+    for entry in items:
+        what = f"{body.code} convocation {entry.get('number')}"
+        convocation = existing.get(entry["number"])
+        created = convocation is None
+        if created:
+            convocation = Convocation(number=entry["number"])
+            body.convocations.append(convocation)
+        values = {"start_date": _date(entry["start"], what), "end_date": _date(entry.get("end"), what)}
+        changed = created
+        for key, value in values.items():
+            if getattr(convocation, key) != value:
+                setattr(convocation, key, value)
+                changed = True
+        seats = {s.mandate_type: s for s in convocation.seats}
+        for seat in entry.get("seats", []):
+            mandate = MandateType(seat["mandate_type"])
+            if mandate not in seats:
+                convocation.seats.append(ConvocationSeats(mandate_type=mandate, count=seat["count"]))
+                changed = True
+            elif seats[mandate].count != seat["count"]:
+                seats[mandate].count = seat["count"]
+                changed = True
+        if changed:
+            report.count("convocations", created)
 
 
 def _load_government_bodies(items: list[dict], regions: _Index, districts: _Index, report: LoadReport) -> None:

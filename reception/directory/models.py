@@ -1,12 +1,13 @@
 """The reception network as data: territory, branches, representative bodies, deputies, addressees, topics."""
 
 import enum
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dbtypes import enum_type
+from ..dbtypes import UTCDateTime, enum_type
 from ..enums import LabelledEnum
 from ..extensions import db
 from ..i18n import NamedMixin, localized
@@ -30,7 +31,10 @@ class BranchLevel(enum.Enum):
 
 
 class BodyKind(enum.Enum):
+    #: A chamber of the bicameral Parliament (the Mazhilis, until 30 June 2026).
     parliament_chamber = "parliament_chamber"
+    #: The unicameral Kurultai (Constitution of 2026, in force 1 July 2026).
+    kurultai = "kurultai"
     maslikhat = "maslikhat"
 
 
@@ -43,6 +47,8 @@ class BodyLevel(enum.Enum):
 class MandateType(enum.Enum):
     party_list = "party_list"
     single_mandate = "single_mandate"
+    #: Seats filled otherwise (e.g. the Mazhilis's deputies elected by the Assembly of the People, until 2023).
+    other = "other"
 
 
 class GovernmentBodyKind(LabelledEnum):
@@ -51,6 +57,8 @@ class GovernmentBodyKind(LabelledEnum):
     agency = "agency", _l("Agency")
     akimat_region = "akimat_region", _l("Akimat of a region")
     akimat_district = "akimat_district", _l("Akimat of a district or city")
+    #: State bodies outside the Government: the National Bank, the Prosecutor General's Office.
+    other = "other", _l("Other state body")
 
 
 class Region(NamedMixin, db.Model):
@@ -135,10 +143,63 @@ class RepresentativeBody(NamedMixin, db.Model):
     constituencies: Mapped[list["Constituency"]] = relationship(
         back_populates="body", cascade="all, delete-orphan", order_by="Constituency.number"
     )
+    convocations: Mapped[list["Convocation"]] = relationship(
+        back_populates="body", cascade="all, delete-orphan", order_by="Convocation.number"
+    )
 
     @property
     def seat_total(self) -> int:
         return sum(s.count for s in self.seats)
+
+    def convocation_on(self, day: date) -> "Convocation | None":
+        """The convocation sitting on `day`, if any."""
+        return next((c for c in reversed(self.convocations) if c.sits_on(day)), None)
+
+
+class Convocation(db.Model):
+    """One convocation (term) of a body: from its first sitting to the end of its mandate, with its own seats."""
+
+    __tablename__ = "convocations"
+    __table_args__ = (UniqueConstraint("body_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("representative_bodies.id"), index=True)
+    #: The convocation's ordinal, as the body counts them (the Mazhilis's 8th, the Kurultai's 1st).
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    #: The last day of its mandate; empty while it sits and no end is known.
+    end_date: Mapped[date | None] = mapped_column(Date)
+    #: When its deputies' open work was handed over (directory/handover.py); empty until then.
+    handed_over_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    body: Mapped[RepresentativeBody] = relationship(back_populates="convocations")
+    seats: Mapped[list["ConvocationSeats"]] = relationship(
+        back_populates="convocation", cascade="all, delete-orphan", order_by="ConvocationSeats.mandate_type"
+    )
+
+    def sits_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    @property
+    def seat_total(self) -> int:
+        return sum(s.count for s in self.seats)
+
+    def __str__(self) -> str:
+        return f"{self.body.name}, {self.number}"
+
+
+class ConvocationSeats(db.Model):
+    """How many seats of one mandate type a convocation has (the law may change them between convocations)."""
+
+    __tablename__ = "convocation_seats"
+    __table_args__ = (UniqueConstraint("convocation_id", "mandate_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    convocation_id: Mapped[int] = mapped_column(ForeignKey("convocations.id"), index=True)
+    mandate_type: Mapped[MandateType] = mapped_column(enum_type(MandateType))
+    count: Mapped[int] = mapped_column(Integer)
+
+    convocation: Mapped[Convocation] = relationship(back_populates="seats")
 
 
 class BodySeats(db.Model):
@@ -180,6 +241,14 @@ class Constituency(NamedMixin, db.Model):
     districts: Mapped[list[District]] = relationship(secondary=constituency_districts, order_by="District.code")
 
 
+#: The regions a party-list deputy is assigned to for work with voters (one deputy may cover several).
+deputy_regions = Table(
+    "deputy_regions",
+    db.metadata,
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
 deputy_topics = Table(
     "deputy_topics",
     db.metadata,
@@ -205,15 +274,46 @@ class Deputy(db.Model):
     email: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The convocation the mandate is held in; empty for deputies entered before convocations were data.
+    convocation_id: Mapped[int | None] = mapped_column(ForeignKey("convocations.id"), index=True)
+    #: First and last day of the mandate; empty end: it runs until the convocation's end.
+    mandate_start: Mapped[date | None] = mapped_column(Date)
+    mandate_end: Mapped[date | None] = mapped_column(Date)
 
     body: Mapped[RepresentativeBody] = relationship()
+    convocation: Mapped[Convocation | None] = relationship()
     constituency: Mapped[Constituency | None] = relationship()
     region: Mapped[Region | None] = relationship()
     district: Mapped[District | None] = relationship()
     topics: Mapped[list["Topic"]] = relationship(secondary=deputy_topics, order_by="Topic.position")
+    #: Party-list deputies: the regions they work with voters in.
+    assigned_regions: Mapped[list[Region]] = relationship(secondary=deputy_regions, order_by="Region.code")
 
     def __str__(self) -> str:
         return self.full_name
+
+    def serves_on(self, day: date) -> bool:
+        """Whether the deputy holds a current mandate on `day` (and so may get new work)."""
+        if not self.is_active:
+            return False
+        if self.mandate_start is not None and day < self.mandate_start:
+            return False
+        if self.mandate_end is not None and day > self.mandate_end:
+            return False
+        return self.convocation is None or self.convocation.sits_on(day)
+
+
+def serving_on(day: date):
+    """SQL condition: the deputy holds a current mandate on `day` (the query form of Deputy.serves_on)."""
+    sitting = select(Convocation.id).where(
+        Convocation.start_date <= day, or_(Convocation.end_date.is_(None), Convocation.end_date >= day)
+    )
+    return and_(
+        Deputy.is_active.is_(True),
+        or_(Deputy.mandate_start.is_(None), Deputy.mandate_start <= day),
+        or_(Deputy.mandate_end.is_(None), Deputy.mandate_end >= day),
+        or_(Deputy.convocation_id.is_(None), Deputy.convocation_id.in_(sitting)),
+    )
 
 
 class GovernmentBody(NamedMixin, db.Model):

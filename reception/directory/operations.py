@@ -1,5 +1,7 @@
 """Administrators' changes to the directory; each is audited with the fields it changed."""
 
+from datetime import date
+
 from sqlalchemy import select
 
 from ..audit.log import audit
@@ -85,6 +87,8 @@ def set_seats(body: RepresentativeBody, counts: dict[MandateType, int], *, user=
 
 
 def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
     if hasattr(value, "value"):
         return value.value
     if hasattr(value, "id"):

@@ -8,14 +8,26 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
+from ..errors import Refused
 from ..extensions import db
 from ..formkit import int_id, options, with_blank
+from . import handover
 from . import operations as ops
-from .choices import district_choices, region_choices
-from .forms import BranchForm, DeputyForm, GovernmentBodyForm, NamesForm, SeatsForm, TopicForm
+from .choices import deputy_choices, deputy_label, district_choices, region_choices
+from .forms import (
+    BranchForm,
+    CloseConvocationForm,
+    DeputyForm,
+    EndMandateForm,
+    GovernmentBodyForm,
+    NamesForm,
+    SeatsForm,
+    TopicForm,
+)
 from .models import (
     Branch,
     Constituency,
+    Convocation,
     Deputy,
     District,
     GovernmentBody,
@@ -24,6 +36,7 @@ from .models import (
     Region,
     RepresentativeBody,
     Topic,
+    serving_on,
 )
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -59,7 +72,8 @@ def index():
         "government_bodies": db.session.scalar(select(func.count(GovernmentBody.id))),
         "topics": db.session.scalar(select(func.count(Topic.id))),
     }
-    return render_template("directory/index.html", counts=counts)
+    # Work still with deputies whose mandate ended: it should have been handed over (directory/handover.py).
+    return render_template("directory/index.html", counts=counts, left=handover.left_with_former_deputies())
 
 
 @bp.route("/my-branch")
@@ -244,6 +258,8 @@ def deputies():
         selectinload(Deputy.region),
         selectinload(Deputy.district),
         selectinload(Deputy.topics),
+        selectinload(Deputy.convocation),
+        selectinload(Deputy.assigned_regions),
     )
     if body_code:
         stmt = stmt.join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id).where(
@@ -256,7 +272,13 @@ def deputies():
     page = db.paginate(stmt.order_by(Deputy.full_name, Deputy.id), per_page=50)
     all_regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     return render_template(
-        "directory/deputies.html", page=page, q=query, body_code=body_code, region_code=region_code, regions=all_regions
+        "directory/deputies.html",
+        page=page,
+        q=query,
+        body_code=body_code,
+        region_code=region_code,
+        regions=all_regions,
+        today=handover.today(),
     )
 
 
@@ -267,10 +289,19 @@ def _deputy_choices(form: DeputyForm) -> None:
             select(RepresentativeBody).order_by(RepresentativeBody.level, RepresentativeBody.code)
         )
     )
+    form.convocation.choices = with_blank(
+        (str(c.id), convocation_label(c))
+        for c in db.session.scalars(
+            select(Convocation)
+            .options(selectinload(Convocation.body))
+            .order_by(Convocation.body_id, Convocation.number)
+        )
+    )
     form.mandate_type.choices = options(
         [
             (MandateType.party_list.value, _("party list")),
             (MandateType.single_mandate.value, _("single-mandate district")),
+            (MandateType.other.value, _("other")),
         ]
     )
     form.constituency.choices = with_blank(
@@ -283,7 +314,16 @@ def _deputy_choices(form: DeputyForm) -> None:
     )
     form.region.choices = region_choices()
     form.district.choices = district_choices()
+    form.assigned_regions.choices = options(
+        (r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.code))
+    )
     form.topics.choices = options((t.id, t.name) for t in db.session.scalars(select(Topic).order_by(Topic.position)))
+
+
+def convocation_label(convocation: Convocation) -> str:
+    """ "Mazhilis …, 8: 29.03.2023–30.06.2026", the end left open while it sits."""
+    end = f"{convocation.end_date:%d.%m.%Y}" if convocation.end_date else ""
+    return f"{convocation.body.name}, {convocation.number}: {convocation.start_date:%d.%m.%Y}–{end}"
 
 
 def _deputy_values(form: DeputyForm) -> dict:
@@ -294,9 +334,17 @@ def _deputy_values(form: DeputyForm) -> dict:
         "full_name": form.full_name.data.strip(),
         "body": db.session.get(RepresentativeBody, form.body.data),
         "mandate_type": MandateType(form.mandate_type.data),
+        "convocation": opt(Convocation, form.convocation.data),
+        "mandate_start": form.mandate_start.data,
+        "mandate_end": form.mandate_end.data,
         "constituency": opt(Constituency, form.constituency.data),
         "region": opt(Region, form.region.data),
         "district": opt(District, form.district.data),
+        "assigned_regions": list(
+            db.session.scalars(
+                select(Region).where(Region.id.in_(form.assigned_regions.data or [])).order_by(Region.code)
+            )
+        ),
         "topics": list(
             db.session.scalars(select(Topic).where(Topic.id.in_(form.topics.data or [])).order_by(Topic.position))
         ),
@@ -317,6 +365,8 @@ def edit_deputy(deputy_id: int | None = None):
     if request.method == "GET" and deputy:
         form.body.data = deputy.body_id
         form.mandate_type.data = deputy.mandate_type.value
+        form.convocation.data = str(deputy.convocation_id or "")
+        form.assigned_regions.data = [r.id for r in deputy.assigned_regions]
         form.constituency.data = str(deputy.constituency_id or "")
         form.region.data = str(deputy.region_id or "")
         form.district.data = str(deputy.district_id or "")
@@ -332,6 +382,106 @@ def edit_deputy(deputy_id: int | None = None):
         return redirect(url_for("directory.edit_deputy", deputy_id=deputy.id))
     title = deputy.full_name if deputy else _("New deputy")
     return render_template("directory/edit.html", form=form, title=title, back=url_for("directory.deputies"))
+
+
+# --- the end of a convocation or of one mandate -------------------------------------------------
+
+
+def _handover_page(*, leaving, form, starts, title: str, back: str, apply):
+    """The shared page: the last day and a successor for everything, the plan (a dry run) with a choice per
+    item, then `apply(end_date, successor, picked)` on "apply". Returns a response."""
+    today = handover.today()
+    form.successor.choices = with_blank(deputy_choices(serving_on(today)))
+    plan = None
+    valid = form.validate_on_submit()
+    if valid and starts is not None and form.end_date.data < starts:
+        form.end_date.errors.append(_("The mandate cannot end before it began."))
+        valid = False
+    if valid:
+        successor = db.session.get(Deputy, number) if (number := int_id(form.successor.data)) is not None else None
+        plan = handover.plan_handover(leaving, successor=successor)
+        # Per-item choices from the plan's page (empty: as planned).
+        picked = {
+            item.key: deputy
+            for item in plan.items
+            if (number := int_id(request.form.get(f"item-{item.key}"))) is not None
+            and (deputy := db.session.get(Deputy, number)) is not None
+        }
+        if picked:
+            plan = handover.plan_handover(leaving, successor=successor, choices=picked)
+        if request.form.get("action") == "apply":
+            try:
+                moved = apply(form.end_date.data, successor, picked)
+            except Refused as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Done. Handed over: %(appeals)s appeals, %(inquiries)s inquiries, %(rules)s routing rules.",
+                        appeals=moved["appeal"],
+                        inquiries=moved["inquiry"],
+                        rules=moved["rule"],
+                    ),
+                    "success",
+                )
+                return redirect(back)
+    return render_template(
+        "directory/handover.html",
+        title=title,
+        back=back,
+        form=form,
+        plan=plan,
+        label=deputy_label,
+        left=handover.left_with_former_deputies(today),
+    )
+
+
+@bp.route("/convocations/<int:convocation_id>/close", methods=["GET", "POST"])
+@allow(Role.admin)
+def close_convocation(convocation_id: int):
+    """Close a convocation: set its last day, review who takes over each open item (changing none), apply."""
+    convocation = db.get_or_404(Convocation, convocation_id)
+    form = CloseConvocationForm()
+    if request.method == "GET":
+        form.end_date.process(None, convocation.end_date or handover.today())
+
+    def apply(end_date, successor, picked):
+        return handover.close_convocation(
+            convocation, end_date=end_date, user=acting_user(), successor=successor, choices=picked
+        )
+
+    return _handover_page(
+        leaving=handover.convocation_deputies(convocation),
+        form=form,
+        starts=convocation.start_date,
+        title=_("Close the convocation") + f": {convocation.body.name}, {convocation.number}",
+        back=url_for("directory.body", code=convocation.body.code),
+        apply=apply,
+    )
+
+
+@bp.route("/deputies/<int:deputy_id>/end-mandate", methods=["GET", "POST"])
+@allow(Role.admin)
+def end_mandate(deputy_id: int):
+    """End one deputy's mandate early (resignation, a new post, a court's decision) and hand their work over."""
+    deputy = db.get_or_404(Deputy, deputy_id)
+    form = EndMandateForm()
+    if request.method == "GET":
+        form.end_date.process(None, deputy.mandate_end or handover.today())
+
+    def apply(end_date, successor, picked):
+        return handover.end_mandate(deputy, end_date=end_date, user=acting_user(), successor=successor, choices=picked)
+
+    return _handover_page(
+        leaving=[deputy],
+        form=form,
+        starts=deputy.mandate_start,
+        title=_("End the mandate") + f": {deputy.full_name}",
+        back=url_for("directory.deputies", q=deputy.full_name),
+        apply=apply,
+    )
 
 
 # --- addressees and topics -------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
 from ..directory import operations as directory_ops
+from ..directory import inquiry_rights
 from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..errors import Refused
 from ..extensions import db
@@ -251,6 +252,8 @@ def create_inquiry(
         author = choices[0]
     if author.id not in _acting_deputy_ids(user):
         raise InquiryNotAllowed(_l("You may not write inquiries for this deputy."))
+    if (why := inquiry_rights.refusal(author, addressee, date.today())) is not None:
+        raise InquiryNotAllowed(why)
     if language not in LANGUAGES:
         raise InquiryError(_l("An inquiry is written in Kazakh or Russian."))
     _check_appeals(user, appeals)
@@ -326,6 +329,10 @@ def update_draft(
     if not subject:
         raise InquiryError(_l("The inquiry needs a subject."))
     check_personal_data(inquiry, subject, body, requested_actions)
+    if addressee.id != inquiry.addressee_id and (
+        why := inquiry_rights.refusal(inquiry.author, addressee, date.today())
+    ):
+        raise InquiryNotAllowed(why)
     if addressee.id != inquiry.addressee_id or language != inquiry.language:
         # A new addressee or language: the official's title and name come from the directory again,
         # unless the deputy typed them in this very edit.

@@ -86,6 +86,22 @@ def _routed(f: Facts) -> CitizenTexts:
     )
 
 
+def _handed_over(f: Facts) -> CitizenTexts:
+    return CitizenTexts(
+        # The new holder is in the e-mail and on the status page: with it the SMS would take two segments.
+        sms=_("Appeal %(code)s is in new hands: the deputy's mandate ended.", code=f.code),
+        subject=_("Appeal %(code)s has a new holder", code=f.code),
+        lines=(
+            _(
+                "The mandate of the deputy who held your appeal %(code)s has ended. Your appeal has been handed "
+                "over to %(body)s and stays in work: you need do nothing.",
+                code=f.code,
+                body=f.body,
+            ),
+        ),
+    )
+
+
 def _redirected(f: Facts) -> CitizenTexts:
     return CitizenTexts(
         sms=_("Appeal %(code)s has been forwarded to the competent body.", code=f.code),
@@ -171,6 +187,7 @@ def _inquiry_answered(f: Facts) -> CitizenTexts:
 CITIZEN_EVENTS: dict[str, Callable[[Facts], CitizenTexts]] = {
     "registered": _registered,
     "routed": _routed,
+    "handed_over": _handed_over,
     "redirected": _redirected,
     "extended": _extended,
     "resolved": _resolved,

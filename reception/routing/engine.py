@@ -25,7 +25,9 @@ from ..directory.models import (
     MandateType,
     RepresentativeBody,
     constituency_districts,
+    deputy_regions,
     deputy_topics,
+    serving_on,
 )
 from ..extensions import db
 from . import explain
@@ -72,9 +74,28 @@ def rule_matches(rule: RoutingRule, appeal: Appeal) -> bool:
 def candidates(rule: RoutingRule, appeal: Appeal) -> list[Deputy]:
     """The deputies a rule's target names for this appeal (may be empty)."""
     region_id, district_id = place_of(appeal)
-    active = Deputy.is_active.is_(True)
+    # Only deputies whose mandate runs today get new appeals.
+    today = deadlines.local_date(utcnow())
+    active = serving_on(today)
     if rule.target == RuleTarget.deputy:
-        return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.is_active else []
+        return [rule.target_deputy] if rule.target_deputy and rule.target_deputy.serves_on(today) else []
+    if rule.target == RuleTarget.list_region:
+        if region_id is None:
+            return []
+        return list(
+            db.session.scalars(
+                select(Deputy)
+                .join(RepresentativeBody, Deputy.body_id == RepresentativeBody.id)
+                .join(deputy_regions, deputy_regions.c.deputy_id == Deputy.id)
+                .where(
+                    active,
+                    Deputy.mandate_type == MandateType.party_list,
+                    RepresentativeBody.level == BodyLevel.national,
+                    deputy_regions.c.region_id == region_id,
+                )
+                .order_by(Deputy.id)
+            )
+        )
     if rule.target == RuleTarget.single_mandate:
         # The Mazhilis constituency naming the district, else one covering the whole region.
         by_district = select(constituency_districts.c.constituency_id).where(
@@ -151,14 +172,15 @@ def active_rules() -> list[RoutingRule]:
     )
 
 
-def decide(appeal: Appeal, rules: list[RoutingRule] | None = None) -> Decision:
-    """Which rule fires for `appeal` and whom it names; reads only."""
+def decide(appeal: Appeal, rules: list[RoutingRule] | None = None, exclude: frozenset[int] = frozenset()) -> Decision:
+    """Which rule fires for `appeal` and whom it names; reads only. Deputies in `exclude` are passed over
+    (those leaving, when their work is handed over before their mandate's last day)."""
     for rule in active_rules() if rules is None else rules:
         if not rule_matches(rule, appeal):
             continue
         if rule.target in (RuleTarget.branch_head, RuleTarget.central_office):
             return Decision(rule=rule, triage_branch=_triage_branch(rule, appeal))
-        found = candidates(rule, appeal)
+        found = [d for d in candidates(rule, appeal) if d.id not in exclude]
         if not found:
             continue  # the rule matches but names nobody here: the next rule may
         load = workloads([d.id for d in found])

@@ -16,8 +16,11 @@ from ..extensions import db
 class RuleTarget(LabelledEnum):
     #: One named deputy.
     deputy = "deputy", _l("A specific deputy")
-    #: The single-mandate deputy (Mazhilis) of the constituency covering the appeal's place.
+    #: The single-mandate deputy (Mazhilis, for its history; maslikhats) of the constituency covering the appeal's place.
     single_mandate = "single_mandate", _l("The single-mandate deputy of the place")
+    #: Party-list deputies of a national body (the Kurultai) assigned to the appeal's region, where a body
+    #: elects nobody by district (Constitution of 2026: 145 deputies in one nationwide district).
+    list_region = "list_region", _l("The list deputies assigned to the appeal's region")
     #: Maslikhat deputies of the appeal's district (or region) who specialise in its topic.
     maslikhat_topic = "maslikhat_topic", _l("Maslikhat deputies of the place with this topic")
     #: The head of the appeal's branch, for manual triage.

@@ -8,9 +8,11 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role
+from ..appeals import deadlines
 from ..appeals.models import Appeal, AppealType
+from ..dbtypes import utcnow
 from ..directory.choices import branch_choices, deputy_choices, district_choices, region_choices, topic_choices
-from ..directory.models import Branch, Deputy, District, Region, Topic
+from ..directory.models import Branch, Deputy, District, Region, Topic, serving_on
 from ..extensions import db
 from ..formkit import int_id, with_blank
 from . import engine, explain
@@ -52,7 +54,7 @@ def _fill_choices(form) -> None:
         "region": region_choices,
         "district": district_choices,
         "branch": branch_choices,
-        "target_deputy": lambda: with_blank(deputy_choices(Deputy.is_active.is_(True))),
+        "target_deputy": lambda: with_blank(deputy_choices(serving_on(deadlines.local_date(utcnow())))),
     }
     for name, make in makers.items():
         if name in form:
