@@ -358,7 +358,7 @@ def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
     local = make_deputy("Маслихатов Депутат", body_code="M-ALA")
     local_account = make_account(Role.deputy, "local@test.kz", deputy=local)
     local_appeals = appeals_for(local, count=1, with_citizens=False)
-    other = make_inquiry(local_appeals, user=local_account)
+    other = make_inquiry(local_appeals, user=local_account, addressee_code="AKIMAT-ALA")  # a maslikhat asks its akim
     sent(other, local_account, on=date(2026, 11, 2))
     sent(inquiry, account, on=date(2026, 11, 2))
     db.session.commit()
@@ -397,7 +397,7 @@ def test_answer_deadline_by_kind_of_body_and_overdue(setup, app):
         ops.record_term_start(other, user=local_account, received_date=date(2026, 11, 3), received_number="вх-77")
     finally:
         app.config["INQUIRY_ANSWER_RULES"] = parse_answer_rules(
-            "parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar"
+            "kurultai=announced:15:calendar,parliament_chamber=announced:15:calendar,maslikhat=announced:15:calendar"
         )
     assert other.answer_due == date(2026, 11, 6)
     assert not ops.is_overdue(inquiry, date(2026, 11, 17)) and ops.is_overdue(inquiry, date(2026, 11, 18))

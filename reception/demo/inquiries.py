@@ -33,17 +33,19 @@ def create_demo_inquiries() -> int:
             select(Appeal)
             .where(Appeal.deputy_id == user.deputy_id, Appeal.state.in_([AppealState.routed, AppealState.in_progress]))
             .order_by(Appeal.registered_dt)
-            .limit(7)
         )
     )
     if len(appeals) < 3:
         return 0
     today = deadlines.local_date(utcnow())
+    # A letter is sent after the appeals it tells of: the sent ones are made from appeals a month old or more.
+    old = [a for a in appeals if deadlines.local_date(a.registered_dt) <= today - timedelta(days=35)]
     body = lambda code: db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == code))  # noqa: E731
+    fresh = [a for a in appeals if a not in old[:4]]  # each appeal in one demo letter
     plans = [
-        (appeals[:3], "MIN-INTERNAL", "ru", None),
-        (appeals[3:5], "GOV", "kk", "overdue"),
-        (appeals[5:7], "MIN-INTERNAL", "ru", "answered"),
+        (fresh[-3:], "MIN-INTERNAL", "ru", None),
+        (old[:2], "GOV", "kk", "overdue"),
+        (old[2:4], "MIN-INTERNAL", "ru", "answered"),
     ]
     made = 0
     with appeal_changed.muted():  # history, not news
@@ -57,25 +59,25 @@ def create_demo_inquiries() -> int:
             made += 1
             if fate is None:
                 continue
+            latest = max(deadlines.local_date(a.registered_dt) for a in chosen)
+            sent_on = min(latest + timedelta(days=3), today - timedelta(days=30))
             ops.transition(inquiry, InquiryState.under_review, user=user)
             ops.transition(inquiry, InquiryState.approved, user=user)
-            ops.mark_sent(
-                inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=today - timedelta(days=30)
-            )
+            ops.mark_sent(inquiry, user=user, outgoing_number=f"01-12/{100 + made}", sent_date=sent_on)
             if fate == "overdue":
                 # Announced at the session two days after sending: its term ran out long ago.
                 ops.record_term_start(
                     inquiry,
                     user=user,
-                    announced_date=today - timedelta(days=28),
-                    announced_session="Пленарное заседание Мажилиса",
+                    announced_date=sent_on + timedelta(days=2),
+                    announced_session=f"Пленарное заседание: {user.deputy.body.name_ru}",
                     today=today,
                 )
             if fate == "answered":
                 ops.record_answer(
                     inquiry,
                     user=user,
-                    answer_date=today - timedelta(days=20),
+                    answer_date=sent_on + timedelta(days=10),
                     answer_number="ИО-2045",
                     answer_text="Проведена проверка, виновные привлечены к ответственности.",
                     public_summary="Министерство провело проверку и приняло меры.",

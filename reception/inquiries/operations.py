@@ -26,8 +26,8 @@ from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..audit.log import audit
-from ..directory import operations as directory_ops
 from ..directory import inquiry_rights
+from ..directory import operations as directory_ops
 from ..directory.models import BranchLevel, Deputy, GovernmentBody, Topic
 from ..errors import Refused
 from ..extensions import db
