@@ -10,7 +10,7 @@ import pageforms
 import pytest
 from factories import make_appeal, make_citizen, make_deputy, user
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from support import csrf_token, translated
 
 from reception.accounts.models import Role
@@ -495,6 +495,27 @@ def test_search_by_number_code_name_iin_and_words(ctx, make_user):
             select(Appeal.id).where(ops.visible_appeals_filter(admin), ops.search_filter(query))
         ).all()
         assert found == [appeal.id], query
+    # An IIN typed with spaces, a number in lower case: still found.
+    for query in (f"{VALID_IIN[:6]} {VALID_IIN[6:]}", appeal.registration_number.lower()):
+        found = db.session.scalars(select(Appeal.id).where(ops.search_filter(query))).all()
+        assert found == [appeal.id], query
+
+
+def test_searches_by_iin_number_and_code_use_their_index_on_postgresql(ctx, make_user):
+    """A query shaped like an IIN, a registration number or a tracking code is sent to that column's index
+    (an OR of every kind of match lets none apply, and a rare match walks the whole table)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    appeal = register()
+    db.session.commit()
+    # With sequential scans priced out, a plan still scans the table only where no index can apply.
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for query in (VALID_IIN, appeal.registration_number, appeal.tracking_code):
+        statement = select(Appeal.id).where(ops.search_filter(query))
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
+        assert "Seq Scan" not in plan, (query, plan)
+        assert "Index" in plan, (query, plan)
 
 
 # --- concurrency -----------------------------------------------------------------------------------
