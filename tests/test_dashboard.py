@@ -183,3 +183,25 @@ def test_xlsx_in_kazakh_and_russian_neutralises_formulas(app, client, auth, make
         csv_text = client.get(f"/reports/dashboard/export.csv?{PERIOD}").get_data().decode("utf-8-sig")
         assert "'=HYPERLINK" in csv_text and header in csv_text
         auth.logout()
+
+
+def test_the_public_page_shows_totals_with_small_counts_suppressed(app, client):
+    with app.app_context():
+        fixtures()
+        template = make_appeal(branch_code="AST-01", registered_at=at(date(2026, 4, 1)), commit=False)
+        from factories import copy_appeals
+
+        copy_appeals(template, [{} for _ in range(5)])  # Astana: 2 + 1 + 5 = 8
+        db.session.commit()
+    start = client.get("/").get_data(as_text=True)
+    assert 'href="/reports/public"' in start
+    page = client.get(f"/reports/public?{PERIOD}").get_data(as_text=True)
+    shown = tables(page)
+    regions = {r[0]: r[1] for r in shown["by_region"]}
+    assert "8" in regions.values()
+    assert "4" not in regions.values() and "&lt;5" not in regions.values()
+    assert list(regions.values()).count("<5") == 19  # Almaty region's 4 and the 18 regions with none
+    with app.app_context():
+        housing, health = topic("housing").name, topic("healthcare").name
+    assert {r[0]: r[1] for r in shown["by_topic"]} == {housing: "10", health: "<5"}
+    assert "Первый Депутат" not in page and "Нет воды" not in page

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
-from ..accounts.access import acting_user, allow
+from ..accounts.access import acting_user, allow, public
 from ..accounts.models import Role
 from ..appeals import deadlines
 from ..appeals.models import Channel
@@ -13,6 +13,7 @@ from ..extensions import db
 from ..formkit import int_id
 from ..inquiries import registry as inquiry_registry
 from . import dashboard, exporting, queries, tilemap
+from . import public as public_figures_module
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 BOARD_ROLES = (Role.branch_head, Role.analyst, Role.admin)
@@ -110,3 +111,17 @@ def dashboard_export(fmt: str):
     else:
         body, mimetype = exporting.to_xlsx(tables), XLSX
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/public")
+@public
+def public_figures():
+    """Aggregate figures for everyone, no sign-in: appeals by region and topic, government bodies' answers."""
+    today = deadlines.local_date(utcnow())
+    f = dashboard.DashboardFilter.from_args(request.args, today)
+    return render_template(
+        "reports/public.html",
+        filter=f,
+        tables=public_figures_module.figures(f, today),
+        threshold=public_figures_module.SUPPRESS_BELOW,
+    )
