@@ -38,3 +38,24 @@
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+// A long export: poll its status and move the progress bar until the file is ready.
+(function () {
+  "use strict";
+  function poll(box) {
+    fetch(box.dataset.exportStatus, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        box.querySelector("progress").value = s.done;
+        box.querySelector("[data-export-done]").textContent = s.done;
+        box.querySelector("[data-export-label]").textContent = s.label;
+        box.dataset.state = s.status;
+        if (s.status === "ready") box.querySelector("[data-export-link]").hidden = false;
+        else if (s.status !== "failed") setTimeout(function () { poll(box); }, 1000);
+      })
+      .catch(function () { setTimeout(function () { poll(box); }, 3000); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-export-status]");
+    if (box && box.dataset.state !== "ready" && box.dataset.state !== "failed") poll(box);
+  });
+})();

@@ -39,3 +39,27 @@ def to_xlsx(tables) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def rows_to_csv(rows) -> bytes:
+    """Rows (the first the header) as CSV, UTF-8 with BOM for Excel, every cell neutralised."""
+    buffer = io.StringIO()
+    writer = SafeWriter(buffer)
+    for row in rows:
+        writer.writerow(row)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def rows_to_xlsx(rows, title: str) -> bytes:
+    """Rows (the first the header) as one sheet, written as a stream (write-only) so long lists fit in memory."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("".join(ch for ch in title if ch not in "[]:*?/\\")[:31])
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write(rows, fmt: str, title: str) -> bytes:
+    return rows_to_csv(rows) if fmt == "csv" else rows_to_xlsx(rows, title)

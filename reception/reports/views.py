@@ -1,6 +1,7 @@
 """The branch head's and the central office's board, and the workload of every deputy."""
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts.access import acting_user, allow, public
@@ -11,9 +12,12 @@ from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy, Region, Topic
 from ..extensions import db
 from ..formkit import int_id
+from ..i18n import current_language
 from ..inquiries import registry as inquiry_registry
 from . import dashboard, exporting, queries, tilemap
+from . import operations as export_ops
 from . import public as public_figures_module
+from .models import ExportStatus
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 BOARD_ROLES = (Role.branch_head, Role.analyst, Role.admin)
@@ -125,3 +129,50 @@ def public_figures():
         tables=public_figures_module.figures(f, today),
         threshold=public_figures_module.SUPPRESS_BELOW,
     )
+
+
+EXPORT_ROLES = DASHBOARD_ROLES
+FILE_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+def _file(body: bytes, fmt: str, name: str) -> Response:
+    return Response(
+        body, mimetype=FILE_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    )
+
+
+@bp.route("/exports/appeals", methods=["POST"])
+@allow(*EXPORT_ROLES)
+def export_appeals():
+    """The appeals list with its filters as CSV or XLSX: the file at once, or a job and its progress page."""
+    user = acting_user()
+    fmt = request.form.get("format", "")
+    if fmt not in export_ops.FORMATS:
+        abort(400, _("Choose CSV or XLSX."))
+    now = utcnow()
+    result = export_ops.export_appeals(
+        user, export_ops.appeal_args(request.form), fmt, current_language(), now, deadlines.local_date(now)
+    )
+    if isinstance(result, bytes):
+        return _file(result, fmt, "appeals")
+    db.session.commit()
+    return redirect(url_for("reports.export_status", export_id=result.id), 303)
+
+
+@bp.route("/exports/<int:export_id>")
+@allow(*EXPORT_ROLES)
+def export_status(export_id: int):
+    """A long export's progress (the page polls it as JSON) and, when ready, its download link."""
+    export = export_ops.export_of(acting_user(), export_id) or abort(404)
+    if request.args.get("poll") == "1":
+        return {"status": export.status.value, "label": export.status.label, "done": export.done, "total": export.total}
+    return render_template("reports/export.html", export=export)
+
+
+@bp.route("/exports/<int:export_id>/download")
+@allow(*EXPORT_ROLES)
+def export_download(export_id: int):
+    export = export_ops.export_of(acting_user(), export_id) or abort(404)
+    if export.status != ExportStatus.ready:
+        abort(409, _("The file is not ready yet."))
+    return _file(export.content, export.format, f"appeals-{export.id}")

@@ -1,0 +1,12 @@
+"""The reports' background job: a long list exported to a file (`documents` queue)."""
+
+from ..appeals import deadlines
+from ..dbtypes import utcnow
+from .operations import build_export
+
+
+def make_export(export_id: int) -> str:
+    """Write one export; returns its final status for rq's result."""
+    now = utcnow()
+    export = build_export(export_id, now, deadlines.local_date(now))
+    return export.status.value if export is not None else "missing"
