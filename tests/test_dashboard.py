@@ -205,3 +205,80 @@ def test_the_public_page_shows_totals_with_small_counts_suppressed(app, client):
         housing, health = topic("housing").name, topic("healthcare").name
     assert {r[0]: r[1] for r in shown["by_topic"]} == {housing: "10", health: "<5"}
     assert "Первый Депутат" not in page and "Нет воды" not in page
+
+
+def inquiries():
+    """Five inquiries sent in 2026 by one deputy: three to the Ministry of Health (two answered, one in substance;
+    one overdue), two to the Ministry of Internal Affairs (one answered in substance, one waiting in term)."""
+    from factories import make_account, make_inquiry
+
+    from reception.inquiries import operations as inquiry_ops
+    from reception.inquiries.models import AnswerAssessment, InquiryState
+
+    deputy = make_deputy("Сауал Авторы")
+    account = make_account(Role.deputy, "inq-author@test.kz", deputy=deputy)
+    plan = [
+        ("MIN-HEALTH", AnswerAssessment.substantive, None),
+        ("MIN-HEALTH", AnswerAssessment.formal, None),
+        ("MIN-HEALTH", None, date(2026, 3, 1)),  # overdue
+        ("MIN-INTERNAL", AnswerAssessment.substantive, None),
+        ("MIN-INTERNAL", None, date.today() + timedelta(days=20)),
+    ]
+    for n, (body, assessment, due) in enumerate(plan):
+        item = make_appeal(branch_code="ALM-03", registered_at=at(date(2026, 1, 5)), deputy=deputy, commit=False)
+        inquiry = make_inquiry([item], user=account, addressee_code=body, state=InquiryState.approved)
+        inquiry_ops.mark_sent(inquiry, user=account, outgoing_number=f"01-{n}", sent_date=date(2026, 2, 1 + n))
+        if assessment is not None:
+            inquiry_ops.record_answer(
+                inquiry,
+                user=account,
+                answer_date=date(2026, 3, 1),
+                answer_number=f"A-{n}",
+                answer_text="Ответ",
+                public_summary="Ответ",
+                assessment=assessment,
+            )
+        else:
+            inquiry.answer_due = due
+    db.session.commit()
+
+
+def test_inquiries_by_addressee_and_topic_match_the_hand_count(app, client, auth, make_user):
+    with app.app_context():
+        inquiries()
+        from factories import government_body
+
+        health, internal = government_body("MIN-HEALTH").name, government_body("MIN-INTERNAL").name
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    shown = tables(client.get(f"/reports/dashboard?{PERIOD}").get_data(as_text=True))
+    # body: sent, answered, substantive share of answered, overdue
+    assert shown["inquiries_by_addressee"] == [[health, "3", "2", "50.0", "1"], [internal, "2", "1", "100.0", "0"]]
+    assert sum(int(r[1]) for r in shown["inquiries_by_topic"]) == 5
+    public = tables(client.get(f"/reports/public?{PERIOD}").get_data(as_text=True))
+    assert public["inquiries_by_addressee"] == [
+        [health, "<5", "<5", "50.0", "<5"],
+        [internal, "<5", "<5", "100.0", "<5"],
+    ]
+
+
+def test_the_printable_pdf_has_the_period_figures_and_map_in_the_reader_language(
+    app, client, auth, make_user, tmp_path
+):
+    import subprocess
+
+    with app.app_context():
+        fixtures()
+    _, email = make_user(Role.branch_head, "ALM-00")
+    auth.login(email)
+    page = client.get(f"/reports/dashboard?{PERIOD}").get_data(as_text=True)
+    link = unescape(re.search(r'href="([^"]+)" data-export="pdf"', page).group(1))
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = tmp_path / "dashboard.pdf"
+    pdf.write_bytes(response.get_data())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Панель показателей" in text and "Период: 2026-01-01 – 2026-06-30" in text
+    assert re.search(r"Зарегистрировано\s+4", text)  # the regional head's four appeals
+    assert "Обращения по регионам" in text and "ALM" in text  # the tile map's labels
+    assert "город Астана" in text  # every region is listed, Astana with none for this head
