@@ -1,4 +1,4 @@
-"""report_exports: long list exports written by a job, with their progress and file
+"""report_exports: long list exports written by a job; report_counts and report_refreshes: the dashboard's summary
 
 Revision ID: 0029
 Revises: 0026
@@ -41,9 +41,34 @@ def upgrade():
     )
     with op.batch_alter_table("report_exports", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_exports_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "report_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        *[
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("registered", "decided", "on_time", "open", "overdue", "rated", "satisfied", "reopen")
+        ],
+        sa.ForeignKeyConstraint(["branch_id"], ["branches.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_report_counts_kind_month", "report_counts", ["kind", "month"], unique=False)
+    op.create_table(
+        "report_refreshes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("refreshed_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("as_of_date", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade():
+    op.drop_table("report_refreshes")
+    op.drop_index("ix_report_counts_kind_month", table_name="report_counts")
+    op.drop_table("report_counts")
     with op.batch_alter_table("report_exports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_exports_user_id"))
     op.drop_table("report_exports")

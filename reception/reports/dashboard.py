@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Date, and_, case, cast, func, literal_column, select
 
@@ -25,8 +24,8 @@ from ..inquiries.models import AnswerAssessment, Inquiry
 S = AppealState
 #: States that decide an appeal on its merits or otherwise; the first move into one is the decision.
 DECIDED_STATES = (S.resolved, S.rejected, S.redirected, S.not_considered, S.closed)
-#: The default period: this many days up to today.
-DEFAULT_PERIOD_DAYS = 365
+#: The default period: this many months, the current one up to today (whole months: the summary answers it).
+DEFAULT_PERIOD_MONTHS = 12
 #: Residents per which the map counts appeals.
 PER_RESIDENTS = 10_000
 POPULATION_FILE = Path(__file__).parent.parent / "directory" / "data" / "population.json"
@@ -37,6 +36,12 @@ def _iso(text: str) -> date | None:
         return date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return None
+
+
+def _months_before(day: date, months: int) -> date:
+    """The first day of the month `months` months before the month of `day`."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class DashboardFilter:
     def from_args(cls, args, today: date) -> "DashboardFilter":
         """The filter a query string asks for; values that name nothing fall back to the default."""
         date_to = _iso(args.get("to", "")) or today
-        date_from = _iso(args.get("from", "")) or date_to - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        date_from = _iso(args.get("from", "")) or _months_before(date_to, DEFAULT_PERIOD_MONTHS - 1)
         if date_from > date_to:
             date_from, date_to = date_to, date_from
         channel = args.get("channel", "")
@@ -101,10 +106,12 @@ def _dialect() -> str:
 
 
 def _month(column):
-    """'YYYY-MM' of a timestamp, in SQL."""
+    """'YYYY-MM' of a UTC timestamp in Kazakhstan's time, in SQL (literals: GROUP BY must match the SELECT)."""
     if _dialect() == "postgresql":
-        return func.to_char(column, literal_column("'YYYY-MM'"))  # a literal: GROUP BY must match the SELECT
-    return func.strftime(literal_column("'%Y-%m'"), column)
+        local = func.timezone(literal_column(f"'{deadlines.LEGAL_ZONE.key}'"), column)
+        return func.to_char(local, literal_column("'YYYY-MM'"))
+    hours = int(deadlines.LEGAL_ZONE.utcoffset(datetime.now(UTC)).total_seconds() // 3600)
+    return func.strftime(literal_column("'%Y-%m'"), column, literal_column(f"'{hours:+d} hours'"))
 
 
 def _days_between(start, end):
@@ -280,13 +287,18 @@ def by_month(f: DashboardFilter, user) -> Table:
             .group_by(month)
         ).all()
     )
+    rows = [[m, registered.get(m, 0), decided.get(m, 0)] for m in months_of(f)]
+    return Table("by_month", _("Appeals by month"), [_("Month"), _("Registered"), _("Decided")], rows, "line")
+
+
+def months_of(f: DashboardFilter) -> list[str]:
+    """'YYYY-MM' of every month the period touches."""
     months = []
     cursor = f.date_from.replace(day=1)
     while cursor <= f.date_to:
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
-    rows = [[m, registered.get(m, 0), decided.get(m, 0)] for m in months]
-    return Table("by_month", _("Appeals by month"), [_("Month"), _("Registered"), _("Decided")], rows, "line")
+    return months
 
 
 def by_topic(f: DashboardFilter, user) -> Table:
@@ -328,9 +340,9 @@ class MapCell:
     rate: float | None
 
 
-def by_region(f: DashboardFilter, user) -> tuple[Table, list[MapCell]]:
+def by_region(f: DashboardFilter, user, counts: dict[int, int] | None = None) -> tuple[Table, list[MapCell]]:
     """Appeals per region and per 10,000 residents: the map's table, and its cells for every region."""
-    counts = by_region_counts(f, user)
+    counts = by_region_counts(f, user) if counts is None else counts
     residents = population()["residents"]
     cells = []
     for region in db.session.scalars(select(Region).order_by(Region.id)):
@@ -454,23 +466,8 @@ class Dashboard:
     tables: list[Table]
     map_cells: list[MapCell]
     population_source: str
-
-
-def build(f: DashboardFilter, user, today: date) -> Dashboard:
-    region_table, cells = by_region(f, user)
-    tables = [
-        by_month(f, user),
-        by_topic(f, user),
-        region_table,
-        by_branch(f, user),
-        by_channel(f, user),
-        by_state(f, user),
-        inquiries_by_addressee(f, user, today),
-        inquiries_by_topic(f, user, today),
-        workload(f, user, today),
-    ]
-    sources = population()["source"]
-    return Dashboard(f, summary(f, user, today), tables, cells, sources.get(str(get_locale()), sources["en"]))
+    #: When the summary these figures come from was made; None when counted from the appeals just now.
+    as_of: datetime | None = None
 
 
 def summary_table(s: Summary) -> Table:

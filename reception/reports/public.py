@@ -35,13 +35,20 @@ def _published(table: dashboard.Table) -> dashboard.Table:
 
 def figures(f: dashboard.DashboardFilter, today) -> list[dashboard.Table]:
     """Appeals by region and topic, and each government body's answers to deputy inquiries, suppressed."""
+    from . import summary as cube
+
     everyone = Everyone()
-    region_table, _cells = dashboard.by_region(f, everyone)
+    if cube.fits(f, everyone, cube.latest()):
+        region_table, _cells = dashboard.by_region(f, everyone, cube.by_region_counts(f, everyone))
+        topics = cube.by_topic(f, everyone)
+    else:
+        region_table, _cells = dashboard.by_region(f, everyone)
+        topics = dashboard.by_topic(f, everyone)
     region_table.rows = [[r[0], r[1]] for r in region_table.rows]
     region_table.columns = region_table.columns[:2]
     region_table.chart = "bar"
     return [
         _published(region_table),
-        _published(dashboard.by_topic(f, everyone)),
+        _published(topics),
         _published(dashboard.inquiries_by_addressee(f, everyone, today)),
     ]

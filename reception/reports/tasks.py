@@ -2,6 +2,8 @@
 
 from ..appeals import deadlines
 from ..dbtypes import utcnow
+from ..extensions import db
+from . import summary
 from .operations import build_export
 
 
@@ -10,3 +12,10 @@ def make_export(export_id: int) -> str:
     now = utcnow()
     export = build_export(export_id, now, deadlines.local_date(now))
     return export.status.value if export is not None else "missing"
+
+
+def refresh_summary() -> str:
+    """Count the dashboard's summary again (periodic; REPORT_SUMMARY_MINUTES in the schedule)."""
+    stamp = summary.refresh(utcnow())
+    db.session.commit()
+    return stamp.refreshed_dt.isoformat()

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formkit import int_id
 from ..i18n import current_language
 from ..inquiries import registry as inquiry_registry
-from . import dashboard, exporting, queries, tilemap
+from . import dashboard, exporting, figures, queries, tilemap
 from . import operations as export_ops
 from . import public as public_figures_module
 from .models import ExportStatus
@@ -73,7 +73,7 @@ def _dashboard_data():
     user = acting_user()
     today = deadlines.local_date(utcnow())
     f = dashboard.DashboardFilter.from_args(request.args, today)
-    return dashboard.build(f, user, today)
+    return figures.build(f, user, today)
 
 
 def _choices():
