@@ -105,3 +105,28 @@ def test_the_export_form_carries_the_list_filters(app, client, auth, make_user):
     page = client.get("/appeals/?state=open&topic=1").get_data(as_text=True)
     form = form_on(page, "/reports/exports/appeals")
     assert form.values["state"] == "open" and form.values["topic"] == "1"
+
+
+def test_the_inquiries_registry_downloads_with_its_filters_within_the_scope(app, client, auth, make_user):
+    from test_dashboard import inquiries
+
+    with app.app_context():
+        inquiries()
+        from factories import government_body
+
+        health = government_body("MIN-HEALTH")
+        health_id, health_name = health.id, health.name
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    rows = read_csv(submit(client, f"/inquiries/?addressee={health_id}", "/reports/exports/inquiries", format="csv"))
+    assert rows[0][:3] == ["Исходящий номер", "Автор", "Адресат"]
+    assert len(rows) == 4 and {r[2] for r in rows[1:]} == {health_name}
+    assert sorted(r[9] for r in rows[1:]) == ["", "Ответ по существу", "Отписка"]
+    response = submit(client, "/inquiries/?overdue=1", "/reports/exports/inquiries", format="xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
+    assert sheet.cell(2, 1).value == "01-2" and sheet.max_row == 2  # the one overdue
+    auth.logout()
+    # Another deputy sees none of these inquiries.
+    _, email = make_user(Role.deputy)
+    auth.login(email)
+    assert len(read_csv(submit(client, "/inquiries/", "/reports/exports/inquiries", format="csv"))) == 1

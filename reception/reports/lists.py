@@ -15,6 +15,7 @@ from ..accounts.models import BRANCH_ROLES
 from ..appeals.listing import AppealFilter, conditions, count
 from ..appeals.models import Appeal
 from ..extensions import db
+from ..formkit import int_id
 
 #: Rows fetched per round trip while writing.
 BATCH = 1000
@@ -86,3 +87,51 @@ def appeal_rows(
 def async_threshold() -> int:
     """Exports of at least this many rows run as jobs (config REPORT_EXPORT_ASYNC_ROWS)."""
     return current_app.config["REPORT_EXPORT_ASYNC_ROWS"]
+
+
+def inquiry_filter(args):
+    """The inquiries registry's filter from its query string (as its page reads it)."""
+    from ..inquiries.models import AnswerAssessment, InquiryState
+    from ..inquiries.registry import RegistryFilter
+
+    def member(enum, value):
+        return enum(value) if value in {m.value for m in enum} else None
+
+    return RegistryFilter(
+        addressee_id=int_id(args.get("addressee", "")),
+        deputy_id=int_id(args.get("deputy", "")),
+        state=member(InquiryState, args.get("state", "")),
+        topic_id=int_id(args.get("topic", "")),
+        overdue=args.get("overdue") == "1",
+        assessment=member(AnswerAssessment, args.get("assessment", "")),
+    )
+
+
+def inquiry_rows(args, user, today: date) -> Iterator[list]:
+    """The header, then one row per inquiry of the filtered registry, newest first. Inquiries carry no citizen's
+    data (their drafting refuses it, inquiries/operations.check_personal_data), so every role gets every column."""
+    from ..inquiries import registry
+    from ..inquiries.models import Inquiry
+
+    yield [
+        _("Outgoing number"), _("Author"), _("Addressee"), _("Subject"), _("Topic"), _("State"),
+        _("Sent"), _("Answer due"), _("Answered"), _("Assessment of the answer"),
+    ]  # fmt: skip
+    stmt = (
+        registry._filtered(user, inquiry_filter(args), today)  # the registry page's own WHERE
+        .options(joinedload(Inquiry.author), joinedload(Inquiry.addressee), joinedload(Inquiry.topic))
+        .order_by(Inquiry.id.desc())
+    )
+    for inquiry in db.session.scalars(stmt).unique():
+        yield [
+            inquiry.outgoing_number,
+            inquiry.author.full_name,
+            inquiry.addressee.name,
+            inquiry.subject,
+            inquiry.topic.name if inquiry.topic else "",
+            inquiry.state.label,
+            inquiry.sent_date.isoformat() if inquiry.sent_date else "",
+            inquiry.answer_due.isoformat() if inquiry.answer_due else "",
+            inquiry.answer_date.isoformat() if inquiry.answer_date else "",
+            inquiry.answer_assessment.label if inquiry.answer_assessment else "",
+        ]

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formkit import int_id
 from ..i18n import current_language
 from ..inquiries import registry as inquiry_registry
-from . import dashboard, exporting, figures, queries, tilemap
+from . import dashboard, exporting, figures, lists, queries, tilemap
 from . import operations as export_ops
 from . import public as public_figures_module
 from .models import ExportStatus
@@ -191,3 +191,14 @@ def export_download(export_id: int):
     if export.status != ExportStatus.ready:
         abort(409, _("The file is not ready yet."))
     return _file(export.content, export.format, f"appeals-{export.id}")
+
+
+@bp.route("/exports/inquiries", methods=["POST"])
+@allow(Role.branch_head, Role.deputy, Role.assistant, Role.analyst, Role.admin)
+def export_inquiries():
+    """The inquiries registry with its filters as CSV or XLSX (a registry is short: written at once)."""
+    fmt = request.form.get("format", "")
+    if fmt not in export_ops.FORMATS:
+        abort(400, _("Choose CSV or XLSX."))
+    rows = lists.inquiry_rows(request.form, acting_user(), deadlines.local_date(utcnow()))
+    return _file(exporting.write(rows, fmt, _("Deputy inquiries")), fmt, "inquiries")
