@@ -52,3 +52,35 @@ def test_central_office_changes_period_and_region_and_sees_charts_and_map(
     assert page.locator('[data-figure="registered"]').inner_text() == "2"
     page.screenshot(path=tmp_path / "dashboard-astana.png", full_page=True)
     assert (tmp_path / "dashboard-astana.png").stat().st_size > 10_000
+
+
+def test_a_large_export_shows_its_progress_and_downloads(app, live_server, browser_page, make_user, tmp_path):
+    from test_report_exports import run_documents_worker, some_appeals
+
+    app.config["REPORT_EXPORT_ASYNC_ROWS"] = 10
+    try:
+        with app.app_context():
+            some_appeals(n_copies=1200)
+        _, email = make_user(Role.branch_head, "ALM-00")
+        page = browser_page
+        sign_in(page, live_server, email)
+        page.goto(live_server + "/appeals/")
+        page.locator('form[data-form="export-appeals"] button[value="xlsx"]').click()
+        page.wait_for_url("**/reports/exports/*")
+        progress = page.locator("progress")
+        assert progress.get_attribute("max") == "1201" and progress.get_attribute("value") == "0"
+        assert page.locator("[data-export-link]").is_hidden()
+        with app.app_context():
+            run_documents_worker()
+        page.locator("[data-download]").wait_for(state="visible")  # the page's poll saw the job finish
+        assert page.locator("progress").evaluate("p => p.value") == 1201
+        page.screenshot(path=tmp_path / "export-ready.png")
+        with page.expect_download() as download:
+            page.locator("[data-download]").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        from openpyxl import load_workbook
+
+        assert load_workbook(saved).worksheets[0].max_row == 1202
+    finally:
+        app.config["REPORT_EXPORT_ASYNC_ROWS"] = 100_000
