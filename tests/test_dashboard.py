@@ -298,3 +298,44 @@ def test_the_printable_pdf_has_the_period_figures_and_map_in_the_reader_language
     assert re.search(r"Зарегистрировано\s+4", text)  # the regional head's four appeals
     assert "Обращения по регионам" in text and "ALM" in text  # the tile map's labels
     assert "город Астана" in text  # every region is listed, Astana with none for this head
+
+
+def test_the_number_of_statements_does_not_grow_with_the_appeals(app, client, auth, make_user):
+    """Aggregations in SQL: three times the appeals, the same statements (counted now and from the summary)."""
+    from factories import copy_appeals
+    from sqlalchemy import event
+
+    with app.app_context():
+        fixtures()
+        engine = db.engine
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    statements = []
+
+    def count(url):
+        statements.clear()
+        listener = lambda *a, **k: statements.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    urls = [f"/reports/dashboard?{PERIOD}", f"/reports/dashboard?{PERIOD}&channel=online"]
+    before = [count(url) for url in urls]
+    with app.app_context():
+        template = make_appeal(branch_code="AST-01", registered_at=at(date(2026, 4, 1)), commit=False)
+        copy_appeals(template, [{"channel": Channel.online} for _ in range(40)])
+        db.session.commit()
+        template_id = template.id
+    assert [count(url) for url in urls] == before
+    refresh_summary(app)
+    summarised = count(urls[0])
+    with app.app_context():
+        from reception.appeals.models import Appeal
+
+        copy_appeals(db.session.get(Appeal, template_id), [{} for _ in range(40)])
+        db.session.commit()
+    refresh_summary(app)
+    assert count(urls[0]) == summarised
