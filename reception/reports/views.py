@@ -112,8 +112,24 @@ def dashboard_page():
     )
 
 
-@bp.route("/dashboard/export.<any(csv, xlsx, pdf):fmt>")
+@bp.route("/dashboard/export.csv")
 @allow(*DASHBOARD_ROLES)
+def dashboard_csv():
+    return dashboard_export("csv")
+
+
+@bp.route("/dashboard/export.xlsx")
+@allow(*DASHBOARD_ROLES)
+def dashboard_xlsx():
+    return dashboard_export("xlsx")
+
+
+@bp.route("/dashboard/export.pdf")
+@allow(*DASHBOARD_ROLES)
+def dashboard_pdf():
+    return dashboard_export("pdf")
+
+
 def dashboard_export(fmt: str):
     """Every table of the dashboard as the page shows it, as CSV, XLSX or a printable PDF.
 
