@@ -30,7 +30,7 @@ def charts_and_map_drawn(page) -> None:
 
 
 def test_central_office_changes_period_and_region_and_sees_charts_and_map(
-    app, live_server, browser_page, make_user, tmp_path
+    app, live_server, browser_page, make_user, tmp_path, check_accessibility
 ):
     with app.app_context():
         fixtures()
@@ -41,6 +41,7 @@ def test_central_office_changes_period_and_region_and_sees_charts_and_map(
     page.goto(live_server + "/reports/dashboard?from=2026-01-01&to=2026-06-30")
     charts_and_map_drawn(page)
     assert page.locator('[data-figure="registered"]').inner_text() == "6"
+    check_accessibility(page)
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
 
     form = page.locator('form[data-form="dashboard-filters"]')
@@ -84,3 +85,14 @@ def test_a_large_export_shows_its_progress_and_downloads(app, live_server, brows
         assert load_workbook(saved).worksheets[0].max_row == 1202
     finally:
         app.config["REPORT_EXPORT_ASYNC_ROWS"] = 100_000
+
+
+def test_the_public_figures_page_is_accessible_without_signing_in(app, live_server, browser_page, check_accessibility):
+    with app.app_context():
+        fixtures()
+    page = browser_page
+    page.goto(live_server + "/")
+    page.locator('[data-go="figures"]').click()
+    page.wait_for_url("**/reports/public")
+    assert page.locator('[data-report="by_region"] tbody tr').count() == 20
+    check_accessibility(page)
