@@ -130,3 +130,30 @@ def test_the_inquiries_registry_downloads_with_its_filters_within_the_scope(app,
     _, email = make_user(Role.deputy)
     auth.login(email)
     assert len(read_csv(submit(client, "/inquiries/", "/reports/exports/inquiries", format="csv"))) == 1
+
+
+def test_exported_files_are_deleted_after_their_keeping_time(app, client, auth, make_user):
+    from datetime import timedelta
+
+    from reception.dbtypes import utcnow
+    from reception.reports.models import ReportExport
+    from reception.reports.tasks import purge_exports
+
+    app.config["REPORT_EXPORT_ASYNC_ROWS"] = 1
+    try:
+        with app.app_context():
+            some_appeals()
+        _, email = make_user(Role.branch_head, "ALM-00")
+        auth.login(email)
+        old_url = submit(client, "/appeals/", "/reports/exports/appeals", format="csv").headers["Location"]
+        new_url = submit(client, "/appeals/", "/reports/exports/appeals", format="csv").headers["Location"]
+        with app.app_context():
+            run_documents_worker()
+            old = db.session.get(ReportExport, int(old_url.rstrip("/").rsplit("/", 1)[1]))
+            old.created_dt = utcnow() - timedelta(days=app.config["REPORT_EXPORT_KEEP_DAYS"], hours=1)
+            db.session.commit()
+            assert purge_exports() == 1
+        assert client.get(old_url + "/download").status_code == 404
+        assert client.get(new_url + "/download").status_code == 200
+    finally:
+        app.config["REPORT_EXPORT_ASYNC_ROWS"] = 100_000

@@ -1,10 +1,11 @@
 """Exports of filtered lists: written at once when short, by an rq job (a ReportExport row) when long."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..accounts.models import User
 from ..dbtypes import utcnow
@@ -70,3 +71,9 @@ def build_export(export_id: int, now: datetime, today: date) -> ReportExport | N
 def export_of(user: User, export_id: int) -> ReportExport | None:
     """The export if `user` asked for it; nobody else's."""
     return db.session.scalar(select(ReportExport).where(ReportExport.id == export_id, ReportExport.user_id == user.id))
+
+
+def purge_old_exports(now: datetime) -> int:
+    """Delete exports older than REPORT_EXPORT_KEEP_DAYS (their files may hold personal data); returns how many."""
+    cutoff = now - timedelta(days=current_app.config["REPORT_EXPORT_KEEP_DAYS"])
+    return db.session.execute(delete(ReportExport).where(ReportExport.created_dt < cutoff)).rowcount

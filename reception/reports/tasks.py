@@ -4,7 +4,7 @@ from ..appeals import deadlines
 from ..dbtypes import utcnow
 from ..extensions import db
 from . import summary
-from .operations import build_export
+from .operations import build_export, purge_old_exports
 
 
 def make_export(export_id: int) -> str:
@@ -19,3 +19,10 @@ def refresh_summary() -> str:
     stamp = summary.refresh(utcnow())
     db.session.commit()
     return stamp.refreshed_dt.isoformat()
+
+
+def purge_exports() -> int:
+    """Delete exported files past their keeping time (periodic, daily)."""
+    purged = purge_old_exports(utcnow())
+    db.session.commit()
+    return purged
