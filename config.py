@@ -252,6 +252,12 @@ class Config:
             "maslikhat=akimat_region|akimat_district",
         )
     )
+    #: A list export of at least this many rows is written by an rq job, with a progress bar, not while the
+    #: user waits (issue #17 asks for 100,000).
+    REPORT_EXPORT_ASYNC_ROWS = int(_env("REPORT_EXPORT_ASYNC_ROWS", "100000"))
+    #: Days a list exported by a job is kept for download: the file may hold citizens' personal data, so it is
+    #: deleted after this (the Law "On personal data and their protection" No. 94-V: kept no longer than needed).
+    REPORT_EXPORT_KEEP_DAYS = int(_env("REPORT_EXPORT_KEEP_DAYS", "7"))
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, the app is reached
     #: directly). Set it to the number of proxies, never more: a client could otherwise forge its address.
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "0"))

@@ -77,8 +77,10 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
             "apply_retention",
             "purge_login_failures",
             "purge_unconfirmed_online_files",
+            "refresh_summary",
+            "purge_exports",
         }
-        assert Queue("periodic", connection=get_redis()).count == 9
+        assert Queue("periodic", connection=get_redis()).count == 11
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],

@@ -10,6 +10,7 @@ from ..appeals.tasks import apply_retention
 from ..inquiries.tasks import remind_inquiry_answers
 from ..notifications.tasks import remind_deadlines, remind_forwarding, send_digests, sweep_outbox
 from ..public.tasks import purge_unconfirmed_online_files
+from ..reports.tasks import purge_exports, refresh_summary
 from ..routing.tasks import escalate_due_appeals
 from .queues import JOB_TIMEOUTS
 
@@ -25,6 +26,9 @@ SCHEDULE = [
     (apply_retention, "periodic", 24 * 60 * 60),
     (purge_login_failures, "periodic", 24 * 60 * 60),
     (purge_unconfirmed_online_files, "periodic", 60 * 60),
+    # The dashboard's summary (reports/summary.py): its figures are as of the last run, which the page shows.
+    (refresh_summary, "periodic", 15 * 60),
+    (purge_exports, "periodic", 24 * 60 * 60),
 ]
 
 

@@ -1,0 +1,82 @@
+"""A large export made by a job: the row is the job's progress the page shows, and then the file."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from ..dbtypes import UTCDateTime, enum_type, utcnow
+from ..enums import LabelledEnum
+from ..extensions import db
+
+
+class ExportStatus(LabelledEnum):
+    queued = "queued", _l("Waiting in the queue")
+    running = "running", _l("Writing the file")
+    ready = "ready", _l("Ready")
+    failed = "failed", _l("Failed")
+
+
+class ReportExport(db.Model):
+    """A list exported by an rq job because it is too long to write while the user waits."""
+
+    __tablename__ = "report_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who asked; only they may see and download it (the rows are those they could see when asking).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: What is exported: "appeals" (the appeals list).
+    kind: Mapped[str] = mapped_column(String(32))
+    #: "csv" or "xlsx".
+    format: Mapped[str] = mapped_column(String(8))
+    #: The list's filters, as its query string had them.
+    args: Mapped[dict] = mapped_column(JSON)
+    #: Headers and labels are written in this interface language.
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[ExportStatus] = mapped_column(enum_type(ExportStatus), default=ExportStatus.queued)
+    #: Rows to write, and rows written so far (the progress bar).
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportCount(db.Model):
+    """Appeals counted per month of registration, branch and one more dimension (`kind` and `key`): the
+    dashboard's summary, refreshed by a periodic job so that a year over a million appeals reads a few thousand
+    rows. kind "base" (key ""): the headline counts; "topic", "channel", "state", "deputy": one per value;
+    "decided": month of the decision; "days": decisions by whole days from registration (the percentiles)."""
+
+    __tablename__ = "report_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The first day of the month (in Kazakhstan's time) of registration, or of the decision for "decided".
+    month: Mapped[date] = mapped_column(Date)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    key: Mapped[str] = mapped_column(String(64), default="")
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    decided: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    #: Still open, and open past the deadline, when the summary was made.
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    reopen: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_report_counts_kind_month", "kind", "month"),)
+
+
+class ReportRefresh(db.Model):
+    """When the summary was last made (the "as of" the dashboard shows); one row per refresh, the last counts."""
+
+    __tablename__ = "report_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refreshed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The local date "overdue" was counted for.
+    as_of_date: Mapped[date] = mapped_column(Date)
