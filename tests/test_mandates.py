@@ -1,0 +1,316 @@
+"""Voters' mandates: suggested groups on known near-duplicates in Kazakh and Russian, adoption into programme points
+that keeps every source appeal, road-map tasks and their deadlines, the pages as an analyst drives them, and the
+public road map without personal data."""
+
+from datetime import date, timedelta
+
+import pytest
+from factories import district, make_citizen, make_deputy, make_registration
+from mandate_fixture import APPEALS, precision_recall
+from pageforms import forms_on, submit
+from sqlalchemy import select
+
+from reception.accounts.models import Role
+from reception.appeals.models import Appeal, AppealType
+from reception.extensions import db
+from reception.mandates import operations as ops
+from reception.mandates import suggestions
+from reception.mandates.models import OwnerKind, ProgrammePoint, RoadmapTask, TaskStatus, VoterMandate
+
+
+def register_fixture(citizen=None) -> list[int]:
+    """The fixture's appeals registered as proposals, each in its district and language; their ids in fixture order."""
+    ids = []
+    for _group, topic_code, district_code, language, text in APPEALS:
+        appeal = make_registration(
+            topic_code=topic_code,
+            district=district(district_code),
+            language=language,
+            type=AppealType.proposal,
+            summary=text[:200],
+            text=text,
+            citizen=citizen,
+            commit=False,
+        ).appeal
+        ids.append(appeal.id)
+    db.session.commit()
+    return ids
+
+
+def test_suggestions_find_the_known_groups(ctx):
+    ids = register_fixture()
+    position = {appeal_id: n for n, appeal_id in enumerate(ids)}
+    groups = suggestions.suggest_groups()
+    precision, recall = precision_recall([[position[a.id] for a in g.appeals] for g in groups])
+    assert precision > 0.8 and recall > 0.8, (precision, recall)
+    # The lone appeals are suggested with no one.
+    lone = {ids[n] for n, row in enumerate(APPEALS) if row[0] is None}
+    assert not lone & {a.id for g in groups for a in g.appeals}
+
+
+def test_suggestions_keep_to_one_topic_and_region(ctx):
+    register_fixture()
+    for group in suggestions.suggest_groups():
+        assert len({(a.topic_id, a.region_id) for a in group.appeals}) == 1
+
+
+def test_a_growing_mandate_is_suggested_and_accepted_appeals_leave_the_suggestions(ctx):
+    ids = register_fixture()
+    gas = [n for n, row in enumerate(APPEALS) if row[0] == "gas"]
+    # The analyst accepts the group without its last appeal, which then matches the mandate as a new appeal.
+    mandate = ops.create_mandate(
+        [db.session.get(Appeal, ids[n]) for n in gas[:-1]], title_kk="Ауылға газ", title_ru="Газ в село", user=None
+    )
+    db.session.commit()
+    assert all(ids[gas[0]] not in [a.id for a in g.appeals] for g in suggestions.suggest_groups())
+    growth = suggestions.suggest_growth()
+    assert [(g.mandate.id, [a.id for a in g.appeals]) for g in growth] == [(mandate.id, [ids[gas[-1]]])]
+
+
+def test_adoption_keeps_every_source_appeal(ctx):
+    ids = register_fixture()
+    gas = [db.session.get(Appeal, ids[n]) for n, row in enumerate(APPEALS) if row[0] == "gas"]
+    water = [db.session.get(Appeal, ids[n]) for n, row in enumerate(APPEALS) if row[0] == "water"]
+    first = ops.create_mandate(gas, title_kk="Газ", title_ru="Газ", user=None)
+    second = ops.create_mandate(water, title_kk="Су", title_ru="Вода", user=None)
+    point = ops.adopt_into_point(
+        [first, second], text_kk="Ауылдарды газбен және сумен қамту", text_ru="Газ и вода в сёла", user=None
+    )
+    db.session.commit()
+    db.session.expire_all()
+    point = db.session.get(ProgrammePoint, point.id)
+    assert sorted(a.id for a in point.source_appeals) == sorted(a.id for a in gas + water)
+    assert point.number == 1
+    # An adopted mandate keeps its sources: taking one out is refused, and nothing is lost.
+    with pytest.raises(ops.MandateError):
+        ops.remove_appeal(point.mandates[0], point.mandates[0].appeals[0], user=None)
+    with pytest.raises(ops.MandateError):
+        ops.adopt_into_point([first], text_kk="x", text_ru="y", user=None)
+    db.session.rollback()
+    assert len(db.session.get(ProgrammePoint, point.id).source_appeals) == len(gas) + len(water)
+
+
+def test_a_mandate_gathers_one_topic_and_region(ctx):
+    ids = register_fixture()
+    mixed = [db.session.get(Appeal, ids[0]), db.session.get(Appeal, ids[13])]  # housing and education
+    with pytest.raises(ops.MandateError):
+        ops.create_mandate(mixed, title_kk="", title_ru="Смесь", user=None)
+
+
+def _point_with_tasks(ids) -> ProgrammePoint:
+    mandate = ops.create_mandate(
+        [db.session.get(Appeal, ids[0]), db.session.get(Appeal, ids[1])], title_kk="Газ", title_ru="Газ", user=None
+    )
+    return ops.adopt_into_point([mandate], text_kk="Газ ауылға", text_ru="Газ в село", user=None)
+
+
+def test_task_deadlines_and_overdue(ctx):
+    ids = register_fixture()
+    point = _point_with_tasks(ids)
+    today = date(2026, 12, 1)
+    deputy = make_deputy("Оразов Ерлан")
+    late = ops.add_task(
+        point,
+        title_kk="Жоба",
+        title_ru="Проект",
+        owner=ops.Owner(OwnerKind.deputy, deputy_id=deputy.id),
+        expected_result="ПСД готова",
+        deadline=today - timedelta(days=1),
+    )
+    due_today = ops.add_task(
+        point,
+        title_kk="",
+        title_ru="Тендер",
+        owner=ops.Owner(OwnerKind.faction, faction="Фракция"),
+        expected_result="Тендер объявлен",
+        deadline=today,
+    )
+    done_late = ops.add_task(
+        point,
+        title_kk="",
+        title_ru="Стройка",
+        owner=ops.Owner(OwnerKind.faction, faction="Фракция"),
+        expected_result="Газ пущен",
+        deadline=today - timedelta(days=30),
+    )
+    ops.set_task_status(done_late, TaskStatus.done)
+    db.session.commit()
+    assert [t.id for t in ops.overdue_tasks(today)] == [late.id]
+    assert [t.id for t in ops.overdue_tasks(today, deputy_id=deputy.id)] == [late.id]
+    assert ops.overdue_tasks(today, deputy_id=deputy.id + 1000) == []
+    assert not due_today.is_overdue(today) and due_today.is_overdue(today + timedelta(days=1))
+    # Reopened, the done task is overdue again and forgets when it was done.
+    ops.set_task_status(done_late, TaskStatus.in_progress)
+    assert done_late.done_dt is None
+    assert [t.id for t in ops.overdue_tasks(today)] == [done_late.id, late.id]
+
+
+def test_a_task_names_its_owner(ctx):
+    ids = register_fixture()
+    point = _point_with_tasks(ids)
+    with pytest.raises(ops.MandateError):
+        ops.add_task(
+            point,
+            title_kk="",
+            title_ru="Без владельца",
+            owner=ops.Owner(OwnerKind.body),
+            expected_result="x",
+            deadline=date(2027, 1, 1),
+        )
+
+
+# --- the pages -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def analyst(app, client, auth, make_user):
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    return email
+
+
+def test_an_analyst_goes_from_a_suggested_group_to_a_public_road_map_task(app, client, analyst):
+    with app.app_context():
+        citizen = make_citizen()
+        ids = register_fixture(citizen)
+        gas = [ids[n] for n, row in enumerate(APPEALS) if row[0] == "gas"]
+    board = client.get("/mandates/").get_data(as_text=True)
+    assert "Сейткали" not in board  # no names of citizens on the board
+    # Accept the gas group, leaving its last appeal out: every suggested group has its own form, the one holding
+    # the gas appeals is found by its appeals.
+    page = client.get("/mandates/").get_data(as_text=True)
+    forms = [
+        f
+        for f in forms_on(page)
+        if f.action.endswith("/mandates/accept") and f.values.get("appeal") in {str(i) for i in gas}
+    ]
+    assert len(forms) == 1
+    data = forms[0].fill(
+        appeal=[str(i) for i in gas[:-1]], title_kk="Жаңаталап ауылына газ", title_ru="Газ в село Жанаталап"
+    )
+    response = client.post("/mandates/accept", data=data)
+    assert response.status_code == 302
+    mandate_url = response.headers["Location"]
+    with app.app_context():
+        mandate = db.session.scalar(select(VoterMandate))
+        assert sorted(a.id for a in mandate.appeals) == sorted(gas[:-1])
+        mandate_id = mandate.id
+    detail = client.get(mandate_url).get_data(as_text=True)
+    assert "Газ в село Жанаталап" in detail and "Сейткали" not in detail
+    # The left-out appeal is offered as growing the mandate, and added from the board.
+    response = submit(client, "/mandates/", f"/mandates/{mandate_id}/add")
+    assert response.status_code == 302
+    with app.app_context():
+        assert sorted(a.id for a in db.session.get(VoterMandate, mandate_id).appeals) == sorted(gas)
+    # One appeal taken out from the mandate's page.
+    response = submit(client, mandate_url, f"/mandates/{mandate_id}/remove/{gas[0]}")
+    assert response.status_code == 302
+    with app.app_context():
+        assert gas[0] not in [a.id for a in db.session.get(VoterMandate, mandate_id).appeals]
+    # Adopted without the Kazakh text: a form error, nothing stored.
+    response = submit(client, mandate_url, f"/mandates/{mandate_id}/adopt", text_ru="Газ в село")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(ProgrammePoint)) is None
+    response = submit(
+        client,
+        mandate_url,
+        f"/mandates/{mandate_id}/adopt",
+        text_kk="Жаңаталап ауылын газбен қамту",
+        text_ru="Газификация села Жанаталап",
+    )
+    assert response.status_code == 302
+    point_url = response.headers["Location"]
+    with app.app_context():
+        point = db.session.scalar(select(ProgrammePoint))
+        assert len(point.source_appeals) == len(gas) - 1
+        point_id = point.id
+    # A road-map task with a faction as its owner.
+    response = submit(
+        client,
+        point_url,
+        f"/mandates/points/{point_id}/tasks",
+        title_kk="Газ құбырының жобасы",
+        title_ru="Проект газопровода",
+        owner_kind="faction",
+        owner_faction="Фракция партии",
+        expected_result="Проектно-сметная документация утверждена",
+        deadline="2027-06-30",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        task = db.session.scalar(select(RoadmapTask))
+        assert (task.owner_faction, task.deadline) == ("Фракция партии", date(2027, 6, 30))
+        task_id = task.id
+    response = submit(
+        client, point_url, f"/mandates/tasks/{task_id}/status", status="done", evidence_url="https://example.kz/psd.pdf"
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        task = db.session.get(RoadmapTask, task_id)
+        assert task.status is TaskStatus.done and task.evidence_url == "https://example.kz/psd.pdf"
+    # The public road map, without signing in, shows the point and its task, and no one's name.
+    visitor = app.test_client()
+    assert 'href="/roadmap/"' in visitor.get("/").get_data(as_text=True)  # linked from the public start page
+    public = visitor.get("/roadmap/")
+    assert public.status_code == 200
+    text = public.get_data(as_text=True)
+    assert "Проект газопровода" in text or "Газ құбырының жобасы" in text
+    assert "Сейткали" not in text and "900101300017" not in text
+    assert "1 / 1" in text
+
+
+def test_a_task_without_an_owner_is_a_form_error(app, client, analyst):
+    with app.app_context():
+        ids = register_fixture()
+        point = _point_with_tasks(ids)
+        db.session.commit()
+        point_url = f"/mandates/points/{point.id}"
+    response = submit(
+        client,
+        point_url,
+        f"{point_url}/tasks",
+        title_ru="Задача",
+        owner_kind="body",
+        expected_result="Итог",
+        deadline="2027-01-01",
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(RoadmapTask)) is None
+
+
+@pytest.mark.parametrize("role", [Role.staff, Role.deputy, Role.assistant, Role.branch_head])
+def test_only_analysts_and_administrators_keep_mandates(client, auth, make_user, role):
+    _, email = make_user(role)
+    auth.login(email)
+    assert client.get("/mandates/").status_code == 403
+
+
+def test_an_owner_deputy_sees_their_overdue_task(app, client, auth, make_user):
+    user_id, email = make_user(Role.deputy)
+    with app.app_context():
+        from reception.accounts.models import User
+
+        deputy_id = db.session.get(User, user_id).deputy_id
+        point = _point_with_tasks(register_fixture())
+        ops.add_task(
+            point,
+            title_kk="",
+            title_ru="Мой просроченный пункт",
+            owner=ops.Owner(OwnerKind.deputy, deputy_id=deputy_id),
+            expected_result="x",
+            deadline=date(2020, 1, 1),
+        )
+        ops.add_task(
+            point,
+            title_kk="",
+            title_ru="Чужая задача",
+            owner=ops.Owner(OwnerKind.faction, faction="Ф"),
+            expected_result="x",
+            deadline=date(2020, 1, 1),
+        )
+        db.session.commit()
+    auth.login(email)
+    page = client.get("/mandates/my-tasks").get_data(as_text=True)
+    assert "Мой просроченный пункт" in page and "Чужая задача" not in page
