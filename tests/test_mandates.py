@@ -2,7 +2,7 @@
 that keeps every source appeal, road-map tasks and their deadlines, the pages as an analyst drives them, and the
 public road map without personal data."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from factories import district, make_citizen, make_deputy, make_registration
@@ -176,19 +176,19 @@ def test_an_analyst_goes_from_a_suggested_group_to_a_public_road_map_task(app, c
         gas = [ids[n] for n, row in enumerate(APPEALS) if row[0] == "gas"]
     board = client.get("/mandates/").get_data(as_text=True)
     assert "Сейткали" not in board  # no names of citizens on the board
-    # Accept the gas group, leaving its last appeal out: every suggested group has its own form, the one holding
-    # the gas appeals is found by its appeals.
+    # Accept the gas group, leaving its last appeal out: every suggested group has its own form, the gas one is
+    # told by the appeals it holds (its last ticked box).
     page = client.get("/mandates/").get_data(as_text=True)
-    forms = [
-        f
-        for f in forms_on(page)
-        if f.action.endswith("/mandates/accept") and f.values.get("appeal") in {str(i) for i in gas}
-    ]
-    assert len(forms) == 1
-    data = forms[0].fill(
-        appeal=[str(i) for i in gas[:-1]], title_kk="Жаңаталап ауылына газ", title_ru="Газ в село Жанаталап"
+    assert [f.values.get("appeal") for f in forms_on(page) if f.action.endswith("/accept")].count(str(gas[-1])) == 1
+    response = submit(
+        client,
+        "/mandates/",
+        "/mandates/accept",
+        carrying={"appeal": str(gas[-1])},
+        appeal=[str(i) for i in gas[:-1]],
+        title_kk="Жаңаталап ауылына газ",
+        title_ru="Газ в село Жанаталап",
     )
-    response = client.post("/mandates/accept", data=data)
     assert response.status_code == 302
     mandate_url = response.headers["Location"]
     with app.app_context():
@@ -314,3 +314,61 @@ def test_an_owner_deputy_sees_their_overdue_task(app, client, auth, make_user):
     auth.login(email)
     page = client.get("/mandates/my-tasks").get_data(as_text=True)
     assert "Мой просроченный пункт" in page and "Чужая задача" not in page
+
+
+# --- reminders -----------------------------------------------------------------------------------------------
+
+
+def test_task_owners_are_reminded_before_the_deadline_and_alerted_once_when_overdue(app, ctx, make_user):
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from reception.accounts.models import User
+    from reception.mandates.tasks import remind_roadmap_tasks
+    from reception.notifications.models import InAppNotification
+
+    almaty = ZoneInfo("Asia/Almaty")
+    saved = app.config["SMS_SEND_HOURS"]
+    app.config["SMS_SEND_HOURS"] = (9, 20)
+    try:
+        owner = db.session.get(User, make_user(Role.deputy)[0])
+        analyst = db.session.get(User, make_user(Role.analyst)[0])
+        point = _point_with_tasks(register_fixture())
+        task = ops.add_task(
+            point,
+            title_kk="Жоба",
+            title_ru="Проект газопровода",
+            owner=ops.Owner(OwnerKind.deputy, deputy_id=owner.deputy_id),
+            expected_result="ПСД",
+            deadline=date(2026, 11, 30),
+        )
+        db.session.commit()
+
+        def notes(user_id):
+            return list(db.session.scalars(select(InAppNotification.text).where(InAppNotification.user_id == user_id)))
+
+        with time_machine.travel(datetime(2026, 11, 22, 11, 0, tzinfo=almaty), tick=False):  # Sunday: nobody
+            assert remind_roadmap_tasks() == 0
+        with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=almaty), tick=False):  # Monday, 7 days before
+            assert remind_roadmap_tasks() == 1
+            assert remind_roadmap_tasks() == 0
+        assert any("Проект газопровода" in t and "30.11.2026" in t for t in notes(owner.id))
+        assert notes(analyst.id) == []
+        with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=almaty), tick=False):  # overdue
+            assert remind_roadmap_tasks() == 2  # the owner and the analyst
+            assert remind_roadmap_tasks() == 0
+        with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=almaty), tick=False):  # once, not daily
+            assert remind_roadmap_tasks() == 0
+        assert len(notes(analyst.id)) == 1
+        # Done, it is no longer chased; a moved deadline is reminded of again.
+        task.deadline = date(2026, 12, 9)
+        db.session.commit()
+        with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=almaty), tick=False):
+            assert remind_roadmap_tasks() == 1
+        ops.set_task_status(task, TaskStatus.done)
+        db.session.commit()
+        with time_machine.travel(datetime(2026, 12, 10, 10, 0, tzinfo=almaty), tick=False):
+            assert remind_roadmap_tasks() == 0
+    finally:
+        app.config["SMS_SEND_HOURS"] = saved
