@@ -372,3 +372,123 @@ def test_task_owners_are_reminded_before_the_deadline_and_alerted_once_when_over
             assert remind_roadmap_tasks() == 0
     finally:
         app.config["SMS_SEND_HOURS"] = saved
+
+
+# --- back to the people --------------------------------------------------------------------------------------
+
+
+def test_citizens_who_agreed_are_told_once_in_their_language(ctx):
+    from reception.notifications.models import MessageChannel, OutboxMessage
+
+    told_ru = make_citizen("900101300017", full_name="Сейткали Айгуль", phone="+77011234567", may_be_told=True)
+    silent = make_citizen("850615400123", full_name="Ержанов Марат", phone="+77770001122", may_be_told=False)
+    told_kk = make_citizen(
+        "920304500456", full_name="Нурланова Дана", phone="+77471239988", language="kk", may_be_told=True
+    )
+    rows = [n for n, row in enumerate(APPEALS) if row[0] == "gas"]
+    appeals = []
+    for n, citizen in zip(rows, [told_ru, silent, told_kk, told_kk, None, told_ru, silent], strict=True):
+        _group, topic_code, district_code, language, text = APPEALS[n]
+        appeals.append(
+            make_registration(
+                topic_code=topic_code,
+                district=district(district_code),
+                language=language,
+                type=AppealType.proposal,
+                summary=text[:200],
+                text=text,
+                citizen=citizen,
+            ).appeal
+        )
+    mandate = ops.create_mandate(appeals, title_kk="Ауылға газ", title_ru="Газ в село", user=None)
+    db.session.commit()
+
+    def sms() -> list[OutboxMessage]:
+        return list(
+            db.session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == MessageChannel.sms,
+                    OutboxMessage.dedupe_key.contains("programme-point")
+                    | OutboxMessage.dedupe_key.contains("roadmap-task"),
+                )
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+    point = ops.adopt_into_point([mandate], text_kk="Ауылға газ", text_ru="Газ в село", user=None)
+    db.session.commit()
+    sent = sms()
+    # One message to each consenting citizen (not one per appeal), none to the one who did not agree.
+    assert sorted(m.recipient for m in sent) == ["+77011234567", "+77471239988"]
+    by_phone = {m.recipient: m for m in sent}
+    assert "пунктом" in by_phone["+77011234567"].body and f" {point.number} " in by_phone["+77011234567"].body
+    assert by_phone["+77471239988"].language == "kk" and "тармағы" in by_phone["+77471239988"].body
+    assert ops.tell_citizens(point, "mandate_adopted", f"programme-point:{point.id}") == 0  # once
+
+    task = ops.add_task(
+        point,
+        title_kk="Газ құбырын салу",
+        title_ru="Строительство газопровода",
+        owner=ops.Owner(OwnerKind.faction, faction="Фракция"),
+        expected_result="Газ пущен",
+        deadline=date(2027, 1, 1),
+    )
+    ops.set_task_status(task, TaskStatus.in_progress)
+    db.session.commit()
+    assert len(sms()) == 2  # not done yet: nothing to tell
+    ops.set_task_status(task, TaskStatus.done)
+    ops.set_task_status(task, TaskStatus.in_progress)
+    ops.set_task_status(task, TaskStatus.done)
+    db.session.commit()
+    done = sms()[2:]
+    assert sorted(m.recipient for m in done) == ["+77011234567", "+77471239988"]
+    emails = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == MessageChannel.email, OutboxMessage.dedupe_key.contains("roadmap-task")
+        )
+    ).all()
+    assert all("Газ құбырын салу" in m.body for m in emails if m.language == "kk")
+
+
+def test_a_tasks_evidence_is_a_deputy_inquiry_and_its_answer(app, client, analyst, make_user):
+    from factories import make_inquiry, user
+    from test_inquiries import appeals_for
+
+    from reception.inquiries import operations as inquiry_ops
+    from reception.inquiries.models import AnswerAssessment, InquiryState
+
+    _, deputy_email = make_user(Role.deputy)
+    with app.app_context():
+        deputy_user = user(deputy_email)
+        inquiry = make_inquiry(appeals_for(deputy_user.deputy), user=deputy_user, state=InquiryState.approved)
+        inquiry_ops.mark_sent(inquiry, user=deputy_user, outgoing_number="07-15/88", sent_date=date(2026, 10, 1))
+        inquiry_ops.record_answer(
+            inquiry,
+            user=deputy_user,
+            answer_date=date(2026, 10, 20),
+            answer_number="ЖТ-1",
+            answer_text="Служебный ответ с подробностями",
+            public_summary="Газопровод включён в план на 2027 год",
+            assessment=AnswerAssessment.substantive,
+        )
+        point = _point_with_tasks(register_fixture())
+        db.session.commit()
+        point_url, inquiry_id = f"/mandates/points/{point.id}", inquiry.id
+    response = submit(
+        client,
+        point_url,
+        f"{point_url}/tasks",
+        title_ru="Включить газопровод в план",
+        owner_kind="faction",
+        owner_faction="Фракция",
+        expected_result="Газопровод в плане",
+        deadline="2027-01-01",
+        inquiry=str(inquiry_id),
+    )
+    assert response.status_code == 302
+    page = client.get(point_url).get_data(as_text=True)
+    assert f'href="/inquiries/{inquiry_id}"' in page and "20.10.2026" in page
+    public = app.test_client().get("/roadmap/").get_data(as_text=True)
+    assert "Газопровод включён в план на 2027 год" in public and "20.10.2026" in public
+    assert "Служебный ответ" not in public and f"/inquiries/{inquiry_id}" not in public

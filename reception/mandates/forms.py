@@ -36,9 +36,11 @@ class TaskForm(FlaskForm):
     expected_result = TextAreaField(_l("Expected result"), validators=[DataRequired(), Length(max=5000)])
     deadline = DateField(_l("Deadline"), validators=[DataRequired()])
     evidence_url = StringField(_l("Link to evidence"), validators=[Optional(), URL(), Length(max=500)])
+    inquiry = SelectField(_l("Deputy inquiry sent for the task"), choices=[])
 
-    def __init__(self, *args, deputies=(), branches=(), bodies=(), **kwargs):
+    def __init__(self, *args, deputies=(), branches=(), bodies=(), inquiries=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.inquiry.choices = with_blank(inquiries)
         self.owner_kind.choices = options(OwnerKind.choices())
         self.owner_deputy.choices = with_blank(deputies)
         self.owner_branch.choices = list(branches)

@@ -12,6 +12,7 @@ from ..directory.models import Branch, Deputy, District, GovernmentBody, Region,
 from ..enums import LabelledEnum
 from ..extensions import db
 from ..i18n import localized
+from ..inquiries.models import Inquiry
 
 mandate_appeals = Table(
     "mandate_appeals",
@@ -126,6 +127,7 @@ class RoadmapTask(db.Model):
     owner_deputy: Mapped[Deputy | None] = relationship()
     owner_branch: Mapped[Branch | None] = relationship()
     owner_body: Mapped[GovernmentBody | None] = relationship()
+    inquiry: Mapped["Inquiry | None"] = relationship()
 
     @property
     def title(self) -> str:

@@ -13,6 +13,8 @@ from ..appeals.models import Appeal
 from ..dbtypes import utcnow
 from ..errors import Refused
 from ..extensions import db
+from ..i18n import localized
+from ..notifications.events import notify_citizen
 from .models import OwnerKind, ProgrammePoint, RoadmapTask, TaskStatus, VoterMandate
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ def adopt_into_point(mandates: list[VoterMandate], *, text_kk: str, text_ru: str
     point.mandates = list(mandates)
     db.session.flush()
     logger.info("Programme point %s adopted from mandates %s", point.number, [m.id for m in mandates])
+    tell_citizens(point, "mandate_adopted", f"programme-point:{point.id}")
     return point
 
 
@@ -149,6 +152,30 @@ def set_task_status(task: RoadmapTask, status: TaskStatus, *, evidence_url: str 
         task.evidence_url = evidence_url.strip()
     db.session.flush()
     logger.info("Road-map task %s: %s", task.id, status.value)
+    if status is TaskStatus.done:
+        # Keyed by the task: done, reopened and done again, the citizens still hear once.
+        tell_citizens(task.point, "mandate_task_done", f"roadmap-task:{task.id}:done", task=task)
+
+
+def told_appeals(point: ProgrammePoint) -> list[Appeal]:
+    """The appeals through which the point's citizens are told: one per citizen who agreed to hear what comes of
+    their appeal (their first appeal behind the point, so each message reaches a person once)."""
+    first: dict[int, Appeal] = {}
+    for appeal in sorted(point.source_appeals, key=lambda a: a.id):
+        citizen = appeal.citizen
+        if citizen is not None and citizen.may_be_told and citizen.anonymised_dt is None:
+            first.setdefault(citizen.id, appeal)
+    return list(first.values())
+
+
+def tell_citizens(point: ProgrammePoint, event_key: str, key: str, task: RoadmapTask | None = None) -> int:
+    """Queue the message about the point (or its task) to every consenting citizen behind it, in their language;
+    how many messages were queued (a repeated call queues none: the outbox's dedupe keys)."""
+    queued = 0
+    for appeal in told_appeals(point):
+        title = localized(task, "title", appeal.citizen.language) if task is not None else ""
+        queued += notify_citizen(appeal, event_key, key=key, point=str(point.number), task=title)
+    return queued
 
 
 def overdue_tasks(today: date, *, deputy_id: int | None = None, branch_ids=None) -> list[RoadmapTask]:

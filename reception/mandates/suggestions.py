@@ -29,7 +29,10 @@ _FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
 @cache
 def _glossary() -> list[tuple[re.Pattern, str]]:
     words = json.loads((Path(__file__).parent / "glossary.json").read_text(encoding="utf-8"))
-    return [(re.compile(rf"\b{re.escape(kk)}"), f"{kk} {ru}") for kk, ru in words.items() if not kk.startswith("_")]
+    # A Kazakh stem matches the word with its endings; the Russian word follows the whole word.
+    return [
+        (re.compile(rf"\b{re.escape(kk)}\w*"), rf"\g<0> {ru}") for kk, ru in words.items() if not kk.startswith("_")
+    ]
 
 
 def _normalise(text: str) -> str:

@@ -15,6 +15,7 @@ from ..dbtypes import utcnow
 from ..directory.choices import branch_choices, deputy_choices, government_body_choices
 from ..extensions import db
 from ..formkit import int_id
+from ..inquiries.models import Inquiry, InquiryState
 from . import operations as ops
 from . import suggestions
 from .forms import AcceptForm, AdoptForm, AppealsForm, StatusForm, TaskForm
@@ -158,12 +159,22 @@ def adopt(mandate_id: int):
     return redirect(url_for(".point", point_id=point.id))
 
 
+#: Inquiries that may serve as a task's evidence: those sent, and their answers.
+EVIDENT = (InquiryState.sent, InquiryState.answered, InquiryState.closed)
+
+
+def _inquiry_choices() -> list[tuple[str, str]]:
+    rows = db.session.scalars(select(Inquiry).where(Inquiry.state.in_(EVIDENT)).order_by(Inquiry.id.desc()))
+    return [(str(i.id), f"№{i.id} · {i.outgoing_number or '—'} · {i.subject[:80]}") for i in rows]
+
+
 def _task_form(formdata=None) -> TaskForm:
     return TaskForm(
         formdata=formdata,
         deputies=deputy_choices(),
         branches=branch_choices(),
         bodies=government_body_choices(),
+        inquiries=_inquiry_choices(),
     )
 
 
@@ -204,6 +215,7 @@ def add_task(point_id: int):
                 expected_result=form.expected_result.data,
                 deadline=form.deadline.data,
                 evidence_url=form.evidence_url.data or "",
+                inquiry_id=int_id(form.inquiry.data),
             )
         except ops.MandateError as refusal:
             error = str(refusal)
