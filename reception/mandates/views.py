@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..accounts.access import acting_user, allow, public, visible_branch_ids
 from ..accounts.models import Role
@@ -13,6 +13,7 @@ from ..appeals import deadlines
 from ..appeals.models import Appeal
 from ..dbtypes import utcnow
 from ..directory.choices import branch_choices, deputy_choices, government_body_choices
+from ..directory.models import Deputy
 from ..extensions import db
 from ..formkit import int_id
 from ..inquiries.models import Inquiry, InquiryState
@@ -25,6 +26,8 @@ bp = Blueprint("mandates", __name__, url_prefix="/mandates")
 roadmap_bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
 #: Who gathers mandates and keeps the programme: the central office's analysts and administrators.
 ANALYSTS = (Role.analyst, Role.admin)
+#: The largest suggested groups the board shows at once; accepting them brings the next ones up.
+SHOWN_GROUPS = 20
 #: Owners who see their own road-map tasks.
 OWNERS = (Role.deputy, Role.branch_head)
 
@@ -50,9 +53,11 @@ def _appeals(ids: list[str]) -> list[Appeal]:
 def board():
     """Suggested groups to accept, new appeals that match a mandate, the mandates, points and overdue tasks."""
     today = _today()
+    groups = suggestions.suggest_groups()
     return render_template(
         "mandates/board.html",
-        groups=suggestions.suggest_groups(),
+        groups=groups[:SHOWN_GROUPS],
+        hidden_groups=max(0, len(groups) - SHOWN_GROUPS),
         growth=suggestions.suggest_growth(),
         mandates=list(db.session.scalars(select(VoterMandate).order_by(VoterMandate.id.desc()))),
         points=list(db.session.scalars(select(ProgrammePoint).order_by(ProgrammePoint.number))),
@@ -168,10 +173,15 @@ def _inquiry_choices() -> list[tuple[str, str]]:
     return [(str(i.id), f"№{i.id} · {i.outgoing_number or '—'} · {i.subject[:80]}") for i in rows]
 
 
-def _task_form(formdata=None) -> TaskForm:
+def _task_form(point: ProgrammePoint, formdata=None) -> TaskForm:
+    # The deputies who may own a task: active ones of the regions the point's mandates come from, and those with no
+    # region (party-list deputies); thousands of maslikhat deputies elsewhere would only bury them.
+    regions = {m.region_id for m in point.mandates if m.region_id}
     return TaskForm(
         formdata=formdata,
-        deputies=deputy_choices(),
+        deputies=deputy_choices(
+            Deputy.is_active.is_(True), or_(Deputy.region_id.in_(regions), Deputy.region_id.is_(None))
+        ),
         branches=branch_choices(),
         bodies=government_body_choices(),
         inquiries=_inquiry_choices(),
@@ -194,7 +204,7 @@ def point(point_id: int):
     """A programme point: its text, its mandates and every appeal behind them, and its road map."""
     point = _get(ProgrammePoint, point_id)
     return render_template(
-        "mandates/point.html", point=point, form=_task_form(), status_form=StatusForm(), today=_today()
+        "mandates/point.html", point=point, form=_task_form(point), status_form=StatusForm(), today=_today()
     )
 
 
@@ -203,7 +213,7 @@ def point(point_id: int):
 def add_task(point_id: int):
     """A task joins the point's road map."""
     point = _get(ProgrammePoint, point_id)
-    form = _task_form(request.form)
+    form = _task_form(point, request.form)
     error = None
     if form.validate_on_submit():
         try:
