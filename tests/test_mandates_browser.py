@@ -61,3 +61,43 @@ def test_an_analyst_turns_a_suggested_group_into_a_public_road_map_task(app, liv
     assert "Нұрлы Жол шағын ауданында 900 орындық мектеп салу" in point.inner_text()
     assert "Выделить участок под школу" in point.inner_text() or "Мектеп салуға жер телімін бөлу" in point.inner_text()
     assert "Сейткали" not in visitor.content()
+
+
+def test_the_mandate_pages_fit_a_phone_and_pass_axe(app, live_server, chromium, make_user, check_accessibility):
+    from datetime import date
+
+    from test_mobile_browser import CHECK, PHONE
+    from test_mobile_browser import sign_in as phone_sign_in
+
+    from reception.appeals.models import Appeal
+    from reception.mandates import operations as ops
+    from reception.mandates.models import OwnerKind
+
+    _, email = make_user(Role.analyst)
+    with app.app_context():
+        ids = register_fixture()
+        gas = [db.session.get(Appeal, ids[n]) for n, row in enumerate(APPEALS) if row[0] == "gas"]
+        mandate = ops.create_mandate(gas, title_kk="Жаңаталап ауылына газ", title_ru="Газ в село Жанаталап", user=None)
+        point = ops.adopt_into_point([mandate], text_kk="Ауылға газ", text_ru="Газ в село", user=None)
+        ops.add_task(
+            point,
+            title_kk="Жоба",
+            title_ru="Проект газопровода",
+            owner=ops.Owner(OwnerKind.faction, faction="Фракция"),
+            expected_result="ПСД утверждена",
+            deadline=date(2026, 1, 1),
+            evidence_url="https://example.kz/" + "a" * 120,
+        )
+        db.session.commit()
+        urls = ["/mandates/", f"/mandates/{mandate.id}", f"/mandates/points/{point.id}", "/roadmap/"]
+    context = chromium.new_context(locale="ru-RU", viewport=PHONE)
+    page = context.new_page()
+    try:
+        phone_sign_in(page, live_server, email)
+        for url in urls:
+            page.goto(live_server + url)
+            found = page.evaluate(CHECK)
+            assert found["scrollWidth"] <= PHONE["width"], (url, found["sticking"])
+            check_accessibility(page)
+    finally:
+        context.close()
