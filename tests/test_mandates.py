@@ -2,6 +2,7 @@
 that keeps every source appeal, road-map tasks and their deadlines, the pages as an analyst drives them, and the
 public road map without personal data."""
 
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -242,13 +243,37 @@ def test_an_analyst_goes_from_a_suggested_group_to_a_public_road_map_task(app, c
         task = db.session.scalar(select(RoadmapTask))
         assert (task.owner_faction, task.deadline) == ("Фракция партии", date(2027, 6, 30))
         task_id = task.id
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 100
     response = submit(
-        client, point_url, f"/mandates/tasks/{task_id}/status", status="done", evidence_url="https://example.kz/psd.pdf"
+        client,
+        point_url,
+        f"/mandates/tasks/{task_id}/status",
+        status="done",
+        evidence_url="https://example.kz/psd.pdf",
+        files={"documents": (io.BytesIO(pdf), "akt priemki.pdf")},
     )
     assert response.status_code == 302
     with app.app_context():
         task = db.session.get(RoadmapTask, task_id)
         assert task.status is TaskStatus.done and task.evidence_url == "https://example.kz/psd.pdf"
+        (document,) = task.documents
+        document_id = document.id
+    downloaded = client.get(f"/mandates/documents/{document_id}")
+    assert downloaded.status_code == 200 and downloaded.data == pdf
+    assert "akt_priemki.pdf" in downloaded.headers["Content-Disposition"]
+    # A file that is not a document is refused, and nothing about the task changes.
+    response = submit(
+        client,
+        point_url,
+        f"/mandates/tasks/{task_id}/status",
+        status="in_progress",
+        files={"documents": (io.BytesIO(b"MZ\x90\x00 not a document"), "virus.exe")},
+    )
+    assert response.status_code == 302
+    assert "virus.exe" in client.get(point_url).get_data(as_text=True)  # the refusal names it
+    with app.app_context():
+        task = db.session.get(RoadmapTask, task_id)
+        assert task.status is TaskStatus.done and len(task.documents) == 1
     # The public road map, without signing in, shows the point and its task, and no one's name.
     visitor = app.test_client()
     assert 'href="/roadmap/"' in visitor.get("/").get_data(as_text=True)  # linked from the public start page
@@ -258,6 +283,7 @@ def test_an_analyst_goes_from_a_suggested_group_to_a_public_road_map_task(app, c
     assert "Проект газопровода" in text or "Газ құбырының жобасы" in text
     assert "Сейткали" not in text and "900101300017" not in text
     assert "1 / 1" in text
+    assert "1 документ" in text and "/mandates/documents/" not in text  # counted in public, downloaded by staff
 
 
 def test_a_task_without_an_owner_is_a_form_error(app, client, analyst):

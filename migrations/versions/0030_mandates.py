@@ -99,6 +99,23 @@ def upgrade():
     op.create_index("ix_roadmap_tasks_deadline", "roadmap_tasks", ["deadline"])
     op.create_index("ix_roadmap_tasks_owner_deputy_id", "roadmap_tasks", ["owner_deputy_id"])
     op.create_index("ix_roadmap_tasks_owner_branch_id", "roadmap_tasks", ["owner_branch_id"])
+    op.create_table(
+        "roadmap_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=255), nullable=False),
+        sa.Column("uploaded_dt", reception.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["task_id"], ["roadmap_tasks.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("storage_key"),
+    )
+    op.create_index("ix_roadmap_documents_task_id", "roadmap_documents", ["task_id"])
     with op.batch_alter_table("citizens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("may_be_told", sa.Boolean(), nullable=False, server_default="0"))
 
@@ -106,6 +123,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("citizens", schema=None) as batch_op:
         batch_op.drop_column("may_be_told")
+    op.drop_table("roadmap_documents")
     op.drop_table("roadmap_tasks")
     op.drop_table("mandate_appeals")
     op.drop_table("voter_mandates")

@@ -128,6 +128,9 @@ class RoadmapTask(db.Model):
     owner_branch: Mapped[Branch | None] = relationship()
     owner_body: Mapped[GovernmentBody | None] = relationship()
     inquiry: Mapped["Inquiry | None"] = relationship()
+    documents: Mapped[list["RoadmapDocument"]] = relationship(
+        back_populates="task", order_by="RoadmapDocument.id", cascade="all, delete-orphan"
+    )
 
     @property
     def title(self) -> str:
@@ -145,3 +148,22 @@ class RoadmapTask(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status is not TaskStatus.done and self.deadline < today
+
+
+class RoadmapDocument(db.Model):
+    """A document uploaded as evidence of a task (an act, a decision, a photo), kept beside the appeals' files."""
+
+    __tablename__ = "roadmap_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("roadmap_tasks.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: Path under the attachments directory (random, so names never collide or leak).
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    uploaded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    task: Mapped[RoadmapTask] = relationship(back_populates="documents")

@@ -1,7 +1,9 @@
 """What analysts do with mandates: accept a suggested group, trim or grow it, adopt mandates into a programme point,
 lay out the point's road map and carry its tasks to done; and what the boards and the public page read."""
 
+import hashlib
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -9,13 +11,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..appeals import attachments
 from ..appeals.models import Appeal
 from ..dbtypes import utcnow
 from ..errors import Refused
 from ..extensions import db
 from ..i18n import localized
 from ..notifications.events import notify_citizen
-from .models import OwnerKind, ProgrammePoint, RoadmapTask, TaskStatus, VoterMandate
+from .models import OwnerKind, ProgrammePoint, RoadmapDocument, RoadmapTask, TaskStatus, VoterMandate
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +179,40 @@ def tell_citizens(point: ProgrammePoint, event_key: str, key: str, task: Roadmap
         title = localized(task, "title", appeal.citizen.language) if task is not None else ""
         queued += notify_citizen(appeal, event_key, key=key, point=str(point.number), task=title)
     return queued
+
+
+def add_documents(task: RoadmapTask, files: list, *, user) -> list[RoadmapDocument]:
+    """Keep checked uploads (appeals.attachments.check_uploads) as the task's evidence; a file not written leaves
+    none of this batch behind."""
+    rows, written = [], []
+    try:
+        for f in files:
+            key = f"roadmap/{secrets.token_hex(16)}"
+            path = attachments.storage_dir() / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f.data)
+            written.append(path)
+            rows.append(
+                RoadmapDocument(
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size=len(f.data),
+                    sha256=hashlib.sha256(f.data).hexdigest(),
+                    storage_key=key,
+                    uploaded_by_id=user.id if user else None,
+                )
+            )
+    except OSError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    task.documents.extend(rows)
+    db.session.flush()
+    return rows
+
+
+def document_path(document: RoadmapDocument):
+    return attachments.storage_dir() / document.storage_key
 
 
 def overdue_tasks(today: date, *, deputy_id: int | None = None, branch_ids=None) -> list[RoadmapTask]:

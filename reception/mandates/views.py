@@ -3,13 +3,13 @@ point and its road map, an owner's tasks, and the public road map (no sign-in, n
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..accounts.access import acting_user, allow, public, visible_branch_ids
 from ..accounts.models import Role
-from ..appeals import deadlines
+from ..appeals import attachments, deadlines
 from ..appeals.models import Appeal
 from ..dbtypes import utcnow
 from ..directory.choices import branch_choices, deputy_choices, government_body_choices
@@ -20,7 +20,7 @@ from ..inquiries.models import Inquiry, InquiryState
 from . import operations as ops
 from . import suggestions
 from .forms import AcceptForm, AdoptForm, AppealsForm, StatusForm, TaskForm
-from .models import OwnerKind, ProgrammePoint, RoadmapTask, TaskStatus, VoterMandate
+from .models import OwnerKind, ProgrammePoint, RoadmapDocument, RoadmapTask, TaskStatus, VoterMandate
 
 bp = Blueprint("mandates", __name__, url_prefix="/mandates")
 roadmap_bp = Blueprint("roadmap", __name__, url_prefix="/roadmap")
@@ -247,10 +247,31 @@ def task_status(task_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a status; the evidence is a link (https://…)."), "error")
         return redirect(url_for(".point", point_id=task.point_id))
+    try:
+        files = attachments.check_uploads(request.files.getlist("documents"))
+    except attachments.AttachmentRejected as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".point", point_id=task.point_id))
     ops.set_task_status(task, TaskStatus(form.status.data), evidence_url=form.evidence_url.data)
-    db.session.commit()
+    stored = ops.add_documents(task, files, user=acting_user())
+    try:
+        db.session.commit()
+    except Exception:
+        for document in stored:
+            ops.document_path(document).unlink(missing_ok=True)
+        raise
     flash(_("The task's status is saved."), "success")
     return redirect(url_for(".point", point_id=task.point_id))
+
+
+@bp.route("/documents/<int:document_id>")
+@allow(*ANALYSTS)
+def document(document_id: int):
+    """A task's evidence document, as a download under its own name."""
+    row = _get(RoadmapDocument, document_id)
+    return send_file(
+        ops.document_path(row), mimetype=row.content_type, as_attachment=True, download_name=row.filename, max_age=0
+    )
 
 
 @bp.route("/my-tasks")
