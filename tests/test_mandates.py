@@ -518,3 +518,25 @@ def test_a_tasks_evidence_is_a_deputy_inquiry_and_its_answer(app, client, analys
     public = app.test_client().get("/roadmap/").get_data(as_text=True)
     assert "Газопровод включён в план на 2027 год" in public and "20.10.2026" in public
     assert "Служебный ответ" not in public and f"/inquiries/{inquiry_id}" not in public
+
+
+def test_a_suggested_group_joins_an_existing_mandate(app, client, analyst):
+    with app.app_context():
+        ids = register_fixture()
+        bus = [ids[n] for n, row in enumerate(APPEALS) if row[0] == "bus"]
+        mandate = ops.create_mandate([db.session.get(Appeal, bus[0])], title_kk="", title_ru="Автобус №12", user=None)
+        db.session.commit()
+        mandate_id = mandate.id
+    # The first bus appeal is in the mandate; the rest are suggested as a group, which the analyst adds to it
+    # (all its boxes ticked, as the page shows them: the form's parser keeps only a name's last checkbox).
+    response = submit(
+        client,
+        "/mandates/",
+        "/mandates/join",
+        carrying={"appeal": str(bus[-1])},
+        appeal=[str(i) for i in bus[1:]],
+        mandate=str(mandate_id),
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/mandates/{mandate_id}")
+    with app.app_context():
+        assert sorted(a.id for a in db.session.get(VoterMandate, mandate_id).appeals) == sorted(bus)

@@ -90,6 +90,26 @@ def accept():
     return redirect(url_for(".detail", mandate_id=mandate.id))
 
 
+@bp.route("/join", methods=["POST"])
+@allow(*ANALYSTS)
+def join():
+    """A suggested group, as ticked, joins a mandate the analyst chose instead of making a new one."""
+    if not AcceptForm().validate_on_submit():
+        abort(400)
+    mandate = db.session.get(VoterMandate, int_id(request.form.get("mandate")) or 0)
+    if mandate is None:
+        flash(_("Choose the mandate to add the appeals to."), "error")
+        return redirect(url_for(".board"))
+    try:
+        added = ops.add_appeals(mandate, _appeals(request.form.getlist("appeal")), user=acting_user())
+    except ops.MandateError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".board"))
+    db.session.commit()
+    flash(_("Appeals added to the mandate: %(count)d.", count=added), "success")
+    return redirect(url_for(".detail", mandate_id=mandate.id))
+
+
 @bp.route("/<int:mandate_id>")
 @allow(*ANALYSTS)
 def detail(mandate_id: int):
