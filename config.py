@@ -120,6 +120,12 @@ class Config:
     DISPLAY_TIMEZONE = _env("DISPLAY_TIMEZONE", "Asia/Almaty")
 
     #: Login throttling: this many failures within the window, per account and per IP, locks out.
+    #: Voters' mandates: how alike two appeals' texts must be (cosine of TF-IDF over character n-grams, 0..1) to be
+    #: suggested as one mandate, and how far back the suggestions look. Tuned on bench/mandate_groups.py.
+    MANDATE_SIMILARITY = float(_env("MANDATE_SIMILARITY", "0.12"))
+    MANDATE_LOOKBACK_DAYS = int(_env("MANDATE_LOOKBACK_DAYS", "365"))
+    #: Calendar days before a road-map task's deadline on which its owner is reminded (an office habit, not law).
+    ROADMAP_REMINDER_DAYS = tuple(int(x) for x in _env("ROADMAP_REMINDER_DAYS", "7,1").split(","))
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "10"))
     LOGIN_FAILURE_WINDOW = timedelta(minutes=int(_env("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
     #: The longest wait between attempts on an account failed from many places (it is never locked).

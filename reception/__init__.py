@@ -170,6 +170,8 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_bp
     from .letters.views import bp as letters_bp
     from .main.views import bp as main_bp
+    from .mandates.views import bp as mandates_bp
+    from .mandates.views import roadmap_bp
     from .notifications.views import bp as notifications_bp
     from .public.views import bp as public_bp
     from .reports.views import bp as reports_bp
@@ -190,6 +192,8 @@ def _register_blueprints(app: Flask) -> None:
         inquiries_bp,
         jobs_bp,
         letters_bp,
+        mandates_bp,
+        roadmap_bp,
     ):
         app.register_blueprint(bp)
     app.before_request(enforce_view_access)

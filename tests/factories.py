@@ -140,6 +140,7 @@ def make_citizen(
     region: Region | None = None,
     district: District | None = None,
     may_be_named: bool = False,
+    may_be_told: bool = False,
 ) -> Citizen:
     """The citizen with `iin` recorded (or brought up to date) with their consent, as at intake."""
     return appeal_ops.record_citizen(
@@ -154,6 +155,7 @@ def make_citizen(
             district=district,
             language=language,
             may_be_named=may_be_named,
+            may_be_told=may_be_told,
         ),
         taken_by=None,
         consent=True,

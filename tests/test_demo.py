@@ -38,6 +38,7 @@ def test_demo_load_is_idempotent(app, demo):
         "appeals": 0,
         "inquiries": 0,
         "handed_over": {},
+        "mandates": 0,
     }
     with app.app_context():
         assert db.session.scalar(select(func.count(Deputy.id))) == 145 + 98 + 3409
@@ -108,3 +109,28 @@ def test_demo_inquiries_tell_every_appeal_in_the_letters_language(app):
                 assert all(local_date(a.registered_dt) < inquiry.sent_date for a in inquiry.appeals)
             languages.update(a.language for a in inquiry.appeals)
         assert languages == {"kk", "ru"}
+
+
+def test_demo_mandates_and_road_map(app, demo):
+    """Mandates in Kazakh and Russian, two adopted into the programme with tasks done, under way and overdue, and
+    one group left for the analyst to accept; the public road map shows them."""
+    first, _second = demo
+    assert first["mandates"] == 3
+    from reception.appeals.deadlines import local_date
+    from reception.dbtypes import utcnow
+    from reception.mandates import operations as mandate_ops
+    from reception.mandates import suggestions
+    from reception.mandates.models import ProgrammePoint, TaskStatus, VoterMandate
+
+    with app.app_context():
+        mandates = db.session.scalars(select(VoterMandate)).all()
+        assert all(m.title_kk and m.title_ru and len(m.appeals) >= 5 for m in mandates)
+        points = db.session.scalars(select(ProgrammePoint).order_by(ProgrammePoint.number)).all()
+        assert [p.number for p in points] == [1, 2]
+        statuses = {t.status for p in points for t in p.tasks}
+        assert statuses == {TaskStatus.done, TaskStatus.in_progress, TaskStatus.planned}
+        assert mandate_ops.overdue_tasks(local_date(utcnow()))
+        lights = [g for g in suggestions.suggest_groups() if any("Сыганак" in a.text for a in g.appeals)]
+        assert len(lights) == 1 and len(lights[0].appeals) == 4
+    page = app.test_client().get("/roadmap/", headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    assert "Өндіріс тұрғын алабында 1200 орындық мектеп" in page

@@ -73,6 +73,7 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
             "remind_deadlines",
             "remind_forwarding",
             "remind_inquiry_answers",
+            "remind_roadmap_tasks",
             "send_digests",
             "apply_retention",
             "purge_login_failures",
@@ -80,7 +81,7 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
             "refresh_summary",
             "purge_exports",
         }
-        assert Queue("periodic", connection=get_redis()).count == 11
+        assert Queue("periodic", connection=get_redis()).count == 12
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],

@@ -226,3 +226,17 @@ def test_a_birth_date_left_empty_is_taken_from_the_iin(app, client, auth, make_u
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
         assert db.session.scalar(select(Citizen.birth_date)) == date(1990, 1, 1)
+
+
+def test_the_clerk_records_whether_the_citizen_may_be_told_what_comes_of_the_appeal(app, client, auth, make_user):
+    """The box is unticked on the page; ticked, the citizen may hear of the mandate and programme point."""
+    with app.app_context():
+        typed = walk_in()
+    _, email = make_user(Role.staff, "AST-01")
+    auth.login(email)
+    page = client.get("/appeals/new").get_data(as_text=True)
+    assert "may_be_told" in form_on(page, "", having="iin").names
+    assert "may_be_told" not in form_on(page, "", having="iin").values  # unticked by default
+    assert submit(client, "/appeals/new", "", having="iin", may_be_told="y", **typed).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Citizen.may_be_told)) is True

@@ -301,6 +301,8 @@ def test_every_sms_template_fits_one_segment_and_registration_two_with_its_link(
         date="31.12.2026",
         body="Мажилис Парламента Республики Казахстан",
         link="https://qabyldau.kz/status/K7QM-3XPD-RT9",
+        point="123",
+        task="Строительство газопровода до села Жанаталап",
     )
     with force_locale(language):
         for event_key in CITIZEN_EVENTS:

@@ -330,7 +330,9 @@ def test_online_appeal_end_to_end_is_registered_and_routed_like_a_walk_in(app, c
     with app.app_context():
         deputy_id = single_mandate_deputy_of_alm03()
     png = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "photo.png")
-    response = send_online(app, client, files=[png], may_be_named="y")
+    assert 'name="may_be_told"' in client.get("/online/").get_data(as_text=True)
+    assert "may_be_told" not in form_on(client.get("/online/").get_data(as_text=True), "", having="iin").values
+    response = send_online(app, client, files=[png], may_be_named="y", may_be_told="y")
     assert response.status_code == 302 and response.headers["Location"].endswith("/online/confirm")
     with app.app_context():
         assert db.session.scalar(select(func.count(Appeal.id))) == 0  # nothing registered before the code
@@ -358,6 +360,7 @@ def test_online_appeal_end_to_end_is_registered_and_routed_like_a_walk_in(app, c
         assert appeal.deputy_id == deputy_id and appeal.state == S.routed  # the rules placed it
         assert appeal.citizen.phone == PHONE and appeal.citizen.consent_version == appeal_ops.CONSENT_VERSION
         assert appeal.citizen.may_be_named  # the citizen agreed to be named in an inquiry
+        assert appeal.citizen.may_be_told  # and to be told what comes of it (voters' mandates)
         assert appeal.language == "kk" and [a.filename for a in appeal.attachments] == ["photo.png"]
         keys = set(db.session.scalars(select(OutboxMessage.dedupe_key)))
         assert f"appeal:{appeal.id}:registered:sms" in keys

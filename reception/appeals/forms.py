@@ -105,6 +105,9 @@ class IntakeForm(FlaskForm):
     )
     consent = BooleanField(_l("The citizen agrees to the processing of personal data"))
     may_be_named = BooleanField(_l("The citizen agrees to be named in a deputy inquiry"))
+    may_be_told = BooleanField(
+        _l("The citizen wants to be told when a voters' mandate the appeal fed enters the programme and is carried out")
+    )
 
     type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[DataRequired()])
     topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()])

@@ -113,6 +113,9 @@ class Citizen(db.Model):
     consent_version: Mapped[str] = mapped_column(String(32))
     #: The citizen agreed to be named in a deputy inquiry; without it an inquiry speaks of "a citizen".
     may_be_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The citizen agreed to be told what comes of their appeal beyond its answer: that a voters' mandate it fed
+    #: became a programme point, and that its task is done. Asked separately, unticked by default.
+    may_be_told: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the retention job erased the personal data (see appeals/retention.py); the row stays
     #: for statistics (region, district, language).

@@ -150,6 +150,8 @@ class CitizenData:
     district: District | None
     language: str
     may_be_named: bool = False
+    #: May be told what comes of the appeal (a mandate it fed became a programme point, its task was done).
+    may_be_told: bool = False
 
 
 def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -> Citizen:
@@ -169,6 +171,7 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
         "consent_taken_by_id": taken_by.id if taken_by else None,
         "consent_version": CONSENT_VERSION,
         "may_be_named": data.may_be_named,
+        "may_be_told": data.may_be_told,
     }
     # Everything is computed before the row joins the session, so no autoflush sees it half-filled.
     citizen = find_citizen(data.iin)

@@ -50,6 +50,7 @@ def export_citizen(citizen: Citizen, *, user: User) -> dict:
             "consent": _iso(citizen.consent_dt),
             "consent_version": citizen.consent_version,
             "may_be_named": citizen.may_be_named,
+            "may_be_told": citizen.may_be_told,
         },
         "appeals": [
             {
@@ -135,6 +136,7 @@ CITIZEN_FIELDS = {
     "consent": _l("Consent to the processing of personal data given"),
     "consent_version": _l("Version of the consent text"),
     "may_be_named": _l("May be named in a deputy inquiry"),
+    "may_be_told": _l("May be told what comes of the appeal (voters' mandates)"),
 }
 EVENT_KINDS = {
     EventKind.transition: _l("Change of state"),

@@ -167,6 +167,7 @@ def _intake(form: IntakeForm, user, topic: Topic, files: list[attachments.Checke
             district=home,
             language=form.language.data,
             may_be_named=form.may_be_named.data,
+            may_be_told=form.may_be_told.data,
         )
     return Intake(
         branch=user.branch,

@@ -17,6 +17,7 @@ from ..extensions import db
 from .appeals import appeal_count, generate_appeals
 from .deputies import generate_deputies
 from .inquiries import create_demo_inquiries
+from .mandates import create_demo_mandates
 from .rules import create_demo_rules
 from .users import DEMO_PASSWORD, create_demo_users, demo_accounts
 
@@ -49,6 +50,8 @@ def load_demo(appeals: int | None = None, say=lambda _text: None) -> dict:
     say(f"inquiries: {report['inquiries']} new")
     report["handed_over"] = close_the_mazhilis()
     db.session.commit()
+    report["mandates"] = create_demo_mandates()
+    say(f"voters' mandates: {report['mandates']} new")
     if report["handed_over"]:
         say(
             "the Mazhilis's 8th convocation closed on 30.06.2026: "

@@ -8,6 +8,7 @@ from rq.cron import CronScheduler
 from ..accounts.tasks import purge_login_failures
 from ..appeals.tasks import apply_retention
 from ..inquiries.tasks import remind_inquiry_answers
+from ..mandates.tasks import remind_roadmap_tasks
 from ..notifications.tasks import remind_deadlines, remind_forwarding, send_digests, sweep_outbox
 from ..public.tasks import purge_unconfirmed_online_files
 from ..reports.tasks import purge_exports, refresh_summary
@@ -22,6 +23,7 @@ SCHEDULE = [
     (remind_deadlines, "periodic", 60 * 60),
     (remind_forwarding, "periodic", 60 * 60),
     (remind_inquiry_answers, "periodic", 60 * 60),
+    (remind_roadmap_tasks, "periodic", 60 * 60),
     (send_digests, "periodic", 60 * 60),
     (apply_retention, "periodic", 24 * 60 * 60),
     (purge_login_failures, "periodic", 24 * 60 * 60),

@@ -22,6 +22,8 @@ ITEMS = (
     NavItem("appeals.new", _l("New appeal")),
     NavItem("reports.index", _l("Board")),
     NavItem("inquiries.index", _l("Inquiries")),
+    NavItem("mandates.board", _l("Voters' mandates")),
+    NavItem("mandates.my_tasks", _l("My road-map tasks")),
     NavItem("appeals.index", _l("Appeals")),
     NavItem("directory.my_branch", _l("My branch")),
     NavItem("letters.post", _l("Letters to post")),

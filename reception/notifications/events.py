@@ -53,13 +53,16 @@ def notify_citizen(
     body: str | None = None,
     reminder: bool = False,
     email: bool = True,
+    point: str = "",
+    task: str = "",
 ) -> int:
     """Queue the SMS and e-mail that tell the appeal's citizen about `event_key`; returns how many were queued.
 
     `event_key` is one of messages.CITIZEN_EVENTS; `key` names this occurrence (default: the event key, for
     events that happen once), so calling again for the same occurrence queues nothing. `body` is the public
     body the message names, if any (by default the deputy's body or the body the appeal went to). A
-    `reminder` keeps quiet hours by e-mail too; `email=False` sends the SMS alone. Anonymous appeals have nobody to tell. The caller commits.
+    `reminder` keeps quiet hours by e-mail too; `email=False` sends the SMS alone. `point` and `task` are
+    what a voters' mandate's messages name. Anonymous appeals have nobody to tell. The caller commits.
     """
     if event_key not in CITIZEN_EVENTS:
         raise ValueError(f"no message for event {event_key!r}")
@@ -72,6 +75,8 @@ def notify_citizen(
         date=appeal.deadline.strftime("%d.%m.%Y"),
         body=_public_body(appeal, event_key) if body is None else body,
         link=status_url(appeal.tracking_code),
+        point=point,
+        task=task,
     )
     with force_locale(citizen.language):
         sms, mail = citizen_message(event_key, facts)

@@ -43,6 +43,9 @@ class Facts:
     body: str = ""
     #: The appeal's public status page (the code is filled in; the PIN is not).
     link: str = ""
+    #: The number of the programme point a voters' mandate fed by the appeal became, and its task's title.
+    point: str = ""
+    task: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,37 @@ def _inquiry_answered(f: Facts) -> CitizenTexts:
     )
 
 
+def _mandate_adopted(f: Facts) -> CitizenTexts:
+    return CitizenTexts(
+        sms=_("Appeal %(code)s: your proposal is now point %(point)s of the programme.", code=f.code, point=f.point),
+        subject=_("Appeal %(code)s: your proposal is in the programme", code=f.code),
+        lines=(
+            _(
+                "Your appeal %(code)s, with others like it, became a voters' mandate, and the mandate is now point "
+                "%(point)s of the programme. Its tasks and deadlines are on the public road map of the site.",
+                code=f.code,
+                point=f.point,
+            ),
+        ),
+    )
+
+
+def _mandate_task_done(f: Facts) -> CitizenTexts:
+    return CitizenTexts(
+        sms=_("Appeal %(code)s: a task of programme point %(point)s is done.", code=f.code, point=f.point),
+        subject=_("Appeal %(code)s: a task of the programme is done", code=f.code),
+        lines=(
+            _(
+                "A task of programme point %(point)s, which grew from your appeal %(code)s and others like it, "
+                "is done: %(task)s.",
+                code=f.code,
+                point=f.point,
+                task=f.task,
+            ),
+        ),
+    )
+
+
 #: Events a citizen is told about, by key; `events.notify_citizen(appeal, key)` sends them.
 CITIZEN_EVENTS: dict[str, Callable[[Facts], CitizenTexts]] = {
     "registered": _registered,
@@ -195,6 +229,8 @@ CITIZEN_EVENTS: dict[str, Callable[[Facts], CitizenTexts]] = {
     "reopened": _reopened,
     "inquiry_sent": _inquiry_sent,
     "inquiry_answered": _inquiry_answered,
+    "mandate_adopted": _mandate_adopted,
+    "mandate_task_done": _mandate_task_done,
 }
 
 

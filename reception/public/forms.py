@@ -58,6 +58,11 @@ class OnlineAppealForm(FlaskForm):
         validators=[DataRequired(_l("Without your consent the appeal cannot be accepted online."))],
     )
     may_be_named = BooleanField(_l("My name may be given in a deputy inquiry about this problem"))
+    may_be_told = BooleanField(
+        _l(
+            "Tell me what comes of my appeal: when a voters' mandate it fed enters the programme and when its task is done"
+        )
+    )
     #: A honeypot: hidden from people (by the stylesheet), filled in by robots that fill every field.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     #: When the form was handed out (signed), so a form sent back too fast is refused.

@@ -99,6 +99,7 @@ class Submission:
     region_id: int
     district_id: int | None
     may_be_named: bool = False
+    may_be_told: bool = False
 
 
 def open_online_appeals(iin: str) -> int:
@@ -351,6 +352,7 @@ def register_online_appeal(submission: Submission, files: list[attachments.Check
         district=district,
         language=submission.language,
         may_be_named=submission.may_be_named,
+        may_be_told=submission.may_be_told,
     )
     registered = intake_appeal(
         Intake(

@@ -223,6 +223,7 @@ def _fill_from_pending(form: OnlineAppealForm) -> int:
     form.region.data = str(sent.region_id)
     form.district.data = str(sent.district_id) if sent.district_id else ""
     form.may_be_named.data = sent.may_be_named
+    form.may_be_told.data = sent.may_be_told
     form.consent.data = True  # given when it was sent; the box shows it, and unticking it still stops the form
     return files
 
@@ -242,6 +243,7 @@ def _submission(form: OnlineAppealForm) -> online.Submission:
         region_id=int(form.region.data),
         district_id=int(form.district.data) if form.district.data else None,
         may_be_named=bool(form.may_be_named.data),
+        may_be_told=bool(form.may_be_told.data),
     )
 
 
@@ -330,6 +332,7 @@ def _answers(token: str) -> list[tuple[str, str]]:
         (labels.text.label.text, sent.text),
         (labels.attachments.label.text, str(files) if files else "—"),
         (labels.may_be_named.label.text, _("Yes") if sent.may_be_named else _("No")),
+        (labels.may_be_told.label.text, _("Yes") if sent.may_be_told else _("No")),
     ]
     return rows
 

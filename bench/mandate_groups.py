@@ -1,0 +1,37 @@
+"""Pairwise precision and recall of the suggested mandate groups on the known near-duplicate appeals of
+tests/mandate_fixture.py (Kazakh and Russian), at the configured similarity threshold and around it.
+
+    .venv/bin/python bench/mandate_groups.py [threshold ...]
+
+Needs no database: it runs the same clustering the suggestions page runs, keyed by topic and district.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from mandate_fixture import APPEALS, precision_recall  # noqa: E402
+
+from config import Config  # noqa: E402
+from reception.mandates.suggestions import cluster_texts  # noqa: E402
+
+
+def main() -> None:
+    thresholds = [float(x) for x in sys.argv[1:]] or [Config.MANDATE_SIMILARITY]
+    groups = len({row[0] for row in APPEALS if row[0]})
+    print(f"{len(APPEALS)} appeals, {groups} known groups")
+    for threshold in thresholds:
+        started = time.perf_counter()
+        clusters = cluster_texts([r[4] for r in APPEALS], [(r[1], r[2]) for r in APPEALS], threshold)
+        took = time.perf_counter() - started
+        precision, recall = precision_recall(clusters)
+        print(
+            f"threshold {threshold:.2f}: precision {precision:.3f} recall {recall:.3f} ({len(clusters)} groups, {took * 1000:.0f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
