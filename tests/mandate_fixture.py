@@ -126,9 +126,10 @@ def found_pairs(clusters: list[list[int]]) -> set[frozenset[int]]:
     return pairs
 
 
-def precision_recall(clusters: list[list[int]]) -> tuple[float, float]:
-    """Pairwise precision and recall of `clusters` (lists of row numbers) against the known groups."""
-    truth = true_pairs([row[0] for row in APPEALS])
+def precision_recall(clusters: list[list[int]], appeals=None) -> tuple[float, float]:
+    """Pairwise precision and recall of `clusters` (lists of row numbers) against the known groups of `appeals`
+    (this file's by default)."""
+    truth = true_pairs([row[0] for row in (APPEALS if appeals is None else appeals)])
     found = found_pairs(clusters)
     right = len(truth & found)
     return (right / len(found) if found else 0.0), (right / len(truth) if truth else 0.0)
