@@ -334,6 +334,35 @@ def test_invalid_transition_in_the_ui_is_409_with_the_reason(app, client, auth, 
     assert response.status_code == 409 and 'class="flash flash-error"' in response.get_data(as_text=True)
 
 
+def test_decided_dt_is_set_by_the_decision_kept_by_closing_and_reset_by_reopening(app, client, auth, make_user):
+    """The dashboard's time to decision reads appeals.decided_dt: set by the decision made on the appeal's page,
+    kept when the appeal is then closed, cleared by a reopening and set again by the next decision."""
+    _, email = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        appeal_id = register().id
+    auth.login(email)
+    page = f"/appeals/{appeal_id}"
+
+    def move(target: str, comment: str = ""):
+        response = pageforms.submit(
+            client, page, f"/appeals/{appeal_id}/transition", carrying={"to_state": target}, comment=comment
+        )
+        assert response.status_code == 302, target
+        with app.app_context():
+            appeal = db.session.get(Appeal, appeal_id)
+            assert appeal.state == S(target)
+            return appeal.decided_dt
+
+    before = datetime.now(UTC)
+    decided = move("rejected", "Вне компетенции представительного органа")
+    assert decided is not None and decided >= before - timedelta(seconds=1)
+    assert move("closed") == decided
+    assert move("reopened", "Гражданин принёс новые документы") is None
+    assert move("in_progress") is None
+    again = move("rejected", "Документы не меняют решения: вопрос вне компетенции")
+    assert again is not None and again > decided
+
+
 # --- deadlines ---------------------------------------------------------------------------------------
 
 

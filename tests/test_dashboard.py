@@ -39,7 +39,8 @@ def appeal(code, topic_code, channel, registered: date, deputy, decided_after: i
     if decided_after is not None:
         appeal_ops.transition(item, S.in_progress, user=None)
         event = appeal_ops.transition(item, S.resolved, user=None, comment="Решено")
-        event.created_dt = at(registered + timedelta(days=decided_after))
+        # Backdated as if decided then: the event and the appeal's decided_dt that transition() set with it.
+        event.created_dt = item.decided_dt = at(registered + timedelta(days=decided_after))
     return item
 
 

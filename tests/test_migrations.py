@@ -80,3 +80,45 @@ def test_full_text_search_objects_exist(migrated_app):
             triggers = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         # Later migrations that rebuild `appeals` must keep the triggers that feed the index.
         assert {f"{FTS_PREFIX}_ai", f"{FTS_PREFIX}_ad", f"{FTS_PREFIX}_au"} <= triggers
+
+
+def test_decided_dt_is_filled_from_the_events(migrated_app):
+    """0031 fills appeals.decided_dt from the events: the first decision since the last reopening, as
+    transition() keeps it; an appeal reopened and not decided since, or never decided, gets none."""
+    from datetime import UTC, datetime
+
+    from factories import make_appeal, make_deputy
+    from flask_migrate import downgrade
+
+    from reception.appeals import operations as ops
+    from reception.appeals.models import Appeal, AppealEvent, AppealState
+    from reception.directory.loader import load_directory
+
+    S = AppealState
+    load_directory()
+    deputy = make_deputy("Депутат Миграции")
+
+    def move(appeal, *states):
+        for n, state in enumerate(states):
+            event = ops.transition(appeal, state, user=None, comment="Основание")
+            event.created_dt = datetime(2026, 3, 1 + n, 9, tzinfo=UTC)  # apart, as days apart
+
+    decided, reopened, decided_again, undecided = (make_appeal(deputy=deputy, commit=False) for _ in range(4))
+    move(decided, S.in_progress, S.resolved, S.closed)
+    move(reopened, S.in_progress, S.resolved, S.closed, S.reopened)
+    move(decided_again, S.in_progress, S.rejected, S.closed, S.reopened, S.in_progress, S.resolved)
+    move(undecided, S.in_progress)
+    db.session.commit()
+    ids = [a.id for a in (decided, reopened, decided_again, undecided)]
+    assert db.session.query(AppealEvent).count() >= 14
+    db.session.remove()
+
+    downgrade(revision="0030")
+    upgrade()
+    found = dict(db.session.execute(db.select(Appeal.id, Appeal.decided_dt).where(Appeal.id.in_(ids))).all())
+    assert [found[i] for i in ids] == [
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        None,
+        datetime(2026, 3, 6, 9, tzinfo=UTC),
+        None,
+    ]

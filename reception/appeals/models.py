@@ -195,6 +195,10 @@ class Appeal(db.Model):
     #: Set by a reasoned extension (at most two months from registration in total).
     extended_until: Mapped[date | None] = mapped_column(Date)
     closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the appeal was decided: its first move into a decided state since registration or its last
+    #: reopening (set in appeals.operations.transition); None while undecided. The reports read it instead of
+    #: searching the events for each appeal's decision.
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Optimistic locking: a stale form cannot overwrite a newer state.
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -62,6 +62,8 @@ TRANSITIONS: dict[AppealState, frozenset[AppealState]] = {
 }
 #: Where the law wants a reason on record.
 REASON_REQUIRED = frozenset({S.rejected, S.redirected, S.reopened, S.registered, S.not_considered})
+#: States that decide an appeal (the figures' "decided", its time to decision and its being on time).
+DECIDED_STATES = (S.resolved, S.rejected, S.redirected, S.not_considered, S.closed)
 #: States in which the appeal is still being worked on (deadlines run, duplicates are flagged).
 OPEN_STATES = frozenset({S.registered, S.routed, S.in_progress, S.inquiry_sent, S.answer_received, S.reopened})
 #: Which states each kind of actor may move an appeal to (within what they can see).
@@ -433,7 +435,9 @@ def transition(
         appeal.deputy = None
         appeal.triage_branch = appeal.branch
     user_id = user.id if user is not None else None
+    now = utcnow()
     event = AppealEvent(
+        created_dt=now,
         kind=EventKind.transition,
         from_state=appeal.state,
         to_state=to_state,
@@ -449,6 +453,12 @@ def transition(
         appeal.closed_dt = utcnow()
     if to_state == S.reopened:
         appeal.closed_dt = None
+        # A reopened appeal is decided again: its time to decision counts to the decision that stands (the
+        # one the citizen finally got), so the earlier one is forgotten here and set anew below at the next.
+        appeal.decided_dt = None
+    elif to_state in DECIDED_STATES and appeal.decided_dt is None:
+        # Kept on later moves between decided states (resolved, then closed): the decision is the first one.
+        appeal.decided_dt = now
     flush_or_stale(appeal, _stale)
     audit("appeal.transition", appeal, user=user, details={"from": before.value, "to": to_state.value})
     appeal_changed.send(appeal, event=event)

@@ -14,7 +14,7 @@ from sqlalchemy import Date, and_, case, cast, func, literal_column, select
 
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
-from ..appeals.models import Appeal, AppealEvent, AppealFeedback, AppealState, Channel, EventKind, Rating
+from ..appeals.models import Appeal, AppealFeedback, AppealState, Channel, Rating
 from ..directory.models import Branch, Deputy, GovernmentBody, Region, Topic
 from ..extensions import db
 from ..formkit import int_id
@@ -22,8 +22,6 @@ from ..inquiries import operations as inquiry_ops
 from ..inquiries.models import AnswerAssessment, Inquiry
 
 S = AppealState
-#: States that decide an appeal on its merits or otherwise; the first move into one is the decision.
-DECIDED_STATES = (S.resolved, S.rejected, S.redirected, S.not_considered, S.closed)
 #: The default period: this many months, the current one up to today (whole months: the summary answers it).
 DEFAULT_PERIOD_MONTHS = 12
 #: Residents per which the map counts appeals.
@@ -154,16 +152,6 @@ def appeal_conditions(f: DashboardFilter, user, period: bool = True) -> list:
     return where
 
 
-def _decisions():
-    """(appeal_id, decided_dt): the first move of each appeal into a decided state."""
-    return (
-        select(AppealEvent.appeal_id, func.min(AppealEvent.created_dt).label("decided_dt"))
-        .where(AppealEvent.kind == EventKind.transition.value, AppealEvent.to_state.in_(DECIDED_STATES))
-        .group_by(AppealEvent.appeal_id)
-        .subquery()
-    )
-
-
 def _grouped(key_column, where, extra_joins=()) -> list[tuple]:
     stmt = select(key_column, func.count(Appeal.id)).where(*where)
     for target, onclause in extra_joins:
@@ -192,17 +180,17 @@ class Summary:
     reopen_requests: int
 
 
-def _percentiles(where, decisions) -> tuple[float | None, float | None]:
+def _percentiles(where) -> tuple[float | None, float | None]:
     """Median and 90th percentile of days from registration to decision: percentile_cont on PostgreSQL; on
     SQLite (no ordered-set aggregates) the same linear interpolation over rows read by OFFSET, 3 statements."""
-    days = _days_between(Appeal.registered_dt, decisions.c.decided_dt)
-    base = select(days.label("d")).join(decisions, decisions.c.appeal_id == Appeal.id).where(*where)
+    days = _days_between(Appeal.registered_dt, Appeal.decided_dt)
+    decided = [*where, Appeal.decided_dt.is_not(None)]
+    base = select(days.label("d")).select_from(Appeal).where(*decided)
     if _dialect() == "postgresql":
         stmt = (
             select(func.percentile_cont(0.5).within_group(days), func.percentile_cont(0.9).within_group(days))
             .select_from(Appeal)
-            .join(decisions, decisions.c.appeal_id == Appeal.id)
-            .where(*where)
+            .where(*decided)
         )
         median, p90 = db.session.execute(stmt).one()
         return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
@@ -222,20 +210,18 @@ def _percentiles(where, decisions) -> tuple[float | None, float | None]:
 
 def summary(f: DashboardFilter, user, today: date) -> Summary:
     where = appeal_conditions(f, user)
-    decisions = _decisions()
-    decided_date = _as_date(decisions.c.decided_dt)
+    decided_date = _as_date(Appeal.decided_dt)
     on_time = and_(
-        decisions.c.decided_dt.is_not(None), decided_date <= func.coalesce(Appeal.extended_until, Appeal.deadline)
+        Appeal.decided_dt.is_not(None), decided_date <= func.coalesce(Appeal.extended_until, Appeal.deadline)
     )
     registered, decided, on_time_count, overdue = db.session.execute(
         select(
             func.count(Appeal.id),
-            func.count(decisions.c.decided_dt),
+            func.count(Appeal.decided_dt),
             func.count(case((on_time, 1))),
             func.count(case((and_(Appeal.state.in_(appeal_ops.OPEN_STATES), Appeal.deadline < today), 1))),
         )
         .select_from(Appeal)
-        .outerjoin(decisions, decisions.c.appeal_id == Appeal.id)
         .where(*where)
     ).one()
     rated, satisfied, reopen = db.session.execute(
@@ -247,7 +233,7 @@ def summary(f: DashboardFilter, user, today: date) -> Summary:
         .join(Appeal, Appeal.id == AppealFeedback.appeal_id)
         .where(*where)
     ).one()
-    median, p90 = _percentiles(where, decisions)
+    median, p90 = _percentiles(where)
     return Summary(
         registered=registered,
         decided=decided,
@@ -271,22 +257,14 @@ def by_month(f: DashboardFilter, user) -> Table:
             .group_by(_month(Appeal.registered_dt))
         ).all()
     )
-    decisions = _decisions()
     start, end = _bounds(f)
     decided_where = [
         *appeal_conditions(f, user, period=False),
-        decisions.c.decided_dt >= start,
-        decisions.c.decided_dt < end,
+        Appeal.decided_dt >= start,
+        Appeal.decided_dt < end,
     ]
-    month = _month(decisions.c.decided_dt)
-    decided = dict(
-        db.session.execute(
-            select(month, func.count(Appeal.id))
-            .join(decisions, decisions.c.appeal_id == Appeal.id)
-            .where(*decided_where)
-            .group_by(month)
-        ).all()
-    )
+    month = _month(Appeal.decided_dt)
+    decided = dict(db.session.execute(select(month, func.count(Appeal.id)).where(*decided_where).group_by(month)).all())
     rows = [[m, registered.get(m, 0), decided.get(m, 0)] for m in months_of(f)]
     return Table("by_month", _("Appeals by month"), [_("Month"), _("Registered"), _("Decided")], rows, "line")
 

@@ -39,8 +39,7 @@ def _local_month(column, now: datetime):
 def refresh(now: datetime) -> ReportRefresh:
     """Count everything again (a few INSERT ... SELECT), replacing the previous summary in one transaction."""
     today = deadlines.local_date(now)
-    decisions = dashboard._decisions()
-    decided_date = dashboard._as_date(decisions.c.decided_dt)
+    decided_date = dashboard._as_date(Appeal.decided_dt)
     open_ = Appeal.state.in_(appeal_ops.OPEN_STATES)
     month = _local_month(Appeal.registered_dt, now)
     feedback = (
@@ -55,7 +54,7 @@ def refresh(now: datetime) -> ReportRefresh:
     )
     measures = {
         "registered": func.count(Appeal.id),
-        "decided": func.count(decisions.c.decided_dt),
+        "decided": func.count(Appeal.decided_dt),
         "on_time": func.count(case((decided_date <= func.coalesce(Appeal.extended_until, Appeal.deadline), 1))),
         "open": func.count(case((open_, 1))),
         "overdue": func.count(case((and_(open_, Appeal.deadline < today), 1))),
@@ -65,12 +64,10 @@ def refresh(now: datetime) -> ReportRefresh:
     }
     db.session.execute(delete(C))
 
-    def add(kind: str, month_expr, key_expr, joins_decisions: str = "outer") -> None:
+    def add(kind: str, month_expr, key_expr, decided_only: bool = False) -> None:
         stmt = select(literal(kind), month_expr, Appeal.branch_id, key_expr, *measures.values()).select_from(Appeal)
-        if joins_decisions == "inner":
-            stmt = stmt.join(decisions, decisions.c.appeal_id == Appeal.id)
-        else:
-            stmt = stmt.outerjoin(decisions, decisions.c.appeal_id == Appeal.id)
+        if decided_only:
+            stmt = stmt.where(Appeal.decided_dt.is_not(None))
         stmt = stmt.outerjoin(feedback, feedback.c.appeal_id == Appeal.id).group_by(
             month_expr, Appeal.branch_id, key_expr
         )
@@ -82,9 +79,9 @@ def refresh(now: datetime) -> ReportRefresh:
     add("channel", month, cast(Appeal.channel, String))
     add("state", month, cast(Appeal.state, String))
     add("deputy", month, func.coalesce(cast(Appeal.deputy_id, String), ""))
-    add("decided", _local_month(decisions.c.decided_dt, now), literal(""), "inner")
-    days = cast(func.floor(dashboard._days_between(Appeal.registered_dt, decisions.c.decided_dt)), Integer)
-    add("days", month, cast(days, String), "inner")
+    add("decided", _local_month(Appeal.decided_dt, now), literal(""), decided_only=True)
+    days = cast(func.floor(dashboard._days_between(Appeal.registered_dt, Appeal.decided_dt)), Integer)
+    add("days", month, cast(days, String), decided_only=True)
     stamp = ReportRefresh(refreshed_dt=now, as_of_date=today)
     db.session.add(stamp)
     db.session.flush()
