@@ -113,10 +113,10 @@ class DayMonthYearField(Field):
             return
         try:
             year = int(typed["year"])
-            if year < 1000:
+            if not 1000 <= year <= 9999:
                 raise ValueError
             self.data = date(year, int(typed["month"]), int(typed["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # a 20-digit month or day overflows C's long inside date()
             self.process_errors.append(_l("Enter a real date: day, month and a year of four digits."))
 
     def _value(self) -> str:

@@ -144,6 +144,16 @@ def test_admin_assigns_a_list_deputy_to_regions_on_the_deputys_form(app, admin):
     )
     assert added.status_code == 302
     edit_url = added.headers["Location"]
+    # A date no calendar has is an error at its field, not a crash (a 22-digit year overflows inside date()).
+    for day, month, year in (("1", "9", "1180591620717411303423"), ("1", "86969647304", "2026"), ("-3", "9", "2026")):
+        refused = submit(
+            admin,
+            edit_url,
+            "",
+            having="full_name",
+            **{"mandate_end-day": day, "mandate_end-month": month, "mandate_end-year": year},
+        )
+        assert refused.status_code == 200 and "Введите существующую дату" in refused.get_data(as_text=True)
     # The form shows what is stored; sending it back with one region less keeps the rest.
     changed = submit(admin, edit_url, "", having="full_name", assigned_regions=[regions["ZHE"]])
     assert changed.status_code == 302
