@@ -127,3 +127,26 @@ def test_a_new_pin_sms_is_in_the_citizens_language(app, client):
     submit(client, "/status/new-pin", "/status/new-pin", code=code)
     [sms] = _pin_sms(app, appeal_id)
     assert sms.language == "kk" and "PIN" in sms.body and "жаңа PIN-коды" in sms.body
+
+
+def test_a_pin_sent_by_a_gateway_is_never_readable_by_staff_and_is_not_kept(app, client, make_user, sms_gateway):
+    """Only the citizen's phone shows a new PIN: "Sent messages" masks it, and once the gateway has it the stored
+    text keeps none. (Without a gateway — `make run` — that page is where an SMS is read, so it shows it.)"""
+    from reception.notifications.tasks import deliver_message
+
+    appeal_id, code, _old = make_appeal(app)
+    status_page = client.get(f"/status/{code}").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" data-link="new-pin"', status_page).group(1)
+    submit(client, link.replace("&amp;", "&"), "/status/new-pin", code=code)
+    [sms] = _pin_sms(app, appeal_id)
+    new_pin = re.search(r"\b(\d{6})\b", sms.body).group(1)
+    admin = app.test_client()
+    Auth(admin).login(make_user(Role.admin)[1])
+    assert new_pin not in admin.get("/notifications/").get_data(as_text=True)  # queued, not yet sent
+    with app.app_context():
+        assert deliver_message(sms.id) == "sent"
+    assert new_pin in sms_gateway.received[-1]["text"]
+    [stored] = _pin_sms(app, appeal_id)
+    assert new_pin not in stored.body and "••••••" in stored.body and f"/status/{code}" in stored.body
+    assert new_pin not in admin.get("/notifications/").get_data(as_text=True)
+    assert look_up(app.test_client(), code, new_pin).status_code == 200  # the PIN itself still works

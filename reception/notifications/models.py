@@ -1,7 +1,9 @@
 """The outbox: every message is a row written with the event that causes it, then delivered by a job."""
 
+import re
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +23,13 @@ class MessageState(LabelledEnum):
     sending = "sending", _l("Being sent")
     sent = "sent", _l("Sent")
     failed = "failed", _l("Not delivered")
+
+
+#: Dedupe-key parts of messages that carry a secret: a new PIN (public/pins.py), an online form's SMS code.
+SECRET_KEY_PARTS = (":pin:", ":code:")
+#: The secret itself: a six-digit number standing alone (a PIN or a code; tracking codes have letters).
+SECRET_SHAPE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+SECRET_MASK = "••••••"
 
 
 class OutboxMessage(db.Model):
@@ -57,6 +66,31 @@ class OutboxMessage(db.Model):
     #: pending row for lost only a while after this (or after created_dt if it is unset).
     next_attempt_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def carries_secret(self) -> bool:
+        return any(part in self.dedupe_key for part in SECRET_KEY_PARTS)
+
+    @property
+    def has_real_channel(self) -> bool:
+        """Whether a gateway or mail server takes this message; without one (development, `make run`) the
+        "Sent messages" page is where it is read, so it must show what was sent."""
+        setting = "SMS_GATEWAY_URL" if self.channel == MessageChannel.sms else "SMTP_HOST"
+        return bool(current_app.config.get(setting))
+
+    @property
+    def shown_body(self) -> str:
+        """The text as staff may read it: a PIN or code masked where a real channel carries it (only the
+        citizen's phone should show it)."""
+        if self.carries_secret and self.has_real_channel:
+            return SECRET_SHAPE.sub(SECRET_MASK, self.body)
+        return self.body
+
+    def forget_secret(self) -> None:
+        """Once delivered through a real channel, the stored text keeps no PIN or code: nobody needs it again,
+        and the database and its backups then hold none."""
+        if self.carries_secret and self.has_real_channel:
+            self.body = SECRET_SHAPE.sub(SECRET_MASK, self.body)
 
 
 class InAppNotification(db.Model):

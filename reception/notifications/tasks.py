@@ -122,6 +122,7 @@ def deliver_message(message_id: int, now: datetime | None = None) -> str:
         raise
     message.state, message.provider_message_id, message.sent_dt = MessageState.sent, provider_id or "-", utcnow()
     message.last_error = ""
+    message.forget_secret()
     db.session.commit()
     return "sent"
 
