@@ -92,6 +92,9 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
     #: Key of the HMAC that protects appeal PINs; separate from SECRET_KEY so either can rotate alone.
     PIN_HMAC_KEY = _env("PIN_HMAC_KEY", "dev-only-pin-key-change-me")
+    #: Fernet keys, newest first, that seal the second factor's secrets in the database (reception/sealing.py);
+    #: unset outside production, where a key is derived from SECRET_KEY.
+    SEALING_KEYS = _env("SEALING_KEYS")
 
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qabyldau.db'}")
     #: hide_parameters: a database error names no value (IINs, names, phones) in its message, so none reaches a log.

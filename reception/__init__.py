@@ -56,8 +56,9 @@ def create_app(config_class: type = Config) -> Flask:
     _init_login(app)
     _init_babel(app)
 
-    from . import security
+    from . import sealing, security
 
+    sealing.init_app(app)
     security.init_app(app)  # before the blueprints: their URLs use its id converter
     _register_blueprints(app)
     _register_cli(app)
@@ -77,6 +78,8 @@ def _check_production_settings(app: Flask) -> None:
     for key in ("SECRET_KEY", "PIN_HMAC_KEY"):
         if app.config[key].startswith("dev-only"):
             raise RuntimeError(f"{key} must be set in production")
+    if not app.config.get("SEALING_KEYS"):
+        raise RuntimeError("SEALING_KEYS must be set in production (reception/sealing.py)")
 
 
 @event.listens_for(Engine, "connect")

@@ -169,7 +169,7 @@ def test_secure_cookie_when_configured(database_url, redis_url, make_user):
 def test_demo_password_is_refused_in_production(database_url, redis_url, make_user):
     from reception.demo.users import DEMO_PASSWORD
 
-    app = create_app(make_config(database_url, redis_url, ENV_NAME="production"))
+    app = create_app(make_config(database_url, redis_url, ENV_NAME="production", SEALING_KEYS="k" * 43 + "="))
     with app.app_context():
         ops.create_user(email="demo-admin@test.kz", full_name="Demo", password=DEMO_PASSWORD, role=Role.admin)
         db.session.commit()
@@ -408,6 +408,46 @@ def test_a_deputy_turns_the_second_factor_on_and_signs_in_with_a_code(app, clien
     with app.app_context():
         actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert "user.totp_enable" in actions and actions.count("user.login_failed") == 2
+
+
+def test_the_second_factor_secret_is_kept_sealed_and_the_keys_rotate(app, client, auth, make_user, database_url):
+    """A copy of the users table gives no one the authenticator's secret; a new key in front of SEALING_KEYS and
+    `flask users reseal` move every secret to it, after which the old key can go."""
+    import pyotp
+    from cryptography.fernet import Fernet
+    from pageforms import submit
+    from sqlalchemy import text
+
+    from reception.sealing import SealingError, unseal
+
+    _, email = make_user(Role.deputy)
+    auth.login(email)
+    page = client.get("/auth/two-factor").get_data(as_text=True)
+    secret = re.search(r"data-totp-secret>([A-Z2-7]+)<", page).group(1)
+    assert submit(client, "/auth/two-factor", "", having="code", code=pyotp.TOTP(secret).now()).status_code == 302
+    raw = text("SELECT totp_secret FROM users WHERE email = :email")
+    with app.app_context():
+        stored = db.session.scalar(raw, {"email": email})
+        assert secret not in stored and stored.startswith("gAAAAA")
+        assert db.session.scalar(select(User.totp_secret).where(User.email == email)) == secret
+
+    old = app.extensions["sealing"]
+    new_key = Fernet.generate_key().decode()
+    try:
+        app.extensions["sealing"] = type(old)([Fernet(new_key), *old._fernets])
+        result = app.test_cli_runner().invoke(args=["users", "reseal"])
+        assert result.exit_code == 0 and "resealed: 1" in result.output
+        app.extensions["sealing"] = type(old)([Fernet(new_key)])  # the old key dropped
+        with app.app_context():
+            assert unseal(db.session.scalar(raw, {"email": email})) == secret
+            db.session.remove()
+        app.extensions["sealing"] = old  # and the old key alone no longer opens it
+        with app.app_context(), pytest.raises(SealingError):
+            unseal(db.session.scalar(raw, {"email": email}))
+    finally:
+        with app.app_context():
+            db.session.remove()
+        app.extensions["sealing"] = old
 
 
 def test_staff_cannot_turn_a_second_factor_on(client, auth, make_user):

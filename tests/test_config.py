@@ -50,6 +50,17 @@ def test_production_refuses_development_secrets():
         create_app(Production)
 
 
+def test_production_requires_sealing_keys():
+    class Production(Config):
+        ENV_NAME = "production"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+        SECRET_KEY = "s" * 32
+        PIN_HMAC_KEY = "p" * 32
+
+    with pytest.raises(RuntimeError, match="SEALING_KEYS"):
+        create_app(Production)
+
+
 def test_secure_cookie_follows_the_setting(monkeypatch):
     import importlib
 

@@ -122,3 +122,26 @@ def test_decided_dt_is_filled_from_the_events(migrated_app):
         datetime(2026, 3, 6, 9, tzinfo=UTC),
         None,
     ]
+
+
+def test_second_factor_secrets_are_sealed_by_the_upgrade_and_opened_by_the_downgrade(migrated_app):
+    """0032 seals the secrets stored plain before it; its downgrade gives them back plain."""
+    from factories import make_account
+    from flask_migrate import downgrade
+
+    from reception.accounts.models import Role, User
+
+    user = make_account(Role.admin, "two-factor@test.kz")
+    user.totp_secret = "JBSWY3DPEHPK3PXP"
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0031")
+    raw = "SELECT totp_secret FROM users WHERE email = 'two-factor@test.kz'"
+    assert db.session.scalar(text(raw)) == "JBSWY3DPEHPK3PXP"
+    db.session.remove()
+    upgrade()
+    stored = db.session.scalar(text(raw))
+    assert stored.startswith("gAAAAA") and "JBSWY3DPEHPK3PXP" not in stored
+    assert db.session.scalar(db.select(User.totp_secret).where(User.email == "two-factor@test.kz")) == (
+        "JBSWY3DPEHPK3PXP"
+    )

@@ -91,6 +91,7 @@ def test_the_session_cookie_is_secure_in_production(database_url, redis_url):
             ENV_NAME="production",
             SECRET_KEY="s" * 32,
             PIN_HMAC_KEY="p" * 32,
+            SEALING_KEYS="k" * 43 + "=",
             SESSION_COOKIE_SECURE=False,
         )
     )

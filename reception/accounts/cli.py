@@ -98,3 +98,19 @@ def set_password_command(email):
         raise click.ClickException(str(exc.message)) from exc
     db.session.commit()
     click.echo(f"password set for {email}")
+
+
+@users_cli.command("reseal")
+def reseal_command():
+    """Seal every second-factor secret again with the first of SEALING_KEYS (after putting a new key in front)."""
+    from sqlalchemy import text
+
+    from ..sealing import reseal
+
+    rows = db.session.execute(text("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")).all()
+    for user_id, token in rows:
+        db.session.execute(
+            text("UPDATE users SET totp_secret = :token WHERE id = :id"), {"token": reseal(token), "id": user_id}
+        )
+    db.session.commit()
+    click.echo(f"resealed: {len(rows)}")

@@ -13,6 +13,7 @@ from ..dbtypes import UTCDateTime, enum_type, utcnow
 from ..directory.models import Branch, Deputy
 from ..enums import LabelledEnum
 from ..extensions import db
+from ..sealing import Sealed
 
 
 class Role(LabelledEnum):
@@ -69,8 +70,9 @@ class User(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The second factor's shared secret (base32), for deputies and administrators who turned it on.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The second factor's shared secret (base32), for deputies and administrators who turned it on; stored
+    #: sealed (reception/sealing.py), read and written plain.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed)
     #: The time step of the last code accepted: a code is used once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
