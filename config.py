@@ -95,6 +95,9 @@ class Config:
     #: Fernet keys, newest first, that seal the second factor's secrets in the database (reception/sealing.py);
     #: unset outside production, where a key is derived from SECRET_KEY.
     SEALING_KEYS = _env("SEALING_KEYS")
+    #: How passwords are hashed (werkzeug's method string). Production accepts only scrypt; the tests use a
+    #: cheap hash, since a scrypt hash costs about half a second of CPU per account made or signed in.
+    PASSWORD_HASH_METHOD = _env("PASSWORD_HASH_METHOD", "scrypt")
 
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qabyldau.db'}")
     #: hide_parameters: a database error names no value (IINs, names, phones) in its message, so none reaches a log.

@@ -78,6 +78,8 @@ def _check_production_settings(app: Flask) -> None:
     for key in ("SECRET_KEY", "PIN_HMAC_KEY"):
         if app.config[key].startswith("dev-only"):
             raise RuntimeError(f"{key} must be set in production")
+    if not app.config["PASSWORD_HASH_METHOD"].startswith("scrypt"):
+        raise RuntimeError("PASSWORD_HASH_METHOD must be scrypt in production")
     if not app.config.get("SEALING_KEYS"):
         raise RuntimeError("SEALING_KEYS must be set in production (reception/sealing.py)")
 

@@ -61,6 +61,9 @@ def make_config(database_url: str, redis_url: str, **overrides) -> type:
         TESTING = True
         SECRET_KEY = "test-secret"
         PIN_HMAC_KEY = "test-pin-key"
+        #: Cheap: scrypt would be ~0.5 s of CPU per account made and per sign-in (the default's own test is in
+        #: test_accounts).
+        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
         SQLALCHEMY_DATABASE_URI = database_url
         REDIS_URL = redis_url
         SERVER_NAME = None

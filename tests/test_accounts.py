@@ -169,7 +169,11 @@ def test_secure_cookie_when_configured(database_url, redis_url, make_user):
 def test_demo_password_is_refused_in_production(database_url, redis_url, make_user):
     from reception.demo.users import DEMO_PASSWORD
 
-    app = create_app(make_config(database_url, redis_url, ENV_NAME="production", SEALING_KEYS="k" * 43 + "="))
+    app = create_app(
+        make_config(
+            database_url, redis_url, ENV_NAME="production", SEALING_KEYS="k" * 43 + "=", PASSWORD_HASH_METHOD="scrypt"
+        )
+    )
     with app.app_context():
         ops.create_user(email="demo-admin@test.kz", full_name="Demo", password=DEMO_PASSWORD, role=Role.admin)
         db.session.commit()
@@ -372,9 +376,27 @@ def test_an_unknown_e_mail_is_checked_against_a_hash_like_a_real_one(app):
     """So that it takes as long as a wrong password (bench/login_timing.py measures both)."""
     from werkzeug.security import generate_password_hash
 
+    from config import Config
+
     with app.app_context():
         method = ops._dummy_hash().split("$")[0]
-        assert method == generate_password_hash("anything").split("$")[0] and method.startswith("scrypt")
+        assert method == generate_password_hash("anything", method=app.config["PASSWORD_HASH_METHOD"]).split("$")[0]
+        app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD  # the one every deployment has
+        try:
+            assert ops._dummy_hash().startswith("scrypt:")
+            account = ops.create_user(email="hashed@test.kz", full_name="Hashed", password="x" * 12, role=Role.admin)
+            assert account.password_hash.startswith("scrypt:") and account.check_password("x" * 12)
+        finally:
+            db.session.rollback()
+            app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+
+
+def test_production_accepts_only_scrypt_password_hashes(database_url, redis_url):
+    config = make_config(
+        database_url, redis_url, ENV_NAME="production", SEALING_KEYS="k" * 43 + "=", PASSWORD_HASH_METHOD="pbkdf2"
+    )
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH_METHOD"):
+        create_app(config)
 
 
 # --- the second factor ------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ def test_the_session_cookie_is_secure_in_production(database_url, redis_url):
             SECRET_KEY="s" * 32,
             PIN_HMAC_KEY="p" * 32,
             SEALING_KEYS="k" * 43 + "=",
+            PASSWORD_HASH_METHOD="scrypt",
             SESSION_COOKIE_SECURE=False,
         )
     )

@@ -110,8 +110,8 @@ class User(db.Model):
         return self.locale or self.browser_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
     def set_password(self, password: str) -> None:
-        """Hash with werkzeug's current default and end every existing session."""
-        self.password_hash = generate_password_hash(password)
+        """Hash with the configured method (werkzeug's scrypt) and end every existing session."""
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.password_changed_dt = utcnow()
         self.end_sessions("password")
 

@@ -76,10 +76,14 @@ def is_throttled(email: str, ip: str) -> bool:
     return throttle_wait(normalize_email(email), ip) is not None
 
 
-@cache
 def _dummy_hash() -> str:
     """A hash made as real ones are, so an unknown e-mail costs as much time as a wrong password."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+    return _dummy_hash_by(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash_by(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(email: str, password: str, ip: str) -> User:
