@@ -50,11 +50,8 @@ def main() -> None:
     from reception import create_app
     from reception.accounts import operations as account_ops
     from reception.accounts.models import Role, User
-    from reception.appeals import operations as appeal_ops
-    from reception.appeals.models import AppealType, Channel
-    from reception.appeals.signals import appeal_changed
     from reception.directory.loader import load_directory
-    from reception.directory.models import Branch, Deputy, GovernmentBody, MandateType, RepresentativeBody, Topic
+    from reception.directory.models import Branch, Deputy, GovernmentBody, MandateType, RepresentativeBody
     from reception.extensions import db
     from reception.inquiries import documents
     from reception.inquiries import operations as ops
@@ -75,39 +72,7 @@ def main() -> None:
             email="bench@bench.kz", full_name="Bench", password="bench-password-1", role=Role.deputy, deputy=deputy
         )
         branch = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
-        topics = list(db.session.scalars(select(Topic).order_by(Topic.position)))
-        appeals = []
-        with appeal_changed.muted():  # no notifications for bench data
-            for n in range(args.appeals):
-                citizen = appeal_ops.record_citizen(
-                    appeal_ops.CitizenData(
-                        iin=_iin(n),
-                        full_name=f"Гражданин Номер {n}",
-                        birth_date=None,
-                        phone=f"+7701{n:07d}",
-                        email="",
-                        address=f"ул. Абая, д. {n}",
-                        region=None,
-                        district=None,
-                        language="ru",
-                        may_be_named=n % 3 == 0,
-                    ),
-                    taken_by=None,
-                    consent=True,
-                )
-                appeal = appeal_ops.register_appeal(
-                    branch=branch,
-                    citizen=citizen,
-                    type=AppealType.complaint,
-                    topic=topics[n % 3],
-                    summary=f"Проблема с водоснабжением, дом {n}",
-                    text="Нет воды третью неделю.",
-                    channel=Channel.walk_in,
-                    language="ru",
-                    district=branch.district,
-                ).appeal
-                appeal_ops.route_appeal(appeal, deputy, user=None)
-                appeals.append(appeal)
+        appeals = routed_appeals(args.appeals, deputy, branch, topics_used=3)
         ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-INTERNAL"))
         inquiry = ops.create_inquiry(appeals, user=user, addressee=ministry, language="ru")
         db.session.commit()
@@ -132,6 +97,51 @@ def main() -> None:
     print(f"inquiry with {args.appeals} appeals, {dialect}, {args.runs} runs, DOCX {len(content) / 1024:.1f} KB")
     for name, times in (("render", render), ("generate", generate)):
         print(f"  {name:9s} median {statistics.median(times) * 1000:7.1f} ms   slowest {max(times) * 1000:7.1f} ms")
+
+
+def routed_appeals(count: int, deputy, branch, topics_used: int) -> list:
+    """`count` walk-in complaints of `branch`, each with its own citizen, spread over the first `topics_used`
+    topics and routed to `deputy`, without notifications (shared with bench/inquiry_letter.py)."""
+    from reception.appeals import operations as appeal_ops
+    from reception.appeals.models import AppealType, Channel
+    from reception.appeals.signals import appeal_changed
+    from reception.directory.models import Topic
+    from reception.extensions import db
+
+    topics = list(db.session.scalars(select(Topic).order_by(Topic.position)))
+    appeals = []
+    with appeal_changed.muted():  # no notifications for bench data
+        for n in range(count):
+            citizen = appeal_ops.record_citizen(
+                appeal_ops.CitizenData(
+                    iin=_iin(n),
+                    full_name=f"Гражданин Номер {n}",
+                    birth_date=None,
+                    phone=f"+7701{n:07d}",
+                    email="",
+                    address=f"ул. Абая, д. {n}",
+                    region=None,
+                    district=None,
+                    language="ru",
+                    may_be_named=n % 3 == 0,
+                ),
+                taken_by=None,
+                consent=True,
+            )
+            appeal = appeal_ops.register_appeal(
+                branch=branch,
+                citizen=citizen,
+                type=AppealType.complaint,
+                topic=topics[n % topics_used],
+                summary=f"Проблема с водоснабжением, дом {n}",
+                text="Нет воды третью неделю.",
+                channel=Channel.walk_in,
+                language="ru",
+                district=branch.district,
+            ).appeal
+            appeal_ops.route_appeal(appeal, deputy, user=None)
+            appeals.append(appeal)
+    return appeals
 
 
 def _iin(n: int) -> str:

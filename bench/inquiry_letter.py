@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inquiry_docx import _iin, database_url  # the same database set-up and IINs as the DOCX bench
+from inquiry_docx import database_url, routed_appeals  # the same database set-up and appeals as the DOCX bench
 from sqlalchemy import select
 
 TARGETS = {"docx": 1.0, "pdf": 3.0}
@@ -58,11 +58,8 @@ def main() -> None:
     from reception import create_app
     from reception.accounts import operations as account_ops
     from reception.accounts.models import Role
-    from reception.appeals import operations as appeal_ops
-    from reception.appeals.models import AppealType, Channel
-    from reception.appeals.signals import appeal_changed
     from reception.directory.loader import load_directory
-    from reception.directory.models import Branch, Deputy, GovernmentBody, MandateType, RepresentativeBody, Topic
+    from reception.directory.models import Branch, Deputy, GovernmentBody, MandateType, RepresentativeBody
     from reception.documents.convert import docx_to_pdf
     from reception.extensions import db
     from reception.inquiries import documents, summaries
@@ -84,39 +81,7 @@ def main() -> None:
             email="bench@bench.kz", full_name="Bench", password="bench-password-1", role=Role.deputy, deputy=deputy
         )
         branch = db.session.scalar(select(Branch).where(Branch.code == "ALM-03"))
-        topics = list(db.session.scalars(select(Topic).order_by(Topic.position)))
-        appeals = []
-        with appeal_changed.muted():  # no notifications for bench data
-            for n in range(args.appeals):
-                citizen = appeal_ops.record_citizen(
-                    appeal_ops.CitizenData(
-                        iin=_iin(n),
-                        full_name=f"Гражданин Номер {n}",
-                        birth_date=None,
-                        phone=f"+7701{n:07d}",
-                        email="",
-                        address=f"ул. Абая, д. {n}",
-                        region=None,
-                        district=None,
-                        language="ru",
-                        may_be_named=n % 3 == 0,
-                    ),
-                    taken_by=None,
-                    consent=True,
-                )
-                appeal = appeal_ops.register_appeal(
-                    branch=branch,
-                    citizen=citizen,
-                    type=AppealType.complaint,
-                    topic=topics[n % 5],
-                    summary=f"Проблема с водоснабжением, дом {n}",
-                    text="Нет воды третью неделю.",
-                    channel=Channel.walk_in,
-                    language="ru",
-                    district=branch.district,
-                ).appeal
-                appeal_ops.route_appeal(appeal, deputy, user=None)
-                appeals.append(appeal)
+        appeals = routed_appeals(args.appeals, deputy, branch, topics_used=5)
         ministry = db.session.scalar(select(GovernmentBody).where(GovernmentBody.code == "MIN-LABOUR"))
         letters = {}
         for size, chosen in ((args.appeals, appeals), (1, appeals[:1])):
