@@ -216,7 +216,7 @@ def _search_page(where: list, branches: list, page: int, per_page: int) -> ListP
         sub = select(Appeal.registered_dt, Appeal.id).where(*where, branch).limit(limit).subquery()
         tagged.append(select(literal(n).label("branch"), sub.c.registered_dt, sub.c.id))
     found = [[] for _ in branches]
-    for n, registered_dt, appeal_id in db.session.execute(union_all(*tagged)):
+    for n, registered_dt, appeal_id in db.session.execute(union_all(*tagged)).all():
         found[n].append((registered_dt, appeal_id))
     capped = any(len(rows) > COUNT_CAP for rows in found)
     total = COUNT_CAP if capped else len({appeal_id for rows in found for _, appeal_id in rows})
