@@ -1,10 +1,12 @@
 """The appeals list's filters. The board counts with the same WHERE clauses the list shows rows with, so
 a figure on the board and the list its link opens are the same appeals."""
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
+from math import ceil
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy.orm import joinedload
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import BRANCH_ROLES
@@ -86,8 +88,8 @@ def _days(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
 
 
-def conditions(f: AppealFilter, user, now: datetime, today: date) -> list:
-    """The WHERE clauses of `f` within what `user` may see."""
+def conditions(f: AppealFilter, user, now: datetime, today: date, *, search: bool = True) -> list:
+    """The WHERE clauses of `f` within what `user` may see (without its search: search=False)."""
     open_ = Appeal.state.in_(ops.OPEN_STATES)
     where = [ops.visible_appeals_filter(user)]
     if f.state == OPEN:
@@ -116,7 +118,7 @@ def conditions(f: AppealFilter, user, now: datetime, today: date) -> list:
     if f.forwarding_late:
         cutoff = deadlines.forwarding_passed_before(today, ops.work_calendar())
         where += [Appeal.state.in_(TO_BE_FORWARDED), Appeal.counting_from <= cutoff]
-    if f.query:
+    if f.query and search:
         where.append(ops.search_filter(f.query))
     return where
 
@@ -143,3 +145,92 @@ def age_conditions(age_min: int | None, age_max: int | None, now: datetime) -> l
 def count(f: AppealFilter, user, now: datetime, today: date) -> int:
     """How many appeals the list of `f` has: one COUNT query."""
     return db.session.scalar(select(func.count(Appeal.id)).where(*conditions(f, user, now, today))) or 0
+
+
+#: A search by name or word counts its matches up to this many; past it the list says "more than 1,000". Counting
+#: (and sorting) the 80,000 appeals a common word finds at a million is most of a second; a person refines instead.
+COUNT_CAP = 1000
+PER_PAGE = 50
+#: The list's order: newest first.
+NEWEST_FIRST = (Appeal.registered_dt.desc(), Appeal.id.desc())
+
+
+@dataclass
+class ListPage:
+    """One page of the appeals list, with what its pager needs (the attributes of Flask-SQLAlchemy's pagination)."""
+
+    items: list
+    page: int
+    per_page: int
+    #: How many appeals the list has; with `capped`, more than this many.
+    total: int
+    capped: bool = False
+    has_next: bool = False
+    pages: int | None = field(init=False)
+
+    def __post_init__(self):
+        # Unknown past the cap: the pager then offers "Next" while a page is full, and no page count.
+        self.pages = None if self.capped else max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def list_page(f: AppealFilter, user, now: datetime, today: date, page: int, per_page: int = PER_PAGE) -> ListPage:
+    """Page `page` (from 1) of the list of `f`, newest first, with its count."""
+    where = conditions(f, user, now, today, search=False)
+    branches = ops.search_branches(f.query) if f.query else []
+    offset = (page - 1) * per_page
+    if len(branches) > 1:
+        return _search_page(where, branches, page, per_page)
+    where += branches
+    total = db.session.scalar(select(func.count(Appeal.id)).where(*where)) or 0
+    stmt = select(Appeal).where(*where).options(*_LOAD).order_by(*NEWEST_FIRST).offset(offset).limit(per_page)
+    return ListPage(list(db.session.scalars(stmt)), page, per_page, total, has_next=offset + per_page < total)
+
+
+_LOAD = (joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
+
+
+def _search_page(where: list, branches: list, page: int, per_page: int) -> ListPage:
+    """A search by name or word: each branch (ops.search_branches) its own query on its own index, with the
+    filters and the user's scope in each; their ids united here.
+
+    First up to COUNT_CAP + 1 matches of each branch, in any order (the index's, cheap): they give the count (exact
+    unless a branch reaches the cap: if either has more, so has the union) and, for a branch that did not reach it,
+    all its matches, sorted here. Only a branch past the cap is asked for its newest `offset + per_page + 1` in
+    order, which walks the index on registered_dt with the filter and stops early, a match being common. Neither
+    sorts the 80,000 appeals a common word finds, nor walks the dates looking for a word that is rare."""
+    limit = COUNT_CAP + 1
+    tagged = []
+    for n, branch in enumerate(branches):
+        sub = select(Appeal.registered_dt, Appeal.id).where(*where, branch).limit(limit).subquery()
+        tagged.append(select(literal(n).label("branch"), sub.c.registered_dt, sub.c.id))
+    found = [[] for _ in branches]
+    for n, registered_dt, appeal_id in db.session.execute(union_all(*tagged)).all():
+        found[n].append((registered_dt, appeal_id))
+    capped = any(len(rows) > COUNT_CAP for rows in found)
+    total = COUNT_CAP if capped else len({appeal_id for rows in found for _, appeal_id in rows})
+
+    offset = (page - 1) * per_page
+    candidates = set()
+    for branch, rows in zip(branches, found, strict=True):
+        if len(rows) > COUNT_CAP:
+            newest = select(Appeal.registered_dt, Appeal.id).where(*where, branch).order_by(*NEWEST_FIRST)
+            rows = db.session.execute(newest.limit(offset + per_page + 1)).all()
+        candidates.update((registered_dt, appeal_id) for registered_dt, appeal_id in rows)
+    shown = [appeal_id for _, appeal_id in sorted(candidates, reverse=True)[offset : offset + per_page + 1]]
+    items = []
+    if shown:
+        stmt = select(Appeal).where(Appeal.id.in_(shown[:per_page])).options(*_LOAD).order_by(*NEWEST_FIRST)
+        items = list(db.session.scalars(stmt))
+    return ListPage(items, page, per_page, total, capped=capped, has_next=len(shown) > per_page)

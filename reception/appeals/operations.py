@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.access import visible_branch_ids
@@ -23,7 +23,7 @@ from ..directory.models import Branch, Deputy, District, GovernmentBody, Region,
 from ..errors import Refused
 from ..extensions import db
 from ..versioning import check_version, flush_or_stale
-from . import attachments, deadlines, fulltext
+from . import attachments, deadlines, fulltext, name_search
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
     AnonymousGround,
@@ -722,24 +722,30 @@ IIN_QUERY = re.compile(r"^\d{12}$")
 REGISTRATION_QUERY = re.compile(r"^[A-Z]{2,4}-\d{2}[A-Z0-9.\-]*/\d{4}/\d{1,6}$")
 
 
-def search_filter(query: str):
-    """Match a registration number, tracking code, citizen name or IIN, or words of the summary and text.
+def search_branches(query: str) -> list:
+    """The WHERE clauses whose union is what `query` finds, each answerable from its own index.
 
-    A query shaped like an IIN, a registration number or a tracking code goes to that column's own index: one
-    OR over every kind of match lets no index apply, and a rare match then walks the whole table."""
+    A query shaped like a tracking code, an IIN or a registration number is one clause on that column's index. Any
+    other query is two: the citizen's name (the trigram index, name_search.py) and the words of the summary and text
+    (the full-text index). They stay two queries whose ids are united: one OR of them in a WHERE lets neither index
+    apply, and the plan then walks every appeal."""
     from .codes import normalize_tracking_code
 
     query = query.strip()
     code = normalize_tracking_code(query)
     if code:
-        return Appeal.tracking_code == code
+        return [Appeal.tracking_code == code]
     if IIN_QUERY.match(query.replace(" ", "")):
-        return Appeal.citizen_id.in_(select(Citizen.id).where(Citizen.iin == query.replace(" ", "")))
+        return [Appeal.citizen_id.in_(select(Citizen.id).where(Citizen.iin == query.replace(" ", "")))]
     if REGISTRATION_QUERY.match(query.upper()):
-        return Appeal.registration_number == query.upper()
-    like = f"%{query.lower()}%"
-    citizen_match = select(Citizen.id).where(func.lower(Citizen.full_name).like(like))
-    return or_(
-        Appeal.citizen_id.in_(citizen_match),
-        fulltext.matches(query, db.session.get_bind().dialect.name),
-    )
+        return [Appeal.registration_number == query.upper()]
+    return [name_search.matches(query), fulltext.matches(query, db.session.get_bind().dialect.name)]
+
+
+def search_filter(query: str):
+    """One WHERE clause: appeals matching a registration number, tracking code, citizen name or IIN, or words of
+    the summary and text (see search_branches); several branches are united by id, each still on its index."""
+    branches = search_branches(query)
+    if len(branches) == 1:
+        return branches[0]
+    return Appeal.id.in_(union(*(select(Appeal.id).where(branch) for branch in branches)))

@@ -66,6 +66,8 @@ bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
 INTAKE_ROLES = (Role.staff, Role.branch_head)
 READ_ROLES = (Role.staff, Role.branch_head, Role.deputy, Role.assistant, Role.analyst, Role.admin)
+#: The last page the appeals list serves (5 million appeals at 50 a page); past it a 404, not an overflowing offset.
+MAX_PAGE = 100_000
 #: Keys in the session under which the PIN waits for the receipt page and its PDF (each used once).
 PIN_KEY = "receipt_pins"
 PDF_PIN_KEY = "receipt_pdf_pins"
@@ -516,16 +518,12 @@ def index():
     f = listing.AppealFilter.from_args(request.args)
     now = utcnow()
     today = deadlines.local_date(now)
-    where = listing.conditions(f, user, now, today)
-    stmt = (
-        select(Appeal)
-        .where(*where)
-        .options(joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
-        .order_by(Appeal.registered_dt.desc(), Appeal.id.desc())
-    )
-    total = listing.count(f, user, now, today)
-    page = db.paginate(stmt, per_page=50, count=False)
-    page.total = total  # the same WHERE as the rows; without a total the pager never offered "Next"
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= MAX_PAGE:
+        abort(404)
+    page = listing.list_page(f, user, now, today, number)
+    if not page.items and number != 1:
+        abort(404)
     deputy = db.session.get(Deputy, f.deputy_id) if f.deputy_id is not None else None
     return render_template(
         "appeals/index.html",
@@ -533,7 +531,7 @@ def index():
         forward_by=listing.forwarding_dates(page.items, ops.work_calendar()),
         f=f,
         args=f.to_args(),
-        total=total,
+        total=page.total,
         today=today,
         open_states=ops.OPEN_STATES,
         states=list(AppealState),
