@@ -2,7 +2,7 @@
 100,000 and 1,000,000 appeals in PostgreSQL: the list as it was at commit 7d648a7 ("before": an exact COUNT and the
 first page sorted from one WHERE whose name or word search is one OR) beside `appeals.listing.list_page` now
 ("after": the name and word branches each on its index, ids united, the count capped), with the app's trivial
-endpoint measured in the same run. The schema is migrated to head, so the trigram index of migration 0032 is there
+endpoint measured in the same run. The schema is migrated to head, so the trigram index of migration 0033 is there
 for both.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/search.py
@@ -197,7 +197,7 @@ def measure(base_url: str, schema: str, runs: int, before_runs: int) -> None:
     app = make_app(base_url, schema)
     with app.app_context():
         started = time.perf_counter()
-        upgrade()  # 0032's trigram index, on a schema built before it
+        upgrade()  # 0033's trigram index, on a schema built before it
         print(f"migrated to head in {time.perf_counter() - started:.1f} s")
         if account_ops.find_user("bench-admin@bench.kz") is None:
             account_ops.create_user(

@@ -1,7 +1,7 @@
 """citizens: a trigram index on lower(full_name) (pg_trgm), so staff search by a piece of a name uses an index
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-11-30 14:00:00
 
 PostgreSQL only: CREATE EXTENSION pg_trgm needs a superuser, or (PostgreSQL 13+, pg_trgm being trusted) CREATE
@@ -10,8 +10,8 @@ on the database. SQLite keeps searching names with LIKE over the table.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0032"
-down_revision = "0031"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
