@@ -340,6 +340,34 @@ def test_a_task_without_an_owner_is_a_form_error(app, client, analyst):
         assert db.session.scalar(select(RoadmapTask)) is None
 
 
+def test_the_mandates_map_counts_its_appeals_by_region_and_its_table_by_district(app, client, analyst):
+    from lxml import html
+
+    with app.app_context():
+        ids = register_fixture()
+        water = [db.session.get(Appeal, ids[n]) for n, row in enumerate(APPEALS) if row[0] == "water"]
+        # One more from another district of the same region (Almaty region): the table tells the two apart.
+        other = make_registration(topic_code="housing", district=district("ALM.05"), summary="Нет воды").appeal
+        mandate = ops.create_mandate([*water, other], title_kk="Су", title_ru="Вода", user=None)
+        db.session.commit()
+        region = water[0].region.code
+        expected = {}
+        for appeal in mandate.appeals:
+            expected[appeal.district.name] = expected.get(appeal.district.name, 0) + 1
+        total, mandate_id, expected_total = len(mandate.appeals), mandate.id, len(water) + 1
+    page = html.fromstring(client.get(f"/mandates/{mandate_id}").get_data(as_text=True))
+    squares = page.xpath("//*[@data-map]//*[local-name()='g'][@data-region]")
+    assert len(squares) == 20
+    shown = {g.get("data-region"): g.xpath("*[local-name()='text']")[1].text for g in squares}
+    assert shown.pop(region) == str(total) == str(expected_total)
+    assert set(shown.values()) == {"—"}
+    rows = page.xpath("//*[@data-places]/tbody/tr")
+    assert {r.xpath("th")[0].text: int(r.xpath("td[@data-count]")[0].text) for r in rows} == expected
+    assert len(expected) == 2 and sum(expected.values()) == total
+    # The map is an image named by the heading; the table beside it carries the same counts for screen readers.
+    assert page.xpath("//*[@data-map]/*[local-name()='svg']")[0].get("aria-labelledby") == "h-places"
+
+
 @pytest.mark.parametrize("role", [Role.staff, Role.deputy, Role.assistant, Role.branch_head])
 def test_only_analysts_and_administrators_keep_mandates(client, auth, make_user, role):
     _, email = make_user(role)
