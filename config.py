@@ -126,9 +126,14 @@ class Config:
     DISPLAY_TIMEZONE = _env("DISPLAY_TIMEZONE", "Asia/Almaty")
 
     #: Login throttling: this many failures within the window, per account and per IP, locks out.
-    #: Voters' mandates: how alike two appeals' texts must be (cosine of TF-IDF over character n-grams, 0..1) to be
-    #: suggested as one mandate, and how far back the suggestions look. Tuned on bench/mandate_groups.py.
-    MANDATE_SIMILARITY = float(_env("MANDATE_SIMILARITY", "0.12"))
+    #: Voters' mandates: how alike two appeals' texts must be to be suggested as one mandate (the mean of the cosines
+    #: of character n-grams and of sentence embeddings; the n-grams' alone where the embedding model cannot load),
+    #: and how far back the suggestions look. Tuned on bench/mandate_groups.py.
+    MANDATE_SIMILARITY = float(_env("MANDATE_SIMILARITY", "0.14"))
+    MANDATE_SIMILARITY_NGRAMS = float(_env("MANDATE_SIMILARITY_NGRAMS", "0.10"))
+    #: Appeals whose missing embeddings the board makes itself (about 23 ms of CPU each); more are left to an rq job,
+    #: and the board meanwhile suggests on the n-grams alone.
+    MANDATE_EMBED_INLINE = int(_env("MANDATE_EMBED_INLINE", "60"))
     MANDATE_LOOKBACK_DAYS = int(_env("MANDATE_LOOKBACK_DAYS", "365"))
     #: Calendar days before a road-map task's deadline on which its owner is reminded (an office habit, not law).
     ROADMAP_REMINDER_DAYS = tuple(int(x) for x in _env("ROADMAP_REMINDER_DAYS", "7,1").split(","))

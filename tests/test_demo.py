@@ -130,7 +130,16 @@ def test_demo_mandates_and_road_map(app, demo):
         statuses = {t.status for p in points for t in p.tasks}
         assert statuses == {TaskStatus.done, TaskStatus.in_progress, TaskStatus.planned}
         assert mandate_ops.overdue_tasks(local_date(utcnow()))
+        # The board has 2,000 appeals to embed: it queues the job and meanwhile the n-grams find the Russian three
+        # of the courtyard lights appeals.
         lights = [g for g in suggestions.suggest_groups() if any("Сыганак" in a.text for a in g.appeals)]
-        assert len(lights) == 1 and len(lights[0].appeals) == 4
+        assert len(lights) == 1 and len(lights[0].appeals) >= 3
+        # With embeddings (the job's work, done here for their topic and region only) the Kazakh one joins them.
+        candidates = suggestions._candidates()
+        key = next((a.topic_id, a.region_id) for a in candidates if "Сыганак" in a.text)
+        bucket = [a for a in candidates if (a.topic_id, a.region_id) == key]
+        groups = suggestions.cluster_texts([suggestions._text(a) for a in bucket], [key] * len(bucket))
+        lights = [[bucket[i] for i in g] for g in groups if any("Сыганак" in bucket[i].text for i in g)]
+        assert len(lights) == 1 and len(lights[0]) == 4 and any("Сығанақ" in a.text for a in lights[0])
     page = app.test_client().get("/roadmap/", headers={"Accept-Language": "kk"}).get_data(as_text=True)
     assert "Өндіріс тұрғын алабында 1200 орындық мектеп" in page

@@ -10,6 +10,7 @@ from test_mandates import register_fixture
 
 from reception.accounts.models import Role
 from reception.extensions import db
+from reception.mandates import suggestions
 from reception.mandates.models import ProgrammePoint, RoadmapTask, VoterMandate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,6 +20,8 @@ def test_an_analyst_turns_a_suggested_group_into_a_public_road_map_task(app, liv
     _, email = make_user(Role.analyst)
     with app.app_context():
         ids = register_fixture(make_citizen(may_be_told=True))
+        # The job the board queues for missing sentence embeddings has run (the board waits for none).
+        suggestions.embed_candidates()
     school = [ids[n] for n, row in enumerate(APPEALS) if row[0] == "school"]
     page = browser_page
     sign_in(page, live_server, email)
@@ -32,6 +35,11 @@ def test_an_analyst_turns_a_suggested_group_into_a_public_road_map_task(app, liv
     page.wait_for_load_state("load")
     assert "Школа в микрорайоне Нурлы Жол" in page.locator("h1").inner_text()
     assert page.locator("[data-appeals] tbody tr").count() == len(school) - 1
+    # The map of where the appeals came from is drawn: the school's region (Almaty region) carries their number.
+    square = page.locator('[data-map] svg g[data-region="ALM"]')
+    assert square.is_visible() and square.bounding_box()["width"] > 20
+    assert square.locator("text").nth(1).text_content() == str(len(school) - 1)
+    assert page.locator('[data-map] svg g[data-region="AST"] text').nth(1).text_content() == "—"
 
     page.locator("textarea[name=text_kk]").fill("Нұрлы Жол шағын ауданында 900 орындық мектеп салу")
     page.locator("textarea[name=text_ru]").fill("Построить школу на 900 мест в микрорайоне Нурлы Жол")
@@ -76,6 +84,7 @@ def test_the_mandate_pages_fit_a_phone_and_pass_axe(app, live_server, chromium, 
     _, email = make_user(Role.analyst)
     with app.app_context():
         ids = register_fixture()
+        suggestions.embed_candidates()  # as the board's job would have
         gas = [db.session.get(Appeal, ids[n]) for n, row in enumerate(APPEALS) if row[0] == "gas"]
         mandate = ops.create_mandate(gas, title_kk="Жаңаталап ауылына газ", title_ru="Газ в село Жанаталап", user=None)
         point = ops.adopt_into_point([mandate], text_kk="Ауылға газ", text_ru="Газ в село", user=None)

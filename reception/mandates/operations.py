@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..appeals import attachments
 from ..appeals.models import Appeal
 from ..dbtypes import utcnow
+from ..directory.models import Region
 from ..errors import Refused
 from ..extensions import db
 from ..i18n import localized
@@ -254,10 +255,33 @@ def progress(points: list[ProgrammePoint]) -> tuple[list[Progress], list[Progres
     return sorted(regions.values(), key=lambda p: p.name), sorted(topics.values(), key=lambda p: p.name)
 
 
-def by_region(mandate: VoterMandate) -> list[tuple[str, int]]:
-    """How many of the mandate's appeals came from each district (or region), most first."""
-    counts: dict[str, int] = defaultdict(int)
+def by_region(mandate: VoterMandate) -> list[tuple[str, str, int]]:
+    """How many of the mandate's appeals came from each district: (region, district, count), most first."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     for appeal in mandate.appeals:
-        place = appeal.district or appeal.region
-        counts[place.name if place else "—"] += 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        region = appeal.region.name if appeal.region else "—"
+        counts[(region, appeal.district.name if appeal.district else "—")] += 1
+    return sorted(((r, d, n) for (r, d), n in counts.items()), key=lambda row: (-row[2], row[0], row[1]))
+
+
+@dataclass
+class RegionCount:
+    """A region's square on the mandate's map (reports/tilemap.py): its appeals, shaded by their number."""
+
+    region: Region
+    appeals: int
+    #: What the tile map shades and prints: the count, None (grey, "—") where no appeal came from.
+    rate: int | None
+
+
+def map_cells(mandate: VoterMandate) -> list[RegionCount]:
+    """Every region with how many of the mandate's appeals came from it. The map has no districts' shapes (no kept
+    package has them), so it shows regions; the table beside it gives the districts."""
+    counts: dict[int, int] = defaultdict(int)
+    for appeal in mandate.appeals:
+        if appeal.region_id is not None:
+            counts[appeal.region_id] += 1
+    return [
+        RegionCount(region, counts[region.id], counts[region.id] or None)
+        for region in db.session.scalars(select(Region).order_by(Region.id))
+    ]

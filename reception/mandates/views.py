@@ -17,6 +17,7 @@ from ..directory.models import Deputy
 from ..extensions import db
 from ..formkit import int_id
 from ..inquiries.models import Inquiry, InquiryState
+from ..reports import tilemap
 from . import operations as ops
 from . import suggestions
 from .forms import AcceptForm, AdoptForm, AppealsForm, StatusForm, TaskForm
@@ -110,6 +111,12 @@ def join():
     return redirect(url_for(".detail", mandate_id=mandate.id))
 
 
+def _places(mandate: VoterMandate) -> dict:
+    """Where a mandate's appeals came from: the table by district and the tile map of regions."""
+    cells = ops.map_cells(mandate)
+    return {"places": ops.by_region(mandate), "tiles": tilemap.tiles(cells), "tile": tilemap.TILE}
+
+
 @bp.route("/<int:mandate_id>")
 @allow(*ANALYSTS)
 def detail(mandate_id: int):
@@ -118,7 +125,7 @@ def detail(mandate_id: int):
     return render_template(
         "mandates/detail.html",
         mandate=mandate,
-        places=ops.by_region(mandate),
+        **_places(mandate),
         adopt_form=AdoptForm(),
         remove_form=AppealsForm(),
     )
@@ -168,7 +175,7 @@ def adopt(mandate_id: int):
         return render_template(
             "mandates/detail.html",
             mandate=mandate,
-            places=ops.by_region(mandate),
+            **_places(mandate),
             adopt_form=form,
             remove_form=AppealsForm(),
         ), 422
