@@ -43,30 +43,44 @@ def _age_filter(base: AppealFilter, low: int, high: int | None) -> AppealFilter:
     return base.but(age_min=low, age_max=high)
 
 
-def _where(snapshot: BoardSnapshot, user, kind: str) -> list:
-    """The snapshot's rows of `kind` for the branches `user` sees (every branch: no condition)."""
-    where = [B.snapshot_id == snapshot.id, B.kind == kind]
+@dataclass
+class Counts:
+    """The snapshot's rows summed over the reader's branches: {kind: {(name, ref): (n, overdue)}}."""
+
+    by_kind: dict[str, dict[tuple[str, int], tuple[int, int]]]
+
+    def of(self, kind: str) -> dict[tuple[str, int], tuple[int, int]]:
+        return self.by_kind.get(kind, {})
+
+
+def counts(user, snapshot: BoardSnapshot, kinds: tuple[str, ...] | None = None) -> Counts:
+    """The board's figures (of `kinds`, or all) for the branches `user` sees, summed in one grouped query."""
+    stmt = select(B.kind, B.name, B.ref, func.sum(B.n), func.sum(B.overdue)).where(B.snapshot_id == snapshot.id)
+    if kinds is not None:
+        stmt = stmt.where(B.kind.in_(kinds))
     branches = visible_branch_ids(user)
     if branches is not None:
-        where.append(B.branch_id.in_(branches))
-    return where
+        stmt = stmt.where(B.branch_id.in_(branches))
+    by_kind: dict[str, dict] = {}
+    for kind, name, ref, n, overdue in db.session.execute(stmt.group_by(B.kind, B.name, B.ref)):
+        by_kind.setdefault(kind, {})[(name, ref)] = (int(n), int(overdue))
+    return Counts(by_kind)
 
 
-def by_state_and_age(user, snapshot: BoardSnapshot) -> list[tuple[AppealState, list[Figure], Figure]]:
-    """(state, [figure per age bucket], figure for the state) for open states with appeals; one grouped query."""
-    stmt = select(B.name, B.ref, func.sum(B.n)).where(*_where(snapshot, user, "age")).group_by(B.name, B.ref)
-    counts: dict[AppealState, dict[int, int]] = {}
-    for state, bucket, n in db.session.execute(stmt):
-        counts.setdefault(AppealState(state), {})[bucket] = int(n)
+def by_state_and_age(c: Counts) -> list[tuple[AppealState, list[Figure], Figure]]:
+    """(state, [figure per age bucket], figure for the state) for open states with appeals."""
+    cells_of: dict[AppealState, dict[int, int]] = {}
+    for (state, bucket), (n, _overdue) in c.of("age").items():
+        cells_of.setdefault(AppealState(state), {})[bucket] = n
     order = {state: n for n, state in enumerate(appeal_ops.TRANSITIONS)}
     rows = []
-    for state in sorted(counts, key=order.__getitem__):
+    for state in sorted(cells_of, key=order.__getitem__):
         by_state = AppealFilter(state=state.value)
         cells = [
-            Figure(counts[state].get(n, 0), _age_filter(by_state, low, high))
+            Figure(cells_of[state].get(n, 0), _age_filter(by_state, low, high))
             for n, (low, high) in enumerate(AGE_BUCKETS)
         ]
-        rows.append((state, cells, Figure(sum(counts[state].values()), by_state)))
+        rows.append((state, cells, Figure(sum(cells_of[state].values()), by_state)))
     return rows
 
 
@@ -78,67 +92,50 @@ def age_totals(by_state: list[tuple[AppealState, list[Figure], Figure]]) -> list
     ]
 
 
-def headline(user, snapshot: BoardSnapshot, by_state) -> dict[str, Figure]:
+def headline(user, c: Counts, by_state) -> dict[str, Figure]:
     """Open, overdue, due soon, awaiting triage, escalated, asking to reopen, not forwarded in time."""
-    flags = dict(
-        db.session.execute(select(B.name, func.sum(B.n)).where(*_where(snapshot, user, "flag")).group_by(B.name)).all()
-    )
-    escalated = _where(snapshot, user, "escalated")
+    flags = {name: n for (name, _ref), (n, _overdue) in c.of("flag").items()}
+    escalated = c.of("escalated").items()
     if user.role in BRANCH_ROLES:
         # As the list counts them: escalated to one of the reader's branches (appeals/listing.py).
-        escalated.append(B.ref.in_(visible_branch_ids(user) or set()))
+        to = visible_branch_ids(user) or set()
+        escalated = [(key, value) for key, value in escalated if key[1] in to]
     figures = {"open": Figure(sum(total.count for _state, _cells, total in by_state), ALL_OPEN)}
-    figures |= {name: Figure(int(flags.get(name) or 0), f) for name, f in FLAGS.items()}
-    figures["escalated"] = Figure(
-        int(db.session.scalar(select(func.coalesce(func.sum(B.n), 0)).where(*escalated))),
-        AppealFilter(escalated=True),
-    )
+    figures |= {name: Figure(flags.get(name, 0), f) for name, f in FLAGS.items()}
+    figures["escalated"] = Figure(sum(n for _key, (n, _overdue) in escalated), AppealFilter(escalated=True))
     return figures
 
 
-def by_topic(user, snapshot: BoardSnapshot) -> list[tuple[Topic, Figure]]:
-    """Open appeals per topic, most first; one grouped query."""
-    total = func.sum(B.n)
-    stmt = select(B.ref, total).where(*_where(snapshot, user, "topic")).group_by(B.ref).order_by(total.desc(), B.ref)
-    rows = db.session.execute(stmt).all()
+def by_topic(c: Counts) -> list[tuple[Topic, Figure]]:
+    """Open appeals per topic, most first."""
+    rows = sorted(((ref, n) for (_name, ref), (n, _overdue) in c.of("topic").items()), key=lambda r: (-r[1], r[0]))
     topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_([r[0] for r in rows])))}
     return [
-        (topics[topic_id], Figure(int(n), ALL_OPEN.but(topic_id=topic_id)))
-        for topic_id, n in rows
-        if topic_id in topics
+        (topics[topic_id], Figure(n, ALL_OPEN.but(topic_id=topic_id))) for topic_id, n in rows if topic_id in topics
     ]
 
 
-def workload(
-    user, snapshot: BoardSnapshot, limit: int | None = BOARD_DEPUTIES, offset: int = 0
-) -> list[tuple[Deputy, Figure, Figure]]:
+def workload(c: Counts, limit: int | None = BOARD_DEPUTIES, offset: int = 0) -> list[tuple[Deputy, Figure, Figure]]:
     """(deputy, open appeals, overdue) for deputies holding the scope's open appeals, busiest first."""
-    total = func.sum(B.n)
-    stmt = (
-        select(B.ref, total, func.sum(B.overdue))
-        .where(*_where(snapshot, user, "deputy"))
-        .group_by(B.ref)
-        .order_by(total.desc(), B.ref)
-        .offset(offset)
+    rows = sorted(
+        ((ref, n, overdue) for (_name, ref), (n, overdue) in c.of("deputy").items()), key=lambda r: (-r[1], r[0])
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = db.session.execute(stmt).all()
+    rows = rows[offset:] if limit is None else rows[offset : offset + limit]
     deputies = {d.id: d for d in db.session.scalars(select(Deputy).where(Deputy.id.in_([r[0] for r in rows])))}
     return [
         (
             deputies[deputy_id],
-            Figure(int(open_count), ALL_OPEN.but(deputy_id=deputy_id)),
-            Figure(int(overdue_count), AppealFilter(overdue=True, deputy_id=deputy_id)),
+            Figure(open_count, ALL_OPEN.but(deputy_id=deputy_id)),
+            Figure(overdue_count, AppealFilter(overdue=True, deputy_id=deputy_id)),
         )
         for deputy_id, open_count, overdue_count in rows
         if deputy_id in deputies
     ]
 
 
-def deputies_holding(user, snapshot: BoardSnapshot) -> int:
+def deputies_holding(c: Counts) -> int:
     """How many deputies hold the scope's open appeals."""
-    return db.session.scalar(select(func.count(func.distinct(B.ref))).where(*_where(snapshot, user, "deputy"))) or 0
+    return len(c.of("deputy"))
 
 
 def reopen_requests(user, limit: int = BOARD_PREVIEW) -> list[tuple]:

@@ -33,19 +33,20 @@ def index():
     now = utcnow()
     today = deadlines.local_date(now)
     snapshot = board.current(now)
-    by_state = queries.by_state_and_age(user, snapshot)
+    counts = queries.counts(user, snapshot)
+    by_state = queries.by_state_and_age(counts)
     return render_template(
         "reports/index.html",
         snapshot=snapshot,
         refresh_minutes=board.REFRESH_MINUTES,
         buckets=queries.AGE_BUCKETS,
         due_soon_days=queries.DUE_SOON_DAYS,
-        headline=queries.headline(user, snapshot, by_state),
+        headline=queries.headline(user, counts, by_state),
         by_state=by_state,
         age_totals=queries.age_totals(by_state),
-        by_topic=queries.by_topic(user, snapshot),
-        workload=queries.workload(user, snapshot),
-        deputies_holding=queries.deputies_holding(user, snapshot),
+        by_topic=queries.by_topic(counts),
+        workload=queries.workload(counts),
+        deputies_holding=queries.deputies_holding(counts),
         reopen_requests=queries.reopen_requests(user),
         overdue_inquiries=inquiry_registry.overdue_list(user, today, limit=queries.BOARD_PREVIEW),
         overdue_inquiry_count=inquiry_registry.overdue_count(user, today),
@@ -58,14 +59,15 @@ def workload():
     """Every deputy holding open appeals in the user's scope, busiest first, by pages (as of the last count)."""
     user = acting_user()
     snapshot = board.current(utcnow())
+    counts = queries.counts(user, snapshot, kinds=("deputy",))
     page = int_id(request.args.get("page", "")) or 1
     size = queries.WORKLOAD_PAGE_SIZE
-    total = queries.deputies_holding(user, snapshot)
+    total = queries.deputies_holding(counts)
     return render_template(
         "reports/workload.html",
         snapshot=snapshot,
         refresh_minutes=board.REFRESH_MINUTES,
-        workload=queries.workload(user, snapshot, limit=size, offset=(page - 1) * size),
+        workload=queries.workload(counts, limit=size, offset=(page - 1) * size),
         total=total,
         page=page,
         pages=max(1, -(-total // size)),
