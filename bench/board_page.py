@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from interleave import Worker, export_revision, measure, print_table, schema_exists
+from interleave import Worker, export_revision, measure, print_rates, print_table, schema_exists
 
 DEPUTIES = """
 INSERT INTO deputies (full_name, body_id, mandate_type, is_active, email, phone)
@@ -60,29 +60,29 @@ def main() -> None:
         ("board /reports/", "/reports/"),
         ("workload /reports/workload", "/reports/workload"),
     ]
-    for size in (int(s) for s in args.sizes.split(",")):
-        workers = {}
-        for label, tree in trees.items():
-            schema = f"bench_board_{size}_{label}"
-            worker = workers[label] = Worker(tree, schema)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    workers = {}
+    for size in sizes:
+        for version, tree in trees.items():
+            schema = f"bench_board_{size}_{version}"
+            worker = workers[f"{version} {size:,}"] = Worker(tree, schema)
             if args.rebuild or not schema_exists(base_url, schema):
                 built = worker.ask(cmd="build", sql=[DEPUTIES, APPEALS.replace(":total", str(size))])
                 print(f"{schema}: built in {built['seconds']:.1f} s")
-            assert (
-                worker.ask(cmd="login", email="bench-central@bench.kz", role="branch_head", branch_code="KZ-00")[
-                    "status"
-                ]
-                == 302
-            )
-        took = workers["after"].ask(cmd="call", target="reception.reports.tasks:refresh_board")
+            status = worker.ask(cmd="login", email="bench-central@bench.kz", role="branch_head", branch_code="KZ-00")
+            assert status["status"] == 302, status
+        took = workers[f"after {size:,}"].ask(cmd="call", target="reception.reports.tasks:refresh_board")
         print(
             f"{size:,}: the board's snapshot counted in {took['seconds'] * 1000:.0f} ms "
             f"({took['cpu'] * 1000:.0f} ms CPU in the app's process)"
         )
-        results = measure(workers, cases, args.rounds)
-        print_table(size, results, cases, list(workers))
-        for worker in workers.values():
-            worker.close()
+    # Every size and version in the same rounds, so that the machine's load weighs on all alike.
+    results = measure(workers, cases, args.rounds)
+    print_table(f"sizes {args.sizes}, {args.rounds} rounds", results, cases, list(workers))
+    if len(sizes) > 1:
+        print_rates(results, cases, list(trees), min(sizes), max(sizes))
+    for worker in workers.values():
+        worker.close()
 
 
 if __name__ == "__main__":

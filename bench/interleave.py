@@ -69,17 +69,18 @@ def schema_exists(base_url: str, schema: str) -> bool:
 
 def measure(workers: dict[str, Worker], cases: list[tuple[str, str]], rounds: int) -> dict:
     """{(label, case): {"wall": [...], "cpu": [...], "sql": n}}; each round visits every case on every worker,
-    the workers' order alternating round by round. One warm-up request each first."""
+    the workers' order alternating round by round. One warm-up request each first. A case's url may be a
+    {label: url} when it differs by worker."""
     results = {}
-    for worker in workers.values():
+    for label, worker in workers.items():
         for _name, url in cases:
-            worker.ask(cmd="get", url=url)
+            worker.ask(cmd="get", url=url[label] if isinstance(url, dict) else url)
     labels = list(workers)
     for n in range(rounds):
         order = labels if n % 2 == 0 else labels[::-1]
         for name, url in cases:
             for label in order:
-                got = workers[label].ask(cmd="get", url=url)
+                got = workers[label].ask(cmd="get", url=url[label] if isinstance(url, dict) else url)
                 assert got["status"] == 200, (label, url, got)
                 kept = results.setdefault((label, name), {"wall": [], "cpu": [], "sql": got["sql"]})
                 kept["wall"].append(got["wall"])
@@ -92,18 +93,27 @@ def p95(samples: list[float]) -> float:
     return ordered[max(0, round(len(ordered) * 0.95) - 1)]
 
 
-def print_table(size: int, results: dict, cases: list[tuple[str, str]], labels: list[str]) -> dict:
-    """One line per case and version; returns {(label, case): median wall}."""
-    medians = {}
-    print(f"\n{size:,} appeals; median / p95 wall ms, median CPU ms of the app's process, statements, × trivial")
+def print_table(title: str, results: dict, cases: list, labels: list[str]) -> None:
+    """One line per case and worker: median and p95 wall, median CPU, statements, and × the trivial case (the first)."""
+    print(f"\n{title}; median / p95 wall ms, median CPU ms of the app's process, statements, × trivial (wall; CPU)")
     for name, _url in cases:
         for label in labels:
             kept = results[(label, name)]
-            median = statistics.median(kept["wall"])
-            medians[(label, name)] = median
-            trivial = statistics.median(results[(label, cases[0][0])]["wall"])
+            median, cpu = statistics.median(kept["wall"]), statistics.median(kept["cpu"])
+            trivial = results[(label, cases[0][0])]
             print(
-                f"  {name:34s} {label:6s} median {median:8.1f}  p95 {p95(kept['wall']):8.1f}  "
-                f"CPU {statistics.median(kept['cpu']):7.1f}  SQL {kept['sql']:3d}  {median / trivial:7.1f}x"
+                f"  {name:30s} {label:14s} median {median:8.1f}  p95 {p95(kept['wall']):8.1f}  CPU {cpu:7.1f}  "
+                f"SQL {kept['sql']:3d}  {median / statistics.median(trivial['wall']):6.1f}x  "
+                f"{cpu / statistics.median(trivial['cpu']):6.1f}x"
             )
-    return medians
+
+
+def print_rates(results: dict, cases: list, versions: list[str], small: int, large: int) -> None:
+    """Each version's rate at `large` against its rate at `small`, measured in the same rounds."""
+    print(f"\nrate at {large:,} / rate at {small:,} (1 / median wall; 1 / median CPU), same rounds:")
+    for name, _url in cases[1:]:
+        for version in versions:
+            a, b = results[(f"{version} {small:,}", name)], results[(f"{version} {large:,}", name)]
+            wall = statistics.median(a["wall"]) / statistics.median(b["wall"])
+            cpu = statistics.median(a["cpu"]) / statistics.median(b["cpu"])
+            print(f"  {name:30s} {version:6s} wall {wall:5.2f}x   CPU {cpu:5.2f}x")

@@ -10,18 +10,18 @@ the directory, 1,000 deputies, then the appeals by INSERT ... SELECT generate_se
 start over): all in one branch, deadlines over a year, half of them open; the measured deputy holds `--mine` of
 them whatever the size, so the ratio of the two sizes' times is what the table's size costs. The median and 95th
 percentile of N rounds, the CPU of the app's process per request, the statements, and the ratio to `/bench/ping`;
-then each version's rate at the largest size against its rate at the smallest (1 / median, and 1 / CPU).
+then each version's rate at the largest size against its rate at the smallest (1 / median, and 1 / CPU), every size
+and version being timed in the same rounds.
 """
 
 import argparse
 import os
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from interleave import Worker, export_revision, measure, print_table, schema_exists
+from interleave import Worker, export_revision, measure, print_rates, print_table, schema_exists
 
 DEPUTIES = """
 INSERT INTO deputies (full_name, body_id, mandate_type, is_active, email, phone)
@@ -58,37 +58,31 @@ def main() -> None:
     args = parser.parse_args()
     base_url = os.environ["BENCH_DATABASE_URL"]
     trees = {"before": export_revision(args.before), "after": Path(__file__).resolve().parent.parent}
-    by_size = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        workers = {}
-        for label, tree in trees.items():
-            schema = f"bench_queue_{size}_{label}"
-            worker = workers[label] = Worker(tree, schema)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    workers = {}
+    for size in sizes:
+        for version, tree in trees.items():
+            schema = f"bench_queue_{size}_{version}"
+            worker = workers[f"{version} {size:,}"] = Worker(tree, schema)
             if args.rebuild or not schema_exists(base_url, schema):
                 sql = APPEALS.replace(":total", str(size)).replace(":mine", str(args.mine))
                 print(f"{schema}: built in {worker.ask(cmd='build', sql=[DEPUTIES, sql])['seconds']:.1f} s")
             status = worker.ask(cmd="login", email="bench-deputy@bench.kz", role="deputy", first_deputy=True)["status"]
             assert status == 302, status
-        deep = workers["after"].ask(cmd="query", sql=DEEP)["value"]
-        cases = [
-            ("GET /bench/ping (trivial)", "/bench/ping"),
-            ("first page", "/deputy-queue/"),
-            ("deep page (row 15,000)", f"/deputy-queue/?after={deep}"),
-            ("first page, overdue filter", "/deputy-queue/?overdue=1"),
-        ]
-        results = measure(workers, cases, args.rounds)
-        print_table(size, results, cases, list(workers))
-        by_size[size] = results
-        for worker in workers.values():
-            worker.close()
-    if len(by_size) > 1:
-        small, large = min(by_size), max(by_size)
-        print(f"\nrate at {large:,} / rate at {small:,} (1 / median wall; 1 / median CPU):")
-        for name in ("first page", "deep page (row 15,000)", "first page, overdue filter"):
-            for label in trees:
-                wall = [statistics.median(by_size[s][(label, name)]["wall"]) for s in (small, large)]
-                cpu = [statistics.median(by_size[s][(label, name)]["cpu"]) for s in (small, large)]
-                print(f"  {name:34s} {label:6s} wall {wall[0] / wall[1]:5.2f}x   CPU {cpu[0] / cpu[1]:5.2f}x")
+    # Every size and version in the same rounds, so that the machine's load weighs on all alike.
+    deep = {label: f"/deputy-queue/?after={w.ask(cmd='query', sql=DEEP)['value']}" for label, w in workers.items()}
+    cases = [
+        ("GET /bench/ping (trivial)", "/bench/ping"),
+        ("first page", "/deputy-queue/"),
+        ("deep page (row 15,000)", deep),
+        ("first page, overdue filter", "/deputy-queue/?overdue=1"),
+    ]
+    results = measure(workers, cases, args.rounds)
+    print_table(f"sizes {args.sizes}, {args.rounds} rounds", results, cases, list(workers))
+    if len(sizes) > 1:
+        print_rates(results, cases, list(trees), min(sizes), max(sizes))
+    for worker in workers.values():
+        worker.close()
 
 
 if __name__ == "__main__":
