@@ -96,7 +96,7 @@ class BoardSnapshot(db.Model):
 
 class BoardCount(db.Model):
     """Open appeals of one branch counted one way, in one snapshot. kind "age": `name` a state, `ref` an age
-    bucket (reports.queries.AGE_BUCKETS); "topic": `ref` a topic; "deputy": `ref` a deputy, with the overdue;
+    bucket (reports.board.AGE_BUCKETS); "topic": `ref` a topic; "deputy": `ref` a deputy, with the overdue;
     "flag": `name` a headline figure (overdue, due_soon, triage, reopen, forwarding_late); "escalated": `ref`
     the branch escalated to."""
 

@@ -17,10 +17,8 @@ from ..appeals.listing import AppealFilter
 from ..appeals.models import Appeal, AppealFeedback, AppealState, ReopenState
 from ..directory.models import Deputy, Topic
 from ..extensions import db
-from .board import AGE_BUCKETS, ALL_OPEN, DUE_SOON_DAYS, FLAGS
+from .board import AGE_BUCKETS, ALL_OPEN, FLAGS
 from .models import BoardCount, BoardSnapshot
-
-__all__ = ["AGE_BUCKETS", "DUE_SOON_DAYS"]
 
 #: Deputies shown on the board, busiest first; the workload page has them all.
 BOARD_DEPUTIES = 10
