@@ -311,3 +311,28 @@ def test_the_queue_search_finds_an_appeal_by_its_number_or_tracking_code(app, de
     for typed in (number, number.lower(), code, code.lower().replace("-", " ")):
         found = numbers(client.get("/deputy-queue/", query_string=search.fill(q=typed)).get_data(as_text=True))
         assert found == [number], typed
+
+
+def test_the_queue_menus_are_kept_per_language_and_only_for_a_minute(app, deputy_client):
+    """The topic menu, kept in Redis for every web host, is the reader's language's, and expires (the directory's
+    changes show within MENU_SECONDS)."""
+    from reception.deputy_queue.menus import MENU_SECONDS
+    from reception.jobs.queues import get_redis
+
+    client, _ = deputy_client
+    with app.app_context():
+        housing = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+        name_ru, name_kk = housing.name_ru, housing.name_kk
+    assert name_ru != name_kk
+
+    def topic_menu() -> str:
+        return (
+            client.get("/deputy-queue/").get_data(as_text=True).split('<select name="topic">')[1].split("</select>")[0]
+        )
+
+    assert name_ru in topic_menu() and name_kk not in topic_menu()  # built, then read from Redis
+    assert submit(client, "/me", "/language/kk").status_code == 302
+    assert name_kk in topic_menu() and name_ru not in topic_menu()
+    with app.app_context():
+        for language in ("ru", "kk"):
+            assert 0 < get_redis().ttl(f"deputy_queue:menus:{language}") <= MENU_SECONDS
