@@ -5,8 +5,10 @@ request by request in alternation, beside the trivial endpoint `/bench/ping` of 
 Each version gets its own schema because a migration of "after" (an index, say) would otherwise speed up "before" too.
 """
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,6 +22,7 @@ PROJECT = HERE.parent
 def export_revision(revision: str) -> Path:
     """`git archive revision` unpacked in a temporary directory, its translations compiled."""
     target = Path(tempfile.mkdtemp(prefix=f"bench-{revision[:12]}-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
     archive = subprocess.run(["git", "archive", revision], cwd=PROJECT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     pybabel = Path(sys.executable).with_name("pybabel")
