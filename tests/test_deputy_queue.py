@@ -1,5 +1,6 @@
 """The deputy's queue: only their appeals, due first, filters, keyset pages, a fixed number of queries."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +14,9 @@ from reception.appeals import operations as appeal_ops
 from reception.appeals.models import Appeal, AppealState
 from reception.directory.models import Topic
 from reception.extensions import db
+
+S = AppealState
+OPEN = appeal_ops.OPEN_STATES
 
 
 def fill(deputy, count, topic_code="housing", first_deadline=date(2026, 12, 1)):
@@ -108,6 +112,67 @@ def test_overdue_filter(app, deputy_client):
     assert len(numbers(page)) == 2 and 'data-count="overdue">2<' in page
 
 
+def state_counts(page: str) -> dict[str, int]:
+    """The count beside each state in the state filter's menu."""
+    import re
+
+    menu = page.split('<select name="state">')[1].split("</select>")[0]
+    return {state: int(n) for state, n in re.findall(r'<option value="(\w+)"[^>]*>[^<]*\((\d+)\)</option>', menu)}
+
+
+def test_header_and_state_counts_are_the_hand_count_under_each_filter(app, deputy_client):
+    """Counted in one grouped query: the header (open, due this week, overdue) and each state's count under the
+    other filters, which must be the rows the list shows once that state is chosen too."""
+    from reception.appeals.deadlines import local_date
+    from reception.dbtypes import utcnow
+
+    client, deputy_id = deputy_client
+    with app.app_context():
+        from reception.directory.models import Deputy
+
+        deputy = db.session.get(Deputy, deputy_id)
+        today = local_date(utcnow())
+        day = timedelta(days=1)
+        week_end = today + timedelta(days=6 - today.weekday())
+        rows = [  # (branch, state, deadline)
+            ("ALM-03", S.routed, today - 2 * day),  # overdue
+            ("ALM-03", S.in_progress, today - day),  # overdue
+            ("ALM-03", S.in_progress, today),  # due this week, not overdue
+            ("ALM-03", S.resolved, today - 3 * day),  # decided: not overdue
+            ("AST-01", S.routed, today - 5 * day),  # overdue
+            ("AST-01", S.routed, today + 40 * day),
+            ("AST-01", S.closed, today + day),
+        ]
+        for code, state, deadline in rows:
+            appeal = make_appeal(branch_code=code, summary="Вопрос", deputy=deputy, commit=False)
+            appeal.state, appeal.deadline = state, deadline
+        db.session.commit()
+        alm03 = branch("ALM-03").id
+    page = client.get("/deputy-queue/").get_data(as_text=True)
+    header = {name: int(n) for name, n in re.findall(r'data-count="(\w+)">(\d+)<', page)}
+    this_week = sum(1 for _c, s, d in rows if s in OPEN and today <= d <= week_end)
+    assert header == {"open": 5, "due_this_week": this_week, "overdue": 3, "resolved_this_month": 0}
+    assert state_counts(page) == {"routed": 3, "in_progress": 2, "resolved": 1, "closed": 1} | {
+        s.value: 0 for s in S if s not in (S.routed, S.in_progress, S.resolved, S.closed)
+    }
+    expected = {
+        "overdue=1": {"routed": 2, "in_progress": 1},
+        "due_within=1": {"routed": 2, "in_progress": 2},
+        f"branch={alm03}": {"routed": 1, "in_progress": 2, "resolved": 1},
+        f"branch={alm03}&overdue=1": {"routed": 1, "in_progress": 1},
+    }
+    for query, counts in expected.items():
+        page = client.get(f"/deputy-queue/?{query}").get_data(as_text=True)
+        shown = {state: n for state, n in state_counts(page).items() if n}
+        assert shown == counts, query
+        for state, n in counts.items():
+            listed = client.get(f"/deputy-queue/?{query}&state={state}").get_data(as_text=True)
+            assert len(numbers(listed)) == n, (query, state)
+    # A state chosen does not change the counts beside the states (each says what choosing it would show).
+    page = client.get(f"/deputy-queue/?overdue=1&state=routed&branch={alm03}").get_data(as_text=True)
+    assert {state: n for state, n in state_counts(page).items() if n} == {"routed": 1, "in_progress": 1}
+
+
 def test_query_count_does_not_grow_with_the_page(app, deputy_client, make_user):
     client, deputy_id = deputy_client
     _, few_email = make_user(Role.deputy)
@@ -125,6 +190,7 @@ def test_query_count_does_not_grow_with_the_page(app, deputy_client, make_user):
     def count(*_args, **_kwargs):
         statements.append(1)
 
+    client.get("/deputy-queue/")  # the filter menus, built once a minute for every page (deputy_queue/menus.py)
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert len(numbers(client.get("/deputy-queue/").get_data(as_text=True))) == 50
@@ -134,7 +200,9 @@ def test_query_count_does_not_grow_with_the_page(app, deputy_client, make_user):
         with_5_rows = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert with_50_rows == with_5_rows <= 12
+    # The user, the acting deputies, the page, the grouped counts, the resolved this month, the branches, the
+    # assistants, the overdue inquiries (12 before the grouped counts and the kept menus).
+    assert with_50_rows == with_5_rows == 8
 
 
 def test_bulk_take_into_work(app, deputy_client):
@@ -243,3 +311,28 @@ def test_the_queue_search_finds_an_appeal_by_its_number_or_tracking_code(app, de
     for typed in (number, number.lower(), code, code.lower().replace("-", " ")):
         found = numbers(client.get("/deputy-queue/", query_string=search.fill(q=typed)).get_data(as_text=True))
         assert found == [number], typed
+
+
+def test_the_queue_menus_are_kept_per_language_and_only_for_a_minute(app, deputy_client):
+    """The topic menu, kept in Redis for every web host, is the reader's language's, and expires (the directory's
+    changes show within MENU_SECONDS)."""
+    from reception.deputy_queue.menus import MENU_SECONDS
+    from reception.jobs.queues import get_redis
+
+    client, _ = deputy_client
+    with app.app_context():
+        housing = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+        name_ru, name_kk = housing.name_ru, housing.name_kk
+    assert name_ru != name_kk
+
+    def topic_menu() -> str:
+        return (
+            client.get("/deputy-queue/").get_data(as_text=True).split('<select name="topic">')[1].split("</select>")[0]
+        )
+
+    assert name_ru in topic_menu() and name_kk not in topic_menu()  # built, then read from Redis
+    assert submit(client, "/me", "/language/kk").status_code == 302
+    assert name_kk in topic_menu() and name_ru not in topic_menu()
+    with app.app_context():
+        for language in ("ru", "kk"):
+            assert 0 < get_redis().ttl(f"deputy_queue:menus:{language}") <= MENU_SECONDS

@@ -80,8 +80,9 @@ def test_the_scheduler_queues_escalation_and_a_worker_runs_it(app):
             "purge_unconfirmed_online_files",
             "refresh_summary",
             "purge_exports",
+            "refresh_board",
         }
-        assert Queue("periodic", connection=get_redis()).count == 12
+        assert Queue("periodic", connection=get_redis()).count == 13
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"])
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "periodic"],

@@ -214,3 +214,37 @@ def test_deputy_queue_first_page_uses_an_index_on_postgresql(app, client, signed
         connection.exec_driver_sql("SET enable_seqscan = off")
         plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
     assert "Seq Scan on appeals" not in plan, plan
+
+
+def test_deputy_queue_overdue_filter_counts_from_the_covering_index_on_postgresql(app, client, signed_in):
+    """The overdue filter's counts (header, states, branches: one grouped query) come from the index
+    (deputy_id, state, deadline) INCLUDE (branch_id, id), not from the table or from ix_appeals_state."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("EXPLAIN plans are PostgreSQL's")
+        engine = db.engine
+    email = signed_in(Role.deputy)
+    with app.app_context():
+        appeals(3, deputy=user(email).deputy)
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        page = client.get("/deputy-queue/?overdue=1")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert page.status_code == 200
+    grouped = [(s, p) for s, p in sent if "FROM appeals" in s and "GROUP BY appeals.state, appeals.branch_id" in s]
+    assert len(grouped) == 1, [s for s, _ in sent]
+    statement, parameters = grouped[0]
+    with engine.connect() as connection:
+        # Only reading an index alone is left to the planner (on a few rows it would as soon read any index and the
+        # table): the query must be answerable from one index, and that index must be the new one.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
+            connection.exec_driver_sql(f"SET {setting} = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "using ix_appeals_deputy_state_deadline on appeals" in plan, plan
+    assert "Index Only Scan" in plan, plan

@@ -6,11 +6,13 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 from factories import branch, copy_appeals, make_appeal, make_deputy, topic
+from sqlalchemy import select
+from support import Auth, translated
 
 from reception.accounts.models import Role
 from reception.appeals import operations as appeal_ops
 from reception.appeals.deadlines import local_date
-from reception.appeals.models import AppealFeedback, AppealState, Rating, ReopenState
+from reception.appeals.models import Appeal, AppealFeedback, AppealState, Rating, ReopenState
 from reception.extensions import db
 
 S = AppealState
@@ -207,3 +209,80 @@ def test_staff_and_deputies_have_no_board(client, auth, make_user):
     _, email = make_user(Role.staff)
     auth.login(email)
     assert client.get("/reports/").status_code == 403
+
+
+AS_OF = (
+    "Figures as of %(time)s, counted again every %(minutes)s minutes; each one opens the list of those appeals as it"
+    " is now."
+)
+
+
+def headline_of(page: str) -> dict[str, int]:
+    return {name: int(n) for name, n in re.findall(r'data-figure="(\w+)">(\d+)</a>', page)}
+
+
+def workload_of(page: str) -> dict[int, list[int]]:
+    """{deputy id: [open, overdue]} of the board's workload table."""
+    rows = re.findall(r'<tr data-deputy="(\d+)">(.*?)</tr>', page, re.S)
+    return {int(d): [int(n) for n in re.findall(r">(\d+)</a>", row)] for d, row in rows}
+
+
+def test_overdue_on_the_board_is_the_hand_count_as_of_the_periodic_count(app, client, auth, make_user):
+    """Hand-counted: which open appeals are past their deadline, per region and deputy; the board shows them as of
+    the job's last run, says when that was, and counts again when the job runs."""
+    from reception.reports.tasks import refresh_board
+
+    with app.app_context():
+        today = local_date(datetime.now(UTC))
+        first, second = make_deputy("Первый Депутат"), make_deputy("Второй Депутат")
+        day = timedelta(days=1)
+        for code, rows in (
+            (
+                "ALM-03",
+                [
+                    (S.routed, first, today - day),  # overdue
+                    (S.in_progress, first, today - 10 * day),  # overdue
+                    (S.routed, first, today),  # due today: not overdue, due soon
+                    (S.closed, first, today - 5 * day),  # decided: never overdue
+                    (S.in_progress, first, today + 2 * day),  # due soon
+                    (S.inquiry_sent, second, today - day),  # overdue
+                ],
+            ),
+            ("AST-01", [(S.routed, second, today - 3 * day), (S.resolved, second, today - 3 * day)]),
+        ):
+            template = register(code)
+            copy_appeals(template, [{"state": s, "deputy_id": d.id, "deadline": due} for s, d, due in rows])
+            template.state = S.closed
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+        refresh_board()
+    _, regional = make_user(Role.branch_head, "ALM-00")
+    _, central = make_user(Role.branch_head, "KZ-00")
+    auth.login(regional)
+    page = client.get("/reports/").get_data(as_text=True)
+    figures_now = headline_of(page)
+    assert (figures_now["open"], figures_now["overdue"], figures_now["due_soon"]) == (5, 3, 2)
+    assert workload_of(page) == {first_id: [4, 2], second_id: [1, 1]}
+    for href, number in figures(page).items():
+        assert total_on(client, href) == number, href  # nothing changed since the count: the lists agree
+    before, after = translated(app, "ru", AS_OF, time="\x00", minutes=5).split("\x00")
+    assert unescape(before) in unescape(page) and unescape(after) in unescape(page)
+    assert re.search(r'data-as-of="\d{4}-\d\d-\d\dT', page)
+
+    head = app.test_client()
+    Auth(head).login(central)
+    page = head.get("/reports/").get_data(as_text=True)
+    assert headline_of(page)["overdue"] == 4
+    assert workload_of(page) == {first_id: [4, 2], second_id: [2, 2]}
+
+    # Due today becomes overdue (as at midnight): the board keeps its count until the job counts again.
+    with app.app_context():
+        due_today = db.session.scalar(select(Appeal).where(Appeal.deadline == today, Appeal.state == S.routed))
+        due_today.deadline = today - day
+        db.session.commit()
+    assert headline_of(client.get("/reports/").get_data(as_text=True))["overdue"] == 3
+    with app.app_context():
+        refresh_board()
+    page = client.get("/reports/").get_data(as_text=True)
+    assert (headline_of(page)["overdue"], headline_of(page)["due_soon"]) == (4, 1)
+    assert workload_of(page)[first_id] == [4, 3]

@@ -90,8 +90,18 @@ def _days(text: str) -> int | None:
 
 def conditions(f: AppealFilter, user, now: datetime, today: date, *, search: bool = True) -> list:
     """The WHERE clauses of `f` within what `user` may see (without its search: search=False)."""
+    where = [ops.visible_appeals_filter(user), *unscoped_conditions(f, now, today, search=search)]
+    if f.escalated and user.role in BRANCH_ROLES:
+        # Branch staff and heads count what was escalated to one of their branches.
+        where.append(Appeal.escalated_to_branch_id.in_(visible_branch_ids(user) or set()))
+    return where
+
+
+def unscoped_conditions(f: AppealFilter, now: datetime, today: date, *, search: bool = True) -> list:
+    """The WHERE clauses of `f` over every appeal, whoever looks (the board's periodic count groups them by
+    branch and applies the reader's scope when it reads them)."""
     open_ = Appeal.state.in_(ops.OPEN_STATES)
-    where = [ops.visible_appeals_filter(user)]
+    where = []
     if f.state == OPEN:
         where.append(open_)
     elif f.state:
@@ -109,8 +119,6 @@ def conditions(f: AppealFilter, user, now: datetime, today: date, *, search: boo
         where += [open_, Appeal.deputy_id.is_(None)]
     if f.escalated:
         where += [open_, Appeal.escalation_level > 0]
-        if user.role in BRANCH_ROLES:
-            where.append(Appeal.escalated_to_branch_id.in_(visible_branch_ids(user) or set()))
     if f.reopen:
         where.append(
             exists().where(AppealFeedback.appeal_id == Appeal.id, AppealFeedback.reopen_state == ReopenState.pending)

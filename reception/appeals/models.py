@@ -136,6 +136,15 @@ class Appeal(db.Model):
         Index("ix_appeals_citizen_topic", "citizen_id", "topic_id"),
         # The deputy's queue: keyset pages by deadline within one deputy.
         Index("ix_appeals_deputy_deadline", "deputy_id", "deadline", "id"),
+        # The queue's counts by state, deadline and branch, read from the index alone on PostgreSQL (migration 0033;
+        # SQLite has no INCLUDE, and its index holds the rowid, i.e. the id, anyway).
+        Index(
+            "ix_appeals_deputy_state_deadline",
+            "deputy_id",
+            "state",
+            "deadline",
+            postgresql_include=["branch_id", "id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, exists, func, select, tuple_
+from sqlalchemy import and_, case, exists, func, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from ..appeals import fulltext
@@ -101,29 +101,76 @@ def page(
     return rows, ((rows[-1].deadline, rows[-1].id) if more and rows else None)
 
 
-def header(deputy_ids: set[int], today: date) -> dict:
-    """Open, due this week, overdue, resolved this month: two queries."""
-    open_ = Appeal.state.in_(appeal_ops.OPEN_STATES)
+@dataclass
+class Overview:
+    """What the queue page shows beside its rows."""
+
+    #: Open, due this week, overdue, resolved this month.
+    header: dict
+    #: How many appeals each state filter would show, given the other filters.
+    counts: dict[AppealState, int]
+    #: The branches the queue's appeals came from (the branch filter's menu).
+    branch_ids: set[int]
+
+
+#: Filters the overview's grouped query cannot answer (it groups by state and branch and counts by deadline).
+_UNGROUPED = ("topic_id", "region_id", "district_id", "assistant_id", "has_inquiry", "query")
+
+
+def overview(deputy_ids: set[int], f: QueueFilter, today: date) -> Overview:
+    """The header's counts, the state filter's counts and the branches present: one query grouped by state and
+    branch, read from the index (deputy_id, state, deadline) that also holds branch_id; plus the resolved this month,
+    and the state counts again when a filter the grouping does not cover is set."""
+    open_ = appeal_ops.OPEN_STATES
     week_end = today + timedelta(days=6 - today.weekday())
-    month_start = today.replace(day=1)
-    row = db.session.execute(
+    due = []  # the filter's deadline conditions (they also keep to open appeals)
+    if f.overdue:
+        due.append(Appeal.deadline < today)
+    if f.due_within is not None:
+        due.append(Appeal.deadline <= today + timedelta(days=f.due_within))
+    stmt = (
         select(
-            func.count(case((open_, 1))),
-            func.count(case((open_ & (Appeal.deadline >= today) & (Appeal.deadline <= week_end), 1))),
-            func.count(case((open_ & (Appeal.deadline < today), 1))),
-        ).where(Appeal.deputy_id.in_(deputy_ids))
-    ).one()
-    resolved = db.session.scalar(
-        select(func.count(func.distinct(AppealEvent.appeal_id)))
-        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
-        .where(
-            Appeal.deputy_id.in_(deputy_ids),
-            AppealEvent.to_state == AppealState.resolved,
-            AppealEvent.kind == EventKind.transition,
-            AppealEvent.created_dt >= _month_start_utc(month_start),
+            Appeal.state,
+            Appeal.branch_id,
+            func.count(),
+            func.count(case((Appeal.deadline < today, 1))),
+            func.count(case(((Appeal.deadline >= today) & (Appeal.deadline <= week_end), 1))),
+            func.count(case((and_(*due), 1))) if due else func.count(),
         )
+        .where(Appeal.deputy_id.in_(deputy_ids))
+        .group_by(Appeal.state, Appeal.branch_id)
     )
-    return {"open": row[0], "due_this_week": row[1], "overdue": row[2], "resolved_this_month": resolved}
+    header = {"open": 0, "due_this_week": 0, "overdue": 0}
+    counts: dict[AppealState, int] = {}
+    branch_ids = set()
+    for state, branch_id, n, overdue, this_week, matching in db.session.execute(stmt):
+        branch_ids.add(branch_id)
+        if state in open_:
+            header["open"] += n
+            header["overdue"] += overdue
+            header["due_this_week"] += this_week
+        if (f.branch_id is None or branch_id == f.branch_id) and (not due or state in open_) and matching:
+            counts[state] = counts.get(state, 0) + matching
+    header["resolved_this_month"] = resolved_this_month(deputy_ids, today)
+    if any(getattr(f, name) not in (None, "") for name in _UNGROUPED):
+        counts = counts_by_state(deputy_ids, f, today)
+    return Overview(header, counts, branch_ids)
+
+
+def resolved_this_month(deputy_ids: set[int], today: date) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(func.distinct(AppealEvent.appeal_id)))
+            .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+            .where(
+                Appeal.deputy_id.in_(deputy_ids),
+                AppealEvent.to_state == AppealState.resolved,
+                AppealEvent.kind == EventKind.transition,
+                AppealEvent.created_dt >= _month_start_utc(today.replace(day=1)),
+            )
+        )
+        or 0
+    )
 
 
 def counts_by_state(deputy_ids: set[int], f: QueueFilter, today: date) -> dict[AppealState, int]:
@@ -178,9 +225,8 @@ def assistants_for(deputy_ids: set[int]):
     )
 
 
-def branches_in(deputy_ids: set[int]):
-    """The branches the queue's appeals came from, for the branch filter."""
+def branches(branch_ids: set[int]):
+    """The branches of these ids, for the branch filter."""
     from ..directory.models import Branch
 
-    present = select(Appeal.branch_id).where(Appeal.deputy_id.in_(deputy_ids)).distinct()
-    return list(db.session.scalars(select(Branch).where(Branch.id.in_(present)).order_by(Branch.code)))
+    return list(db.session.scalars(select(Branch).where(Branch.id.in_(branch_ids)).order_by(Branch.code)))

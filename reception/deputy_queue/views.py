@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..accounts.access import acting_user, allow
 from ..accounts.models import Role, User
@@ -15,13 +14,12 @@ from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealState
 from ..dbtypes import utcnow
-from ..directory.models import Region, Topic
 from ..exports import SafeWriter
 from ..extensions import db
 from ..formkit import int_id
 from ..i18n import local_time
 from ..inquiries import registry as inquiry_registry
-from . import queries
+from . import menus, queries
 
 bp = Blueprint("deputy_queue", __name__, url_prefix="/deputy-queue")
 QUEUE_ROLES = (Role.deputy, Role.assistant)
@@ -71,7 +69,7 @@ def index():
     f = _filter()
     rows, next_key = queries.page(deputy_ids, f, today, _after())
     args = {k: v for k, v in request.args.items() if k != "after"}
-    counts = queries.counts_by_state(deputy_ids, f, today)
+    overview = queries.overview(deputy_ids, f, today)
     return render_template(
         "deputy_queue/index.html",
         rows=rows,
@@ -79,12 +77,11 @@ def index():
         args=args,
         today=today,
         next_after=f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else None,
-        header=queries.header(deputy_ids, today),
-        counts=counts,
-        state_choices=[(s.value, f"{s.label} ({counts.get(s, 0)})") for s in AppealState],
-        topics=db.session.scalars(select(Topic).order_by(Topic.position)).all(),
-        regions=db.session.scalars(select(Region).options(selectinload(Region.districts)).order_by(Region.code)).all(),
-        branches=queries.branches_in(deputy_ids),
+        header=overview.header,
+        counts=overview.counts,
+        state_choices=[(s.value, f"{s.label} ({overview.counts.get(s, 0)})") for s in AppealState],
+        menus=menus.filter_menus(),
+        branches=queries.branches(overview.branch_ids),
         assistants=queries.assistants_for(deputy_ids) if current_user.role == Role.deputy else [],
         overdue_inquiries=inquiry_registry.overdue_list(acting_user(), today),
     )

@@ -11,7 +11,8 @@ from ..inquiries.tasks import remind_inquiry_answers
 from ..mandates.tasks import remind_roadmap_tasks
 from ..notifications.tasks import remind_deadlines, remind_forwarding, send_digests, sweep_outbox
 from ..public.tasks import purge_unconfirmed_online_files
-from ..reports.tasks import purge_exports, refresh_summary
+from ..reports.board import REFRESH_MINUTES as BOARD_MINUTES
+from ..reports.tasks import purge_exports, refresh_board, refresh_summary
 from ..routing.tasks import escalate_due_appeals
 from .queues import JOB_TIMEOUTS
 
@@ -31,6 +32,8 @@ SCHEDULE = [
     # The dashboard's summary (reports/summary.py): its figures are as of the last run, which the page shows.
     (refresh_summary, "periodic", 15 * 60),
     (purge_exports, "periodic", 24 * 60 * 60),
+    # The board's figures (reports/board.py), likewise "as of" the last run.
+    (refresh_board, "periodic", BOARD_MINUTES * 60),
 ]
 
 

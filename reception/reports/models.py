@@ -80,3 +80,35 @@ class ReportRefresh(db.Model):
     refreshed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The local date "overdue" was counted for.
     as_of_date: Mapped[date] = mapped_column(Date)
+
+
+class BoardSnapshot(db.Model):
+    """One count of the board's figures by the periodic job (reports/board.py); the board reads the last one
+    and shows its time. Older snapshots are deleted by the next one."""
+
+    __tablename__ = "board_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The local date "overdue" and "due soon" were counted for.
+    as_of_date: Mapped[date] = mapped_column(Date)
+
+
+class BoardCount(db.Model):
+    """Open appeals of one branch counted one way, in one snapshot. kind "age": `name` a state, `ref` an age
+    bucket (reports.board.AGE_BUCKETS); "topic": `ref` a topic; "deputy": `ref` a deputy, with the overdue;
+    "flag": `name` a headline figure (overdue, due_soon, triage, reopen, forwarding_late); "escalated": `ref`
+    the branch escalated to."""
+
+    __tablename__ = "board_counts"
+    __table_args__ = (Index("ix_board_counts_snapshot_kind", "snapshot_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("board_snapshots.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The appeals' own branch (the reader's scope applies to it).
+    branch_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(32), default="")
+    ref: Mapped[int] = mapped_column(Integer, default=0)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)

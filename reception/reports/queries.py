@@ -1,32 +1,32 @@
 """What branch heads and the central office watch: open appeals by state and age, the overdue, those due
 soon, the unrouted awaiting triage, the escalated, and who holds how much.
 
-Every figure is a COUNT over the user's scope, grouped where it is a table, and comes with the filter of the
-appeals list that shows exactly the appeals counted (appeals/listing.py builds both WHERE clauses)."""
+Every figure is read from the last snapshot of the board's counts (reports/board.py, a periodic job), summed over
+the user's branches, and comes with the filter of the appeals list that shows exactly the appeals counted when the
+snapshot was taken (appeals/listing.py builds both WHERE clauses)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.access import visible_branch_ids
+from ..accounts.models import BRANCH_ROLES
 from ..appeals import operations as appeal_ops
-from ..appeals.listing import OPEN, AppealFilter, age_conditions, conditions, count
+from ..appeals.listing import AppealFilter
 from ..appeals.models import Appeal, AppealFeedback, AppealState, ReopenState
 from ..directory.models import Deputy, Topic
 from ..extensions import db
+from .board import AGE_BUCKETS, ALL_OPEN, FLAGS
+from .models import BoardCount, BoardSnapshot
 
-#: Age buckets in calendar days since registration.
-AGE_BUCKETS = ((0, 7), (8, 15), (16, 30), (31, None))
-#: "Due soon": open, not overdue, the deadline within this many days.
-DUE_SOON_DAYS = 3
 #: Deputies shown on the board, busiest first; the workload page has them all.
 BOARD_DEPUTIES = 10
 #: Reopen requests shown on the board, oldest first (the list page has them all).
 BOARD_PREVIEW = 5
 WORKLOAD_PAGE_SIZE = 50
 
-ALL_OPEN = AppealFilter(state=OPEN)
+B = BoardCount
 
 
 @dataclass(frozen=True)
@@ -37,81 +37,88 @@ class Figure:
     filter: AppealFilter
 
 
-def _figure(f: AppealFilter, user, now: datetime, today: date) -> Figure:
-    return Figure(count(f, user, now, today), f)
-
-
 def _age_filter(base: AppealFilter, low: int, high: int | None) -> AppealFilter:
     return base.but(age_min=low, age_max=high)
 
 
-def by_state_and_age(user, now: datetime, today: date) -> list[tuple[AppealState, list[Figure], Figure]]:
-    """(state, [figure per age bucket], figure for the state) for open states with appeals; one grouped query."""
-    columns = []
-    for low, high in AGE_BUCKETS:
-        columns.append(func.count(case((and_(*age_conditions(low, high, now)), 1))))
-    stmt = (
-        select(Appeal.state, *columns, func.count(Appeal.id))
-        .where(*conditions(ALL_OPEN, user, now, today))
-        .group_by(Appeal.state)
-    )
+@dataclass
+class Counts:
+    """The snapshot's rows summed over the reader's branches: {kind: {(name, ref): (n, overdue)}}."""
+
+    by_kind: dict[str, dict[tuple[str, int], tuple[int, int]]]
+
+    def of(self, kind: str) -> dict[tuple[str, int], tuple[int, int]]:
+        return self.by_kind.get(kind, {})
+
+
+def counts(user, snapshot: BoardSnapshot, kinds: tuple[str, ...] | None = None) -> Counts:
+    """The board's figures (of `kinds`, or all) for the branches `user` sees, summed in one grouped query."""
+    stmt = select(B.kind, B.name, B.ref, func.sum(B.n), func.sum(B.overdue)).where(B.snapshot_id == snapshot.id)
+    if kinds is not None:
+        stmt = stmt.where(B.kind.in_(kinds))
+    branches = visible_branch_ids(user)
+    if branches is not None:
+        stmt = stmt.where(B.branch_id.in_(branches))
+    by_kind: dict[str, dict] = {}
+    for kind, name, ref, n, overdue in db.session.execute(stmt.group_by(B.kind, B.name, B.ref)):
+        by_kind.setdefault(kind, {})[(name, ref)] = (int(n), int(overdue))
+    return Counts(by_kind)
+
+
+def by_state_and_age(c: Counts) -> list[tuple[AppealState, list[Figure], Figure]]:
+    """(state, [figure per age bucket], figure for the state) for open states with appeals."""
+    cells_of: dict[AppealState, dict[int, int]] = {}
+    for (state, bucket), (n, _overdue) in c.of("age").items():
+        cells_of.setdefault(AppealState(state), {})[bucket] = n
     order = {state: n for n, state in enumerate(appeal_ops.TRANSITIONS)}
     rows = []
-    for state, *counts, total in db.session.execute(stmt):
+    for state in sorted(cells_of, key=order.__getitem__):
         by_state = AppealFilter(state=state.value)
         cells = [
-            Figure(n, _age_filter(by_state, low, high)) for n, (low, high) in zip(counts, AGE_BUCKETS, strict=True)
+            Figure(cells_of[state].get(n, 0), _age_filter(by_state, low, high))
+            for n, (low, high) in enumerate(AGE_BUCKETS)
         ]
-        rows.append((state, cells, Figure(total, by_state)))
-    return sorted(rows, key=lambda r: order[r[0]])
+        rows.append((state, cells, Figure(sum(cells_of[state].values()), by_state)))
+    return rows
 
 
-def age_totals(user, now: datetime, today: date) -> list[Figure]:
-    """All open appeals per age bucket (the table's bottom row)."""
-    return [_figure(_age_filter(ALL_OPEN, low, high), user, now, today) for low, high in AGE_BUCKETS]
+def age_totals(by_state: list[tuple[AppealState, list[Figure], Figure]]) -> list[Figure]:
+    """All open appeals per age bucket (the table's bottom row): the columns of `by_state` added up."""
+    return [
+        Figure(sum(cells[n].count for _state, cells, _total in by_state), _age_filter(ALL_OPEN, low, high))
+        for n, (low, high) in enumerate(AGE_BUCKETS)
+    ]
 
 
-def headline(user, now: datetime, today: date) -> dict[str, Figure]:
-    """Open, overdue, due soon, awaiting triage, escalated, asking to reopen: one COUNT each."""
-    filters = {
-        "open": ALL_OPEN,
-        "overdue": AppealFilter(overdue=True),
-        "due_soon": AppealFilter(due_within=DUE_SOON_DAYS),
-        "triage": AppealFilter(triage=True),
-        "escalated": AppealFilter(escalated=True),
-        "reopen": AppealFilter(reopen=True),
-        "forwarding_late": AppealFilter(forwarding_late=True),
-    }
-    return {name: _figure(f, user, now, today) for name, f in filters.items()}
+def headline(user, c: Counts, by_state) -> dict[str, Figure]:
+    """Open, overdue, due soon, awaiting triage, escalated, asking to reopen, not forwarded in time."""
+    flags = {name: n for (name, _ref), (n, _overdue) in c.of("flag").items()}
+    escalated = c.of("escalated").items()
+    if user.role in BRANCH_ROLES:
+        # As the list counts them: escalated to one of the reader's branches (appeals/listing.py).
+        to = visible_branch_ids(user) or set()
+        escalated = [(key, value) for key, value in escalated if key[1] in to]
+    figures = {"open": Figure(sum(total.count for _state, _cells, total in by_state), ALL_OPEN)}
+    figures |= {name: Figure(flags.get(name, 0), f) for name, f in FLAGS.items()}
+    figures["escalated"] = Figure(sum(n for _key, (n, _overdue) in escalated), AppealFilter(escalated=True))
+    return figures
 
 
-def by_topic(user, now: datetime, today: date) -> list[tuple[Topic, Figure]]:
-    """Open appeals per topic, most first; one grouped query."""
-    stmt = (
-        select(Appeal.topic_id, func.count(Appeal.id))
-        .where(*conditions(ALL_OPEN, user, now, today))
-        .group_by(Appeal.topic_id)
-        .order_by(func.count(Appeal.id).desc(), Appeal.topic_id)
-    )
-    rows = db.session.execute(stmt).all()
+def by_topic(c: Counts) -> list[tuple[Topic, Figure]]:
+    """Open appeals per topic, most first."""
+    rows = sorted(((ref, n) for (_name, ref), (n, _overdue) in c.of("topic").items()), key=lambda r: (-r[1], r[0]))
     topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_([r[0] for r in rows])))}
-    return [(topics[topic_id], Figure(n, ALL_OPEN.but(topic_id=topic_id))) for topic_id, n in rows]
+    return [
+        (topics[topic_id], Figure(n, ALL_OPEN.but(topic_id=topic_id))) for topic_id, n in rows if topic_id in topics
+    ]
 
 
-def workload(
-    user, now: datetime, today: date, limit: int | None = BOARD_DEPUTIES, offset: int = 0
-) -> list[tuple[Deputy, Figure, Figure]]:
+def workload(c: Counts, limit: int | None = BOARD_DEPUTIES, offset: int = 0) -> list[tuple[Deputy, Figure, Figure]]:
     """(deputy, open appeals, overdue) for deputies holding the scope's open appeals, busiest first."""
-    stmt = (
-        select(Appeal.deputy_id, func.count(Appeal.id), func.count(case((Appeal.deadline < today, 1))))
-        .where(*conditions(ALL_OPEN, user, now, today), Appeal.deputy_id.is_not(None))
-        .group_by(Appeal.deputy_id)
-        .order_by(func.count(Appeal.id).desc(), Appeal.deputy_id)
-        .offset(offset)
+    rows = sorted(
+        ((ref, n, overdue) for (_name, ref), (n, overdue) in c.of("deputy").items()), key=lambda r: (-r[1], r[0])
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = db.session.execute(stmt).all()
+    rows = rows[offset:] if limit is None else rows[offset : offset + limit]
     deputies = {d.id: d for d in db.session.scalars(select(Deputy).where(Deputy.id.in_([r[0] for r in rows])))}
     return [
         (
@@ -120,19 +127,13 @@ def workload(
             Figure(overdue_count, AppealFilter(overdue=True, deputy_id=deputy_id)),
         )
         for deputy_id, open_count, overdue_count in rows
+        if deputy_id in deputies
     ]
 
 
-def deputies_holding(user, now: datetime, today: date) -> int:
+def deputies_holding(c: Counts) -> int:
     """How many deputies hold the scope's open appeals."""
-    return (
-        db.session.scalar(
-            select(func.count(func.distinct(Appeal.deputy_id))).where(
-                *conditions(ALL_OPEN, user, now, today), Appeal.deputy_id.is_not(None)
-            )
-        )
-        or 0
-    )
+    return len(c.of("deputy"))
 
 
 def reopen_requests(user, limit: int = BOARD_PREVIEW) -> list[tuple]:

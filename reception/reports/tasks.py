@@ -3,7 +3,7 @@
 from ..appeals import deadlines
 from ..dbtypes import utcnow
 from ..extensions import db
-from . import summary
+from . import board, summary
 from .operations import build_export, purge_old_exports
 
 
@@ -19,6 +19,13 @@ def refresh_summary() -> str:
     stamp = summary.refresh(utcnow())
     db.session.commit()
     return stamp.refreshed_dt.isoformat()
+
+
+def refresh_board() -> str:
+    """Count the board's figures again (periodic, every board.REFRESH_MINUTES)."""
+    snapshot = board.take(utcnow())
+    db.session.commit()
+    return snapshot.taken_dt.isoformat()
 
 
 def purge_exports() -> int:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formkit import int_id
 from ..i18n import current_language
 from ..inquiries import registry as inquiry_registry
-from . import dashboard, exporting, figures, lists, queries, tilemap
+from . import board, dashboard, exporting, figures, lists, queries, tilemap
 from . import operations as export_ops
 from . import public as public_figures_module
 from .models import ExportStatus
@@ -27,20 +27,26 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.route("/")
 @allow(*BOARD_ROLES)
 def index():
-    """Counts of open appeals (by state and age, overdue, due soon, per topic and deputy), each a link to its list."""
+    """Counts of open appeals (by state and age, overdue, due soon, per topic and deputy) as of the last count,
+    each a link to its list."""
     user = acting_user()
     now = utcnow()
     today = deadlines.local_date(now)
+    snapshot = board.current(now)
+    counts = queries.counts(user, snapshot)
+    by_state = queries.by_state_and_age(counts)
     return render_template(
         "reports/index.html",
-        buckets=queries.AGE_BUCKETS,
-        due_soon_days=queries.DUE_SOON_DAYS,
-        headline=queries.headline(user, now, today),
-        by_state=queries.by_state_and_age(user, now, today),
-        age_totals=queries.age_totals(user, now, today),
-        by_topic=queries.by_topic(user, now, today),
-        workload=queries.workload(user, now, today),
-        deputies_holding=queries.deputies_holding(user, now, today),
+        snapshot=snapshot,
+        refresh_minutes=board.REFRESH_MINUTES,
+        buckets=board.AGE_BUCKETS,
+        due_soon_days=board.DUE_SOON_DAYS,
+        headline=queries.headline(user, counts, by_state),
+        by_state=by_state,
+        age_totals=queries.age_totals(by_state),
+        by_topic=queries.by_topic(counts),
+        workload=queries.workload(counts),
+        deputies_holding=queries.deputies_holding(counts),
         reopen_requests=queries.reopen_requests(user),
         overdue_inquiries=inquiry_registry.overdue_list(user, today, limit=queries.BOARD_PREVIEW),
         overdue_inquiry_count=inquiry_registry.overdue_count(user, today),
@@ -50,16 +56,18 @@ def index():
 @bp.route("/workload")
 @allow(*BOARD_ROLES)
 def workload():
-    """Every deputy holding open appeals in the user's scope, busiest first, by pages."""
+    """Every deputy holding open appeals in the user's scope, busiest first, by pages (as of the last count)."""
     user = acting_user()
-    now = utcnow()
-    today = deadlines.local_date(now)
+    snapshot = board.current(utcnow())
+    counts = queries.counts(user, snapshot, kinds=("deputy",))
     page = int_id(request.args.get("page", "")) or 1
     size = queries.WORKLOAD_PAGE_SIZE
-    total = queries.deputies_holding(user, now, today)
+    total = queries.deputies_holding(counts)
     return render_template(
         "reports/workload.html",
-        workload=queries.workload(user, now, today, limit=size, offset=(page - 1) * size),
+        snapshot=snapshot,
+        refresh_minutes=board.REFRESH_MINUTES,
+        workload=queries.workload(counts, limit=size, offset=(page - 1) * size),
         total=total,
         page=page,
         pages=max(1, -(-total // size)),
