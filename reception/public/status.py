@@ -31,7 +31,9 @@ from ..appeals.models import (
 )
 from ..directory.models import Branch, Deputy
 from ..extensions import db
+from ..i18n import current_language
 from ..jobs.queues import get_redis
+from . import page_cache
 
 S = AppealState
 NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
@@ -45,7 +47,13 @@ CITIZEN_KINDS = frozenset({EventKind.citizen_info, EventKind.rating, EventKind.r
 @dataclass
 class Lookup:
     outcome: str
-    appeal: Appeal | None = None
+    #: For a right PIN: the appeal's id, code and PIN hash (from one indexed query, not the whole appeal) ...
+    appeal_id: int | None = None
+    tracking_code: str = ""
+    pin_hash: str = ""
+    #: ... and, unless STATUS_PAGE_CACHE_SECONDS is 0, where its page is kept and the page if it is.
+    page_key: str | None = None
+    page: str | None = None
 
 
 def _lock_subject(code_text: str) -> str:
@@ -113,25 +121,61 @@ def _appeal_for_page(code: str) -> Appeal | None:
     )
 
 
+def appeal_for_page(appeal_id: int) -> Appeal | None:
+    return db.session.scalar(
+        select(Appeal)
+        .where(Appeal.id == appeal_id)
+        .options(
+            selectinload(Appeal.events),
+            joinedload(Appeal.branch),
+            joinedload(Appeal.topic),
+            joinedload(Appeal.deputy).joinedload(Deputy.body),
+        )
+    )
+
+
+def page_variant() -> str:
+    """What else than the appeal a kept page depends on: the language, and the day (days left, overdue)."""
+    today = deadlines.local_date(appeal_ops.utcnow())
+    return f"{current_language()}:{today.isoformat()}"
+
+
 def look_up(code_text: str, pin: str) -> Lookup:
-    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code."""
+    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code.
+
+    A right PIN costs one indexed query and one Redis round trip (the lock, the wrong PINs' counter and the
+    kept page together); the read-only transaction is committed, not rolled back, so that psycopg keeps the
+    query prepared on its connection."""
     subject = _lock_subject(code_text or "")
-    if get_redis().exists(_lock_key(subject)):
-        return Lookup(LOCKED)
     canonical = normalize_tracking_code(code_text or "")
-    appeal = _appeal_for_page(canonical) if canonical else None
+    row = None
+    if canonical:
+        row = db.session.execute(
+            select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(Appeal.tracking_code == canonical)
+        ).first()
+        db.session.commit()
     key = current_app.config["PIN_HMAC_KEY"]
-    if appeal is None:
-        check_pin(pin or "", _NO_SUCH_HASH, key)
-        right = False
-    else:
-        right = check_pin(pin or "", appeal.pin_hash, key)
+    # An unknown code costs the same HMAC as a wrong PIN.
+    right = check_pin(pin or "", row.pin_hash if row is not None else _NO_SUCH_HASH, key)
+    redis = get_redis()
     if not right:
+        if redis.exists(_lock_key(subject)):
+            return Lookup(LOCKED)
         # The attempt that locks still answers "not found": only the next one learns of the lock.
         record_wrong_pin(subject)
         return Lookup(NOT_FOUND)
-    get_redis().delete(_wrong_key(subject))
-    return Lookup(FOUND, appeal)
+    found = Lookup(FOUND, row.id, row.tracking_code, row.pin_hash)
+    if current_app.config["STATUS_PAGE_CACHE_SECONDS"] > 0:
+        locked, wrong, found.page_key, found.page = page_cache.check(
+            _lock_key(subject), _wrong_key(subject), row.id, row.tracking_code, page_variant()
+        )
+    else:
+        locked, wrong = redis.pipeline().exists(_lock_key(subject)).exists(_wrong_key(subject)).execute()
+    if locked:
+        return Lookup(LOCKED)
+    if wrong:
+        redis.delete(_wrong_key(subject))
+    return found
 
 
 # --- the browser's access after a right PIN ------------------------------------------------------
@@ -147,17 +191,17 @@ def answer_file(appeal: Appeal, attachment_id: int) -> Attachment | None:
     return None
 
 
-def grant_access(appeal: Appeal) -> None:
+def grant_access(found: Lookup) -> None:
     """Let this browser act on the appeal (rate, add information) for a while without the PIN again."""
     minutes = current_app.config["STATUS_ACCESS_MINUTES"]
     session[ACCESS_KEY] = {
-        "code": appeal.tracking_code,
+        "code": found.tracking_code,
         "until": int(time.time()) + minutes * 60,
-        "pin": _pin_mark(appeal),
+        "pin": _pin_mark(found),
     }
 
 
-def _pin_mark(appeal: Appeal) -> str:
+def _pin_mark(appeal: Appeal | Lookup) -> str:
     """A few characters of the PIN's keyed hash: a new PIN ends the access granted with the old one."""
     return appeal.pin_hash[-8:]
 
