@@ -33,9 +33,9 @@ def label(app, state: AppealState, language: str) -> str:
         return str(state.label)
 
 
-def kept_pages(app) -> list[bytes]:
+def kept_pages(app, code: str) -> list[bytes]:
     with app.app_context():
-        return sorted(get_redis().scan_iter("status:page:*"))
+        return sorted(get_redis().scan_iter(f"status:page:*:{code}:*"))
 
 
 def wrong(pin: str) -> str:
@@ -50,7 +50,7 @@ def test_a_change_to_the_appeal_shows_at_once_on_the_kept_page_in_each_language(
         page = look_up(citizen, code, pin).get_data(as_text=True)
         assert STATE.search(page).group(1) == label(app, S.registered, language)
         before[language] = len(re.findall(r"data-step=", page))
-    assert len(kept_pages(app)) == 3  # one per language
+    assert len(kept_pages(app, code)) == 3  # one per language
     for language, citizen in citizens.items():  # served from Redis, the same as rendered
         assert STATE.search(look_up(citizen, code, pin).get_data(as_text=True)).group(1) == label(
             app, S.registered, language
@@ -102,7 +102,7 @@ def test_a_kept_page_is_never_shown_for_another_code_or_a_wrong_pin(app):
 def test_wrong_pins_still_lock_a_code_whose_page_is_kept(app):
     _appeal_id, code, pin = make_appeal(app)
     citizen = app.test_client()
-    assert look_up(citizen, code, pin).status_code == 200 and kept_pages(app)
+    assert look_up(citizen, code, pin).status_code == 200 and kept_pages(app, code)
     assert [look_up(citizen, code, wrong(pin)).status_code for _ in range(5)] == [404] * 5
     locked = look_up(app.test_client(), code, pin)
     assert locked.status_code == 429 and 'data-status="state"' not in locked.get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_wrong_pins_still_lock_a_code_whose_page_is_kept(app):
 
 def test_a_new_pin_ends_the_old_one_though_the_page_is_kept(app, make_user):
     appeal_id, code, old_pin = make_appeal(app, branch_code="AST-01")
-    assert look_up(app.test_client(), code, old_pin).status_code == 200 and kept_pages(app)
+    assert look_up(app.test_client(), code, old_pin).status_code == 200 and kept_pages(app, code)
     _uid, email = make_user(Role.staff, "AST-01")
     staff = app.test_client()
     Auth(staff).login(email)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..appeals import deadlines
@@ -140,20 +140,25 @@ def page_variant() -> str:
     return f"{current_language()}:{today.isoformat()}"
 
 
+#: The narrow check: the unique index on the tracking code, three columns.
+_CODE_AND_PIN = select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(
+    Appeal.tracking_code == bindparam("code")
+)
+
+
 def look_up(code_text: str, pin: str) -> Lookup:
     """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code.
 
     A right PIN costs one indexed query and one Redis round trip (the lock, the wrong PINs' counter and the
-    kept page together); the read-only transaction is committed, not rolled back, so that psycopg keeps the
-    query prepared on its connection."""
+    kept page together)."""
     subject = _lock_subject(code_text or "")
     canonical = normalize_tracking_code(code_text or "")
     row = None
     if canonical:
-        row = db.session.execute(
-            select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(Appeal.tracking_code == canonical)
-        ).first()
-        db.session.commit()
+        # Autocommit: no BEGIN and no ROLLBACK around the one read, so psycopg keeps the query prepared (a
+        # rollback makes it drop every prepared statement of the connection).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(_CODE_AND_PIN, {"code": canonical}).first()
     key = current_app.config["PIN_HMAC_KEY"]
     # An unknown code costs the same HMAC as a wrong PIN.
     right = check_pin(pin or "", row.pin_hash if row is not None else _NO_SUCH_HASH, key)
