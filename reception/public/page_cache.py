@@ -138,12 +138,14 @@ return {locked, wrong, key, redis.call('GET', key)}
 
 
 def _script():
+    # Bound to the app's current client (which a test, or a reconnect, may replace).
+    redis = get_redis()
     app = current_app._get_current_object()
-    script = app.extensions.get("status_page_script")
-    if script is None:
-        script = get_redis().register_script(_LOOKUP)
-        app.extensions["status_page_script"] = script
-    return script
+    kept = app.extensions.get("status_page_script")
+    if kept is None or kept[0] is not redis:
+        kept = (redis, redis.register_script(_LOOKUP))
+        app.extensions["status_page_script"] = kept
+    return kept[1]
 
 
 def check(lock_key: str, wrong_key: str, appeal_id: int, code: str, variant: str) -> tuple[bool, bool, str, str | None]:

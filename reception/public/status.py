@@ -122,6 +122,7 @@ def _appeal_for_page(code: str) -> Appeal | None:
 
 
 def appeal_for_page(appeal_id: int) -> Appeal | None:
+    """The appeal with what the status page shows of it, by id (after the code and PIN were checked)."""
     return db.session.scalar(
         select(Appeal)
         .where(Appeal.id == appeal_id)

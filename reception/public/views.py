@@ -116,10 +116,10 @@ def _found_page(result: lookup.Lookup):
     appeal = lookup.appeal_for_page(result.appeal_id)
     if appeal is None:  # erased since the PIN was checked
         return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
-    html, status = _render_appeal(appeal)
+    html, http_status = _render_appeal(appeal)
     if same_for_all:
         page_cache.keep(result.page_key, html, token)
-    return html, status
+    return html, http_status
 
 
 def _back_to_lookup():
