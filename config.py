@@ -304,6 +304,9 @@ class Config:
     #: at most this often per client IP.
     STATUS_ACCESS_MINUTES = int(_env("STATUS_ACCESS_MINUTES", "30"))
     STATUS_ACTION_LIMIT = _env("STATUS_ACTION_LIMIT", "20 per hour")
+    #: How long a rendered status page is kept in Redis for the next look-up of the same appeal (0: not kept).
+    #: A change to the appeal makes it obsolete at once; see reception/public/page_cache.py.
+    STATUS_PAGE_CACHE_SECONDS = int(_env("STATUS_PAGE_CACHE_SECONDS", "600"))
     #: Online appeal form posts per client IP, and SMS confirmation codes per phone number.
     ONLINE_SUBMIT_LIMIT = _env("ONLINE_SUBMIT_LIMIT", "10 per hour")
     ONLINE_CODE_LIMIT_PER_PHONE = _env("ONLINE_CODE_LIMIT_PER_PHONE", "3 per hour")

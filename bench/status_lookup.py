@@ -2,12 +2,18 @@
 to a trivial Flask endpoint served by the same gunicorn in the same run.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test_public \\
-    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/status_lookup.py [--duration 10]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/status_lookup.py \\
+        [--duration 10] [--sizes 0,100000,1000000] [--rounds 3] [--before /path/to/old/checkout]
 
-It builds its own schema `bench_status` in that PostgreSQL database (or, without BENCH_DATABASE_URL, a
-SQLite file in a temporary folder) with the shipped directory and one appeal with a public timeline,
-starts gunicorn (gthread workers) on a free loopback port, and runs wrk against `/bench/ping` (returns
-"ok") and `/status/` (a POST with the code and PIN, rendering the whole status page). Rate limits and CSRF
+For each size it builds its own schema `bench_status_<size>` in that PostgreSQL database (or, without
+BENCH_DATABASE_URL, a SQLite file in a temporary folder, size 0 only): <size> filler appeals as bench/search.py
+makes them, the shipped directory, and one appeal with a public timeline and the PIN 482910; it is kept between
+runs (--rebuild to start over). It starts gunicorn (gthread workers) on a free loopback port and runs wrk against
+`/bench/ping` (returns "ok") and `/status/` (a POST with the code and PIN, the whole status page). With
+--before, a second gunicorn serves the code in that folder (e.g. `git archive <commit> | tar -x -C DIR`, with
+the compiled translations copied in) on the same schema, and the two are measured interleaved, round after
+round. CPU per request is the CPU time of the gunicorn workers and of their PostgreSQL backends (found by
+application_name) during the wrk run, divided by the requests served. Rate limits and CSRF
 are switched off for the run (RATELIMIT_ENABLED=false, WTF_CSRF_ENABLED=False): the limits would answer
 429 after ten look-ups, and wrk cannot carry a CSRF token. Needs wrk (`apt-get install wrk`) and gunicorn
 (requirements-dev.txt). Prints requests/s and latency for both, and their ratio.
@@ -28,17 +34,22 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+#: The code gunicorn serves: this checkout, or (for "before") the folder given by --before.
+CODE_ROOT = Path(os.environ.get("BENCH_CODE_ROOT", ROOT))
+sys.path.insert(0, str(CODE_ROOT))
 
-SCHEMA = "bench_status"
+SCHEMA = os.environ.get("BENCH_STATUS_SCHEMA", "bench_status_0")
+PIN = "482910"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def database_url() -> str:
+def database_url(schema: str | None = None) -> str:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite:///{Path(tempfile.gettempdir()) / 'qabyldau-bench-status.db'}"
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{SCHEMA}"
+    name = os.environ.get("BENCH_APP_NAME", "bench_status")
+    return f"{url}{sep}options=-csearch_path%3D{schema or SCHEMA}&application_name={name}"
 
 
 def make_app():
@@ -63,24 +74,49 @@ def make_app():
     return app
 
 
-def build() -> tuple[str, str]:
-    """A fresh schema with the directory and one appeal with a public timeline; returns (code, PIN)."""
+def bench_code(schema: str) -> str | None:
+    """The tracking code of the bench appeal in `schema` if it was built, else None."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url(schema))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT tracking_code FROM appeals WHERE text = 'Третью неделю нет холодной воды.'")
+            ).scalar()
+    except Exception:
+        return None
+    finally:
+        engine.dispose()
+
+
+def build(schema: str, size: int) -> tuple[str, str]:
+    """The schema with `size` filler appeals, the directory and one appeal with a public timeline whose PIN is
+    PIN; returns (code, PIN)."""
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, select, text
 
     base = os.environ.get("BENCH_DATABASE_URL")
-    if base:
+    if base and size:
+        import search  # its filler: citizens and appeals made by INSERT ... SELECT generate_series
+
+        search.build(base, schema, size)
+    elif base:
         engine = create_engine(base)
         with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
         engine.dispose()
     else:
         Path(database_url().removeprefix("sqlite:///")).unlink(missing_ok=True)
+    os.environ["BENCH_STATUS_SCHEMA"] = schema
+    global SCHEMA
+    SCHEMA = schema
 
     from reception.accounts import operations as account_ops
     from reception.accounts.models import Role
     from reception.appeals import operations as ops
+    from reception.appeals.codes import hash_pin
     from reception.appeals.models import AppealType, Channel
     from reception.directory.loader import load_directory
     from reception.directory.models import Branch, Deputy, MandateType, RepresentativeBody, Topic
@@ -88,8 +124,9 @@ def build() -> tuple[str, str]:
 
     app = make_app()
     with app.app_context():
-        upgrade()
-        load_directory()
+        if not size:
+            upgrade()
+            load_directory()
         citizen = ops.record_citizen(
             ops.CitizenData(
                 iin="900101300017",
@@ -133,8 +170,11 @@ def build() -> tuple[str, str]:
             reason="Ожидается ответ акимата",
         )
         ops.mark_inquiry_sent(done.appeal, user=holder, comment="Запрос направлен в акимат района")
+        done.appeal.pin_hash = hash_pin(PIN, app.config["PIN_HMAC_KEY"])  # known, so a kept schema is reusable
         db.session.commit()
-        return done.appeal.tracking_code, done.pin
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        return done.appeal.tracking_code, PIN
 
 
 def free_port() -> int:
@@ -143,7 +183,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -163,6 +203,7 @@ def run_wrk(url: str, duration: int, connections: int, script: Path | None = Non
     if "Non-2xx or 3xx responses" in out:
         raise SystemExit(f"wrk saw error responses from {url}:\n{out}")
     stats = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "raw": out}
+    stats["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
     latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
     stats["avg"], stats["max"] = latency.group(1), latency.group(3)
     for pct in ("50", "90", "99"):
@@ -175,49 +216,126 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (those gone since are skipped)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def backend_pids(application_name: str) -> list[int]:
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": application_name}
+        ).scalars()
+        pids = list(pids)
+    engine.dispose()
+    return pids
+
+
+class Server:
+    """gunicorn serving the code in `code_root` on `schema`."""
+
+    def __init__(self, name: str, code_root: Path, schema: str, args) -> None:
+        self.name, self.port = name, free_port()
+        self.application_name = f"bench_status_{name}"
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        env = dict(
+            os.environ,
+            PYTHONPATH=f"{code_root}{os.pathsep}{ROOT / 'bench'}",
+            BENCH_CODE_ROOT=str(code_root),
+            BENCH_STATUS_SCHEMA=schema,
+            BENCH_APP_NAME=self.application_name,
+        )
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "warning",
+                "--no-control-socket",  # one per user by default: two servers (or other benches) would share it
+                "--chdir",
+                str(code_root),
+                "status_lookup:make_app()",
+            ],
+            env=env,
+            start_new_session=True,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def measure(self, path: str, duration: int, connections: int, script: Path | None = None) -> dict:
+        pids = worker_pids(self.process.pid)
+        backends = backend_pids(self.application_name)
+        web0, db0 = cpu_seconds(pids), cpu_seconds(backends)
+        stats = run_wrk(self.base + path, duration, connections, script)
+        web, db = cpu_seconds(pids) - web0, cpu_seconds(backends) - db0
+        stats["web_ms"] = 1000 * web / stats["requests"]
+        stats["db_ms"] = 1000 * db / stats["requests"]
+        return stats
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per endpoint")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--sizes", default="0", help="filler appeals per schema, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved repetitions")
+    parser.add_argument("--before", type=Path, help="a checkout of the old code to measure beside this one")
+    parser.add_argument("--rebuild", action="store_true", help="build the schemas again")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
+    if not (Path(sys.executable).parent / "gunicorn").exists():
         raise SystemExit("gunicorn is not installed: pip install -r requirements-dev.txt")
-
-    code, pin = build()
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(ROOT),
-            "status_lookup:make_app()",
-        ],
-        env=env,
-        start_new_session=True,
+    dialect = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
+    print(
+        f"gunicorn gthread {args.workers}x{args.threads}, wrk 2 threads {args.connections} connections "
+        f"{args.duration} s each, {dialect}, {os.cpu_count()} CPUs shared with wrk; CPU ms per request: "
+        "gunicorn workers + their PostgreSQL backends"
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/bench/ping")
+    print(
+        f"{'size':>9s} {'round':>5s} {'code':6s} {'endpoint':6s} {'req/s':>8s} {'p50':>8s} {'p99':>8s} "
+        f"{'web ms':>7s} {'db ms':>6s} {'ratio':>6s}"
+    )
+    summary = []
+    for size in (int(n) for n in args.sizes.split(",")):
+        schema = f"bench_status_{size}"
+        code = None if args.rebuild or not os.environ.get("BENCH_DATABASE_URL") else bench_code(schema)
+        pin = PIN
+        if code is None:
+            code, pin = build(schema, size)
+        variants = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
+        servers = [Server(name, root, schema, args) for name, root in variants]
         form = urllib.parse.urlencode({"code": code, "pin": pin})
-        with urllib.request.urlopen(base + "/status/", data=form.encode(), timeout=10) as response:
-            page = response.read().decode()
-            assert response.status == 200 and 'data-status="state"' in page, "the look-up does not find the appeal"
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
             lua.write(
                 'wrk.method = "POST"\n'
@@ -225,27 +343,39 @@ def main() -> None:
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
             )
         script = Path(lua.name)
-        run_wrk(base + "/bench/ping", 2, args.connections)  # warm up both before measuring
-        run_wrk(base + "/status/", 2, args.connections, script)
-        trivial = run_wrk(base + "/bench/ping", args.duration, args.connections)
-        lookup = run_wrk(base + "/status/", args.duration, args.connections, script)
-        script.unlink()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
-
-    dialect = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
-    print(
-        f"gunicorn gthread {args.workers}x{args.threads}, wrk 2 threads {args.connections} connections "
-        f"{args.duration} s each, {dialect}, {os.cpu_count()} CPUs shared with wrk"
-    )
-    print(f"{'endpoint':32s} {'req/s':>9s} {'avg':>9s} {'p50':>9s} {'p90':>9s} {'p99':>9s} {'max':>9s}")
-    for name, s in (("GET /bench/ping (trivial)", trivial), ("POST /status/ (code + PIN)", lookup)):
-        print(f"{name:32s} {s['rps']:9.1f} {s['avg']:>9s} {s['p50']:>9s} {s['p90']:>9s} {s['p99']:>9s} {s['max']:>9s}")
-    print(
-        f"ratio trivial/look-up: {trivial['rps'] / lookup['rps']:.2f}x the requests/s; "
-        f"median latency {to_ms(lookup['p50']) / to_ms(trivial['p50']):.2f}x"
-    )
+        try:
+            for server in servers:
+                wait_for(server.base + "/bench/ping")
+                with urllib.request.urlopen(server.base + "/status/", data=form.encode(), timeout=10) as response:
+                    page = response.read().decode()
+                    assert response.status == 200 and 'data-status="state"' in page, "the look-up finds nothing"
+                server.measure("/bench/ping", 2, args.connections)  # warm up before measuring
+                server.measure("/status/", 2, args.connections, script)
+            for round_ in range(1, args.rounds + 1):
+                for server in servers if round_ % 2 else servers[::-1]:
+                    trivial = server.measure("/bench/ping", args.duration, args.connections)
+                    lookup = server.measure("/status/", args.duration, args.connections, script)
+                    ratio = lookup["rps"] / trivial["rps"]
+                    summary.append((size, server.name, ratio, lookup["web_ms"] + lookup["db_ms"]))
+                    for name, st in (("ping", trivial), ("status", lookup)):
+                        print(
+                            f"{size:9d} {round_:5d} {server.name:6s} {name:6s} {st['rps']:8.1f} {st['p50']:>8s} "
+                            f"{st['p99']:>8s} {st['web_ms']:7.2f} {st['db_ms']:6.2f} "
+                            f"{ratio if name == 'status' else 1:6.2f}",
+                            flush=True,
+                        )
+        finally:
+            script.unlink(missing_ok=True)
+            for server in servers:
+                server.stop()
+    print("median over rounds: look-up req/s as a share of /bench/ping's, CPU ms per look-up")
+    for size in sorted({row[0] for row in summary}):
+        for name in ("before", "after"):
+            rows = [row for row in summary if row[0] == size and row[1] == name]
+            if rows:
+                ratio = sorted(r[2] for r in rows)[len(rows) // 2]
+                cpu = sorted(r[3] for r in rows)[len(rows) // 2]
+                print(f"{size:9d} {name:6s} {ratio:.3f}x  {cpu:.2f} ms")
 
 
 if __name__ == "__main__":

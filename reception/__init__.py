@@ -207,11 +207,15 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_signals() -> None:
     # Domains hear of each other through signals, connected here rather than by importing a module for its
     # side effects, so that every process (web, worker, CLI) has the same receivers.
+    from .extensions import db
     from .letters import receivers as letter_receivers
     from .notifications import receivers as notification_receivers
+    from .public import page_cache
 
     notification_receivers.connect()
     letter_receivers.connect()
+    # Kept status pages go out of date with any committed change to what they show.
+    page_cache.install(db.session)
 
 
 def _register_cli(app: Flask) -> None:

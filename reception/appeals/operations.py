@@ -22,6 +22,7 @@ from ..dbtypes import utcnow
 from ..directory.models import Branch, Deputy, District, GovernmentBody, Region, Topic
 from ..errors import Refused
 from ..extensions import db
+from ..public import page_cache
 from ..versioning import check_version, flush_or_stale
 from . import attachments, deadlines, fulltext, name_search
 from .codes import hash_pin, new_pin, new_tracking_code
@@ -114,6 +115,7 @@ def recompute_deadlines(calendar: WorkCalendar | None = None) -> int:
             db.session.execute(
                 Appeal.__table__.update().where(Appeal.id == appeal.id).values(counting_from=start, deadline=deadline)
             )
+            page_cache.appeal_changed(db.session, appeal.id)  # the status page shows the deadline
             moved += 1
     return moved
 

@@ -35,6 +35,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from ..audit.log import audit
 from ..dbtypes import utcnow
 from ..extensions import db
+from ..public import page_cache
 from . import attachments as attachment_files
 from .models import Appeal, AppealEvent, AppealFeedback, Attachment, Citizen
 from .operations import OPEN_STATES
@@ -154,4 +155,6 @@ def erase_appeal(appeal: Appeal, reason: str = "retention") -> None:
         .where(AppealFeedback.appeal_id == appeal.id)
         .values(comment="", reopen_decision_comment="")
     )
+    # Direct updates, unseen by the session's change tracking: the kept status page goes out of date here.
+    page_cache.appeal_changed(db.session, appeal.id)
     audit("appeal.anonymise", appeal, details={"reason": reason, "attachments": files})

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..appeals import deadlines
@@ -31,7 +31,9 @@ from ..appeals.models import (
 )
 from ..directory.models import Branch, Deputy
 from ..extensions import db
+from ..i18n import current_language
 from ..jobs.queues import get_redis
+from . import page_cache
 
 S = AppealState
 NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
@@ -45,7 +47,13 @@ CITIZEN_KINDS = frozenset({EventKind.citizen_info, EventKind.rating, EventKind.r
 @dataclass
 class Lookup:
     outcome: str
-    appeal: Appeal | None = None
+    #: For a right PIN: the appeal's id, code and PIN hash (from one indexed query, not the whole appeal) ...
+    appeal_id: int | None = None
+    tracking_code: str = ""
+    pin_hash: str = ""
+    #: ... and, unless STATUS_PAGE_CACHE_SECONDS is 0, where its page is kept and the page if it is.
+    page_key: str | None = None
+    page: str | None = None
 
 
 def _lock_subject(code_text: str) -> str:
@@ -113,25 +121,67 @@ def _appeal_for_page(code: str) -> Appeal | None:
     )
 
 
+def appeal_for_page(appeal_id: int) -> Appeal | None:
+    """The appeal with what the status page shows of it, by id (after the code and PIN were checked)."""
+    return db.session.scalar(
+        select(Appeal)
+        .where(Appeal.id == appeal_id)
+        .options(
+            selectinload(Appeal.events),
+            joinedload(Appeal.branch),
+            joinedload(Appeal.topic),
+            joinedload(Appeal.deputy).joinedload(Deputy.body),
+        )
+    )
+
+
+def page_variant() -> str:
+    """What else than the appeal a kept page depends on: the language, and the day (days left, overdue)."""
+    today = deadlines.local_date(appeal_ops.utcnow())
+    return f"{current_language()}:{today.isoformat()}"
+
+
+#: The narrow check: the unique index on the tracking code, three columns.
+_CODE_AND_PIN = select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(
+    Appeal.tracking_code == bindparam("code")
+)
+
+
 def look_up(code_text: str, pin: str) -> Lookup:
-    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code."""
+    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code.
+
+    A right PIN costs one indexed query and one Redis round trip (the lock, the wrong PINs' counter and the
+    kept page together)."""
     subject = _lock_subject(code_text or "")
-    if get_redis().exists(_lock_key(subject)):
-        return Lookup(LOCKED)
     canonical = normalize_tracking_code(code_text or "")
-    appeal = _appeal_for_page(canonical) if canonical else None
+    row = None
+    if canonical:
+        # Autocommit: no BEGIN and no ROLLBACK around the one read, so psycopg keeps the query prepared (a
+        # rollback makes it drop every prepared statement of the connection).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(_CODE_AND_PIN, {"code": canonical}).first()
     key = current_app.config["PIN_HMAC_KEY"]
-    if appeal is None:
-        check_pin(pin or "", _NO_SUCH_HASH, key)
-        right = False
-    else:
-        right = check_pin(pin or "", appeal.pin_hash, key)
+    # An unknown code costs the same HMAC as a wrong PIN.
+    right = check_pin(pin or "", row.pin_hash if row is not None else _NO_SUCH_HASH, key)
+    redis = get_redis()
     if not right:
+        if redis.exists(_lock_key(subject)):
+            return Lookup(LOCKED)
         # The attempt that locks still answers "not found": only the next one learns of the lock.
         record_wrong_pin(subject)
         return Lookup(NOT_FOUND)
-    get_redis().delete(_wrong_key(subject))
-    return Lookup(FOUND, appeal)
+    found = Lookup(FOUND, row.id, row.tracking_code, row.pin_hash)
+    if current_app.config["STATUS_PAGE_CACHE_SECONDS"] > 0:
+        locked, wrong, found.page_key, found.page = page_cache.check(
+            _lock_key(subject), _wrong_key(subject), row.id, row.tracking_code, page_variant()
+        )
+    else:
+        locked, wrong = redis.pipeline().exists(_lock_key(subject)).exists(_wrong_key(subject)).execute()
+    if locked:
+        return Lookup(LOCKED)
+    if wrong:
+        redis.delete(_wrong_key(subject))
+    return found
 
 
 # --- the browser's access after a right PIN ------------------------------------------------------
@@ -147,17 +197,17 @@ def answer_file(appeal: Appeal, attachment_id: int) -> Attachment | None:
     return None
 
 
-def grant_access(appeal: Appeal) -> None:
+def grant_access(found: Lookup) -> None:
     """Let this browser act on the appeal (rate, add information) for a while without the PIN again."""
     minutes = current_app.config["STATUS_ACCESS_MINUTES"]
     session[ACCESS_KEY] = {
-        "code": appeal.tracking_code,
+        "code": found.tracking_code,
         "until": int(time.time()) + minutes * 60,
-        "pin": _pin_mark(appeal),
+        "pin": _pin_mark(found),
     }
 
 
-def _pin_mark(appeal: Appeal) -> str:
+def _pin_mark(appeal: Appeal | Lookup) -> str:
     """A few characters of the PIN's keyed hash: a new PIN ends the access granted with the old one."""
     return appeal.pin_hash[-8:]
 

@@ -13,6 +13,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 
 from ..accounts.access import acting_user, allow, public
@@ -29,7 +31,7 @@ from ..extensions import db, limiter
 from ..i18n import current_language
 from ..letters import operations as letter_ops
 from ..letters.views import letter_download
-from . import online, pins
+from . import online, page_cache, pins
 from . import operations as ops
 from . import status as lookup
 from .forms import ConfirmForm, InformationForm, NewPinForm, OnlineAppealForm, RatingForm
@@ -63,8 +65,8 @@ def status(code: str = ""):
         return render_template("public/status.html", code=code)
     result = lookup.look_up(request.form.get("code", ""), request.form.get("pin", ""))
     if result.outcome == lookup.FOUND:
-        lookup.grant_access(result.appeal)
-        return _render_appeal(result.appeal)
+        lookup.grant_access(result)
+        return _found_page(result)
     if result.outcome == lookup.LOCKED:
         error = _(
             "Too many wrong PINs were typed for this code, so it is locked for an hour. The public "
@@ -102,6 +104,22 @@ def _render_appeal(appeal: Appeal, rating_form=None, info_form=None, status: int
         # The page answers a POST; the language switch comes back to it through the browser's access.
         language_next=url_for("public.view"),
     ), status
+
+
+def _found_page(result: lookup.Lookup):
+    """The page after a right PIN: kept in Redis for the appeal's version and language, when it is the same
+    for everyone (nobody signed in, no message waiting to be shown: those are in the layout)."""
+    same_for_all = result.page_key is not None and not current_user.is_authenticated and "_flashes" not in session
+    token = generate_csrf()
+    if same_for_all and result.page is not None:
+        return page_cache.serve(result.page, token)
+    appeal = lookup.appeal_for_page(result.appeal_id)
+    if appeal is None:  # erased since the PIN was checked
+        return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
+    html, http_status = _render_appeal(appeal)
+    if same_for_all:
+        page_cache.keep(result.page_key, html, token)
+    return html, http_status
 
 
 def _back_to_lookup():
