@@ -119,7 +119,7 @@ def test_every_figure_and_chart_table_matches_the_hand_count(app, client, auth, 
     regions = {r[0]: r[1:] for r in shown["by_region"] if r[1] != "0"}
     assert len(regions) == 2
     assert sorted(v[0] for v in regions.values()) == ["2", "4"]
-    # 4 appeals per 1,549,000 residents of the Almaty region, per 10,000: 0.03
+    # 4 appeals per 1,596,331 residents of the Almaty region (1 January 2026), per 10,000: 0.03
     assert ["4", "0.03"] in regions.values()
     assert {r[0]: r[1:] for r in shown["workload"]} == {
         "Первый Депутат": ["3", "0", "0"],
