@@ -19,7 +19,7 @@ depends_on = None
 COUNTS = ("registered", "decided", "on_time", "open", "overdue", "rated", "satisfied", "reopen")
 
 
-def _counts_table(*columns, index):
+def _counts_table(*columns, indexes):
     # The summary is derived data: dropped and made again empty, the periodic job refills it (report_refreshes
     # emptied with it, so the dashboard counts from the appeals until then rather than read an empty summary).
     op.drop_table("report_counts")
@@ -31,7 +31,8 @@ def _counts_table(*columns, index):
         sa.ForeignKeyConstraint(["branch_id"], ["branches.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(*index)
+    for index in indexes:
+        op.create_index(*index)
 
 
 def upgrade():
@@ -44,7 +45,10 @@ def upgrade():
         sa.Column("states", sa.Text(), nullable=False),
         sa.Column("deputies", sa.Text(), nullable=False),
         sa.Column("days", sa.Text(), nullable=False),
-        index=("ix_report_counts_slice", "report_counts", ["topic_id", "channel", "month"]),
+        indexes=[
+            ("ix_report_counts_slice", "report_counts", ["topic_id", "channel", "month"]),
+            ("ix_report_counts_channel_slice", "report_counts", ["channel", "topic_id", "month"]),
+        ],
     )
 
 
@@ -55,5 +59,5 @@ def downgrade():
         sa.Column("branch_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
-        index=("ix_report_counts_kind_month", "report_counts", ["kind", "month"]),
+        indexes=[("ix_report_counts_kind_month", "report_counts", ["kind", "month"])],
     )

@@ -78,7 +78,11 @@ class ReportCount(db.Model):
     deputies: Mapped[str] = mapped_column(Text, default="{}")
     days: Mapped[str] = mapped_column(Text, default="{}")
 
-    __table_args__ = (Index("ix_report_counts_slice", "topic_id", "channel", "month"),)
+    #: A filter's slice by topic then channel; "appeals by topic" reads a channel's slice of every topic.
+    __table_args__ = (
+        Index("ix_report_counts_slice", "topic_id", "channel", "month"),
+        Index("ix_report_counts_channel_slice", "channel", "topic_id", "month"),
+    )
 
 
 class ReportRefresh(db.Model):

@@ -13,11 +13,10 @@ appeals are few and counted from the appeals, dashboard.py). Figures are "as of"
 page shows."""
 
 import json
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, case, cast, delete, func, insert, select
+from sqlalchemy import String, and_, case, cast, delete, func, insert, select, text
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import BRANCH_ROLES, Role
@@ -59,9 +58,18 @@ class _Cell:
 
     def __init__(self) -> None:
         self.counts = [0] * len(MEASURES)
-        self.states: dict[str, int] = defaultdict(int)
-        self.days: dict[int, int] = defaultdict(int)
+        self.states: dict[str, int] = {}
+        self.days: dict[int, int] = {}
         self.deputies: dict[int, list[int]] = {}
+
+    def add(self, other: "_Cell") -> None:
+        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        for mine, theirs in ((self.states, other.states), (self.days, other.days)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        for deputy, held in other.deputies.items():
+            mine = self.deputies.get(deputy)
+            self.deputies[deputy] = held.copy() if mine is None else [a + b for a, b in zip(mine, held, strict=True)]
 
 
 def refresh(now: datetime) -> ReportRefresh:
@@ -103,12 +111,14 @@ def refresh(now: datetime) -> ReportRefresh:
         .select_from(Appeal)
         .outerjoin(feedback, feedback.c.appeal_id == Appeal.id)
     )
-    cells: dict[tuple, _Cell] = {}
+    # Each appeal is counted once in its finest row (month, branch, topic, channel); the slices for every
+    # topic, every channel or both are then added up from those rows (far fewer than the appeals).
+    fine: dict[tuple, _Cell] = {}
 
     def cell(key: tuple) -> _Cell:
-        found = cells.get(key)
+        found = fine.get(key)
         if found is None:
-            found = cells[key] = _Cell()
+            found = fine[key] = _Cell()
         return found
 
     rows = db.session.execute(stmt.execution_options(yield_per=10_000))
@@ -128,54 +138,68 @@ def refresh(now: datetime) -> ReportRefresh:
         sat,
         re,
     ) in rows:
-        month, decided = _as_month(month), days is not None
-        for slice_topic, slice_channel in ((0, ""), (topic, ""), (0, channel), (topic, channel)):
-            item = cell((month, branch, slice_topic, slice_channel))
-            counts = item.counts
-            counts[0] += 1
-            if decided:
-                counts[1] += 1
-                counts[2] += ontime
-                item.days[days] += 1
-            counts[3] += is_open
-            counts[4] += late
-            counts[5] += rated
-            counts[6] += sat
-            counts[7] += re
-            item.states[state] += 1
-            if deputy is not None:
-                held = item.deputies.get(deputy)
-                if held is None:
-                    held = item.deputies[deputy] = [0, 0, 0]
-                held[0] += 1
-                held[1] += is_open
-                held[2] += late
-            if decided_month is not None:
-                cell((_as_month(decided_month), branch, slice_topic, slice_channel)).counts[8] += 1
+        item = cell((_as_month(month), branch, topic, channel))
+        counts = item.counts
+        counts[0] += 1
+        if days is not None:
+            counts[1] += 1
+            counts[2] += ontime
+            item.days[days] = item.days.get(days, 0) + 1
+        counts[3] += is_open
+        counts[4] += late
+        counts[5] += rated
+        counts[6] += sat
+        counts[7] += re
+        item.states[state] = item.states.get(state, 0) + 1
+        if deputy is not None:
+            held = item.deputies.get(deputy)
+            if held is None:
+                held = item.deputies[deputy] = [0, 0, 0]
+            held[0] += 1
+            held[1] += is_open
+            held[2] += late
+        if decided_month is not None:
+            cell((_as_month(decided_month), branch, topic, channel)).counts[8] += 1
+    cells = dict(fine)
+    for (month, branch, topic, channel), item in fine.items():
+        for key in ((month, branch, topic, ""), (month, branch, 0, channel), (month, branch, 0, "")):
+            total = cells.get(key)
+            if total is None:
+                total = cells[key] = _Cell()
+            total.add(item)
     db.session.execute(delete(C))
-    batch: list[dict] = []
-    for (month, branch, topic, channel), item in cells.items():
-        batch.append(
-            {
-                "month": month,
-                "branch_id": branch,
-                "topic_id": topic,
-                "channel": channel,
-                **dict(zip(MEASURES, item.counts, strict=True)),
-                "states": json.dumps(item.states, separators=(",", ":")),
-                "days": json.dumps(item.days, separators=(",", ":")),
-                "deputies": json.dumps(item.deputies, separators=(",", ":")),
-            }
-        )
-        if len(batch) >= BATCH:
-            db.session.execute(insert(C), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(C), batch)
+    columns = ["month", "branch_id", "topic_id", "channel", *MEASURES, "states", "days", "deputies"]
+    rows = (
+        (*key, *item.counts, *(json.dumps(m, separators=(",", ":")) for m in (item.states, item.days, item.deputies)))
+        for key, item in cells.items()
+    )
+    _write(columns, rows)
     stamp = ReportRefresh(refreshed_dt=now, as_of_date=today)
     db.session.add(stamp)
     db.session.flush()
+    if _dialect() == "postgresql":
+        db.session.execute(text("ANALYZE report_counts"))  # a new table's worth of rows: plan on them
     return stamp
+
+
+def _write(columns: list[str], rows) -> None:
+    """Insert the rows: by COPY on PostgreSQL (a quarter of a million rows in seconds, where INSERT takes
+    tens), in batches of INSERT on SQLite; in the session's transaction either way."""
+    if _dialect() == "postgresql":
+        connection = db.session.connection().connection.driver_connection
+        statement = f"COPY {C.__tablename__} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(dict(zip(columns, row, strict=True)))
+        if len(batch) >= BATCH:
+            db.session.execute(insert(C.__table__), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(C.__table__), batch)
 
 
 def latest() -> ReportRefresh | None:
@@ -201,11 +225,11 @@ def _where(f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channe
     the slice per topic (channel) instead, narrowed to the filter's topic (channel) if it has one."""
     where = [C.month >= f.date_from, C.month <= f.date_to]
     if by_topic:
-        where.append(C.topic_id == f.topic_id if f.topic_id is not None else C.topic_id != 0)
+        where.append(C.topic_id == f.topic_id if f.topic_id is not None else C.topic_id > 0)
     else:
         where.append(C.topic_id == (f.topic_id or 0))
     if by_channel:
-        where.append(C.channel == f.channel if f.channel else C.channel != "")
+        where.append(C.channel == f.channel if f.channel else C.channel > "")
     else:
         where.append(C.channel == f.channel)
     branches = visible_branch_ids(user) if user.role in BRANCH_ROLES else None
@@ -221,8 +245,8 @@ def _where(f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channe
 def _merged(f, user, column) -> dict:
     """The JSON maps of `column` over the filter's rows, added up: {key: count or [counts]}."""
     total: dict = {}
-    for text in db.session.scalars(select(column).where(*_where(f, user), C.registered > 0)):
-        for key, value in json.loads(text).items():
+    for maps in db.session.scalars(select(column).where(*_where(f, user), C.registered > 0)):
+        for key, value in json.loads(maps).items():
             if isinstance(value, list):
                 held = total.setdefault(key, [0] * len(value))
                 for i, n in enumerate(value):
