@@ -12,6 +12,7 @@ the number of SQL statements, and the ratio to `/bench/ping`.
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -102,7 +103,8 @@ def measure(base_url: str, schema: str, runs: int) -> None:
         refresh_summary()  # the periodic job the dashboard's figures come from
         summary_rows = db.session.execute(text("SELECT count(*) FROM report_counts")).scalar()
         print(
-            f"summary refreshed in {time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU here): "
+            f"summary refreshed in {time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU here, "
+            f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB): "
             f"{summary_rows:,} rows"
         )
         engine = db.engine

@@ -5,7 +5,8 @@ Each (month, branch) is kept four times: for every topic and channel together (t
 topic, per channel, and per topic and channel, so that a topic or channel filter reads the rows of its own
 slice instead of summing finer ones. Each row holds the counts, the decisions that fell in its month, and as
 JSON the appeals per state, per deputy, and the decisions per whole day from registration (the histogram the
-median and 90th percentile are read from, exactly as counted from the appeals: dashboard._percentiles).
+median and 90th percentile are read from, the same whole days dashboard._percentiles counts from the appeals,
+so both give exactly the same figures).
 
 The dashboard reads it when the question fits its grain: whole months (the last one may run to today), a
 scope of branches (the central office, analysts, branch heads and staff) and no deputy filter (a deputy's
@@ -16,7 +17,7 @@ import json
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, case, cast, delete, func, insert, select, text
+from sqlalchemy import JSON, Integer, String, and_, case, cast, delete, func, insert, select, text, true
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import BRANCH_ROLES, Role
@@ -74,7 +75,9 @@ class _Cell:
 
 def refresh(now: datetime) -> ReportRefresh:
     """Count everything again in one pass over the appeals (one SELECT read in batches, each appeal added to
-    its four slices), replacing the previous summary in one transaction."""
+    its finest row, the other slices added up from those), replacing the previous summary in one
+    transaction. Runs in the worker (Python): about a minute and a few hundred MB at a million appeals
+    (bench/README.md)."""
     today = deadlines.local_date(now)
     open_ = Appeal.state.in_(appeal_ops.OPEN_STATES)
     feedback = (
@@ -169,17 +172,28 @@ def refresh(now: datetime) -> ReportRefresh:
             total.add(item)
     db.session.execute(delete(C))
     columns = ["month", "branch_id", "topic_id", "channel", *MEASURES, "states", "days", "deputies"]
+    # Written slice by slice (topic, channel, month): the rows a filter reads lie together on disk.
+    order = sorted(cells, key=lambda key: (key[2], key[3], key[0], key[1]))
+    maps = ("states", "days", "deputies")
     rows = (
-        (*key, *item.counts, *(json.dumps(m, separators=(",", ":")) for m in (item.states, item.days, item.deputies)))
-        for key, item in cells.items()
+        (*key, *cells[key].counts, *(json.dumps(getattr(cells[key], m), separators=(",", ":")) for m in maps))
+        for key in order
     )
     _write(columns, rows)
     stamp = ReportRefresh(refreshed_dt=now, as_of_date=today)
     db.session.add(stamp)
     db.session.flush()
-    if _dialect() == "postgresql":
-        db.session.execute(text("ANALYZE report_counts"))  # a new table's worth of rows: plan on them
     return stamp
+
+
+def tidy() -> None:
+    """After a refresh is committed, on PostgreSQL: VACUUM ANALYZE the summary, so that the rows the refresh
+    replaced (as many as it wrote) are not read among the new ones until autovacuum comes, and the planner
+    knows the new rows. Outside any transaction, as VACUUM must be."""
+    if _dialect() != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"VACUUM (ANALYZE) {C.__tablename__}"))
 
 
 def _write(columns: list[str], rows) -> None:
@@ -242,18 +256,33 @@ def _where(f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channe
     return where
 
 
-def _merged(f, user, column) -> dict:
-    """The JSON maps of `column` over the filter's rows, added up: {key: count or [counts]}."""
-    total: dict = {}
-    for maps in db.session.scalars(select(column).where(*_where(f, user), C.registered > 0)):
-        for key, value in json.loads(maps).items():
-            if isinstance(value, list):
-                held = total.setdefault(key, [0] * len(value))
-                for i, n in enumerate(value):
-                    held[i] += n
-            else:
-                total[key] = total.get(key, 0) + value
-    return total
+def _merged(f, user, column, width: int = 1) -> dict:
+    """The JSON maps of `column` over the filter's rows, added up in SQL (json_each on both dialects):
+    {key: count}, or {key: [counts]} for maps of `width` counts."""
+    postgresql = _dialect() == "postgresql"
+    if width == 1:
+        pairs = (func.json_each_text(cast(column, JSON)) if postgresql else func.json_each(column)).table_valued(
+            "key", "value"
+        )
+        parts = [cast(pairs.c.value, Integer)]
+    else:
+        pairs = (func.json_each(cast(column, JSON)) if postgresql else func.json_each(column)).table_valued(
+            "key", "value"
+        )
+        if postgresql:
+            parts = [cast(pairs.c.value.op("->>")(i), Integer) for i in range(width)]
+        else:
+            parts = [func.json_extract(pairs.c.value, f"$[{i}]") for i in range(width)]
+    stmt = (
+        select(pairs.c.key, *(func.sum(p) for p in parts))
+        .select_from(C)
+        .join(pairs, true())  # a function of each row: LATERAL on PostgreSQL, as json_each is on SQLite
+        .where(*_where(f, user), C.registered > 0)
+        .group_by(pairs.c.key)
+    )
+    if width == 1:
+        return {key: int(n) for key, n in db.session.execute(stmt)}
+    return {key: [int(n) for n in counts] for key, *counts in db.session.execute(stmt)}
 
 
 def summary(f, user) -> dashboard.Summary:
@@ -343,7 +372,7 @@ def by_state(f, user) -> dashboard.Table:
 
 
 def workload(f, user) -> dashboard.Table:
-    held = sorted(((int(k), *v) for k, v in _merged(f, user, C.deputies).items()), key=lambda r: (-r[1], r[0]))
+    held = sorted(((int(k), *v) for k, v in _merged(f, user, C.deputies, 3).items()), key=lambda r: (-r[1], r[0]))
     deputies = dashboard._names(Deputy, [r[0] for r in held])
     return dashboard.Table(
         "workload",
