@@ -1,5 +1,6 @@
-"""report_counts per topic and channel too, with each row's states, deputies and days to decision, so that
-a topic or channel filter on the dashboard is answered from the summary (the job refills it)
+"""report_counts per topic and channel too (and for the whole country: branch_id NULL), with each row's states,
+deputies and days to decision, so that a topic or channel filter on the dashboard is answered from the summary
+(the job refills it)
 
 Revision ID: 0032
 Revises: 0031
@@ -38,7 +39,7 @@ def _counts_table(*columns, indexes):
 def upgrade():
     _counts_table(
         sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=True),
         sa.Column("topic_id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in (*COUNTS, "decided_in_month")],
@@ -46,8 +47,8 @@ def upgrade():
         sa.Column("deputies", sa.Text(), nullable=False),
         sa.Column("days", sa.Text(), nullable=False),
         indexes=[
-            ("ix_report_counts_slice", "report_counts", ["topic_id", "channel", "month"]),
-            ("ix_report_counts_channel_slice", "report_counts", ["channel", "topic_id", "month"]),
+            ("ix_report_counts_slice", "report_counts", ["topic_id", "channel", "branch_id", "month"]),
+            ("ix_report_counts_channel_slice", "report_counts", ["channel", "topic_id", "branch_id", "month"]),
         ],
     )
 

@@ -48,14 +48,16 @@ class ReportCount(db.Model):
     """Appeals counted per month of registration, branch, topic and channel: the dashboard's summary, refreshed
     by a periodic job (summary.refresh) so that a year over a million appeals reads a few thousand rows.
     topic_id 0 is every topic and channel "" every channel: each (month, branch) is kept per topic, per
-    channel, per both and for all, so each filter reads its own slice (summary.py)."""
+    channel, per both and for all, so each filter reads its own slice, and each month for the whole country
+    (branch_id NULL) too (summary.py)."""
 
     __tablename__ = "report_counts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The first day of the month (in Kazakhstan's time).
     month: Mapped[date] = mapped_column(Date)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    #: None: the whole country (every branch together).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     #: A topic's id, or 0 for every topic (no foreign key: 0 names none).
     topic_id: Mapped[int] = mapped_column(Integer, default=0)
     #: A channel's value, or "" for every channel.
@@ -80,8 +82,8 @@ class ReportCount(db.Model):
 
     #: A filter's slice by topic then channel; "appeals by topic" reads a channel's slice of every topic.
     __table_args__ = (
-        Index("ix_report_counts_slice", "topic_id", "channel", "month"),
-        Index("ix_report_counts_channel_slice", "channel", "topic_id", "month"),
+        Index("ix_report_counts_slice", "topic_id", "channel", "branch_id", "month"),
+        Index("ix_report_counts_channel_slice", "channel", "topic_id", "branch_id", "month"),
     )
 
 

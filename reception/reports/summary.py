@@ -3,7 +3,8 @@
 
 Each (month, branch) is kept four times: for every topic and channel together (topic_id 0, channel ""), per
 topic, per channel, and per topic and channel, so that a topic or channel filter reads the rows of its own
-slice instead of summing finer ones. Each row holds the counts, the decisions that fell in its month, and as
+slice instead of summing finer ones; and so is each month for the whole country (branch_id NULL), which
+answers analysts with no region or branch filter. Each row holds the counts, the decisions that fell in its month, and as
 JSON the appeals per state, per deputy, and the decisions per whole day from registration (the histogram the
 median and 90th percentile are read from, the same whole days dashboard._percentiles counts from the appeals,
 so both give exactly the same figures).
@@ -170,10 +171,16 @@ def refresh(now: datetime) -> ReportRefresh:
             if total is None:
                 total = cells[key] = _Cell()
             total.add(item)
+    # And every slice for the whole country (branch None): what the central office's analysts ask most.
+    for (month, _branch, topic, channel), item in list(cells.items()):
+        total = cells.get((month, None, topic, channel))
+        if total is None:
+            total = cells[(month, None, topic, channel)] = _Cell()
+        total.add(item)
     db.session.execute(delete(C))
     columns = ["month", "branch_id", "topic_id", "channel", *MEASURES, "states", "days", "deputies"]
     # Written slice by slice (topic, channel, month): the rows a filter reads lie together on disk.
-    order = sorted(cells, key=lambda key: (key[2], key[3], key[0], key[1]))
+    order = sorted(cells, key=lambda key: (key[2], key[3], key[1] or 0, key[0]))
     maps = ("states", "days", "deputies")
     rows = (
         (*key, *cells[key].counts, *(json.dumps(getattr(cells[key], m), separators=(",", ":")) for m in maps))
@@ -234,9 +241,13 @@ def fits(f: dashboard.DashboardFilter, user, refreshed: ReportRefresh | None) ->
     return f.date_from.day == 1 and whole_to
 
 
-def _where(f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channel: bool = False) -> list:
+def _where(
+    f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channel: bool = False, by_branch: bool = False
+) -> list:
     """The rows of the filter's slice within the period and the user's scope; `by_topic` (`by_channel`) takes
-    the slice per topic (channel) instead, narrowed to the filter's topic (channel) if it has one."""
+    the slice per topic (channel) instead, narrowed to the filter's topic (channel) if it has one. The rows
+    for the whole country answer when neither the user's scope nor the filter names branches, unless
+    `by_branch` asks for the branches' rows."""
     where = [C.month >= f.date_from, C.month <= f.date_to]
     if by_topic:
         where.append(C.topic_id == f.topic_id if f.topic_id is not None else C.topic_id > 0)
@@ -247,6 +258,10 @@ def _where(f: dashboard.DashboardFilter, user, by_topic: bool = False, by_channe
     else:
         where.append(C.channel == f.channel)
     branches = visible_branch_ids(user) if user.role in BRANCH_ROLES else None
+    if branches is None and f.region_id is None and f.branch_id is None and not by_branch:
+        where.append(C.branch_id.is_(None))
+        return where
+    where.append(C.branch_id.is_not(None))
     if branches is not None:
         where.append(C.branch_id.in_(branches))
     if f.region_id is not None:
@@ -336,7 +351,7 @@ def by_topic(f, user) -> dashboard.Table:
 
 
 def by_branch(f, user) -> dashboard.Table:
-    rows = _grouped(C.branch_id, _where(f, user))
+    rows = _grouped(C.branch_id, _where(f, user, by_branch=True))
     branches = dashboard._names(Branch, [b for b, _n in rows])
     return dashboard.Table(
         "by_branch", _("Appeals by branch"), [_("Branch"), _("Appeals")], [[branches[b].name, n] for b, n in rows]
@@ -347,7 +362,7 @@ def by_region_counts(f, user) -> dict[int, int]:
     stmt = (
         select(Branch.region_id, func.sum(C.registered))
         .join(Branch, Branch.id == C.branch_id)
-        .where(*_where(f, user), Branch.region_id.is_not(None))
+        .where(*_where(f, user, by_branch=True), Branch.region_id.is_not(None))
         .group_by(Branch.region_id)
     )
     return {region: int(n) for region, n in db.session.execute(stmt) if n}
