@@ -12,6 +12,7 @@ the number of SQL statements, and the ratio to `/bench/ping`.
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -95,13 +96,15 @@ def measure(base_url: str, schema: str, runs: int) -> None:
             db.session.commit()
         count = db.session.execute(text("SELECT count(*) FROM appeals")).scalar()
         deputy = db.session.execute(text("SELECT min(deputy_id) FROM appeals")).scalar()
+        branch = db.session.execute(text("SELECT min(branch_id) FROM appeals")).scalar()
         from reception.reports.tasks import refresh_summary
 
         started, cpu = time.perf_counter(), time.process_time()
         refresh_summary()  # the periodic job the dashboard's figures come from
         summary_rows = db.session.execute(text("SELECT count(*) FROM report_counts")).scalar()
         print(
-            f"summary refreshed in {time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU here): "
+            f"summary refreshed in {time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU here, "
+            f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB): "
             f"{summary_rows:,} rows"
         )
         engine = db.engine
@@ -127,12 +130,17 @@ def measure(base_url: str, schema: str, runs: int) -> None:
     for name, url in (
         ("GET /bench/ping (trivial)", "/bench/ping"),
         ("dashboard, one year, all", "/reports/dashboard"),
-        ("dashboard, one region", "/reports/dashboard?region=5"),
-        ("counted now: one topic", "/reports/dashboard?topic=3"),
-        ("counted now: one deputy", f"/reports/dashboard?deputy={deputy}"),
-        ("counted now: one channel", "/reports/dashboard?channel=online"),
-        ("counted now: topic+channel", "/reports/dashboard?topic=3&channel=online"),
-        ("counted now: region+deputy", f"/reports/dashboard?region=5&deputy={deputy}"),
+        ("one region", "/reports/dashboard?region=5"),
+        ("one branch", f"/reports/dashboard?branch={branch}"),
+        ("one topic", "/reports/dashboard?topic=3"),
+        ("one deputy", f"/reports/dashboard?deputy={deputy}"),
+        ("one channel", "/reports/dashboard?channel=online"),
+        ("topic + channel", "/reports/dashboard?topic=3&channel=online"),
+        ("region + topic", "/reports/dashboard?region=5&topic=3"),
+        ("branch + channel", f"/reports/dashboard?branch={branch}&channel=online"),
+        ("region + topic + channel", "/reports/dashboard?region=5&topic=3&channel=online"),
+        ("region + deputy", f"/reports/dashboard?region=5&deputy={deputy}"),
+        ("topic + deputy", f"/reports/dashboard?topic=3&deputy={deputy}"),
     ):
         walls, cpus, n_sql = timed(url)
         walls.sort()
@@ -141,7 +149,7 @@ def measure(base_url: str, schema: str, runs: int) -> None:
         results[name] = median
         ratio = median / results["GET /bench/ping (trivial)"]
         print(
-            f"{name:28s} median {median:8.1f} ms  p95 {p95:8.1f} ms  CPU {statistics.median(cpus):7.1f} ms  "
+            f"{name:26s} median {median:8.1f} ms  p95 {p95:8.1f} ms  CPU {statistics.median(cpus):7.1f} ms  "
             f"{n_sql:3d} SQL  {ratio:7.1f}x trivial"
         )
 

@@ -119,7 +119,7 @@ def test_every_figure_and_chart_table_matches_the_hand_count(app, client, auth, 
     regions = {r[0]: r[1:] for r in shown["by_region"] if r[1] != "0"}
     assert len(regions) == 2
     assert sorted(v[0] for v in regions.values()) == ["2", "4"]
-    # 4 appeals per 1,549,000 residents of the Almaty region, per 10,000: 0.03
+    # 4 appeals per 1,596,331 residents of the Almaty region (1 January 2026), per 10,000: 0.03
     assert ["4", "0.03"] in regions.values()
     assert {r[0]: r[1:] for r in shown["workload"]} == {
         "Первый Депутат": ["3", "0", "0"],
@@ -340,3 +340,99 @@ def test_the_number_of_statements_does_not_grow_with_the_appeals(app, client, au
         db.session.commit()
     refresh_summary(app)
     assert count(urls[0]) == summarised
+
+
+def varied_appeals(d1: int, d2: int) -> None:
+    """Forty more appeals over three branches, both topics, three channels and four states, registered and
+    decided at odd hours (days to a decision with fractions), some decided in a later month."""
+    from factories import copy_appeals
+
+    from reception.directory.models import Deputy
+
+    holder = db.session.get(Deputy, d2)
+    templates = [
+        appeal(code, "healthcare", Channel.online, date(2026, 2, 3), holder) for code in ("ALM-03", "ALM-05", "AST-01")
+    ]
+    topics = [topic("housing").id, topic("healthcare").id]
+    channels = [Channel.walk_in, Channel.online, Channel.phone]
+    states = [S.resolved, S.in_progress, S.closed, S.routed]
+    changes: list[list[dict]] = [[], [], []]
+    for n in range(40):
+        registered = datetime(2025, 12, 1, tzinfo=UTC) + timedelta(days=n * 4.3, hours=n % 7)
+        state = states[n % 4]
+        decided = registered + timedelta(days=n % 9 * 1.7, minutes=n * 37) if state in (S.resolved, S.closed) else None
+        changes[n % 3].append(
+            {
+                "topic_id": topics[n % 2],
+                "channel": channels[n % 3 if n % 5 else 1],
+                "state": state,
+                "deputy_id": (d1, d2, None)[n % 3 if n % 4 else 0],
+                "registered_dt": registered,
+                "decided_dt": decided,
+                "deadline": (registered + timedelta(days=(6, 15, 30)[n % 3])).date(),
+            }
+        )
+    for template, copies in zip(templates, changes, strict=True):
+        copy_appeals(template, copies)
+    db.session.commit()
+
+
+def test_the_summary_answers_every_filter_as_counting_the_appeals_does(app, make_user):
+    """Every combination of region, branch, topic and channel the page offers, over two periods: the figures
+    from the summary equal those counted from the appeals, chart by chart (percentiles too)."""
+    from itertools import product
+
+    from factories import branch
+
+    from reception.reports import figures
+    from reception.reports import summary as cube
+    from reception.reports.dashboard import DashboardFilter
+
+    with app.app_context():
+        d1, d2 = fixtures()
+        varied_appeals(d1, d2)
+    refresh_summary(app)
+    analyst, _ = make_user(Role.analyst)
+    head, _ = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        today = date.today()
+        almaty = branch("ALM-03").region_id
+        places = [(None, None), (almaty, None), (None, branch("ALM-03").id), (None, branch("AST-01").id)]
+        places.append((almaty, branch("ALM-03").id))
+        topics = [None, topic("housing").id, topic("healthcare").id]
+        channels = ["", Channel.walk_in.value, Channel.online.value]
+        whole, late = (date(2026, 1, 1), date(2026, 6, 30)), (date(2025, 12, 1), date(2026, 2, 28))
+        refreshed = cube.latest()
+        checked = 0
+        for (user_id, (start, end)), (region, branch_id), topic_id, channel in product(
+            ((analyst, whole), (analyst, late), (head, whole)), places, topics, channels
+        ):
+            user = db.session.get(User, user_id)
+            f = DashboardFilter(start, end, region, branch_id, topic_id, None, channel)
+            assert cube.fits(f, user, refreshed)
+            summarised, counted = figures.from_summary(f, user), figures.counted(f, user, today)
+            assert summarised.headline == counted.headline, f
+            for mine, theirs in zip(summarised.tables, counted.tables, strict=True):
+                assert mine.rows == theirs.rows, (f, mine.key)
+            assert [(c.region.code, c.appeals) for c in summarised.cells] == [
+                (c.region.code, c.appeals) for c in counted.cells
+            ]
+            checked += summarised.headline.decided > 1
+        assert checked > 50  # most combinations have decisions to take percentiles of
+
+
+def test_a_topic_or_channel_filter_is_read_from_the_summary(app, client, auth, make_user):
+    with app.app_context():
+        fixtures()
+        housing = topic("housing").id
+    refresh_summary(app)
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    for extra, registered in (
+        (f"&topic={housing}", "4"),
+        ("&channel=walk_in", "3"),
+        (f"&topic={housing}&channel=online", "2"),
+    ):
+        page = client.get(f"/reports/dashboard?{PERIOD}{extra}").get_data(as_text=True)
+        assert re.search(r'data-as-of="\d{4}', page), extra
+        assert figures(page)["registered"] == registered, extra

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, case, cast, func, literal_column, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal_column, select
 
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
@@ -112,13 +112,6 @@ def _month(column):
     return func.strftime(literal_column("'%Y-%m'"), column, literal_column(f"'{hours:+d} hours'"))
 
 
-def _days_between(start, end):
-    """Days from `start` to `end` (timestamps) as a float, in SQL."""
-    if _dialect() == "postgresql":
-        return func.extract("epoch", end - start) / 86400.0
-    return func.julianday(end) - func.julianday(start)
-
-
 def _as_date(column):
     return func.date(column) if _dialect() == "sqlite" else cast(column, Date)
 
@@ -180,32 +173,46 @@ class Summary:
     reopen_requests: int
 
 
-def _percentiles(where) -> tuple[float | None, float | None]:
-    """Median and 90th percentile of days from registration to decision: percentile_cont on PostgreSQL; on
-    SQLite (no ordered-set aggregates) the same linear interpolation over rows read by OFFSET, 3 statements."""
-    days = _days_between(Appeal.registered_dt, Appeal.decided_dt)
-    decided = [*where, Appeal.decided_dt.is_not(None)]
-    base = select(days.label("d")).select_from(Appeal).where(*decided)
+def whole_days(start, end):
+    """Whole days from `start` to `end` (timestamps), rounded down, in SQL: days to a decision as the dashboard
+    counts them, the same from the appeals and in the summary's histogram (summary.py), so both agree."""
     if _dialect() == "postgresql":
-        stmt = (
-            select(func.percentile_cont(0.5).within_group(days), func.percentile_cont(0.9).within_group(days))
-            .select_from(Appeal)
-            .where(*decided)
-        )
-        median, p90 = db.session.execute(stmt).one()
-        return (float(median) if median is not None else None, float(p90) if p90 is not None else None)
-    n = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        return cast(func.floor(func.extract("epoch", end - start) / 86400), Integer)
+    seconds = cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
+    return seconds // 86400  # end is never before start
+
+
+def percentiles_of(histogram: list[tuple[int, int]]) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of (days, count) sorted by days: percentile_cont's linear interpolation."""
+    n = sum(count for _days, count in histogram)
     if not n:
         return None, None
+
+    def value_at(index: int) -> float:
+        seen = 0
+        for days, count in histogram:
+            seen += count
+            if index < seen:
+                return float(days)
+        return float(histogram[-1][0])
 
     def at(fraction: float) -> float:
         position = fraction * (n - 1)
         low = int(position)
-        values = [float(v) for v in db.session.scalars(base.order_by(days).offset(low).limit(2))]
-        upper = values[1] if len(values) > 1 else values[0]
-        return values[0] + (upper - values[0]) * (position - low)
+        lower, upper = value_at(low), value_at(min(low + 1, n - 1))
+        return lower + (upper - lower) * (position - low)
 
     return at(0.5), at(0.9)
+
+
+def _percentiles(where) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of whole days from registration to decision: read from the histogram of
+    (days, decisions), one GROUP BY, so the summary's histograms give exactly the same (percentiles_of)."""
+    days = whole_days(Appeal.registered_dt, Appeal.decided_dt)
+    stmt = (
+        select(days, func.count(Appeal.id)).where(*where, Appeal.decided_dt.is_not(None)).group_by(days).order_by(days)
+    )
+    return percentiles_of([(int(d), int(n)) for d, n in db.session.execute(stmt)])
 
 
 def summary(f: DashboardFilter, user, today: date) -> Summary:

@@ -45,30 +45,46 @@ class ReportExport(db.Model):
 
 
 class ReportCount(db.Model):
-    """Appeals counted per month of registration, branch and one more dimension (`kind` and `key`): the
-    dashboard's summary, refreshed by a periodic job so that a year over a million appeals reads a few thousand
-    rows. kind "base" (key ""): the headline counts; "topic", "channel", "state", "deputy": one per value;
-    "decided": month of the decision; "days": decisions by whole days from registration (the percentiles)."""
+    """Appeals counted per month of registration, branch, topic and channel: the dashboard's summary, refreshed
+    by a periodic job (summary.refresh) so that a year over a million appeals reads a few thousand rows.
+    topic_id 0 is every topic and channel "" every channel: each (month, branch) is kept per topic, per
+    channel, per both and for all, so each filter reads its own slice, and each month for the whole country
+    (branch_id NULL) too (summary.py)."""
 
     __tablename__ = "report_counts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    #: The first day of the month (in Kazakhstan's time) of registration, or of the decision for "decided".
+    #: The first day of the month (in Kazakhstan's time).
     month: Mapped[date] = mapped_column(Date)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
-    key: Mapped[str] = mapped_column(String(64), default="")
+    #: None: the whole country (every branch together).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    #: A topic's id, or 0 for every topic (no foreign key: 0 names none).
+    topic_id: Mapped[int] = mapped_column(Integer, default=0)
+    #: A channel's value, or "" for every channel.
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    #: Of the appeals registered in the month: all, decided (and on time), still open and open past the
+    #: deadline when the summary was made, their citizens' ratings (satisfied) and requests to reopen.
     registered: Mapped[int] = mapped_column(Integer, default=0)
     decided: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)
-    #: Still open, and open past the deadline, when the summary was made.
     open: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[int] = mapped_column(Integer, default=0)
     rated: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
     reopen: Mapped[int] = mapped_column(Integer, default=0)
+    #: Appeals decided in the month, whenever registered (the "decided" line of the chart by month).
+    decided_in_month: Mapped[int] = mapped_column(Integer, default=0)
+    #: JSON of the month's appeals: {state: count}; {deputy id: [appeals, open, overdue]}; and of its decided
+    #: ones, {whole days from registration to decision: count} (the median and 90th percentile).
+    states: Mapped[str] = mapped_column(Text, default="{}")
+    deputies: Mapped[str] = mapped_column(Text, default="{}")
+    days: Mapped[str] = mapped_column(Text, default="{}")
 
-    __table_args__ = (Index("ix_report_counts_kind_month", "kind", "month"),)
+    #: A filter's slice by topic then channel; "appeals by topic" reads a channel's slice of every topic.
+    __table_args__ = (
+        Index("ix_report_counts_slice", "topic_id", "channel", "branch_id", "month"),
+        Index("ix_report_counts_channel_slice", "channel", "topic_id", "branch_id", "month"),
+    )
 
 
 class ReportRefresh(db.Model):

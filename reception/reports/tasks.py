@@ -18,6 +18,7 @@ def refresh_summary() -> str:
     """Count the dashboard's summary again (periodic; REPORT_SUMMARY_MINUTES in the schedule)."""
     stamp = summary.refresh(utcnow())
     db.session.commit()
+    summary.tidy()
     return stamp.refreshed_dt.isoformat()
 
 
