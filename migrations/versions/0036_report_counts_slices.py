@@ -2,8 +2,8 @@
 deputies and days to decision, so that a topic or channel filter on the dashboard is answered from the summary
 (the job refills it)
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-11-30 14:00:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0032"
-down_revision = "0031"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
