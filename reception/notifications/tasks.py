@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from rq import get_current_job
 from rq.job import Job, JobStatus
-from sqlalchemy import false, func, or_, select, true, update
+from sqlalchemy import false, func, inspect, or_, select, true, update
 
 from ..dbtypes import utcnow
 from ..extensions import db
@@ -86,21 +86,42 @@ def _send(outlet: channels.Outlet, message: OutboxMessage) -> str:
     return outlet.send_sms(message.recipient, message.body, reference=message.dedupe_key)
 
 
-def _record_sent(message: OutboxMessage, provider_id: str) -> None:
-    message.state, message.provider_message_id, message.sent_dt = MessageState.sent, provider_id or "-", utcnow()
-    message.last_error = ""
-    message.forget_secret()
+def _record(message: OutboxMessage, **values) -> None:
+    """Write a row's outcome, and commit: through the session for a row loaded in it, by id for a batch's
+    copies (see `_claim_batch`)."""
+    for name, value in values.items():
+        setattr(message, name, value)
+    if inspect(message).session is None:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
+
+
+def _record_sent(message: OutboxMessage, provider_id: str) -> None:
+    values = {"state": MessageState.sent, "provider_message_id": provider_id or "-", "sent_dt": utcnow()}
+    values["last_error"] = ""
+    if message.carries_secret:
+        body = message.body
+        message.forget_secret()
+        if message.body != body:
+            values["body"] = message.body
+    _record(message, **values)
 
 
 def _record_failure(message: OutboxMessage, exc: channels.DeliveryError) -> bool:
     """The retry rules: a permanent failure, or the MAX_ATTEMPTS-th, is final (`failed`); otherwise the row
     is pending again, due after retry_wait. Returns whether it was final."""
     final = exc.permanent or message.attempts >= MAX_ATTEMPTS
-    message.state = MessageState.failed if final else MessageState.pending
-    message.last_error = str(exc)[:500]
-    message.next_attempt_dt = None if final else utcnow() + retry_wait(message.attempts)
-    db.session.commit()
+    _record(
+        message,
+        state=MessageState.failed if final else MessageState.pending,
+        last_error=str(exc)[:500],
+        next_attempt_dt=None if final else utcnow() + retry_wait(message.attempts),
+    )
     logger.warning(
         "message %s attempt %s failed (%s): %s",
         message.id,
@@ -233,15 +254,18 @@ def _claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
     ids = _in_order(candidates, now)
     claimed: list[OutboxMessage] = []
     if ids:
-        claimed = list(
-            db.session.scalars(
+        # Copies outside the session, from the RETURNING row: a commit does not expire them (reading each
+        # again would cost a SELECT), and the outcomes are written by id (`_record`).
+        claimed = [
+            OutboxMessage(**row._mapping)
+            for row in db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), *_due(now))
                 .values(state=MessageState.sending, attempts=OutboxMessage.attempts + 1, claimed_dt=now)
-                .returning(OutboxMessage)
-                .execution_options(synchronize_session=False, populate_existing=True)
+                .returning(*OutboxMessage.__table__.columns)
+                .execution_options(synchronize_session=False)
             )
-        )
+        ]
     db.session.commit()
     return sorted(claimed, key=lambda m: m.id)
 
