@@ -93,7 +93,13 @@ def queue_message(
 def deliver_after_commit(message_id: int) -> None:
     """Have a delivery job run once the current transaction commits (unless one is already waiting: it
     will take this row too). `message_id` is the row that needs it."""
-    enqueue_after_commit(BATCH_JOB, queue="notifications", job_timeout=BATCH_TIMEOUT, waiting_key=BATCH_WAITING_KEY)
+    enqueue_after_commit(
+        BATCH_JOB,
+        queue="notifications",
+        job_timeout=BATCH_TIMEOUT,
+        retry=batch_retry_policy(),
+        waiting_key=BATCH_WAITING_KEY,
+    )
 
 
 def start_delivery(force: bool = False):
@@ -103,7 +109,13 @@ def start_delivery(force: bool = False):
         from ..jobs.queues import get_redis
 
         get_redis().delete(BATCH_WAITING_KEY)
-    return enqueue(BATCH_JOB, queue="notifications", job_timeout=BATCH_TIMEOUT, waiting_key=BATCH_WAITING_KEY)
+    return enqueue(
+        BATCH_JOB,
+        queue="notifications",
+        job_timeout=BATCH_TIMEOUT,
+        retry=batch_retry_policy(),
+        waiting_key=BATCH_WAITING_KEY,
+    )
 
 
 def start_delivery_at(when: datetime) -> None:
@@ -111,9 +123,16 @@ def start_delivery_at(when: datetime) -> None:
     if when <= utcnow():
         start_delivery()
         return
-    # One job a second at most: rows due at the same moment share it (the same id is scheduled once).
+    # rq schedules to the whole second: round up, or the job would run before the row is due and leave it
+    # to the sweeper. One job a second at most: rows due then share it (the same id is scheduled once).
+    if when.microsecond:
+        when = when.replace(microsecond=0) + timedelta(seconds=1)
     get_queue("notifications").enqueue_at(
-        when, BATCH_JOB, job_timeout=BATCH_TIMEOUT, job_id=f"deliver-batch-at-{int(when.timestamp())}"
+        when,
+        BATCH_JOB,
+        job_timeout=BATCH_TIMEOUT,
+        retry=batch_retry_policy(),
+        job_id=f"deliver-batch-at-{int(when.timestamp())}",
     )
 
 
@@ -125,6 +144,12 @@ def waiting_delivery_job_id() -> str | None:
 def delivery_job_id(message_id: int) -> str:
     """The rq job id of a row's own delivery (the one-message job)."""
     return f"deliver-{message_id}"
+
+
+def batch_retry_policy() -> Retry:
+    """A batch job that fails as a whole (the database away while it claims) runs again soon; a message's
+    own failures never fail the job (see tasks.deliver_batch), and the sweeper is the last resort."""
+    return Retry(max=2, interval=[10, 60])
 
 
 def retry_policy() -> Retry:
