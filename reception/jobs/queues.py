@@ -100,7 +100,7 @@ def get_queue(name: str = "default") -> Queue:
 def job_name(func) -> str:
     """The dotted name of a job: a function of a domain's `tasks.py`, given as itself or by name.
 
-    Services queue their jobs by name (`"reception.notifications.tasks.deliver_message"`), so that a
+    Services queue their jobs by name (`"reception.notifications.tasks.deliver_batch"`), so that a
     service never imports its tasks module, which imports the service: no import circle.
     """
     name = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
