@@ -7,8 +7,8 @@ workers, for main's code ("before") and this tree's ("after"), interleaved and r
         [--before-ref main] [--runs 3] [--workers 1,2,4] [--before-messages 400] [--after-messages 4000]
 
 It builds its own schema `bench_notify` in that database (dropped and made again each run) and empties
-the Redis database it is given (so give it one of its own). "before" is `git archive <ref>` unpacked into
-a temporary directory; both trees run with this venv's Python. For each round, number of workers and tree
+the Redis database it is given (so give it one of its own). "before" and "after" are `git archive <ref>`
+(main and HEAD by default) unpacked into temporary directories; both run with this venv's Python. For each round, number of workers and tree
 (the trees' order alternates round by round):
 
 * the ceiling: N empty jobs (`empty_job`) through that many `flask worker --burst --queue notifications`
@@ -176,6 +176,7 @@ def export_tree(ref: str) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before-ref", default="main")
+    parser.add_argument("--after-ref", default="HEAD", help="the code under test, exported like --before-ref")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--empty-jobs", type=int, default=400)
@@ -203,11 +204,12 @@ def main() -> None:
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
     receivers = Receivers()
-    trees = {"before": export_tree(args.before_ref), "after": PROJECT}
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True)
-    before_rev = subprocess.run(
-        ["git", "rev-parse", "--short", args.before_ref], cwd=PROJECT, capture_output=True, text=True
-    )
+    trees = {"before": export_tree(args.before_ref), "after": export_tree(args.after_ref)}
+
+    def rev(ref: str) -> str:
+        return subprocess.run(["git", "rev-parse", "--short", ref], cwd=PROJECT, capture_output=True, text=True).stdout
+
+    before_rev, after_rev = rev(args.before_ref).strip(), rev(args.after_ref).strip()
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url_with_schema(base_url)
@@ -227,7 +229,7 @@ def main() -> None:
     app = create_app(BenchConfig)
     counts = {"before": args.before_messages, "after": args.after_messages}
     print(
-        f"before = {args.before_ref} ({before_rev.stdout.strip()}), after = this tree ({head.stdout.strip()}); "
+        f"before = {args.before_ref} ({before_rev}), after = {args.after_ref} ({after_rev}); "
         f"{args.empty_jobs} empty jobs, {counts['before']} / {counts['after']} messages (half SMS, half e-mail); "
         f"{os.cpu_count()} CPUs; schema {SCHEMA} on {base_url.rsplit('@', 1)[-1]}; redis {redis_url}",
         flush=True,
