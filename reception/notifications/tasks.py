@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.job import Job, JobStatus
 from sqlalchemy import false, func, inspect, or_, select, true, update
@@ -302,7 +303,7 @@ def deliver_batch(now: datetime | None = None) -> dict[str, int]:
     _defer_quiet_rows(now)
     batch = _claim_batch(now, BATCH_SIZE)
     if len(batch) == BATCH_SIZE:
-        start_delivery()  # there may be more: another worker takes the next batch while this one sends
+        _queue_quietly(start_delivery)  # there may be more: another worker takes the next batch meanwhile
     outcome = {"sent": 0, "failed": 0, "retry": 0}
     #: (appeal, channel) of a message that failed and will be retried: later ones wait behind it.
     held_back: dict[tuple, datetime] = {}
@@ -313,8 +314,8 @@ def deliver_batch(now: datetime | None = None) -> dict[str, int]:
             while todo:
                 if time.monotonic() - started > BATCH_BUDGET:
                     _release(todo)
-                    start_delivery()
                     todo = []
+                    _queue_quietly(start_delivery)
                     break
                 message = todo.pop(0)
                 key = (message.appeal_id, message.channel)
@@ -343,8 +344,17 @@ def deliver_batch(now: datetime | None = None) -> dict[str, int]:
             db.session.rollback()
         raise
     if retry_at is not None:
-        start_delivery_at(retry_at)
+        _queue_quietly(start_delivery_at, retry_at)
     return outcome
+
+
+def _queue_quietly(start, *args) -> None:
+    """Queue the next delivery job; if Redis is away, leave it to the sweeper rather than fail a batch whose
+    rows are claimed (they would wait for NOTIFY_CLAIM_TIMEOUT)."""
+    try:
+        start(*args)
+    except RedisError as exc:
+        logger.warning("outbox: could not queue the next delivery job (the sweeper will): %s", exc)
 
 
 def sweep_outbox(now: datetime | None = None) -> int:
