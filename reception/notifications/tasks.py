@@ -2,6 +2,7 @@
 jobs queued before batches came), the outbox sweeper, the staff's deadline reminders and the deputies'
 daily digest (see jobs/schedule.py for when the periodic ones run)."""
 
+import contextlib
 import logging
 import time
 from datetime import datetime, timedelta
@@ -10,7 +11,8 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.job import Job, JobStatus
-from sqlalchemy import false, func, inspect, or_, select, true, update
+from sqlalchemy import Connection, false, func, inspect, or_, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..dbtypes import utcnow
 from ..extensions import db
@@ -87,22 +89,45 @@ def _send(outlet: channels.Outlet, message: OutboxMessage) -> str:
     return outlet.send_sms(message.recipient, message.body, reference=message.dedupe_key)
 
 
-def _record(message: OutboxMessage, **values) -> None:
-    """Write a row's outcome, and commit: through the session for a row loaded in it, by id for a batch's
-    copies (see `_claim_batch`)."""
+def _record(message: OutboxMessage, writer: Connection | None = None, **values) -> None:
+    """Write a row's outcome, durably: through the session for a row loaded in it, by id for a batch's
+    copies (see `_claim_batch`), on `writer` if given (see `_outcome_writer`)."""
     for name, value in values.items():
         setattr(message, name, value)
-    if inspect(message).session is None:
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+    if inspect(message).session is not None:
+        db.session.commit()
+        return
+    statement = OutboxMessage.__table__.update().where(OutboxMessage.__table__.c.id == message.id).values(**values)
+    if writer is not None:
+        writer.execute(statement)
+    else:
+        db.session.execute(statement)
+        db.session.commit()
 
 
-def _record_sent(message: OutboxMessage, provider_id: str) -> None:
+@contextlib.contextmanager
+def _outcome_writer():
+    """On PostgreSQL, a connection of the batch's own for the outcomes: in autocommit, each is one UPDATE,
+    one round trip instead of three (BEGIN, UPDATE, COMMIT); and with synchronous_commit off, the server
+    answers before its WAL reaches the disk, instead of one disk flush a message. Only a crash of the
+    database server itself, within a fraction of a second, can then lose a "sent" mark: the row is left
+    `sending` as after a worker's crash, and the sweeper sends it again under the same reference. The claim
+    stays an ordinary commit. SQLite (one process, one writer) keeps the session's."""
+    if db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET synchronous_commit TO off")
+        try:
+            yield connection
+        finally:
+            try:
+                connection.exec_driver_sql("RESET synchronous_commit")  # the connection goes back to the pool
+            except SQLAlchemyError:
+                connection.invalidate()  # not with this setting, then
+
+
+def _record_sent(message: OutboxMessage, provider_id: str, writer: Connection | None = None) -> None:
     values = {"state": MessageState.sent, "provider_message_id": provider_id or "-", "sent_dt": utcnow()}
     values["last_error"] = ""
     if message.carries_secret:
@@ -110,15 +135,16 @@ def _record_sent(message: OutboxMessage, provider_id: str) -> None:
         message.forget_secret()
         if message.body != body:
             values["body"] = message.body
-    _record(message, **values)
+    _record(message, writer, **values)
 
 
-def _record_failure(message: OutboxMessage, exc: channels.DeliveryError) -> bool:
+def _record_failure(message: OutboxMessage, exc: channels.DeliveryError, writer: Connection | None = None) -> bool:
     """The retry rules: a permanent failure, or the MAX_ATTEMPTS-th, is final (`failed`); otherwise the row
     is pending again, due after retry_wait. Returns whether it was final."""
     final = exc.permanent or message.attempts >= MAX_ATTEMPTS
     _record(
         message,
+        writer,
         state=MessageState.failed if final else MessageState.pending,
         last_error=str(exc)[:500],
         next_attempt_dt=None if final else utcnow() + retry_wait(message.attempts),
@@ -310,7 +336,7 @@ def deliver_batch(now: datetime | None = None) -> dict[str, int]:
     retry_at: datetime | None = None
     todo = list(batch)
     try:
-        with channels.Outlet() as outlet:
+        with channels.Outlet() as outlet, _outcome_writer() as writer:
             while todo:
                 if time.monotonic() - started > BATCH_BUDGET:
                     _release(todo)
@@ -325,14 +351,14 @@ def deliver_batch(now: datetime | None = None) -> dict[str, int]:
                 try:
                     provider_id = _send(outlet, message)
                 except channels.DeliveryError as exc:
-                    if _record_failure(message, exc):
+                    if _record_failure(message, exc, writer):
                         outcome["failed"] += 1
                     else:
                         outcome["retry"] += 1
                         held_back[key] = message.next_attempt_dt
                         retry_at = min(retry_at or message.next_attempt_dt, message.next_attempt_dt)
                     continue
-                _record_sent(message, provider_id)
+                _record_sent(message, provider_id, writer)
                 outcome["sent"] += 1
     except BaseException:
         # Killed by rq's timeout, or the database went away: what was not tried goes back at once (if the
