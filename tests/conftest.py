@@ -203,7 +203,7 @@ def sms_gateway(app):
                 self.send_response(state.fail_with.pop(0))
                 self.end_headers()
                 return
-            if state.hold:
+            if state.hold or (state.hold_from is not None and len(state.requests) >= state.hold_from):
                 state.arrived.set()
                 state.release.wait(120)
                 if not state.deliver_held:

@@ -126,6 +126,8 @@ class SmsGateway:
         self.fail_with: list[int] = []
         #: When set, requests wait (after `arrived` is set) until `release` is set.
         self.hold = False
+        #: When set, the request of this number (1 for the first) and those after it are held as by `hold`.
+        self.hold_from: int | None = None
         self.arrived = threading.Event()
         self.release = threading.Event()
         #: Whether a held request, once released, is delivered (the gateway had taken it) or dropped.

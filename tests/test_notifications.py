@@ -645,3 +645,147 @@ def _wait_sent(count: int, seconds: float = 90) -> None:
             break
         time.sleep(0.5)
     assert sent == count
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+def _queue_sms(count: int, tag: str) -> list[int]:
+    """`count` SMS queued in one transaction, as events queue them; returns their row ids in order."""
+    for n in range(count):
+        queue_message(
+            dedupe_key=f"test:{tag}:{n}:sms",
+            channel=MessageChannel.sms,
+            recipient="+77011234567",
+            language="ru",
+            body=f"Сообщение {n}",
+        )
+    db.session.commit()
+    return list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+
+
+@pytest.mark.slow
+def test_a_batch_of_queued_messages_is_delivered_by_two_real_workers_each_once(app, smtp_server, sms_gateway):
+    """More than two batches of SMS and e-mail, two forking workers taking batches at once: every message
+    reaches the gateway or the mail server once, in a handful of jobs rather than one a message."""
+    from rq.registry import FinishedJobRegistry
+
+    from reception.notifications.outbox import BATCH_SIZE
+
+    count = 2 * BATCH_SIZE + 7
+    with app.app_context():
+        for n in range(count):
+            email = n % 3 == 0
+            queue_message(
+                dedupe_key=f"test:batch:{n}:{'email' if email else 'sms'}",
+                channel=MessageChannel.email if email else MessageChannel.sms,
+                recipient="aigul@example.kz" if email else "+77011234567",
+                language="ru",
+                subject=f"Письмо {n}" if email else "",
+                body=f"Сообщение {n}",
+            )
+            if n % 40 == 39:
+                db.session.commit()  # several transactions, as several events would
+        db.session.commit()
+        finished = FinishedJobRegistry(queue=get_queue("notifications"))
+        earlier_jobs = set(finished.get_job_ids())
+    workers = [_flask_worker(app, "--burst") for _ in range(2)]
+    for worker in workers:
+        _out, errors = worker.communicate(timeout=180)
+        assert worker.returncode == 0, errors
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert {(m.state, m.attempts) for m in rows} == {(MessageState.sent, 1)}
+        sms_keys = sorted(m.dedupe_key for m in rows if m.channel == MessageChannel.sms)
+        domain = app.config["MAIL_FROM"].rpartition("@")[2]
+        email_ids = sorted(f"<outbox-{m.id}@{domain}>" for m in rows if m.channel == MessageChannel.email)
+        jobs = set(finished.get_job_ids()) - earlier_jobs
+    assert sorted(r["reference"] for r in sms_gateway.requests) == sms_keys  # each asked for once
+    assert sorted(mail["Message-ID"] for _to, mail in smtp_server) == email_ids
+    assert len(jobs) <= 2 * (count // BATCH_SIZE + 1)  # a job took a batch, not a message
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_batch_leaves_its_rows_to_the_sweeper_and_they_go_once_with_the_same_reference(
+    app, sms_gateway
+):
+    """Three SMS of a batch delivered, the fourth held at the gateway, then SIGKILL: the sent three stay sent,
+    the rest stay claimed until the sweeper takes the stale claims back; a new worker sends them, the fourth
+    again under its own reference, which the gateway recognises."""
+    import os
+    import signal
+    from datetime import timedelta
+
+    import time_machine
+
+    from reception.dbtypes import utcnow
+
+    with app.app_context():
+        ids = _queue_sms(10, "midbatch")
+        keys = {i: f"test:midbatch:{n}:sms" for n, i in enumerate(ids)}
+    sms_gateway.hold_from = 4
+    worker = _flask_worker(app)
+    try:
+        assert sms_gateway.arrived.wait(120), "the worker never reached the gateway"
+        for pid in [worker.pid, *_descendants(worker.pid)]:
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        worker.kill()
+        worker.wait(30)
+    sms_gateway.hold_from = None
+    sms_gateway.release.set()  # the held request ends; the gateway had taken it, the worker never hears
+    with app.app_context():
+        states = dict(db.session.execute(select(OutboxMessage.id, OutboxMessage.state)).all())
+        assert [states[i] for i in ids] == [MessageState.sent] * 3 + [MessageState.sending] * 7
+        assert sweep_outbox() == 0  # fresh claims: a live worker's, for all the sweeper knows
+        with time_machine.travel(utcnow() + timedelta(seconds=app.config["NOTIFY_CLAIM_TIMEOUT"] + 180), tick=False):
+            assert sweep_outbox() == 7
+    rerun = _flask_worker(app, "--burst")
+    _out, errors = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, errors
+    with app.app_context():
+        rows = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
+        assert {m.state for m in rows.values()} == {MessageState.sent}
+        assert [rows[i].attempts for i in ids] == [1] * 3 + [2] * 7
+        gateway_ids = {body["reference"]: f"gw-{n}" for n, body in enumerate(sms_gateway.received, 1)}
+        assert {rows[i].provider_message_id for i in ids} == {gateway_ids[keys[i]] for i in ids}
+    asked = [r["reference"] for r in sms_gateway.requests]
+    assert sorted(asked) == sorted([*keys.values(), keys[ids[3]]])  # the fourth twice, no other again
+    assert sorted(r["reference"] for r in sms_gateway.received) == sorted(keys.values())  # each delivered once
+
+
+def test_a_message_failing_in_a_batch_does_not_stop_the_others_and_is_retried_by_the_rules(app, ctx, sms_gateway):
+    """In one batch: the first SMS meets a 503 (tried again after the retry interval), the second a 400 (failed
+    for good, asked once), the other three go out in the same job."""
+    from datetime import timedelta
+
+    import time_machine
+    from rq.registry import ScheduledJobRegistry
+
+    from reception.dbtypes import utcnow
+    from reception.notifications.tasks import deliver_batch
+
+    app.config["NOTIFY_RETRY_INTERVALS"] = [30, 120]
+    ids = _queue_sms(5, "failing")
+    get_queue("notifications").empty()
+    sms_gateway.fail_with = [503, 400]
+    before = utcnow()
+    assert deliver_batch() == {"sent": 3, "failed": 1, "retry": 1}
+    rows = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
+    first, second = rows[ids[0]], rows[ids[1]]
+    assert (first.state, first.attempts, first.last_error) == (MessageState.pending, 1, "gateway answered 503")
+    assert before + timedelta(seconds=30) <= first.next_attempt_dt <= utcnow() + timedelta(seconds=30)
+    assert (second.state, second.attempts) == (MessageState.failed, 1)
+    assert [rows[i].state for i in ids[2:]] == [MessageState.sent] * 3
+    # A job waits for the first one's retry; before then a batch leaves it alone.
+    (job_id,) = ScheduledJobRegistry(queue=get_queue("notifications")).get_job_ids()
+    when = ScheduledJobRegistry(queue=get_queue("notifications")).get_scheduled_time(job_id)
+    assert 0 <= (when - first.next_attempt_dt).total_seconds() <= 1  # not before it is due
+    assert deliver_batch() == {"sent": 0, "failed": 0, "retry": 0}
+    with time_machine.travel(first.next_attempt_dt + timedelta(seconds=1), tick=False):
+        assert deliver_batch() == {"sent": 1, "failed": 0, "retry": 0}
+    db.session.refresh(first)
+    assert (first.state, first.attempts, first.provider_message_id) == (MessageState.sent, 2, "gw-4")
+    assert [r["reference"] for r in sms_gateway.requests].count(f"test:failing:{0}:sms") == 2
+    assert [r["reference"] for r in sms_gateway.requests].count(f"test:failing:{1}:sms") == 1
+    assert len(sms_gateway.received) == 4

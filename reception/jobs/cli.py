@@ -26,12 +26,21 @@ def prepare_for_forking() -> None:
 
     The mappers are configured and every job's module imported (with the schedule, above) here, once, instead of in every child; and
     a child drops the database connections it inherited (without closing them: they are the parent's),
-    so no two processes ever talk over one connection.
+    so no two processes ever talk over one connection. The parent connects once and hangs up: SQLAlchemy
+    learns the server (version, settings: several round trips) on an engine's first connection, and a
+    child forked after that inherits what it learnt instead of asking again for every job.
     """
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()
     engine = db.engine
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:  # the database is down: each job's first connection will learn it instead
+        logger.warning("worker: could not connect to the database before forking: %s", exc)
+    engine.dispose()  # the parent keeps no connection of its own
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
 
 

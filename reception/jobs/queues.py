@@ -7,7 +7,9 @@ development runs the same rq code path as production.
 import contextlib
 import logging
 import os
+import re
 import time
+import uuid
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -98,7 +100,7 @@ def get_queue(name: str = "default") -> Queue:
 def job_name(func) -> str:
     """The dotted name of a job: a function of a domain's `tasks.py`, given as itself or by name.
 
-    Services queue their jobs by name (`"reception.notifications.tasks.deliver_message"`), so that a
+    Services queue their jobs by name (`"reception.notifications.tasks.deliver_batch"`), so that a
     service never imports its tasks module, which imports the service: no import circle.
     """
     name = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
@@ -108,13 +110,42 @@ def job_name(func) -> str:
     return name
 
 
-def enqueue(func, *args, queue: str = "default", job_timeout: int | None = None, **kwargs):
+def enqueue(
+    func, *args, queue: str = "default", job_timeout: int | None = None, waiting_key: str | None = None, **kwargs
+):
     """Queue `func(*args, **kwargs)` now. Pass ids, not objects: the worker loads fresh rows itself.
 
     `func` is a job of a `tasks.py`, or its dotted name (see `job_name`). The job's timeout is
-    `job_timeout`, or the queue's in JOB_TIMEOUTS.
+    `job_timeout`, or the queue's in JOB_TIMEOUTS. With `waiting_key`, nothing is queued (None is returned)
+    while a job queued under that key has not yet started: see `claim_waiting_key`.
     """
+    if waiting_key is not None:
+        job_id = re.sub(r"[^A-Za-z0-9_-]", "-", waiting_key) + f"-{uuid.uuid4().hex[:16]}"  # rq's id alphabet
+        if not get_redis().set(waiting_key, job_id, nx=True, ex=WAITING_KEY_TTL):
+            return None
+        kwargs["job_id"] = job_id
     return get_queue(queue).enqueue(job_name(func), *args, job_timeout=job_timeout or JOB_TIMEOUTS[queue], **kwargs)
+
+
+#: Seconds a waiting key outlives its job at most (a job deleted by hand, a horse killed before it started):
+#: after that, commits queue a job again. A job waiting longer than this in a long queue only gets a twin.
+WAITING_KEY_TTL = 600
+
+
+def claim_waiting_key(waiting_key: str, job_id: str | None) -> None:
+    """Called by a job queued under `waiting_key` as it starts: from now on, new work queues a new job
+    (this one may already have read the rows it will take)."""
+    if job_id is None:
+        return
+    redis = get_redis()
+    if redis.get(waiting_key) == job_id.encode():
+        redis.delete(waiting_key)
+
+
+def waiting_job_id(waiting_key: str) -> str | None:
+    """The id of the job last queued under `waiting_key` that had not started then, if any."""
+    value = get_redis().get(waiting_key)
+    return value.decode() if value else None
 
 
 def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
@@ -126,7 +157,11 @@ def enqueue_after_commit(func, *args, queue: str = "default", **kwargs) -> None:
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that a rollback before any SQL still drops the job
-    session.info.setdefault(_PENDING, []).append((func, args, queue, kwargs))
+    pending = session.info.setdefault(_PENDING, [])
+    waiting_key = kwargs.get("waiting_key")
+    if waiting_key is not None and any(k.get("waiting_key") == waiting_key for _f, _a, _q, k in pending):
+        return  # one job under that key takes all of this transaction's work
+    pending.append((func, args, queue, kwargs))
 
 
 _PENDING = "reception.pending_jobs"
