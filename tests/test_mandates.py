@@ -83,6 +83,23 @@ def test_many_missing_embeddings_are_made_by_a_job_and_kept_in_redis_for_the_boa
     assert get_queue("default").count == 0
 
 
+def test_the_board_says_when_kazakh_and_russian_matching_is_still_being_prepared(app, client, analyst):
+    from rq import SimpleWorker
+
+    from reception.jobs.queues import get_queue, get_redis
+    from reception.mandates import embeddings
+
+    app.config["MANDATE_EMBED_INLINE"] = 5
+    with app.app_context():
+        register_fixture(appeals=mandate_heldout.APPEALS)
+    embeddings._cache.clear()
+    board = client.get("/mandates/").get_data(as_text=True)
+    assert 'data-notice="matching-pending"' in board and '<html lang="ru"' in board
+    with app.app_context():
+        SimpleWorker([get_queue("default")], connection=get_redis()).work(burst=True)
+    assert 'data-notice="matching-pending"' not in client.get("/mandates/").get_data(as_text=True)
+
+
 def test_suggestions_keep_to_one_topic_and_region(ctx):
     register_fixture()
     for group in suggestions.suggest_groups():

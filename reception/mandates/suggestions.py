@@ -63,6 +63,19 @@ def _queue_embeddings() -> None:
         pass
 
 
+def embeddings_pending() -> bool:
+    """Whether the job making the missing embeddings is queued or running: until it is done the suggestions go by
+    the n-grams alone, and the board says so."""
+    from redis.exceptions import RedisError
+
+    from ..jobs.queues import get_redis
+
+    try:
+        return bool(get_redis().exists("mandates:embedding-job"))
+    except RedisError:
+        return False
+
+
 def threshold(embedded: bool = True) -> float:
     """The configured similarity threshold for the measure used."""
     return current_app.config["MANDATE_SIMILARITY" if embedded else "MANDATE_SIMILARITY_NGRAMS"]

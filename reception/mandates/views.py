@@ -60,6 +60,8 @@ def board():
         groups=groups[:SHOWN_GROUPS],
         hidden_groups=max(0, len(groups) - SHOWN_GROUPS),
         growth=suggestions.suggest_growth(),
+        # After both suggestions, which may have queued the job.
+        matching_pending=suggestions.embeddings_pending(),
         mandates=list(db.session.scalars(select(VoterMandate).order_by(VoterMandate.id.desc()))),
         points=list(db.session.scalars(select(ProgrammePoint).order_by(ProgrammePoint.number))),
         overdue=ops.overdue_tasks(today),
