@@ -24,6 +24,7 @@ counted. Both variants share one schema, so the appeals table grows over the run
 import argparse
 import http.cookiejar
 import os
+import re
 import secrets
 import signal
 import socket
@@ -46,6 +47,7 @@ sys.path.insert(1, str(ROOT / "tests"))
 SCHEMA = "bench_intake"
 PASSWORD = "bench password 123"
 BRANCHES = 10
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def schema_url() -> str:
@@ -164,6 +166,7 @@ def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
 class Clerk:
     def __init__(self, base: str, email: str):
         self.base = base
+        self.form = None
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
         )
@@ -195,7 +198,11 @@ class Clerk:
         status, page = self.request("/appeals/new")
         if status != 200:
             return status, 0.0
-        form = form_on(page, "", having="iin")
+        if self.form is None:  # the form's fields and options, read from the page once (parsing is slow)
+            self.form = form_on(page, "", having="iin")
+        form = self.form
+        # Each time the page's own CSRF token (the rest of the form is the same page after page).
+        form.values["csrf_token"] = CSRF.search(page).group(1)
         iin = new_iin()
         data = form.fill(
             iin=iin,

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from markupsafe import Markup
 from redis.exceptions import RedisError
 from sqlalchemy import event
@@ -28,16 +28,17 @@ VERSION_KEY = "directory:menus:version"
 #: The tables whose rows the menus show: a change to any of them makes new menus.
 MENU_TABLES = frozenset(model.__tablename__ for model in (Region, District, Topic, GovernmentBody, Branch))
 _CHANGED = "reception.directory_menus_changed"
-#: (version, language, menu) -> the menu's choices; only the current version's are kept.
-_built: dict[tuple[str, str, str], list] = {}
+#: (version, application, language, menu) -> the menu's choices; only the current version's are kept. The
+#: application is one database (tests run one on PostgreSQL and one on SQLite in one process).
+_built: dict[tuple[str, int, str, str], list] = {}
 #: The same key -> each option's HTML, unselected and selected (and the <optgroup> tags between them).
-_rendered: dict[tuple[str, str, str], list[tuple[str | None, Markup, Markup]]] = {}
+_rendered: dict[tuple[str, int, str, str], list[tuple[str | None, Markup, Markup]]] = {}
 
 
 class Menu(list):
     """A menu's choices, with the key its rendered options are kept under."""
 
-    key: tuple[str, str, str] | None = None
+    key: tuple[str, int, str, str] | None = None
 
 
 def current_version() -> str | None:
@@ -61,7 +62,7 @@ def menu(name: str, build: Callable[[], list]) -> list:
     version = current_version()
     if version is None:
         return build()
-    key = (version, current_language(), name)
+    key = (version, id(current_app._get_current_object()), current_language(), name)
     choices = _built.get(key)
     if choices is None:
         choices = build()
