@@ -349,6 +349,11 @@ def main() -> None:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before_ref], check=True, capture_output=True)
         subprocess.run(["tar", "-x", "-C", scratch.name], input=archive.stdout, check=True)
         variants = {"before": Path(scratch.name), "after": ROOT}
+        commits = [
+            subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", ref], capture_output=True, text=True).stdout
+            for ref in (args.before_ref, "HEAD")
+        ]
+        print(f"before: {args.before_ref} = {commits[0].strip()}; after: this checkout, HEAD = {commits[1].strip()}")
     servers = {name: start_server(root) for name, root in variants.items()}
     scenarios = {
         "one clerk": [clerk_email(0, 0)],
