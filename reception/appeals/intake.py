@@ -107,6 +107,8 @@ def _take_in(intake: Intake, now: datetime | None) -> Registered:
             contact_phone=contacts.phone if contacts else "",
             contact_email=contacts.email if contacts else "",
             now=now,
+            # Taken at the commit below (numbering.py): the branch's counter is locked only from then on.
+            number_at_commit=True,
         )
         appeal = registered.appeal
         appeal.anonymous_ground = intake.anonymous_ground if intake.citizen is None else None

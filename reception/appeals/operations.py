@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, union
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
@@ -24,7 +23,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..public import page_cache
 from ..versioning import check_version, flush_or_stale
-from . import attachments, deadlines, fulltext, name_search
+from . import attachments, deadlines, fulltext, name_search, numbering
 from .codes import hash_pin, new_pin, new_tracking_code
 from .models import (
     AnonymousGround,
@@ -37,7 +36,6 @@ from .models import (
     Channel,
     Citizen,
     EventKind,
-    RegistrationCounter,
 )
 from .signals import appeal_changed
 from .workdays import WorkCalendar
@@ -211,21 +209,12 @@ def possible_duplicates(citizen: Citizen | None, topic: Topic, now: datetime | N
 
 
 def next_sequence(branch: Branch, year: int) -> int:
-    """The next registration sequence of a branch in a year, atomic under concurrent intake.
-
-    One upsert statement increments the counter row and returns the new value; concurrent transactions
-    queue on that row's lock, so no two get the same number.
-    """
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(RegistrationCounter).values(branch_id=branch.id, year=year, last_value=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["branch_id", "year"], set_={"last_value": RegistrationCounter.last_value + 1}
-    ).returning(RegistrationCounter.last_value)
-    return db.session.execute(stmt).scalar_one()
+    """The next registration sequence of a branch in a year; its counter row stays locked until the commit."""
+    return numbering.next_sequence(db.session, branch.id, year)
 
 
 def registration_number(branch: Branch, year: int, sequence: int) -> str:
-    return f"{branch.code}/{year}/{sequence:06d}"
+    return numbering.registration_number(branch.code, year, sequence)
 
 
 @dataclass
@@ -254,8 +243,13 @@ def register_appeal(
     contact_phone: str | None = None,
     contact_email: str | None = None,
     now: datetime | None = None,
+    number_at_commit: bool = False,
 ) -> Registered:
-    """Register an appeal: number, tracking code, PIN, deadline, first event. The caller commits."""
+    """Register an appeal: number, tracking code, PIN, deadline, first event. The caller commits.
+
+    With `number_at_commit` the registration number is taken when the session commits (numbering.py), so
+    the branch's counter is not locked for the rest of the caller's transaction; until then the appeal has a
+    provisional number, and the caller must not show it."""
     if is_collective and cosigners < 2:
         raise AppealError(_l("A collective appeal has at least two co-signers."))
     if not is_collective:
@@ -267,10 +261,10 @@ def register_appeal(
     now = now or utcnow()
     calendar = work_calendar()
     year = deadlines.local_date(now).year
-    sequence = next_sequence(branch, year)
+    sequence = None if number_at_commit else next_sequence(branch, year)
     pin = new_pin()
     appeal = Appeal(
-        registration_number=registration_number(branch, year, sequence),
+        registration_number=None if sequence is None else registration_number(branch, year, sequence),
         branch=branch,
         year=year,
         sequence=sequence,
@@ -298,6 +292,8 @@ def register_appeal(
         deadline=deadlines.decision_deadline(now, calendar),
         duplicate_override_reason=duplicate_override_reason.strip(),
     )
+    if number_at_commit:
+        numbering.provisional(appeal)  # before anything can flush the appeal
     db.session.add(appeal)
     appeal.events.append(
         AppealEvent(
@@ -310,13 +306,17 @@ def register_appeal(
         )
     )
     db.session.flush()
-    audit(
-        "appeal.register",
-        appeal,
-        user=registered_by,
-        details={"number": appeal.registration_number, "duplicate_override": bool(duplicate_override_reason)},
-    )
-    logger.info("appeal %s registered by %s", appeal.registration_number, registered_by)
+
+    def record() -> None:
+        audit(
+            "appeal.register",
+            appeal,
+            user=registered_by,
+            details={"number": appeal.registration_number, "duplicate_override": bool(duplicate_override_reason)},
+        )
+        logger.info("appeal %s registered by %s", appeal.registration_number, registered_by)
+
+    numbering.when_numbered(appeal, record)
     return Registered(appeal=appeal, pin=pin)
 
 

@@ -10,17 +10,25 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..formkit import int_id, with_blank
+from .menus import menu
 from .models import BodyLevel, Branch, Deputy, District, GovernmentBody, Region, Topic
 
 
 def region_choices() -> list[SelectChoice]:
-    return with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code)))
+    return menu(
+        "regions",
+        lambda: with_blank((str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.code))),
+    )
 
 
 def district_choices() -> list[SelectChoice]:
     """Districts grouped by region (an <optgroup> each, so "Есіл ауданы" is found under its region without
     JavaScript); each option names its region in `data-region`, so static/districts.js can show only the
     districts of the region chosen."""
+    return menu("districts", _district_choices)
+
+
+def _district_choices() -> list[SelectChoice]:
     districts = db.session.scalars(select(District).options(joinedload(District.region)).order_by(District.code))
     return with_blank([]) + [
         SelectChoice(str(d.id), d.name, render_kw={"data-region": str(d.region_id)}, optgroup=d.region.name)
@@ -33,7 +41,7 @@ def district_in_region(region_value, district_value) -> bool:
     region_id, district_id = int_id(region_value), int_id(district_value)
     if region_id is None or district_id is None:
         return True
-    district = db.session.get(District, district_id)  # already in the session: the choices loaded it
+    district = db.session.get(District, district_id)
     return district is not None and district.region_id == region_id
 
 
@@ -47,26 +55,37 @@ def check_place(region_field, district_field) -> bool:
 
 
 def topic_choices(active_only: bool = False) -> list[SelectChoice]:
-    stmt = select(Topic).order_by(Topic.position)
-    if active_only:
-        stmt = stmt.where(Topic.is_active.is_(True))
-    return with_blank((str(t.id), t.name) for t in db.session.scalars(stmt))
+    def build():
+        stmt = select(Topic).order_by(Topic.position)
+        if active_only:
+            stmt = stmt.where(Topic.is_active.is_(True))
+        return with_blank((str(t.id), t.name) for t in db.session.scalars(stmt))
+
+    return menu("active topics" if active_only else "topics", build)
 
 
 def government_body_choices() -> list[SelectChoice]:
     """Government bodies grouped by kind: where an appeal is forwarded, whom an inquiry is addressed to."""
+    return menu("government bodies", _government_body_choices)
+
+
+def _government_body_choices() -> list[SelectChoice]:
     bodies = db.session.scalars(
         select(GovernmentBody)
         .where(GovernmentBody.is_active.is_(True))
         .order_by(GovernmentBody.kind, GovernmentBody.code)
     )
-    return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=b.kind.label) for b in bodies]
+    # The group's label as text: the menu is kept for this language only.
+    return with_blank([]) + [SelectChoice(str(b.id), b.name, optgroup=str(b.kind.label)) for b in bodies]
 
 
 def branch_choices() -> list[SelectChoice]:
     """Every branch by its code and its name in the reader's language."""
-    return with_blank(
-        (str(b.id), f"{b.code} · {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))
+    return menu(
+        "branches",
+        lambda: with_blank(
+            (str(b.id), f"{b.code} · {b.name}") for b in db.session.scalars(select(Branch).order_by(Branch.code))
+        ),
     )
 
 

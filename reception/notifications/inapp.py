@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..accounts.models import Role, User, assistant_deputies
-from ..appeals import deadlines
+from ..appeals import deadlines, numbering
 from ..appeals import operations as appeal_ops
 from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..dbtypes import utcnow
@@ -103,13 +103,18 @@ def office_hours(now: datetime, calendar=None) -> bool:
 def tell_holder(appeal: Appeal, event: AppealEvent, **_extra) -> None:
     """A deputy (and their assistants) hear when an appeal is routed to them."""
     if event.kind == EventKind.transition and event.to_state == AppealState.routed:
-        for user in holders_of(appeal):
-            notify(
-                user,
-                f"appeal:{appeal.id}:event:{event.id}",
-                _l("New appeal %(number)s: %(summary)s", number=appeal.registration_number, summary=appeal.summary),
-                appeal,
-            )
+        # The note names the number, which an appeal being taken in gets at its commit.
+        numbering.when_numbered(appeal, lambda: _tell_holders(appeal, event))
+
+
+def _tell_holders(appeal: Appeal, event: AppealEvent) -> None:
+    for user in holders_of(appeal):
+        notify(
+            user,
+            f"appeal:{appeal.id}:event:{event.id}",
+            _l("New appeal %(number)s: %(summary)s", number=appeal.registration_number, summary=appeal.summary),
+            appeal,
+        )
 
 
 def send_deadline_reminders(now: datetime | None = None) -> int:
