@@ -22,6 +22,7 @@ from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from ..jobs.queues import get_redis
 
@@ -69,17 +70,22 @@ def _models():
 def _before_flush(session: Session, _context, _instances) -> None:
     children, appeal_model, shared = _models()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, appeal_model):
-            if obj.id is not None:
-                appeal_changed(session, obj.id)
-        elif isinstance(obj, children):
-            appeal_id = (
-                obj.appeal_id if obj.appeal_id is not None else getattr(getattr(obj, "appeal", None), "id", None)
-            )
-            if appeal_id is not None:
-                appeal_changed(session, appeal_id)
-        elif isinstance(obj, shared):
-            everything_changed(session)
+        try:
+            if isinstance(obj, appeal_model):
+                if obj.id is not None:
+                    appeal_changed(session, obj.id)
+            elif isinstance(obj, children):
+                appeal_id = (
+                    obj.appeal_id if obj.appeal_id is not None else getattr(getattr(obj, "appeal", None), "id", None)
+                )
+                if appeal_id is not None:
+                    appeal_changed(session, appeal_id)
+            elif isinstance(obj, shared):
+                everything_changed(session)
+        except ObjectDeletedError:
+            # An expired object whose row another transaction removed: reading it would fail the flush, and
+            # whatever removed the row marked its page then.
+            continue
 
 
 def _after_commit(session: Session) -> None:
