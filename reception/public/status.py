@@ -106,33 +106,28 @@ def unlock(code: str) -> bool:
 _NO_SUCH_HASH = "0" * 64
 
 
-def _appeal_for_page(code: str) -> Appeal | None:
+def _page_query(*where, extra=()):
     """The appeal with everything the status page shows, in one round of queries."""
     return db.session.scalar(
         select(Appeal)
-        .where(Appeal.tracking_code == code)
+        .where(*where)
         .options(
             selectinload(Appeal.events),
             joinedload(Appeal.branch),
             joinedload(Appeal.topic),
             joinedload(Appeal.deputy).joinedload(Deputy.body),
-            joinedload(Appeal.redirected_to),
+            *extra,
         )
     )
+
+
+def _appeal_for_page(code: str) -> Appeal | None:
+    return _page_query(Appeal.tracking_code == code, extra=(joinedload(Appeal.redirected_to),))
 
 
 def appeal_for_page(appeal_id: int) -> Appeal | None:
     """The appeal with what the status page shows of it, by id (after the code and PIN were checked)."""
-    return db.session.scalar(
-        select(Appeal)
-        .where(Appeal.id == appeal_id)
-        .options(
-            selectinload(Appeal.events),
-            joinedload(Appeal.branch),
-            joinedload(Appeal.topic),
-            joinedload(Appeal.deputy).joinedload(Deputy.body),
-        )
-    )
+    return _page_query(Appeal.id == appeal_id)
 
 
 def page_variant() -> str:
