@@ -10,16 +10,17 @@ from ..extensions import db
 DEMO_PASSWORD = "demo-password"
 assert DEMO_PASSWORD in ops.DEMO_PASSWORDS
 
-#: (e-mail, full name, role, branch code); deputies are picked from the generated ones.
+#: (e-mail, full name, role, branch code); deputies are picked from the generated ones. The names are fictitious
+#: people, not role descriptions: a name is what a receipt, a letter's signature and the audit log print.
 BRANCH_ACCOUNTS = [
-    ("staff.ast@demo.kz", "Сотрудник Астана-01", Role.staff, "AST-01"),
-    ("staff.alm@demo.kz", "Сотрудник Алматинская обл.-03", Role.staff, "ALM-03"),
-    ("head.alm@demo.kz", "Руководитель Алматинского филиала", Role.branch_head, "ALM-00"),
-    ("head.central@demo.kz", "Руководитель центральной приемной", Role.branch_head, "KZ-00"),
+    ("staff.ast@demo.kz", "Жұмабекова Динара Асқарқызы", Role.staff, "AST-01"),
+    ("staff.alm@demo.kz", "Оспанов Ерлан Серікұлы", Role.staff, "ALM-03"),
+    ("head.alm@demo.kz", "Тоқтарова Гүлнар Маратқызы", Role.branch_head, "ALM-00"),
+    ("head.central@demo.kz", "Сәрсенбаев Нұрлан Қайратұлы", Role.branch_head, "KZ-00"),
 ]
 OTHER_ACCOUNTS = [
-    ("analyst@demo.kz", "Аналитик центрального аппарата", Role.analyst),
-    ("admin@demo.kz", "Администратор", Role.admin),
+    ("analyst@demo.kz", "Ким Анна Викторовна", Role.analyst),
+    ("admin@demo.kz", "Бекболатов Арман Даниярұлы", Role.admin),
 ]
 
 
@@ -61,7 +62,12 @@ def create_demo_users() -> list[str]:
     maslikhat = _first_deputy(BodyKind.maslikhat, MandateType.single_mandate)
     add("deputy@demo.kz", full_name=kurultai.full_name, role=Role.deputy, deputy=kurultai)
     add("deputy.maslikhat@demo.kz", full_name=maslikhat.full_name, role=Role.deputy, deputy=maslikhat)
-    add("assistant@demo.kz", full_name="Помощник депутата", role=Role.assistant, deputies=[kurultai, maslikhat])
+    add(
+        "assistant@demo.kz",
+        full_name="Серікбаева Айгерім Нұрланқызы",
+        role=Role.assistant,
+        deputies=[kurultai, maslikhat],
+    )
     db.session.flush()
     return created
 
