@@ -243,17 +243,23 @@ class Config:
     # --- letters (letters/) ---------------------------------------------------------------------------
     #: The mark of the outgoing register in a letter's number ("ALM-03/2026/ш-000012"; "ш" for шығыс, outgoing).
     LETTER_NUMBER_MARK = _env("LETTER_NUMBER_MARK", "ш")
-    #: How a citizen contests a decision, as the written answer prints it. The administrative route: a complaint
-    #: to the higher body or official within three months of the day the person learned of the decision —
-    #: Administrative Procedural-Process Code of the RK (APPK, 29.06.2020 No. 350-VI), art. 91. Check the
-    #: article's number and term against the code in force (adilet.zan.kz) when it is amended.
+    #: How a citizen contests a decision, as the written answer prints it (Administrative Procedural-Process
+    #: Code of the RK, APPK, 29.06.2020 No. 350-VI; sources read 2026-11-30).
+    #: The administrative route: the right to complain to the higher body is APPK art. 91 ("Appeal
+    #: procedure"); the term is art. 92 ("Term for filing complaint"), part 1: a complaint "shall be filed ... no
+    #: later than three months from the day when the participant in the administrative procedure learnt of the
+    #: adoption of administrative act or the commission of administrative action (inaction)" (rimap.unhcr.org/
+    #: node/75501, the Code's text as changed to 19.03.2026; the same on egov.kz, "Terms for submission of
+    #: complaints (Article 92 ...)", 17.11.2022, and nationalbank.kz). The letter cites the article of the term.
     LETTER_COMPLAINT_MONTHS = int(_env("LETTER_COMPLAINT_MONTHS", "3"))
-    LETTER_COMPLAINT_ARTICLE = _env("LETTER_COMPLAINT_ARTICLE", "91")
-    #: The judicial route: a claim to the administrative court, APPK art. 132 (terms of filing a claim). The
-    #: default of one month counted from receiving the decision on the complaint is this project's reading:
-    #: check art. 132 in force (the term, and from when it runs) before relying on it, and set it here.
+    LETTER_COMPLAINT_ARTICLE = _env("LETTER_COMPLAINT_ARTICLE", "92")
+    #: The judicial route: the terms of a claim are APPK art. 136 (not art. 132), as quoted: "Дау айту туралы,
+    #: мәжбүрлеу туралы талап қоюлар шағымды қарайтын органның шағымды қарау нәтижелері бойынша шешімі табыс
+    #: етілген күннен бастап бір ай ішінде сотқа беріледі" (a claim to contest or to compel is filed within one
+    #: month of the day the complaint body's decision on the complaint was delivered; aqmeshit-zhastary.kz,
+    #: "Әкімшілік талап қоюды беруге арналған мерзім", two articles citing "ӘРПК-нің 136-бабы").
     LETTER_CLAIM_MONTHS = int(_env("LETTER_CLAIM_MONTHS", "1"))
-    LETTER_CLAIM_ARTICLE = _env("LETTER_CLAIM_ARTICLE", "132")
+    LETTER_CLAIM_ARTICLE = _env("LETTER_CLAIM_ARTICLE", "136")
     #: Who may send a deputy inquiry to whom: representative body kind (BodyKind) = the government body kinds
     #: (GovernmentBodyKind) its deputies may address, "|"-separated; a body kind not named sends none.
     #: Kurultai: the Constitution of 2026 and the constitutional law on the Kurultai and the status of its

@@ -121,12 +121,12 @@ def test_a_decision_makes_the_written_answer_signed_by_the_one_who_decided(ctx, 
     if language == "ru":
         assert "Уважаемая Айгуль Болатовна!" in text
         assert "подать жалобу в вышестоящий орган" in text and "в течение трех месяцев" in text
-        assert "статья 91 Административного процедурно-процессуального кодекса" in text
-        assert "обратиться в суд с иском" in text and "в течение одного месяца" in text and "статья 132" in text
+        assert "статья 92 Административного процедурно-процессуального кодекса" in text
+        assert "обратиться в суд с иском" in text and "в течение одного месяца" in text and "статья 136" in text
     else:
         assert "Құрметті Айгуль Болатовна!" in text
-        assert "үш ай ішінде" in text and "шағым беруге" in text and "91-бабы" in text
-        assert "бір ай ішінде" in text and "сотқа талап арыз беруге" in text and "132-бабы" in text
+        assert "үш ай ішінде" in text and "шағым беруге" in text and "92-бабы" in text
+        assert "бір ай ішінде" in text and "сотқа талап арыз беруге" in text and "136-бабы" in text
     # The file's own properties name the signer.
     assert Document(io.BytesIO(letter.docx)).core_properties.author == HEAD_NAME
 
@@ -168,6 +168,7 @@ def test_a_refusal_says_so_and_the_signature_keeps_the_position_it_was_signed_in
 
 
 def test_the_contest_terms_come_from_the_settings(app, ctx):
+    shipped = {key: app.config[key] for key in ("LETTER_COMPLAINT_MONTHS", "LETTER_CLAIM_ARTICLE")}
     app.config.update(LETTER_COMPLAINT_MONTHS=6, LETTER_CLAIM_ARTICLE="133")
     try:
         head = head_of()
@@ -177,7 +178,7 @@ def test_the_contest_terms_come_from_the_settings(app, ctx):
         text = flat(docx_text(letters(appeal.id)[0].docx))
         assert "в течение шести месяцев" in text and "статья 133" in text
     finally:
-        app.config.update(LETTER_COMPLAINT_MONTHS=3, LETTER_CLAIM_ARTICLE="132")
+        app.config.update(shipped)
 
 
 def test_the_citizen_gets_one_sms_and_the_letter_by_email_or_by_post(ctx):
@@ -307,7 +308,9 @@ def test_the_pdf_is_made_by_a_job_and_reads_the_same(ctx, soffice, language):
     assert letter.number in text and SIGNED in text and POSITION[language] in text
     for line in DECISION[language].split("\n"):
         assert line in text
-    assert ("132" in text and "91" in text) and ("трех месяцев" in text if language == "ru" else "үш ай" in text)
+    # The articles of the terms (APPK art. 92 and 136); "136-" also where a line breaks after the hyphen.
+    articles = ("статья 92", "статья 136") if language == "ru" else ("92-", "136-")
+    assert all(a in text for a in articles) and ("трех месяцев" in text if language == "ru" else "үш ай" in text)
 
 
 # --- the notice of extension ------------------------------------------------------------------------------
@@ -547,7 +550,8 @@ def test_every_kind_reads_the_same_in_its_pdf(ctx, soffice, language):
         assert letter.number in texts[kind]
         assert SIGNED in texts[kind] and POSITION[language] in texts[kind]
     assert DECISION[language].split("\n")[0] in texts[LetterKind.answer]
-    assert "132" in texts[LetterKind.answer] and "91" in texts[LetterKind.answer]
+    articles = ("статья 92", "статья 136") if language == "ru" else ("92-", "136-")
+    assert all(a in texts[LetterKind.answer] for a in articles)
     assert REASON[language] in texts[LetterKind.extension_notice]
     assert until.strftime("%d.%m.%Y") in texts[LetterKind.extension_notice]
     body_name = localized(_body(), "name", language)

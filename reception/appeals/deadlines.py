@@ -6,6 +6,17 @@ All deadline rules live here:
 - an appeal outside the recipient's competence is forwarded within 3 working days (see "To be forwarded");
 - a reasoned extension may move the deadline to at most 2 months after registration in total, and the
   citizen must be told of it within 3 working days.
+
+The source of the first, third and fourth (checked 2026-11-30): APPK (29.06.2020 No. 350-VI) art. 76, as quoted
+on emhana1krg.kz, "Порядок рассмотрения обращений": "Срок административной процедуры, возбужденной на основании
+обращения, составляет пятнадцать рабочих дней со дня поступления обращения, если иное не предусмотрено законами
+Республики Казахстан. Указанный срок может быть продлен мотивированным решением руководителя административного
+органа или его заместителя на разумный срок, но не более чем до двух месяцев ..., о чем извещается участник
+административной процедуры в течение трех рабочих дней со дня продления срока." and "Заявление, ..., рассмотрение
+которого не входит в компетенцию административного органа в срок не позднее трех рабочих дней со дня его
+поступления перенаправляется уполномоченному административному органу ...". The Code counts from the day the
+appeal comes in ("со дня поступления"), which is the day it is registered here; the second rule above is this
+project's reading of how a day off is counted, not a sentence of the Code.
 """
 
 from datetime import date, datetime, timedelta

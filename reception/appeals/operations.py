@@ -376,9 +376,11 @@ def moves_for(user: User, appeal: Appeal) -> frozenset[AppealState]:
     return frozenset()
 
 
-#: Who decides on an extension (APPK art. 76 p. 2: the head of the body, or the official holding the appeal): the
-#: branch head for the branch's appeals, and the deputy holding the appeal. Not an assistant, a clerk or the
-#: central office's administrator: they prepare, the one answerable for the decision signs.
+#: Who decides on an extension. APPK art. 76 (as quoted in reception/appeals/deadlines.py) names "руководителя
+#: административного органа или его заместителя" (the head of the body or the head's deputy): here the branch head
+#: for the branch's appeals. The deputy (member of a representative body) holding the appeal is this project's own
+#: addition, as the one answerable for the answer, not words of the Code. Not an assistant, a clerk or the central
+#: office's administrator: they prepare, the one answerable for the decision signs.
 EXTENDING_ROLES = frozenset({Role.branch_head, Role.deputy})
 
 
