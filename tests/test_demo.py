@@ -111,6 +111,36 @@ def test_demo_inquiries_tell_every_appeal_in_the_letters_language(app):
         assert languages == {"kk", "ru"}
 
 
+def test_demo_appeals_read_like_a_working_reception(app):
+    """The demo's history as a reception's record would have it: each step dated after the one before and before
+    now, most appeals decided inside the legal term, the old ones nearly all decided, and some open with their
+    deputy (no dashboard of a demo where nine in ten appeals are overdue and decided "today")."""
+    from datetime import timedelta
+
+    from reception.appeals.deadlines import local_date
+    from reception.appeals.models import Appeal, AppealEvent
+    from reception.dbtypes import utcnow
+
+    with app.app_context():
+        load_demo(appeals=400)
+        now = utcnow()
+        appeals = db.session.scalars(select(Appeal)).all()
+        decided = [a for a in appeals if a.decided_dt is not None]
+        for a in decided:
+            assert a.registered_dt < a.decided_dt < now
+            assert a.closed_dt is None or a.decided_dt <= a.closed_dt < now
+        on_time = [a for a in decided if local_date(a.decided_dt) <= a.deadline]
+        assert len(on_time) >= 0.75 * len(decided)
+        old = [a for a in appeals if a.registered_dt < now - timedelta(days=120)]
+        assert old and sum(a.decided_dt is not None for a in old) >= 0.85 * len(old)
+        assert len(decided) < len(appeals)  # some still open
+        times = {}
+        for event in db.session.scalars(select(AppealEvent).order_by(AppealEvent.id)):
+            assert event.created_dt < now
+            assert times.get(event.appeal_id, event.created_dt) <= event.created_dt, "a timeline out of order"
+            times[event.appeal_id] = event.created_dt
+
+
 def test_demo_mandates_and_road_map(app, demo):
     """Mandates in Kazakh and Russian, two adopted into the programme with tasks done, under way and overdue, and
     one group left for the analyst to accept; the public road map shows them."""

@@ -1,7 +1,7 @@
 """Demo appeals: fictitious citizens with valid IINs, spread over branches, topics, states and the last months."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -184,27 +184,71 @@ def _generate(count: int, seed: int) -> int:
             for deputy in group
         ]
         mine = [d for d in candidates if d.id in featured]
-        if mine and rng.random() < 0.5:
+        if mine and rng.random() < 0.8:
             candidates = mine
-        _advance(registered.appeal, rng, candidates, admin)
+        _advance(registered.appeal, rng, candidates, admin, now, featured)
         if n % 200 == 199:
             db.session.commit()
     db.session.commit()
     return count
 
 
-def _advance(appeal: Appeal, rng: random.Random, deputies: list[Deputy], admin: User) -> None:
-    """Move a demo appeal some way along its lifecycle, as if people had worked on it."""
-    steps = rng.choice([0, 1, 1, 2, 2, 3, 4])
-    if not deputies or steps == 0:
+#: A demo appeal's path, as a reception's record looks after months of work: routed within a day or so, taken
+#: into work within days, decided mostly inside the 15 working days (LATE of them after it) and closed a few days
+#: after. A STALLED one waits in its deputy's queue or work for weeks and is decided late, if at all yet. The
+#: deputies people sign in as keep theirs open (matters they are still pursuing, which the demo inquiries are
+#: made from), so their queues are worth looking at.
+STALLED = 0.1
+STALLED_FEATURED = 0.5
+LATE = 0.06
+#: Left at the branch head's triage, not yet given to a deputy.
+UNROUTED = 0.02
+
+
+def _plan(registered: datetime, rng: random.Random, featured: bool) -> list[tuple[str, datetime]]:
+    """The steps an appeal takes and when; the caller takes only those whose time has come."""
+    stalls = rng.random() < (STALLED_FEATURED if featured else STALLED)
+    when = registered + timedelta(hours=rng.uniform(1, 30))
+    plan = [("route", when)]
+    if stalls and featured and rng.random() < 0.4:
+        return plan
+    when += timedelta(days=rng.uniform(5, 40)) if stalls else timedelta(hours=rng.uniform(2, 72))
+    plan.append(("work", when))
+    if stalls and featured:
+        return plan
+    if stalls:
+        when += timedelta(days=rng.uniform(20, 90))
+    else:
+        when += timedelta(days=rng.uniform(22, 45) if rng.random() < LATE else rng.uniform(1, 16))
+    plan.append(("resolve", when))
+    when += timedelta(days=rng.uniform(1, 12))
+    plan.append(("close", when))
+    return plan
+
+
+def _advance(
+    appeal: Appeal, rng: random.Random, deputies: list[Deputy], admin: User, now: datetime, featured: set[int]
+) -> None:
+    """Move a demo appeal along its lifecycle as far as its age allows, each step dated when it happened (so the
+    timelines, times to decision and the share decided on time read like a working reception's)."""
+    if not deputies or rng.random() < UNROUTED:
         return
-    ops.route_appeal(appeal, rng.choice(deputies), user=admin)
-    if steps > 1:
-        ops.take_into_work(appeal, user=admin)
-    if steps > 2:
-        ops.resolve_appeal(appeal, user=admin, comment="Вопрос решён")
-    if steps > 3:
-        ops.close_appeal(appeal, user=admin)
+    deputy = rng.choice(deputies)
+    steps = {
+        "route": lambda: ops.route_appeal(appeal, deputy, user=admin),
+        "work": lambda: ops.take_into_work(appeal, user=admin),
+        "resolve": lambda: ops.resolve_appeal(appeal, user=admin, comment="Вопрос решён"),
+        "close": lambda: ops.close_appeal(appeal, user=admin),
+    }
+    for step, when in _plan(appeal.registered_dt, rng, deputy.id in featured):
+        if when >= now:
+            break
+        steps[step]().created_dt = when
+        if step == "resolve":
+            appeal.decided_dt = when
+        elif step == "close":
+            appeal.closed_dt = when
+        appeal.updated_dt = when
 
 
 def appeal_count() -> int:
