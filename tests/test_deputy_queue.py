@@ -336,3 +336,35 @@ def test_the_queue_menus_are_kept_per_language_and_only_for_a_minute(app, deputy
     with app.app_context():
         for language in ("ru", "kk"):
             assert 0 < get_redis().ttl(f"deputy_queue:menus:{language}") <= MENU_SECONDS
+
+
+def test_home_page_shows_the_queue_in_figures_that_lead_to_it(app, deputy_client, make_user):
+    """A deputy's start page answers "what needs me": open, overdue, due this week and unanswered inquiries,
+    the same figures as the queue's, and the overdue figure opens the queue filtered to them."""
+    client, deputy_id = deputy_client
+    _, other_email = make_user(Role.deputy)
+    with app.app_context():
+        from reception.appeals.deadlines import local_date
+        from reception.dbtypes import utcnow
+        from reception.directory.models import Deputy
+
+        today = local_date(utcnow())
+        fill(db.session.get(Deputy, deputy_id), 3, first_deadline=today - timedelta(days=2))  # 2 overdue
+        fill(user(other_email).deputy, 4, first_deadline=today - timedelta(days=30))  # not theirs
+    home = client.get("/").get_data(as_text=True)
+
+    def figure(page, name):
+        return int(re.search(rf'data-count="{name}">(\d+)<', page).group(1))
+
+    queue = client.get("/deputy-queue/").get_data(as_text=True)
+    for name in ("open", "overdue", "due_this_week"):
+        assert figure(home, name) == figure(queue, name)
+    assert (figure(home, "open"), figure(home, "overdue"), figure(home, "overdue_inquiries")) == (3, 2, 0)
+    link = re.search(r'href="([^"]+)" data-count="overdue"', home).group(1).replace("&amp;", "&")
+    assert len(numbers(client.get(link).get_data(as_text=True))) == 2
+
+
+def test_home_page_of_other_roles_has_no_queue_figures(app, client, auth, make_user):
+    _, email = make_user(Role.staff)
+    auth.login(email)
+    assert 'data-home="queue"' not in client.get("/").get_data(as_text=True)

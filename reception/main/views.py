@@ -21,7 +21,25 @@ def index():
     the online appeal, staff to the sign-in page."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    return render_template("main/index.html", sections=navigation_for(current_user))
+    return render_template("main/index.html", sections=navigation_for(current_user), queue=queue_at_a_glance())
+
+
+def queue_at_a_glance() -> dict | None:
+    """A deputy's (or assistant's) queue in four figures, the first thing they look for; None for other roles."""
+    from ..accounts.access import acting_user
+    from ..appeals import deadlines
+    from ..appeals import operations as appeal_ops
+    from ..dbtypes import utcnow
+    from ..deputy_queue import queries
+    from ..deputy_queue.views import QUEUE_ROLES
+    from ..inquiries import registry
+
+    if current_user.role not in QUEUE_ROLES:
+        return None
+    user = acting_user()
+    today = deadlines.local_date(utcnow())
+    figures = queries.overview(appeal_ops.deputy_ids_of(user), queries.QueueFilter(), today).header
+    return {**figures, "overdue_inquiries": registry.overdue_count(user, today)}
 
 
 @bp.route("/login")
