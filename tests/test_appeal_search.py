@@ -13,7 +13,7 @@ from support import text_of
 from reception.accounts.models import Role
 from reception.appeals.fulltext import PG_INDEX as FULLTEXT_INDEX
 from reception.appeals.listing import COUNT_CAP
-from reception.appeals.models import Citizen
+from reception.appeals.models import Appeal, Citizen
 from reception.appeals.name_search import PG_INDEX as NAME_INDEX
 from reception.extensions import db
 
@@ -111,6 +111,39 @@ def test_past_the_cap_the_count_says_more_than_and_the_pages_go_on(app, client, 
     second = client.get("/appeals/", query_string={"q": "освещение", "page": 2}, headers=KK).get_data(as_text=True)
     assert shown(second) == newest[50:100] and "data-next" in second
     assert page_two in text_of(second)
+
+
+def test_past_the_cap_a_rare_branch_s_matches_take_their_place_among_the_newest(app, client, auth, make_user):
+    """A word past the cap (its newest walked by date) and a name below it (its matches sorted as found): the
+    pages show both merged newest first, the count says "more than", another branch's match stays out."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(), summary="Уличное освещение не работает", registered_at=start)
+        copy_appeals(first, [{"registered_dt": start + timedelta(minutes=n)} for n in range(1, COUNT_CAP + 1)])
+        db.session.commit()
+        # "освещен" is the prefix of the summaries' word and a piece of this citizen's name (and of no summary here).
+        named = make_citizen("990101600014", full_name="Освещенова Алия")
+        for minutes in (COUNT_CAP + 0.5, COUNT_CAP - 9.5, COUNT_CAP - 59.5, 0.5):  # newest, page 1, page 2, last page
+            make_appeal(citizen=named, summary="Ремонт дороги", registered_at=start + timedelta(minutes=minutes))
+        make_appeal(citizen=named, branch_code="AST-01", summary="Ремонт", registered_at=start + timedelta(days=1))
+        newest = db.session.execute(
+            text(
+                "SELECT registration_number FROM appeals WHERE registration_number LIKE 'ALM-03/%' "
+                "ORDER BY registered_dt DESC, id DESC LIMIT 100"
+            )
+        ).scalars()
+        newest = list(newest)
+        named_id = named.id
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    page = client.get("/appeals/", query_string={"q": "освещен"}).get_data(as_text=True)
+    assert "data-capped" in page and total(page) == COUNT_CAP
+    assert shown(page) == newest[:50] and "data-next" in page
+    second = client.get("/appeals/", query_string={"q": "освещен", "page": 2}).get_data(as_text=True)
+    assert shown(second) == newest[50:100]
+    # Three of the citizen's appeals among the first 100, the newest of all on top.
+    with app.app_context():
+        ids = db.session.scalars(select(Appeal.registration_number).where(Appeal.citizen_id == named_id)).all()
+    assert newest[0] in ids and len(set(ids) & set(newest[:100])) == 3
 
 
 def test_name_and_word_searches_use_their_indexes_on_postgresql(app, client, auth, make_user, appeals):
