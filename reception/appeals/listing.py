@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import BigInteger, Integer, cast, exists, func, literal, null, select, union, union_all
+from sqlalchemy import BigInteger, Integer, and_, case, cast, exists, func, literal, null, select, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..accounts.access import visible_branch_ids
@@ -234,9 +234,13 @@ def _search_page(where: list, branches: list, page: int, per_page: int) -> ListP
         newest = select(cte.c.registered_dt, cte.c.id).order_by(cte.c.registered_dt.desc(), cte.c.id.desc())
         newest = newest.limit(want).subquery()
         parts.append(select(literal(n), newest.c.registered_dt, newest.c.id, cast(null(), BigInteger)))
+    counted = [select(func.count()).select_from(cte).scalar_subquery() for cte in found]
     united = union(*(select(cte.c.id) for cte in found)).subquery()
-    for n, source in [*enumerate(found), (-1, united)]:
-        count_ = select(func.count()).select_from(source).scalar_subquery()
+    # The union is counted only when no branch reached the cap (PostgreSQL evaluates a subquery in a CASE only
+    # when its branch is taken); past the cap the page says "more than" whatever the union holds.
+    below_cap = and_(*(n <= COUNT_CAP for n in counted))
+    union_count = case((below_cap, select(func.count()).select_from(united).scalar_subquery()), else_=-1)
+    for n, count_ in [*enumerate(counted), (-1, union_count)]:
         parts.append(select(literal(n), cast(null(), Appeal.registered_dt.type), cast(null(), Integer), count_))
     counts, candidates = {}, [[] for _ in branches]
     for n, registered_dt, appeal_id, count_ in db.session.execute(union_all(*parts)).all():
