@@ -113,6 +113,36 @@ def test_past_the_cap_the_count_says_more_than_and_the_pages_go_on(app, client, 
     assert page_two in text_of(second)
 
 
+def test_a_word_under_the_cap_as_a_whole_word_but_past_it_as_a_prefix_is_past_the_cap(app, client, auth, make_user):
+    """The whole word is counted first (operations.search_subsets); below the cap, the prefix decides."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    half = COUNT_CAP // 2 + 50
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(), summary="Погас свет", registered_at=start)
+        # The newest alternate: "свет" as a word (under the cap), then "светофор" (only the prefix matches it).
+        copy_appeals(
+            first,
+            [
+                {"registered_dt": start + timedelta(minutes=n), "summary": "Погас свет" if n % 2 else "Сломан светофор"}
+                for n in range(1, 2 * half)
+            ],
+        )
+        db.session.commit()
+        newest = list(
+            db.session.execute(
+                text("SELECT registration_number FROM appeals ORDER BY registered_dt DESC, id DESC LIMIT 100")
+            ).scalars()
+        )
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    for query, capped in (("свет", True), ("светофор", False)):
+        page = client.get("/appeals/", query_string={"q": query}).get_data(as_text=True)
+        assert ("data-capped" in page) == capped, query
+        if capped:
+            assert total(page) == COUNT_CAP and shown(page) == newest[:50]
+        else:
+            assert total(page) == half - 1 and shown(page) == newest[1:100:2]
+
+
 def test_past_the_cap_a_rare_branch_s_matches_take_their_place_among_the_newest(app, client, auth, make_user):
     """A word past the cap (its newest walked by date) and a name below it (its matches sorted as found): the
     pages show both merged newest first, the count says "more than", another branch's match stays out."""

@@ -199,7 +199,7 @@ def list_page(f: AppealFilter, user, now: datetime, today: date, page: int, per_
     branches = ops.search_branches(f.query) if f.query else []
     offset = (page - 1) * per_page
     if len(branches) > 1:
-        return _search_page(where, branches, page, per_page)
+        return _search_page(where, branches, ops.search_subsets(f.query), page, per_page)
     where += branches
     total = db.session.scalar(select(func.count(Appeal.id)).where(*where)) or 0
     stmt = select(Appeal).where(*where).options(*_LOAD).order_by(*NEWEST_FIRST).offset(offset).limit(per_page)
@@ -209,7 +209,7 @@ def list_page(f: AppealFilter, user, now: datetime, today: date, page: int, per_
 _LOAD = (joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
 
 
-def _search_page(where: list, branches: list, page: int, per_page: int) -> ListPage:
+def _search_page(where: list, branches: list, subsets: list, page: int, per_page: int) -> ListPage:
     """A search by name or word: each branch (ops.search_branches) its own query on its own index, with the
     filters and the user's scope in each; their ids united.
 
@@ -219,7 +219,11 @@ def _search_page(where: list, branches: list, page: int, per_page: int) -> ListP
     (turning those into Python objects was a third of the request's CPU). A branch that did not reach the cap has
     all its matches among those, so its newest are right. Only a branch past the cap is asked again for its newest
     in order, which walks the index on registered_dt with the filter and stops early, a match being common.
-    Neither sorts the 80,000 appeals a common word finds, nor walks the dates looking for a word that is rare."""
+    Neither sorts the 80,000 appeals a common word finds, nor walks the dates looking for a word that is rare.
+
+    A branch with a subset (ops.search_subsets: the words as whole words) gathers the subset's first COUNT_CAP + 1
+    first; if there are that many, the branch is past the cap too and its own (dearer) scan is never run: its rows
+    are then read behind a condition on the subset's count, which PostgreSQL checks once before reading them."""
     offset = (page - 1) * per_page
     want = offset + per_page + 1
     found = [
@@ -229,12 +233,27 @@ def _search_page(where: list, branches: list, page: int, per_page: int) -> ListP
     # One statement, rows (branch, registered_dt, id, count): each branch's newest, then a count row per branch
     # and one of their union (branch -1). The NULLs are cast, as PostgreSQL types a UNION's columns pair by pair.
     # Each CTE is read more than once, so PostgreSQL runs its index scan once and keeps the rows.
+    sure = [
+        None
+        if subset is None
+        else select(func.count()).select_from(
+            select(Appeal.id).where(*where, subset).limit(COUNT_CAP + 1).cte(f"subset_{n}")
+        )
+        for n, subset in enumerate(subsets)
+    ]
     parts = []
+    counted = []
     for n, cte in enumerate(found):
         newest = select(cte.c.registered_dt, cte.c.id).order_by(cte.c.registered_dt.desc(), cte.c.id.desc())
         newest = newest.limit(want).subquery()
-        parts.append(select(literal(n), newest.c.registered_dt, newest.c.id, cast(null(), BigInteger)))
-    counted = [select(func.count()).select_from(cte).scalar_subquery() for cte in found]
+        rows = select(literal(n), newest.c.registered_dt, newest.c.id, cast(null(), BigInteger))
+        count_ = select(func.count()).select_from(cte).scalar_subquery()
+        if sure[n] is not None:
+            # Past the cap by the subset alone: this branch's own scan is skipped (a CASE, a one-time filter).
+            rows = rows.where(sure[n].scalar_subquery() <= COUNT_CAP)
+            count_ = case((sure[n].scalar_subquery() > COUNT_CAP, COUNT_CAP + 1), else_=count_)
+        parts.append(rows)
+        counted.append(count_)
     united = union(*(select(cte.c.id) for cte in found)).subquery()
     # The union is counted only when no branch reached the cap (PostgreSQL evaluates a subquery in a CASE only
     # when its branch is taken); past the cap the page says "more than" whatever the union holds.

@@ -744,6 +744,17 @@ def search_branches(query: str) -> list:
     return [name_search.matches(query), fulltext.matches(query, db.session.get_bind().dialect.name)]
 
 
+def search_subsets(query: str) -> list:
+    """For each of search_branches(query), a WHERE clause matching only appeals that branch matches too, cheaper
+    to gather from its index (or None): more than so many of it means more than so many of the branch. The words'
+    is the words as whole words: a prefix scan of GIN first collects every entry under the prefix, about twice the
+    work of one word's posting list, and a word common enough to pass the list's count cap is common as a word."""
+    branches = search_branches(query)
+    if len(branches) == 1:
+        return [None]
+    return [None, fulltext.matches(query.strip(), db.session.get_bind().dialect.name, prefix=False)]
+
+
 def search_filter(query: str):
     """One WHERE clause: appeals matching a registration number, tracking code, citizen name or IIN, or words of
     the summary and text (see search_branches); several branches are united by id, each still on its index."""
