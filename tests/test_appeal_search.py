@@ -15,6 +15,7 @@ from reception.appeals.fulltext import PG_INDEX as FULLTEXT_INDEX
 from reception.appeals.listing import COUNT_CAP
 from reception.appeals.models import Appeal, Citizen
 from reception.appeals.name_search import PG_INDEX as NAME_INDEX
+from reception.appeals.name_search import PG_PREFIX_INDEX as NAME_PREFIX_INDEX
 from reception.extensions import db
 
 KK = {"Accept-Language": "kk"}
@@ -111,6 +112,25 @@ def test_past_the_cap_the_count_says_more_than_and_the_pages_go_on(app, client, 
     second = client.get("/appeals/", query_string={"q": "освещение", "page": 2}, headers=KK).get_data(as_text=True)
     assert shown(second) == newest[50:100] and "data-next" in second
     assert page_two in text_of(second)
+
+
+def test_a_name_past_the_cap_is_past_it_whether_it_starts_the_names_or_not(app, client, auth, make_user):
+    """The names that start with the query are counted first (operations.search_subsets); a piece inside the names
+    is found past the cap all the same, by the trigram branch."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(full_name="Серикова Алия"), summary="Ремонт", registered_at=start)
+        copy_appeals(first, [{"registered_dt": start + timedelta(minutes=n)} for n in range(1, COUNT_CAP + 1)])
+        db.session.commit()
+        newest = list(
+            db.session.execute(
+                text("SELECT registration_number FROM appeals ORDER BY registered_dt DESC, id DESC LIMIT 50")
+            ).scalars()
+        )
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    for query in ("Серикова", "ерикова", "Алия"):
+        page = client.get("/appeals/", query_string={"q": query}).get_data(as_text=True)
+        assert "data-capped" in page and total(page) == COUNT_CAP and shown(page) == newest, query
 
 
 def test_a_word_under_the_cap_as_a_whole_word_but_past_it_as_a_prefix_is_past_the_cap(app, client, auth, make_user):
@@ -222,3 +242,4 @@ def test_name_and_word_searches_use_their_indexes_on_postgresql(app, client, aut
         every = "\n".join(plans)
         assert "Seq Scan" not in every, (query, every)
         assert NAME_INDEX in every and FULLTEXT_INDEX in every, (query, every)
+        assert NAME_PREFIX_INDEX in every, (query, every)  # the names that start with it, counted first

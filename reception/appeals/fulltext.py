@@ -45,8 +45,9 @@ def is_fulltext_object(name: str | None) -> bool:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's filter: leave the search objects (full text, names' trigrams) out of autogenerate comparisons."""
     from .name_search import PG_INDEX as NAME_INDEX
+    from .name_search import PG_PREFIX_INDEX
 
-    return not is_fulltext_object(name) and name != NAME_INDEX
+    return not is_fulltext_object(name) and name not in (NAME_INDEX, PG_PREFIX_INDEX)
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
