@@ -216,15 +216,15 @@ def _search_page(where: list, branches: list, subsets: list, page: int, per_page
     First up to COUNT_CAP + 1 matches of each branch, in any order (the index's, cheap). PostgreSQL counts them
     (each branch's count, and their union's: exact unless a branch reaches the cap, and if either has more, so has
     the union) and sends back only each branch's newest `offset + per_page + 1` of them, not the up to 2,002 rows
-    Python made objects of and sorted before. A branch that did not reach the cap has
-    all its matches among those, so its newest are right. Only a branch past the cap is asked again for its newest
-    in order, which walks the index on registered_dt with the filter and stops early, a match being common.
-    Neither sorts the 80,000 appeals a common word finds, nor walks the dates looking for a word that is rare.
+    Python made objects of and sorted before. A branch that did not reach the cap has all its matches among those,
+    so its newest are right. Only a branch past the cap is asked again for its newest in order, which walks the
+    index on registered_dt with the filter and stops early, a match being common. Neither sorts the 80,000 appeals
+    a common word finds, nor walks the dates looking for a word that is rare.
 
     A branch with a subset (ops.search_subsets: the names that start with the query, the words as whole words)
-    gathers the subset's first COUNT_CAP + 1
-    first; if there are that many, the branch is past the cap too and its own (dearer) scan is never run: its rows
-    are then read behind a condition on the subset's count, which PostgreSQL checks once before reading them."""
+    gathers the subset's first COUNT_CAP + 1 first; if there are that many, the branch is past the cap too and its
+    own (dearer) scan is never run: its rows are read behind a condition on the subset's count, which PostgreSQL
+    checks once before reading them."""
     offset = (page - 1) * per_page
     want = offset + per_page + 1
     found = [
