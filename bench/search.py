@@ -7,6 +7,9 @@ for both.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/search.py
 
+With `--before REV` (say main), "before" is instead that revision's `appeals/listing.py` and `appeals/index.html`
+(loaded from git into this process) beside this tree's.
+
 For each size it builds its own schema `bench_search_<size>` in that database (one citizen per two appeals,
 surnames from 40 stems, summaries from 12 phrases, each appeal registered at its own time; made by INSERT ... SELECT generate_series, once; --rebuild
 to start over), signs in an administrator (who sees every branch) and a staff member of the branch holding the
@@ -181,10 +184,36 @@ def old_list_page(f, user, now, today, page, per_page=50):
     return listing.ListPage(items, page, per_page, total, has_next=page * per_page < total)
 
 
-def measure(base_url: str, schema: str, runs: int, before_runs: int) -> None:
+def revision_page(revision: str):
+    """`list_page` of `appeals/listing.py` as at `revision`, loaded from git beside the current one (its relative
+    imports resolve in this tree: listing.py is the only file of the search that changed since), and a Jinja loader
+    that serves that revision's `appeals/index.html` before this tree's templates."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    from jinja2 import FileSystemLoader
+
+    root = Path(__file__).resolve().parent.parent
+
+    def show(path: str) -> str:
+        return subprocess.run(["git", "show", f"{revision}:{path}"], cwd=root, check=True, capture_output=True).stdout
+
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-search-{revision[:12]}-"))
+    (folder / "listing.py").write_bytes(show("reception/appeals/listing.py"))
+    (folder / "templates" / "appeals").mkdir(parents=True)
+    (folder / "templates" / "appeals" / "index.html").write_bytes(show("templates/appeals/index.html"))
+    spec = importlib.util.spec_from_file_location("reception.appeals._listing_before", folder / "listing.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.list_page, FileSystemLoader(str(folder / "templates"))
+
+
+def measure(base_url: str, schema: str, runs: int, before_runs: int, before: str = "7d648a7") -> None:
     from urllib.parse import quote
 
     from flask_migrate import upgrade
+    from jinja2 import ChoiceLoader
 
     from reception.accounts import operations as account_ops
     from reception.accounts.models import Role
@@ -195,6 +224,12 @@ def measure(base_url: str, schema: str, runs: int, before_runs: int) -> None:
 
     current_page = listing.list_page
     app = make_app(base_url, schema)
+    current_loader = app.jinja_env.loader
+    if before == "7d648a7":
+        before_page, before_loader = old_list_page, current_loader
+    else:
+        before_page, template_loader = revision_page(before)
+        before_loader = ChoiceLoader([template_loader, current_loader])
     with app.app_context():
         started = time.perf_counter()
         upgrade()  # 0033's trigram index, on a schema built before it
@@ -255,13 +290,15 @@ def measure(base_url: str, schema: str, runs: int, before_runs: int) -> None:
     }
     cases = [("GET /bench/ping (trivial)", "/bench/ping", "admin", None)]
     for kind, (who, q) in queries.items():
-        for variant, page_of in (("before", old_list_page), ("after", current_page)):
+        for variant, page_of in (("before", before_page), ("after", current_page)):
             cases.append((f"{kind}: {variant}", f"/appeals/?q={quote(q)}", who, page_of))
     samples = {name: ([], [], []) for name, _, _, _ in cases}
 
     def once(name: str, url: str, who: str, page_of) -> str:
         if page_of is not None:
             listing.list_page = page_of
+        # Jinja caches a template per loader, so each variant keeps its own compiled page.
+        app.jinja_env.loader = before_loader if page_of is before_page else current_loader
         try:
             statements.clear()
             wall, cpu = time.perf_counter(), time.process_time()
@@ -270,6 +307,7 @@ def measure(base_url: str, schema: str, runs: int, before_runs: int) -> None:
             wall = (time.perf_counter() - wall) * 1000
         finally:
             listing.list_page = current_page
+            app.jinja_env.loader = current_loader
         assert response.status_code == 200, (url, response.status_code)
         walls, cpus, sqls = samples[name]
         walls.append(wall)
@@ -315,6 +353,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--before-runs", type=int, default=3, help="rounds that include the slow old query")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--before",
+        default="7d648a7",
+        help="7d648a7: the list before the search was split (a copy here); any other revision: its listing.py and "
+        "appeals/index.html, loaded from git",
+    )
     args = parser.parse_args()
     base_url = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     engine = create_engine(base_url)
@@ -327,7 +371,7 @@ def main() -> None:
             ).scalar()
         if args.rebuild or not exists:
             build(base_url, schema, size)
-        measure(base_url, schema, args.runs, args.before_runs)
+        measure(base_url, schema, args.runs, args.before_runs, args.before)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from support import text_of
 from reception.accounts.models import Role
 from reception.appeals.fulltext import PG_INDEX as FULLTEXT_INDEX
 from reception.appeals.listing import COUNT_CAP
-from reception.appeals.models import Citizen
+from reception.appeals.models import Appeal, Citizen
 from reception.appeals.name_search import PG_INDEX as NAME_INDEX
+from reception.appeals.name_search import PG_PREFIX_INDEX as NAME_PREFIX_INDEX
 from reception.extensions import db
 
 KK = {"Accept-Language": "kk"}
@@ -113,6 +114,88 @@ def test_past_the_cap_the_count_says_more_than_and_the_pages_go_on(app, client, 
     assert page_two in text_of(second)
 
 
+def test_a_name_past_the_cap_is_past_it_whether_it_starts_the_names_or_not(app, client, auth, make_user):
+    """The names that start with the query are counted first (operations.search_subsets); a piece inside the names
+    is found past the cap all the same, by the trigram branch."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(full_name="Серикова Алия"), summary="Ремонт", registered_at=start)
+        copy_appeals(first, [{"registered_dt": start + timedelta(minutes=n)} for n in range(1, COUNT_CAP + 1)])
+        db.session.commit()
+        newest = list(
+            db.session.execute(
+                text("SELECT registration_number FROM appeals ORDER BY registered_dt DESC, id DESC LIMIT 50")
+            ).scalars()
+        )
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    for query in ("Серикова", "ерикова", "Алия"):
+        page = client.get("/appeals/", query_string={"q": query}).get_data(as_text=True)
+        assert "data-capped" in page and total(page) == COUNT_CAP and shown(page) == newest, query
+
+
+def test_a_word_under_the_cap_as_a_whole_word_but_past_it_as_a_prefix_is_past_the_cap(app, client, auth, make_user):
+    """The whole word is counted first (operations.search_subsets); below the cap, the prefix decides."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    half = COUNT_CAP // 2 + 50
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(), summary="Погас свет", registered_at=start)
+        # The newest alternate: "свет" as a word (under the cap), then "светофор" (only the prefix matches it).
+        copy_appeals(
+            first,
+            [
+                {"registered_dt": start + timedelta(minutes=n), "summary": "Погас свет" if n % 2 else "Сломан светофор"}
+                for n in range(1, 2 * half)
+            ],
+        )
+        db.session.commit()
+        newest = list(
+            db.session.execute(
+                text("SELECT registration_number FROM appeals ORDER BY registered_dt DESC, id DESC LIMIT 100")
+            ).scalars()
+        )
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    for query, capped in (("свет", True), ("светофор", False)):
+        page = client.get("/appeals/", query_string={"q": query}).get_data(as_text=True)
+        assert ("data-capped" in page) == capped, query
+        if capped:
+            assert total(page) == COUNT_CAP and shown(page) == newest[:50]
+        else:
+            assert total(page) == half - 1 and shown(page) == newest[1:100:2]
+
+
+def test_past_the_cap_a_rare_branch_s_matches_take_their_place_among_the_newest(app, client, auth, make_user):
+    """A word past the cap (its newest walked by date) and a name below it (its matches sorted as found): the
+    pages show both merged newest first, the count says "more than", another branch's match stays out."""
+    start = datetime(2025, 1, 6, 5, 0, tzinfo=UTC)
+    with app.app_context():
+        first = make_appeal(citizen=make_citizen(), summary="Уличное освещение не работает", registered_at=start)
+        copy_appeals(first, [{"registered_dt": start + timedelta(minutes=n)} for n in range(1, COUNT_CAP + 1)])
+        db.session.commit()
+        # "освещен" is the prefix of the summaries' word and a piece of this citizen's name (and of no summary here).
+        named = make_citizen("990101600014", full_name="Освещенова Алия")
+        for minutes in (COUNT_CAP + 0.5, COUNT_CAP - 9.5, COUNT_CAP - 59.5, 0.5):  # newest, page 1, page 2, last page
+            make_appeal(citizen=named, summary="Ремонт дороги", registered_at=start + timedelta(minutes=minutes))
+        make_appeal(citizen=named, branch_code="AST-01", summary="Ремонт", registered_at=start + timedelta(days=1))
+        newest = db.session.execute(
+            text(
+                "SELECT registration_number FROM appeals WHERE registration_number LIKE 'ALM-03/%' "
+                "ORDER BY registered_dt DESC, id DESC LIMIT 100"
+            )
+        ).scalars()
+        newest = list(newest)
+        named_id = named.id
+    auth.login(make_user(Role.staff, "ALM-03")[1])
+    page = client.get("/appeals/", query_string={"q": "освещен"}).get_data(as_text=True)
+    assert "data-capped" in page and total(page) == COUNT_CAP
+    assert shown(page) == newest[:50] and "data-next" in page
+    second = client.get("/appeals/", query_string={"q": "освещен", "page": 2}).get_data(as_text=True)
+    assert shown(second) == newest[50:100]
+    # Three of the citizen's appeals among the first 100, the newest of all on top.
+    with app.app_context():
+        ids = db.session.scalars(select(Appeal.registration_number).where(Appeal.citizen_id == named_id)).all()
+    assert newest[0] in ids and len(set(ids) & set(newest[:100])) == 3
+
+
 def test_name_and_word_searches_use_their_indexes_on_postgresql(app, client, auth, make_user, appeals):
     """The list page's statements for a name or word search: each match on its own index (the trigram index
     on names, the full-text index), none reading every appeal or every citizen."""
@@ -159,3 +242,4 @@ def test_name_and_word_searches_use_their_indexes_on_postgresql(app, client, aut
         every = "\n".join(plans)
         assert "Seq Scan" not in every, (query, every)
         assert NAME_INDEX in every and FULLTEXT_INDEX in every, (query, every)
+        assert NAME_PREFIX_INDEX in every, (query, every)  # the names that start with it, counted first

@@ -228,6 +228,30 @@ def test_queue_filter_by_inquiry_and_the_overdue_inquiry_on_the_boards(app, clie
     assert f'data-inquiry="{inquiry_id}"' in registry
 
 
+def test_the_board_lists_the_five_oldest_overdue_inquiries_and_counts_them_all(app, client, deputy, make_user, auth):
+    email, ids = deputy
+    with app.app_context():
+        account = user(email)
+        appeals = list(db.session.scalars(select(Appeal).where(Appeal.id.in_(ids))))
+        made = []
+        for n in range(7):  # announced a day apart: the first made is due first
+            inquiry = make_inquiry(appeals[:1], user=account, state=InquiryState.approved)
+            ops.mark_sent(inquiry, user=account, outgoing_number=f"01-02/{n}", sent_date=date(2026, 1, 12))
+            ops.record_term_start(
+                inquiry, user=account, announced_date=date(2026, 1, 13 + n), announced_session="Пленарное заседание"
+            )
+            made.append(inquiry.id)
+        db.session.commit()
+    auth.logout()
+    _, central = make_user(Role.branch_head, "KZ-00")
+    auth.login(central)
+    board = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r'data-count="overdue-inquiries">7<', board)
+    listed = [int(i) for i in re.findall(r'href="/inquiries/(\d+)">#', board)]
+    assert listed == made[:5]
+    assert translated(app, "ru", "All of them: %(count)s", count=7) in board
+
+
 def test_the_answer_shows_on_the_citizens_status_page(app, client, make_user):
     from reception.appeals.models import AppealType
 

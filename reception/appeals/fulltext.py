@@ -9,7 +9,7 @@ hooks below; migrations' autogenerate comparison skips them (see `is_fulltext_ob
 
 import re
 
-from sqlalchemy import DDL, event, func, literal_column, select, text
+from sqlalchemy import DDL, bindparam, event, func, literal_column, select, text
 
 from .models import Appeal
 
@@ -45,23 +45,28 @@ def is_fulltext_object(name: str | None) -> bool:
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's filter: leave the search objects (full text, names' trigrams) out of autogenerate comparisons."""
     from .name_search import PG_INDEX as NAME_INDEX
+    from .name_search import PG_PREFIX_INDEX
 
-    return not is_fulltext_object(name) and name != NAME_INDEX
+    return not is_fulltext_object(name) and name not in (NAME_INDEX, PG_PREFIX_INDEX)
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def matches(query: str, dialect: str):
-    """A WHERE clause: appeals whose summary or text contain all the words of `query` (prefixes too)."""
+def matches(query: str, dialect: str, *, prefix: bool = True):
+    """A WHERE clause: appeals whose summary or text contain all the words of `query` (as prefixes of longer words
+    too, unless prefix=False: then as whole words only, a subset)."""
     words = _WORD.findall(query)
     if not words:
         return Appeal.id.is_(None)
+    star = "*" if prefix else ""
     if dialect == "postgresql":
-        tsquery = " & ".join(f"{w}:*" for w in words)
+        tsquery = " & ".join(f"{w}:{star}" if prefix else w for w in words)
         # The same expression as the index (qualified), so the planner uses the GIN index.
         document = PG_DOCUMENT.replace("summary", "appeals.summary").replace("text,", "appeals.text,")
         return literal_column(document).op("@@")(func.to_tsquery("simple", tsquery))
-    fts_query = " ".join(f'"{w}"*' for w in words)
-    ids = select(literal_column("rowid")).select_from(text(FTS_PREFIX)).where(text(f"{FTS_PREFIX} MATCH :q"))
-    return Appeal.id.in_(ids.params(q=fts_query))
+    fts_query = " ".join(f'"{w}"{star}' for w in words)
+    # A bind of its own (unique): the whole words and the prefixes may sit in one statement (listing.py).
+    match = text(f"{FTS_PREFIX} MATCH :q").bindparams(bindparam("q", fts_query, unique=True))
+    ids = select(literal_column("rowid")).select_from(text(FTS_PREFIX)).where(match)
+    return Appeal.id.in_(ids)

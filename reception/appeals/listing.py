@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy import BigInteger, Integer, and_, case, cast, exists, func, literal, null, select, union, union_all
 from sqlalchemy.orm import joinedload
 
 from ..accounts.access import visible_branch_ids
@@ -199,7 +199,7 @@ def list_page(f: AppealFilter, user, now: datetime, today: date, page: int, per_
     branches = ops.search_branches(f.query) if f.query else []
     offset = (page - 1) * per_page
     if len(branches) > 1:
-        return _search_page(where, branches, page, per_page)
+        return _search_page(where, branches, ops.search_subsets(f.query), page, per_page)
     where += branches
     total = db.session.scalar(select(func.count(Appeal.id)).where(*where)) or 0
     stmt = select(Appeal).where(*where).options(*_LOAD).order_by(*NEWEST_FIRST).offset(offset).limit(per_page)
@@ -209,36 +209,81 @@ def list_page(f: AppealFilter, user, now: datetime, today: date, page: int, per_
 _LOAD = (joinedload(Appeal.topic), joinedload(Appeal.branch), joinedload(Appeal.citizen))
 
 
-def _search_page(where: list, branches: list, page: int, per_page: int) -> ListPage:
+def _search_page(where: list, branches: list, subsets: list, page: int, per_page: int) -> ListPage:
     """A search by name or word: each branch (ops.search_branches) its own query on its own index, with the
-    filters and the user's scope in each; their ids united here.
+    filters and the user's scope in each; their ids united.
 
-    First up to COUNT_CAP + 1 matches of each branch, in any order (the index's, cheap): they give the count (exact
-    unless a branch reaches the cap: if either has more, so has the union) and, for a branch that did not reach it,
-    all its matches, sorted here. Only a branch past the cap is asked for its newest `offset + per_page + 1` in
-    order, which walks the index on registered_dt with the filter and stops early, a match being common. Neither
-    sorts the 80,000 appeals a common word finds, nor walks the dates looking for a word that is rare."""
-    limit = COUNT_CAP + 1
-    tagged = []
-    for n, branch in enumerate(branches):
-        sub = select(Appeal.registered_dt, Appeal.id).where(*where, branch).limit(limit).subquery()
-        tagged.append(select(literal(n).label("branch"), sub.c.registered_dt, sub.c.id))
-    found = [[] for _ in branches]
-    for n, registered_dt, appeal_id in db.session.execute(union_all(*tagged)).all():
-        found[n].append((registered_dt, appeal_id))
-    capped = any(len(rows) > COUNT_CAP for rows in found)
-    total = COUNT_CAP if capped else len({appeal_id for rows in found for _, appeal_id in rows})
+    First up to COUNT_CAP + 1 matches of each branch, in any order (the index's, cheap). PostgreSQL counts them
+    (each branch's count, and their union's: exact unless a branch reaches the cap, and if either has more, so has
+    the union) and sends back only each branch's newest `offset + per_page + 1` of them, not the up to 2,002 rows
+    Python made objects of and sorted before. A branch that did not reach the cap has all its matches among those,
+    so its newest are right. Only a branch past the cap is asked again for its newest in order, which walks the
+    index on registered_dt with the filter and stops early, a match being common. Neither sorts the 80,000 appeals
+    a common word finds, nor walks the dates looking for a word that is rare.
 
+    A branch with a subset (ops.search_subsets: the names that start with the query, the words as whole words)
+    gathers the subset's first COUNT_CAP + 1 first; if there are that many, the branch is past the cap too and its
+    own (dearer) scan is never run: its rows are read behind a condition on the subset's count, which PostgreSQL
+    checks once before reading them."""
     offset = (page - 1) * per_page
-    candidates = set()
-    for branch, rows in zip(branches, found, strict=True):
-        if len(rows) > COUNT_CAP:
-            newest = select(Appeal.registered_dt, Appeal.id).where(*where, branch).order_by(*NEWEST_FIRST)
-            rows = db.session.execute(newest.limit(offset + per_page + 1)).all()
-        candidates.update((registered_dt, appeal_id) for registered_dt, appeal_id in rows)
-    shown = [appeal_id for _, appeal_id in sorted(candidates, reverse=True)[offset : offset + per_page + 1]]
+    want = offset + per_page + 1
+    found = [
+        select(Appeal.registered_dt, Appeal.id).where(*where, branch).limit(COUNT_CAP + 1).cte(f"found_{n}")
+        for n, branch in enumerate(branches)
+    ]
+    sure = [
+        None
+        if subset is None
+        else select(func.count()).select_from(
+            select(Appeal.id).where(*where, subset).limit(COUNT_CAP + 1).cte(f"subset_{n}")
+        )
+        for n, subset in enumerate(subsets)
+    ]
+    # One statement, rows (branch, registered_dt, id, count): each branch's newest, then a count row per branch
+    # and one of their union (branch -1). The NULLs are cast, as PostgreSQL types a UNION's columns pair by pair.
+    # Each CTE is read more than once, so PostgreSQL runs its index scan once and keeps the rows.
+    parts = []
+    counted = []
+    for n, cte in enumerate(found):
+        newest = select(cte.c.registered_dt, cte.c.id).order_by(cte.c.registered_dt.desc(), cte.c.id.desc())
+        newest = newest.limit(want).subquery()
+        rows = select(literal(n), newest.c.registered_dt, newest.c.id, cast(null(), BigInteger))
+        count_ = select(func.count()).select_from(cte).scalar_subquery()
+        if sure[n] is not None:
+            # Past the cap by the subset alone: this branch's own scan is skipped (a CASE, a one-time filter).
+            rows = rows.where(sure[n].scalar_subquery() <= COUNT_CAP)
+            count_ = case((sure[n].scalar_subquery() > COUNT_CAP, COUNT_CAP + 1), else_=count_)
+        parts.append(rows)
+        counted.append(count_)
+    united = union(*(select(cte.c.id) for cte in found)).subquery()
+    # The union is counted only when no branch reached the cap (PostgreSQL evaluates a subquery in a CASE only
+    # when its branch is taken); past the cap the page says "more than" whatever the union holds.
+    below_cap = and_(*(n <= COUNT_CAP for n in counted))
+    union_count = case((below_cap, select(func.count()).select_from(united).scalar_subquery()), else_=-1)
+    for n, count_ in [*enumerate(counted), (-1, union_count)]:
+        parts.append(select(literal(n), cast(null(), Appeal.registered_dt.type), cast(null(), Integer), count_))
+    counts, candidates = {}, [[] for _ in branches]
+    for n, registered_dt, appeal_id, count_ in db.session.execute(union_all(*parts)).all():
+        if count_ is not None:
+            counts[n] = count_
+        else:
+            candidates[n].append((registered_dt, appeal_id))
+    capped = [n for n in range(len(branches)) if counts[n] > COUNT_CAP]
+    total = COUNT_CAP if capped else counts[-1]
+    if capped:
+        walks = []
+        for n in capped:
+            newest = select(Appeal.registered_dt, Appeal.id).where(*where, branches[n]).order_by(*NEWEST_FIRST)
+            walks.append(select(literal(n), *newest.limit(want).subquery().c))
+        rows = db.session.execute(union_all(*walks) if len(walks) > 1 else walks[0]).all()
+        for n in capped:
+            candidates[n] = []
+        for n, registered_dt, appeal_id in rows:
+            candidates[n].append((registered_dt, appeal_id))
+    merged = sorted({row for rows in candidates for row in rows}, reverse=True)
+    shown = [appeal_id for _, appeal_id in merged[offset : offset + per_page + 1]]
     items = []
     if shown:
         stmt = select(Appeal).where(Appeal.id.in_(shown[:per_page])).options(*_LOAD).order_by(*NEWEST_FIRST)
         items = list(db.session.scalars(stmt))
-    return ListPage(items, page, per_page, total, capped=capped, has_next=len(shown) > per_page)
+    return ListPage(items, page, per_page, total, capped=bool(capped), has_next=len(shown) > per_page)

@@ -12,16 +12,23 @@ from sqlalchemy import event, func, select
 from .models import Appeal, Citizen
 
 PG_INDEX = "ix_citizens_full_name_trgm"
+#: A B-tree on the same expression for names that start with the query (migration 0037): a range of it is read in
+#: a few milliseconds where the trigram index gathers every name containing a common surname's trigrams.
+PG_PREFIX_INDEX = "ix_citizens_full_name_prefix"
 
 
 def create_pg_index(connection) -> None:
-    """pg_trgm (if missing) and the trigram index, its operator class named in whichever schema holds pg_trgm."""
+    """pg_trgm (if missing) and the trigram index, its operator class named in whichever schema holds pg_trgm; and
+    the prefix index."""
     connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema = connection.exec_driver_sql(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
     ).scalar_one()
     connection.exec_driver_sql(
         f'CREATE INDEX IF NOT EXISTS {PG_INDEX} ON citizens USING gin (lower(full_name) "{schema}".gin_trgm_ops)'
+    )
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {PG_PREFIX_INDEX} ON citizens (lower(full_name) text_pattern_ops)"
     )
 
 
@@ -34,4 +41,10 @@ def _after_create(target, connection, **kw) -> None:
 def matches(query: str):
     """A WHERE clause: appeals of citizens whose name contains `query` (case aside)."""
     like = f"%{query.lower()}%"
+    return Appeal.citizen_id.in_(select(Citizen.id).where(func.lower(Citizen.full_name).like(like)))
+
+
+def starts_with(query: str):
+    """A WHERE clause: appeals of citizens whose name starts with `query` (case aside), a subset of matches(query)."""
+    like = f"{query.lower()}%"
     return Appeal.citizen_id.in_(select(Citizen.id).where(func.lower(Citizen.full_name).like(like)))

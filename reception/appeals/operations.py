@@ -746,6 +746,23 @@ def search_branches(query: str) -> list:
     return [name_search.matches(query), fulltext.matches(query, db.session.get_bind().dialect.name)]
 
 
+def search_subsets(query: str) -> list:
+    """For each of search_branches(query), a WHERE clause matching only appeals that branch matches too, cheaper
+    to gather from its index (or None): more than so many of it means more than so many of the branch.
+
+    The name's is the names that start with the query (a range of a B-tree, where the trigram index gathers every
+    name holding a common ending's trigrams); a surname searched is usually the name's first word. The words' is
+    the words as whole words: a prefix scan of GIN first collects every entry under the prefix, about twice the work
+    of one word's posting list, and a word common enough to pass the cap as a prefix is nearly always common as a
+    word. When the subset is below the cap, the branch itself decides, as before."""
+    branches = search_branches(query)
+    if len(branches) == 1:
+        return [None]
+    query = query.strip()
+    dialect = db.session.get_bind().dialect.name
+    return [name_search.starts_with(query), fulltext.matches(query, dialect, prefix=False)]
+
+
 def search_filter(query: str):
     """One WHERE clause: appeals matching a registration number, tracking code, citizen name or IIN, or words of
     the summary and text (see search_branches); several branches are united by id, each still on its index."""

@@ -35,6 +35,7 @@ def index():
     snapshot = board.current(now)
     counts = queries.counts(user, snapshot)
     by_state = queries.by_state_and_age(counts)
+    overdue_inquiries, overdue_inquiry_count = inquiry_registry.overdue_preview(user, today, queries.BOARD_PREVIEW)
     return render_template(
         "reports/index.html",
         snapshot=snapshot,
@@ -48,8 +49,8 @@ def index():
         workload=queries.workload(counts),
         deputies_holding=queries.deputies_holding(counts),
         reopen_requests=queries.reopen_requests(user),
-        overdue_inquiries=inquiry_registry.overdue_list(user, today, limit=queries.BOARD_PREVIEW),
-        overdue_inquiry_count=inquiry_registry.overdue_count(user, today),
+        overdue_inquiries=overdue_inquiries,
+        overdue_inquiry_count=overdue_inquiry_count,
     )
 
 
