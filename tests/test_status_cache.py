@@ -35,7 +35,7 @@ def label(app, state: AppealState, language: str) -> str:
 
 def kept_pages(app, code: str) -> list[bytes]:
     with app.app_context():
-        return sorted(get_redis().scan_iter(f"status:page:*:{code}:*"))
+        return sorted(get_redis().scan_iter(f"status:page:{code}:*"))
 
 
 def wrong(pin: str) -> str:

@@ -114,11 +114,12 @@ def _found_page(result: lookup.Lookup):
     if same_for_all and result.page is not None:
         return page_cache.serve(result.page, token)
     appeal = lookup.appeal_for_page(result.appeal_id)
-    if appeal is None:  # erased since the PIN was checked
+    if appeal is None or appeal.pin_hash != result.pin_hash:
+        # Erased, or given a new PIN, since the PIN was checked.
         return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
     html, http_status = _render_appeal(appeal)
-    if same_for_all:
-        page_cache.keep(result.page_key, html, token)
+    if same_for_all and result.versions is not None:
+        page_cache.keep(result.page_key, result.versions, appeal.id, appeal.pin_hash, html, token)
     return html, http_status
 
 
