@@ -182,11 +182,21 @@ def _soft_rollback(session: Session, previous_transaction) -> None:
 
 # --- reading and keeping -------------------------------------------------------------------------
 
-#: One round trip: the code's lock, whether wrong PINs are counted, and the kept page if it is still current.
-#: A kept value starts with "<appeal id>:<its version>:<every page's version>:<PIN check>" and a line break. The
-#: appeal's version key is named after the id in that value, not passed in KEYS: a look-up does not know the id
-#: before this call, and one Redis server (not a cluster) holds every key here.
+#: One round trip: the client's look-ups counted against its limit, the code's lock, whether wrong PINs are counted,
+#: and the kept page if it is still current. A kept value starts with "<appeal id>:<its version>:<every page's
+#: version>:<PIN check>" and a line break. The appeal's version key is named after the id in that value, not
+#: passed in KEYS: a look-up does not know the id before this call, and one Redis server (not a cluster) holds
+#: every key here.
 _LOOKUP = """
+if ARGV[1] ~= '0' then
+  local tries = redis.call('INCR', KEYS[5])
+  if tries == 1 then
+    redis.call('EXPIRE', KEYS[5], ARGV[2])
+  end
+  if tries > tonumber(ARGV[1]) then
+    return {1, 0, 0, false}
+  end
+end
 local locked = redis.call('EXISTS', KEYS[1])
 local wrong = redis.call('EXISTS', KEYS[2])
 local kept = redis.call('GET', KEYS[3])
@@ -198,7 +208,7 @@ if kept then
     kept = false
   end
 end
-return {locked, wrong, kept}
+return {0, locked, wrong, kept}
 """
 
 #: Keep a page only if nothing changed since the versions were read and no PIN change is under way.
@@ -260,15 +270,23 @@ class Kept:
         return hmac.compare_digest(pin_check(pin_hash), self.check)
 
 
-def check(lock_key: str, wrong_key: str, key: str) -> tuple[bool, bool, Kept | None]:
-    """(locked, wrong PINs counted, the kept page if current) in one Redis round trip."""
-    locked, wrong, value = _script("status_page_lookup", _LOOKUP)(keys=[lock_key, wrong_key, key, ALL_KEY])
+def check(
+    lock_key: str, wrong_key: str, key: str, limit: tuple[str, int, int] | None = None
+) -> tuple[bool, bool, bool, Kept | None]:
+    """(over the limit, locked, wrong PINs counted, the kept page if current) in one Redis round trip.
+
+    `limit` is (the client's counter key, look-ups allowed, seconds of the window), None for no limit; a look-up
+    over the limit is counted and nothing else is read."""
+    counter, amount, seconds = limit or (NO_PAGE, 0, 0)
+    limited, locked, wrong, value = _script("status_page_lookup", _LOOKUP)(
+        keys=[lock_key, wrong_key, key, ALL_KEY, counter], args=[amount, seconds]
+    )
     kept = None
     if value is not None:
         header, _, html = _text(value).partition("\n")
         appeal_id, _v, _all, pin = header.split(":")
         kept = Kept(int(appeal_id), pin, html)
-    return bool(locked), bool(wrong), kept
+    return bool(limited), bool(locked), bool(wrong), kept
 
 
 def versions(appeal_id: int) -> tuple[str, str]:

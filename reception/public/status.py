@@ -6,6 +6,7 @@ for any code typed, existing or not, so a lock reveals nothing either); "found".
 built here from the appeal's public events only, never from its text or the citizen's data.
 """
 
+import functools
 import hmac
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import date, datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,12 +34,12 @@ from ..appeals.models import (
 )
 from ..directory.models import Branch, Deputy
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import select_locale
 from ..jobs.queues import get_redis
 from . import page_cache
 
 S = AppealState
-NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
+NOT_FOUND, LOCKED, FOUND, LIMITED = "not_found", "locked", "found", "limited"
 #: The session key of the browser's access to one appeal after a right PIN: {"code": ..., "until": epoch}.
 ACCESS_KEY = "status_access"
 #: Decisions the citizen may rate.
@@ -136,7 +138,9 @@ def appeal_for_page(appeal_id: int) -> Appeal | None:
 def page_variant() -> str:
     """What else than the appeal a kept page depends on: the language, and the day (days left, overdue)."""
     today = deadlines.local_date(appeal_ops.utcnow())
-    return f"{current_language()}:{today.isoformat()}"
+    # The chosen language as select_locale() names it (what current_language() reads from it), without parsing
+    # it into Babel's Locale, which a look-up answered from Redis never needs.
+    return f"{select_locale()}:{today.isoformat()}"
 
 
 #: The narrow check: the unique index on the tracking code, three columns.
@@ -145,16 +149,37 @@ _CODE_AND_PIN = select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(
 )
 
 
-def look_up(code_text: str, pin: str) -> Lookup:
-    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code.
+@functools.lru_cache(maxsize=8)
+def _parsed_limit(text: str) -> tuple[int, int]:
+    item = parse_limit(text)
+    return item.amount, item.get_expiry()
 
-    A right PIN whose page is kept costs one Redis round trip (the lock, the wrong PINs' counter and the kept
-    page together) and no database work; anything else is decided by one indexed query of code and PIN."""
+
+def _client_limit(client: str) -> tuple[str, int, int] | None:
+    """The client's look-up counter (its address as a keyed hash: no address in Redis keys), the look-ups
+    allowed in the window (STATUS_LOOKUP_LIMIT) and the window's seconds; None with rate limits off."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    amount, seconds = _parsed_limit(config["STATUS_LOOKUP_LIMIT"])
+    digest = hmac.new(config["PIN_HMAC_KEY"].encode(), b"client\x00" + client.encode(), "sha256").hexdigest()
+    return f"status:lookups:{digest[:32]}", amount, seconds
+
+
+def look_up(code_text: str, pin: str, client: str = "127.0.0.1") -> Lookup:
+    """Check a tracking code and PIN as typed from the address `client`; counts the look-up against the
+    client's limit and a wrong PIN against the code, refuses a locked code.
+
+    A right PIN whose page is kept costs one Redis round trip (the client's limit, the lock, the wrong PINs'
+    counter and the kept page together) and no database work; anything else is decided by one indexed query of
+    code and PIN."""
     subject = _lock_subject(code_text or "")
     canonical = normalize_tracking_code(code_text or "")
     caching = current_app.config["STATUS_PAGE_CACHE_SECONDS"] > 0
     key = page_cache.page_key(canonical, page_variant()) if canonical and caching else page_cache.NO_PAGE
-    locked, wrong, kept = page_cache.check(_lock_key(subject), _wrong_key(subject), key)
+    limited, locked, wrong, kept = page_cache.check(_lock_key(subject), _wrong_key(subject), key, _client_limit(client))
+    if limited:
+        return Lookup(LIMITED)
     if locked:
         return Lookup(LOCKED)
     typed = hash_pin((pin or "").strip(), current_app.config["PIN_HMAC_KEY"])
