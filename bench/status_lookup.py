@@ -13,10 +13,14 @@ runs (--rebuild to start over). It starts gunicorn (gthread workers) on a free l
 --before, a second gunicorn serves the code in that folder (e.g. `git archive <commit> | tar -x -C DIR`, with
 the compiled translations copied in) on the same schema, and the two are measured interleaved, round after
 round. CPU per request is the CPU time of the gunicorn workers and of their PostgreSQL backends (found by
-application_name) during the wrk run, divided by the requests served. Rate limits and CSRF
-are switched off for the run (RATELIMIT_ENABLED=false, WTF_CSRF_ENABLED=False): the limits would answer
-429 after ten look-ups, and wrk cannot carry a CSRF token. Needs wrk (`apt-get install wrk`) and gunicorn
-(requirements-dev.txt). Prints requests/s and latency for both, and their ratio.
+application_name) during the wrk run, divided by the requests served.
+
+The look-up runs with its checks as in production: CSRF on (each server's look-ups carry the session cookie and
+CSRF token of one GET of the form, as a citizen's browser would: every look-up lets that browser in, so its
+answer signs a new session cookie) and the rate limit on, raised to 10^9 a minute so that wrk is counted but never
+refused. `--no-checks` switches both off (RATELIMIT_ENABLED=false, WTF_CSRF_ENABLED=False), as the runs before
+2026-11-30 17:00 did. `/bench/ping` is asked without a cookie either way. Needs wrk (`apt-get install wrk`) and
+gunicorn (requirements-dev.txt). Prints requests/s and latency for both, and their ratio.
 """
 
 import argparse
@@ -61,8 +65,9 @@ def make_app():
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database_url()
         REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-        RATELIMIT_ENABLED = False
-        WTF_CSRF_ENABLED = False
+        # With the checks (the default) the look-up is counted against its limit and its CSRF token checked.
+        RATELIMIT_ENABLED = WTF_CSRF_ENABLED = os.environ.get("BENCH_STATUS_CHECKS", "on") == "on"
+        STATUS_LOOKUP_LIMIT = "1000000000 per minute"
 
     app = create_app(BenchConfig)
 
@@ -301,6 +306,28 @@ class Server:
         self.process.wait(20)
 
 
+def lookup_script(base: str, code: str, pin: str) -> Path:
+    """A wrk script posting the look-up as a browser does after one GET of the form: with that GET's session
+    cookie and CSRF token (checked only with the checks on); the look-up is tried once first."""
+    with urllib.request.urlopen(base + "/status/", timeout=10) as response:
+        cookie = response.headers.get("Set-Cookie", "").split(";")[0]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
+    fields = {"code": code, "pin": pin} | ({"csrf_token": token.group(1)} if token else {})
+    form = urllib.parse.urlencode(fields)
+    request = urllib.request.Request(base + "/status/", data=form.encode(), headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+        assert response.status == 200 and 'data-status="state"' in page, "the look-up finds nothing"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(
+            'wrk.method = "POST"\n'
+            f'wrk.body = "{form}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            + (f'wrk.headers["Cookie"] = "{cookie}"\n' if cookie else "")
+        )
+    return Path(lua.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per endpoint")
@@ -311,7 +338,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="interleaved repetitions")
     parser.add_argument("--before", type=Path, help="a checkout of the old code to measure beside this one")
     parser.add_argument("--rebuild", action="store_true", help="build the schemas again")
+    parser.add_argument("--no-checks", action="store_true", help="the look-up without its rate limit and CSRF check")
     args = parser.parse_args()
+    os.environ["BENCH_STATUS_CHECKS"] = "off" if args.no_checks else "on"
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     if not (Path(sys.executable).parent / "gunicorn").exists():
@@ -320,11 +349,13 @@ def main() -> None:
     print(
         f"gunicorn gthread {args.workers}x{args.threads}, wrk 2 threads {args.connections} connections "
         f"{args.duration} s each, {dialect}, {os.cpu_count()} CPUs shared with wrk; CPU ms per request: "
-        "gunicorn workers + their PostgreSQL backends"
+        "gunicorn workers + their PostgreSQL backends; rate limit and CSRF "
+        + ("off" if args.no_checks else "on")
+        + f"; load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'size':>9s} {'round':>5s} {'code':6s} {'endpoint':6s} {'req/s':>8s} {'p50':>8s} {'p99':>8s} "
-        f"{'web ms':>7s} {'db ms':>6s} {'ratio':>6s}"
+        f"{'web ms':>7s} {'db ms':>6s} {'ratio':>6s} {'load':>5s}"
     )
     summary = []
     for size in (int(n) for n in args.sizes.split(",")):
@@ -335,37 +366,29 @@ def main() -> None:
             code, pin = build(schema, size)
         variants = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
         servers = [Server(name, root, schema, args) for name, root in variants]
-        form = urllib.parse.urlencode({"code": code, "pin": pin})
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write(
-                'wrk.method = "POST"\n'
-                f'wrk.body = "{form}"\n'
-                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-            )
-        script = Path(lua.name)
+        scripts = {}
         try:
             for server in servers:
                 wait_for(server.base + "/bench/ping")
-                with urllib.request.urlopen(server.base + "/status/", data=form.encode(), timeout=10) as response:
-                    page = response.read().decode()
-                    assert response.status == 200 and 'data-status="state"' in page, "the look-up finds nothing"
+                scripts[server.name] = lookup_script(server.base, code, pin)
                 server.measure("/bench/ping", 2, args.connections)  # warm up before measuring
-                server.measure("/status/", 2, args.connections, script)
+                server.measure("/status/", 2, args.connections, scripts[server.name])
             for round_ in range(1, args.rounds + 1):
                 for server in servers if round_ % 2 else servers[::-1]:
                     trivial = server.measure("/bench/ping", args.duration, args.connections)
-                    lookup = server.measure("/status/", args.duration, args.connections, script)
+                    lookup = server.measure("/status/", args.duration, args.connections, scripts[server.name])
                     ratio = lookup["rps"] / trivial["rps"]
-                    summary.append((size, server.name, ratio, lookup["web_ms"] + lookup["db_ms"]))
+                    summary.append((size, server.name, ratio, lookup["web_ms"] + lookup["db_ms"], trivial["web_ms"]))
                     for name, st in (("ping", trivial), ("status", lookup)):
                         print(
                             f"{size:9d} {round_:5d} {server.name:6s} {name:6s} {st['rps']:8.1f} {st['p50']:>8s} "
                             f"{st['p99']:>8s} {st['web_ms']:7.2f} {st['db_ms']:6.2f} "
-                            f"{ratio if name == 'status' else 1:6.2f}",
+                            f"{ratio if name == 'status' else 1:6.2f} {os.getloadavg()[0]:5.1f}",
                             flush=True,
                         )
         finally:
-            script.unlink(missing_ok=True)
+            for script in scripts.values():
+                script.unlink(missing_ok=True)
             for server in servers:
                 server.stop()
     print("median over rounds: look-up req/s as a share of /bench/ping's, CPU ms per look-up")
@@ -375,7 +398,8 @@ def main() -> None:
             if rows:
                 ratio = sorted(r[2] for r in rows)[len(rows) // 2]
                 cpu = sorted(r[3] for r in rows)[len(rows) // 2]
-                print(f"{size:9d} {name:6s} {ratio:.3f}x  {cpu:.2f} ms")
+                ping = sorted(r[4] for r in rows)[len(rows) // 2]
+                print(f"{size:9d} {name:6s} {ratio:.3f}x  {cpu:.2f} ms (/bench/ping {ping:.2f} ms)")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@ import re
 
 from flask_babel import force_locale
 from pageforms import submit
-from support import Auth
+from redis import Redis
+from sqlalchemy import event
+from support import Auth, csrf_token, free_port
 from test_public import look_up, make_appeal
+from test_query_counts import counted_statements
 
-from reception.accounts.models import Role
+from reception.accounts.models import Role, User
+from reception.appeals.codes import new_tracking_code
 from reception.appeals.models import Appeal, AppealState
 from reception.directory.models import Branch
 from reception.extensions import db
 from reception.jobs.queues import get_redis
+from reception.public import pins
 
 S = AppealState
 LANGUAGES = ("kk", "ru", "en")
@@ -35,7 +40,7 @@ def label(app, state: AppealState, language: str) -> str:
 
 def kept_pages(app, code: str) -> list[bytes]:
     with app.app_context():
-        return sorted(get_redis().scan_iter(f"status:page:*:{code}:*"))
+        return sorted(get_redis().scan_iter(f"status:page:{code}:*"))
 
 
 def wrong(pin: str) -> str:
@@ -157,3 +162,90 @@ def test_an_erased_appeal_drops_its_public_comments_from_the_kept_page(app, make
         erase_appeal(db.session.get(Appeal, appeal_id))
         db.session.commit()
     assert comment not in look_up(citizen, code, pin).get_data(as_text=True)
+
+
+def statements_of_look_up(app, client, code: str, pin: str):
+    """The look-up's answer and the SQL statements it ran (the form's page is fetched outside the count)."""
+    token = csrf_token(client, "/status/")
+    with app.app_context():
+        engine = db.engine
+    with counted_statements(engine) as statements:
+        response = client.post("/status/", data={"csrf_token": token, "code": code, "pin": pin})
+    return response, statements
+
+
+def test_a_kept_page_is_served_with_no_sql_statement_at_all(app):
+    _appeal_id, code, pin = make_appeal(app)
+    citizen = app.test_client()
+    first, rendered = statements_of_look_up(app, citizen, code, pin)
+    assert first.status_code == 200 and rendered  # the first look-up reads the appeal and keeps its page
+    again, statements = statements_of_look_up(app, app.test_client(), code, pin)
+    assert again.status_code == 200 and f"<dd>{code}</dd>" in again.get_data(as_text=True)
+    assert statements == []
+
+
+def test_a_wrong_pin_on_a_kept_page_goes_to_the_database_like_an_unknown_code_and_counts(app):
+    _appeal_id, code, pin = make_appeal(app)
+    assert look_up(app.test_client(), code, pin).status_code == 200 and kept_pages(app, code)
+    refused, on_kept = statements_of_look_up(app, app.test_client(), code, wrong(pin))
+    unknown, on_unknown = statements_of_look_up(app, app.test_client(), new_tracking_code(), "123456")
+    assert refused.status_code == unknown.status_code == 404
+    assert 'data-status="state"' not in refused.get_data(as_text=True)
+    assert len(on_kept) == len(on_unknown) == 1  # the same indexed query, so no faster answer gives a code away
+    with app.app_context():
+        assert int(get_redis().get(f"status:wrong-pins:{code}")) == 1
+
+
+def test_a_new_pin_ends_the_old_one_even_if_redis_is_gone_after_the_commit(app, make_user):
+    """The kept page must not open with the old PIN when Redis misses the bump that follows the commit."""
+    appeal_id, code, old_pin = make_appeal(app, branch_code="AST-01")
+    assert look_up(app.test_client(), code, old_pin).status_code == 200 and kept_pages(app, code)
+    user_id, _email = make_user(Role.staff, "AST-01")
+    with app.app_context():
+        live = get_redis()
+
+        def redis_goes_away(_session):
+            app.extensions["redis"] = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+
+        # Runs before the page cache's own after-commit listener, which then cannot reach Redis.
+        event.listen(db.session, "after_commit", redis_goes_away, insert=True)
+        try:
+            new_pin = pins.reissue_at_branch(db.session.get(Appeal, appeal_id), user=db.session.get(User, user_id))
+            db.session.commit()
+        finally:
+            event.remove(db.session, "after_commit", redis_goes_away)
+            app.extensions["redis"] = live
+    old = look_up(app.test_client(), code, old_pin)
+    assert old.status_code == 404 and 'data-status="state"' not in old.get_data(as_text=True)
+    assert f"<dd>{code}</dd>" in look_up(app.test_client(), code, new_pin).get_data(as_text=True)
+
+
+def test_a_new_pin_asked_for_by_sms_ends_the_old_one_though_the_page_is_kept(app):
+    _appeal_id, code, old_pin = make_appeal(app)
+    assert look_up(app.test_client(), code, old_pin).status_code == 200 and kept_pages(app, code)
+    asked = submit(app.test_client(), "/status/new-pin", "/status/new-pin", code=code)
+    assert asked.status_code == 200
+    old = look_up(app.test_client(), code, old_pin)
+    assert old.status_code == 404 and 'data-status="state"' not in old.get_data(as_text=True)
+
+
+def test_redis_holds_neither_the_pin_nor_its_hash_from_the_database(app):
+    appeal_id, code, pin = make_appeal(app)
+    look_up(app.test_client(), code, pin)
+    with app.app_context():
+        stored = db.session.get(Appeal, appeal_id).pin_hash
+        redis = get_redis()
+        keys = list(redis.scan_iter("status:*"))
+        assert keys and not any(pin.encode() in key for key in keys)
+        values = [redis.get(key) or b"" for key in keys if redis.type(key) == b"string"]
+        assert not any(stored.encode() in value for value in values)
+
+
+def test_a_browser_looking_again_soon_gets_no_new_session_cookie(app):
+    _appeal_id, code, pin = make_appeal(app)
+    citizen = app.test_client()
+    assert "Set-Cookie" in look_up(citizen, code, pin).headers  # let in to the appeal: the session changed
+    again = look_up(citizen, code, pin)
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    # Still let in: the form on the page works.
+    assert citizen.get("/status/view").status_code == 200

@@ -6,18 +6,21 @@ for any code typed, existing or not, so a lock reveals nothing either); "found".
 built here from the appeal's public events only, never from its text or the citizen's data.
 """
 
+import functools
+import hmac
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app, session
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..appeals import deadlines
 from ..appeals import operations as appeal_ops
-from ..appeals.codes import check_pin, normalize_tracking_code
+from ..appeals.codes import hash_pin, normalize_tracking_code
 from ..appeals.feedback import decision_to_rate
 from ..appeals.models import (
     AnonymousGround,
@@ -31,12 +34,12 @@ from ..appeals.models import (
 )
 from ..directory.models import Branch, Deputy
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import select_locale
 from ..jobs.queues import get_redis
 from . import page_cache
 
 S = AppealState
-NOT_FOUND, LOCKED, FOUND = "not_found", "locked", "found"
+NOT_FOUND, LOCKED, FOUND, LIMITED = "not_found", "locked", "found", "limited"
 #: The session key of the browser's access to one appeal after a right PIN: {"code": ..., "until": epoch}.
 ACCESS_KEY = "status_access"
 #: Decisions the citizen may rate.
@@ -47,13 +50,15 @@ CITIZEN_KINDS = frozenset({EventKind.citizen_info, EventKind.rating, EventKind.r
 @dataclass
 class Lookup:
     outcome: str
-    #: For a right PIN: the appeal's id, code and PIN hash (from one indexed query, not the whole appeal) ...
+    #: For a right PIN: the appeal's id, code and PIN hash ...
     appeal_id: int | None = None
     tracking_code: str = ""
     pin_hash: str = ""
-    #: ... and, unless STATUS_PAGE_CACHE_SECONDS is 0, where its page is kept and the page if it is.
+    #: ... and, unless STATUS_PAGE_CACHE_SECONDS is 0, where its page is kept and the page if it is current; if
+    #: not, the versions read before anything of the appeal was loaded (a page to keep is filed under them).
     page_key: str | None = None
     page: str | None = None
+    versions: tuple[str, str] | None = None
 
 
 def _lock_subject(code_text: str) -> str:
@@ -133,7 +138,9 @@ def appeal_for_page(appeal_id: int) -> Appeal | None:
 def page_variant() -> str:
     """What else than the appeal a kept page depends on: the language, and the day (days left, overdue)."""
     today = deadlines.local_date(appeal_ops.utcnow())
-    return f"{current_language()}:{today.isoformat()}"
+    # The chosen language as select_locale() names it (what current_language() reads from it), without parsing
+    # it into Babel's Locale, which a look-up answered from Redis never needs.
+    return f"{select_locale()}:{today.isoformat()}"
 
 
 #: The narrow check: the unique index on the tracking code, three columns.
@@ -142,40 +149,61 @@ _CODE_AND_PIN = select(Appeal.id, Appeal.tracking_code, Appeal.pin_hash).where(
 )
 
 
-def look_up(code_text: str, pin: str) -> Lookup:
-    """Check a tracking code and PIN as typed; counts a wrong PIN, refuses a locked code.
+@functools.lru_cache(maxsize=8)
+def _parsed_limit(text: str) -> tuple[int, int]:
+    item = parse_limit(text)
+    return item.amount, item.get_expiry()
 
-    A right PIN costs one indexed query and one Redis round trip (the lock, the wrong PINs' counter and the
-    kept page together)."""
+
+def _client_limit(client: str) -> tuple[str, int, int] | None:
+    """The client's look-up counter (its address as a keyed hash: no address in Redis keys), the look-ups
+    allowed in the window (STATUS_LOOKUP_LIMIT) and the window's seconds; None with rate limits off."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    amount, seconds = _parsed_limit(config["STATUS_LOOKUP_LIMIT"])
+    digest = hmac.new(config["PIN_HMAC_KEY"].encode(), b"client\x00" + client.encode(), "sha256").hexdigest()
+    return f"status:lookups:{digest[:32]}", amount, seconds
+
+
+def look_up(code_text: str, pin: str, client: str = "127.0.0.1") -> Lookup:
+    """Check a tracking code and PIN as typed from the address `client`; counts the look-up against the
+    client's limit and a wrong PIN against the code, refuses a locked code.
+
+    A right PIN whose page is kept costs one Redis round trip (the client's limit, the lock, the wrong PINs'
+    counter and the kept page together) and no database work; anything else is decided by one indexed query of
+    code and PIN."""
     subject = _lock_subject(code_text or "")
     canonical = normalize_tracking_code(code_text or "")
-    row = None
-    if canonical:
-        # Autocommit: no BEGIN and no ROLLBACK around the one read, so psycopg keeps the query prepared (a
-        # rollback makes it drop every prepared statement of the connection).
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(_CODE_AND_PIN, {"code": canonical}).first()
-    key = current_app.config["PIN_HMAC_KEY"]
-    # An unknown code costs the same HMAC as a wrong PIN.
-    right = check_pin(pin or "", row.pin_hash if row is not None else _NO_SUCH_HASH, key)
-    redis = get_redis()
-    if not right:
-        if redis.exists(_lock_key(subject)):
-            return Lookup(LOCKED)
-        # The attempt that locks still answers "not found": only the next one learns of the lock.
-        record_wrong_pin(subject)
-        return Lookup(NOT_FOUND)
-    found = Lookup(FOUND, row.id, row.tracking_code, row.pin_hash)
-    if current_app.config["STATUS_PAGE_CACHE_SECONDS"] > 0:
-        locked, wrong, found.page_key, found.page = page_cache.check(
-            _lock_key(subject), _wrong_key(subject), row.id, row.tracking_code, page_variant()
-        )
-    else:
-        locked, wrong = redis.pipeline().exists(_lock_key(subject)).exists(_wrong_key(subject)).execute()
+    caching = current_app.config["STATUS_PAGE_CACHE_SECONDS"] > 0
+    key = page_cache.page_key(canonical, page_variant()) if canonical and caching else page_cache.NO_PAGE
+    limited, locked, wrong, kept = page_cache.check(_lock_key(subject), _wrong_key(subject), key, _client_limit(client))
+    if limited:
+        return Lookup(LIMITED)
     if locked:
         return Lookup(LOCKED)
+    typed = hash_pin((pin or "").strip(), current_app.config["PIN_HMAC_KEY"])
+    if kept is not None and kept.opens_with(typed):
+        found = Lookup(FOUND, kept.appeal_id, canonical, typed, page_key=key, page=kept.html)
+    else:
+        # Nothing kept, or a PIN the kept page does not open with: the database decides, so a wrong PIN costs
+        # the same whether or not a page is kept, and a PIN changed behind a kept page still works.
+        row = None
+        if canonical:
+            # Autocommit: no BEGIN and no ROLLBACK around the one read, so psycopg keeps the query prepared (a
+            # rollback makes it drop every prepared statement of the connection).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                row = conn.execute(_CODE_AND_PIN, {"code": canonical}).first()
+        # An unknown code costs the same comparison as a wrong PIN.
+        if not hmac.compare_digest(typed, row.pin_hash if row is not None else _NO_SUCH_HASH):
+            # The attempt that locks still answers "not found": only the next one learns of the lock.
+            record_wrong_pin(subject)
+            return Lookup(NOT_FOUND)
+        found = Lookup(FOUND, row.id, row.tracking_code, row.pin_hash)
+        if caching:
+            found.page_key, found.versions = key, page_cache.versions(row.id)
     if wrong:
-        redis.delete(_wrong_key(subject))
+        get_redis().delete(_wrong_key(subject))
     return found
 
 
@@ -193,11 +221,23 @@ def answer_file(appeal: Appeal, attachment_id: int) -> Attachment | None:
 
 
 def grant_access(found: Lookup) -> None:
-    """Let this browser act on the appeal (rate, add information) for a while without the PIN again."""
+    """Let this browser act on the appeal (rate, add information) for a while without the PIN again.
+
+    A browser already let in to this appeal with this PIN for more than half of that while keeps its access as
+    it is, so a repeated look-up does not sign and send the session cookie again."""
     minutes = current_app.config["STATUS_ACCESS_MINUTES"]
+    now = int(time.time())
+    access = session.get(ACCESS_KEY)
+    if (
+        isinstance(access, dict)
+        and access.get("code") == found.tracking_code
+        and access.get("pin") == _pin_mark(found)
+        and access.get("until", 0) - now > minutes * 30
+    ):
+        return
     session[ACCESS_KEY] = {
         "code": found.tracking_code,
-        "until": int(time.time()) + minutes * 60,
+        "until": now + minutes * 60,
         "pin": _pin_mark(found),
     }
 

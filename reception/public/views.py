@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
@@ -55,7 +56,9 @@ def no_store(response):
 
 @bp.route("/status/", methods=["GET", "POST"])
 @bp.route("/status/<code>", methods=["GET", "POST"])
-@limiter.limit(_config("STATUS_LOOKUP_LIMIT"), methods=["POST"])
+# STATUS_LOOKUP_LIMIT is counted by the look-up itself, in the same Redis round trip as the code's lock and the
+# kept page (status.look_up), so Flask-Limiter has nothing to do here.
+@limiter.exempt
 @public
 def status(code: str = ""):
     """Ask for the tracking code (pre-filled from the receipt's QR link) and PIN; show the appeal's status.
@@ -63,7 +66,9 @@ def status(code: str = ""):
     Every failure answers the same page, whatever was wrong and without echoing what was typed."""
     if request.method == "GET":
         return render_template("public/status.html", code=code)
-    result = lookup.look_up(request.form.get("code", ""), request.form.get("pin", ""))
+    result = lookup.look_up(request.form.get("code", ""), request.form.get("pin", ""), client=get_remote_address())
+    if result.outcome == lookup.LIMITED:
+        abort(429)  # the friendly page of every limit (errors.py)
     if result.outcome == lookup.FOUND:
         lookup.grant_access(result)
         return _found_page(result)
@@ -114,11 +119,12 @@ def _found_page(result: lookup.Lookup):
     if same_for_all and result.page is not None:
         return page_cache.serve(result.page, token)
     appeal = lookup.appeal_for_page(result.appeal_id)
-    if appeal is None:  # erased since the PIN was checked
+    if appeal is None or appeal.pin_hash != result.pin_hash:
+        # Erased, or given a new PIN, since the PIN was checked.
         return render_template("public/status.html", code="", error=_("The tracking code or PIN is wrong.")), 404
     html, http_status = _render_appeal(appeal)
-    if same_for_all:
-        page_cache.keep(result.page_key, html, token)
+    if same_for_all and result.versions is not None:
+        page_cache.keep(result.page_key, result.versions, appeal.id, appeal.pin_hash, html, token)
     return html, http_status
 
 
