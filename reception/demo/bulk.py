@@ -2,8 +2,9 @@
 
 `appeals.generate_appeals` registers each appeal through the real operations (43 a second on PostgreSQL). Here
 the same kind of data is planned with numpy, made into rows in plain Python and written with PostgreSQL's COPY
-(psycopg's binary `cursor.copy()`), the appeals table's indexes set aside while it loads (demo/indexes.py); on
-SQLite, the embedded default, the same rows go in by batched INSERTs: correct, not fast.
+(psycopg's binary `cursor.copy()`), the indexes and foreign keys of citizens, appeals and events set aside while
+it loads and made again after the rows are committed, several at once (demo/indexes.py); on SQLite, the embedded
+default, the same rows go in by batched INSERTs in the caller's transaction: correct, not fast.
 
 What the app relies on holds as if the appeals had come in one by one: registration numbers continue each
 branch's sequence of that year without gaps and the counters end where the numbers do (the next real intake
@@ -37,12 +38,15 @@ from ..directory.models import Branch, BranchLevel, Deputy, Topic
 from ..extensions import db
 from .appeals import DAYS_BACK, SUMMARIES
 from .deputies import GIVEN_FEMALE, GIVEN_MALE, PATRONYMIC_ROOTS, SURNAMES
-from .indexes import set_aside
+from .indexes import SetAside, add_keys_unchecked, drop, make_again
 
 #: The PIN of every generated appeal (printed by `flask demo generate --help`).
 DEMO_PIN = "123456"
 #: Appeals made into rows and written at a time: bounded memory at a million.
 CHUNK = 50_000
+#: Connections making the indexes again at once: the two GIN builds (one process each) beside the btrees (each
+#: with PostgreSQL's parallel workers); more only queue for the same cores.
+INDEX_CONNECTIONS = 4
 
 S = ops.S
 #: The old generator's spread of how far an appeal went: registered, routed, in progress, resolved, closed.
@@ -135,7 +139,8 @@ class Generated:
 
 
 def generate_bulk(count: int, seed: int = 7, say: Callable[[str], None] = lambda _text: None) -> Generated:
-    """Add `count` demo appeals with their citizens and events in one transaction; the caller commits."""
+    """Add `count` demo appeals with their citizens and events. On PostgreSQL the rows are committed here, then
+    their indexes made again; on SQLite the caller commits."""
     world = _World.load()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     conn = db.session.connection()
@@ -157,12 +162,18 @@ def generate_bulk(count: int, seed: int = 7, say: Callable[[str], None] = lambda
     ids = _Ids.take(count, plan.new_citizens, plan.events, postgres)
     rows = _Rows(plan, world, counters, iins, codes, ids)
     if postgres:
-        _write_postgresql(conn, rows, say)
+        saved = _write_postgresql(conn, rows, say)
     else:
         _write_sqlite(rows, say)
     _save_counters(counters, rows.counters_touched)
     if postgres:
-        conn.exec_driver_sql("ANALYZE citizens, appeals, appeal_events")
+        # The rows and the counters that go with them, committed together (the lock ends here); then the
+        # indexes, several at once on connections of their own, and ANALYZE.
+        db.session.commit()
+        indexes, keys = saved.counts
+        say(f"making {indexes} indexes again and checking {keys} foreign keys, {INDEX_CONNECTIONS} at a time")
+        make_again(db.engine, saved, connections=INDEX_CONNECTIONS, say=lambda text: say(f"  {text}"))
+        say("indexes and foreign keys made")
     return Generated(count, plan.new_citizens, rows.next_event - ids.event)
 
 
@@ -616,7 +627,7 @@ def _name(picks: np.ndarray, female: bool) -> str:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def _write_postgresql(conn, rows: _Rows, say) -> None:
+def _write_postgresql(conn, rows: _Rows, say) -> SetAside:
     raw = conn.connection.driver_connection
     types = {
         table: _column_types(raw, table, columns)
@@ -626,24 +637,25 @@ def _write_postgresql(conn, rows: _Rows, say) -> None:
             ("appeal_events", EVENT_COLUMNS),
         )
     }
-    with set_aside(conn, ["citizens", "appeals", "appeal_events"]) as (indexes, keys):
-        say(f"{indexes} indexes and {keys} foreign keys set aside")
-        written = 0
-        with raw.cursor() as cursor:
-            for citizens, appeals, events in rows.chunks():
-                for table, columns, batch in (
-                    ("citizens", CITIZEN_COLUMNS, citizens),
-                    ("appeals", APPEAL_COLUMNS, appeals),
-                    ("appeal_events", EVENT_COLUMNS, events),
-                ):
-                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(types[table])
-                        for row in batch:
-                            copy.write_row(row)
-                written += len(appeals)
-                say(f"appeals: {written} written")
-        say("making the indexes and foreign keys again")
-    say("indexes and foreign keys made")
+    saved = drop(conn, ["citizens", "appeals", "appeal_events"])
+    indexes, keys = saved.counts
+    say(f"{indexes} indexes and {keys} foreign keys set aside")
+    written = 0
+    with raw.cursor() as cursor:
+        for citizens, appeals, events in rows.chunks():
+            for table, columns, batch in (
+                ("citizens", CITIZEN_COLUMNS, citizens),
+                ("appeals", APPEAL_COLUMNS, appeals),
+                ("appeal_events", EVENT_COLUMNS, events),
+            ):
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(types[table])
+                    for row in batch:
+                        copy.write_row(row)
+            written += len(appeals)
+            say(f"appeals: {written} written")
+    add_keys_unchecked(conn, saved)
+    return saved
 
 
 def _column_types(raw, table: str, columns: tuple[str, ...]) -> list[int]:
