@@ -29,6 +29,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,8 +42,11 @@ MAIN_SCHEMA = "bench_generate_main"
 
 
 def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its children that ended (the generator's forked writers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
 
 def backend_cpu(pid: int) -> float:
@@ -55,16 +59,52 @@ def backend_cpu(pid: int) -> float:
 APPLICATION = "bench_generate"
 
 
-def backends_cpu(db) -> dict[int, float]:
-    """CPU seconds of each live backend of this process's connections (the session's and the index builders')."""
-    pids = db.session.scalars(
-        db.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": APPLICATION}
-    ).all()
-    cpu = {}
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError):  # gone meanwhile
-            cpu[pid] = backend_cpu(pid)
-    return cpu
+class Backends:
+    """The CPU seconds of the PostgreSQL backends of this process's connections and its children's (the session's,
+    the forked writers', the index builders'), told by their application_name: looked at twice a second on a
+    connection of its own, as a writer's backend ends with its connection."""
+
+    def __init__(self, base_url: str):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(base_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.psycopg = psycopg
+        self.seen: dict[int, tuple[float, float]] = {}  # pid: (CPU when first seen, CPU when last seen)
+        self.stop = threading.Event()
+
+    def look(self, cursor) -> None:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION,))
+        for (pid,) in cursor.fetchall():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # gone meanwhile
+                used = backend_cpu(pid)
+                self.seen[pid] = (self.seen.get(pid, (used, used))[0], used)
+
+    def __enter__(self) -> "Backends":
+        self.connection = self.psycopg.connect(self.url, autocommit=True)
+        self.look(self.connection.cursor())
+        self.before = {pid: first for pid, (first, _last) in self.seen.items()}
+
+        def watch():
+            with self.connection.cursor() as cursor:
+                while not self.stop.wait(0.5):
+                    self.look(cursor)
+
+        self.thread = threading.Thread(target=watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.look(self.connection.cursor())
+        self.connection.close()
+
+    @property
+    def used(self) -> float:
+        """CPU seconds since entering; a backend born meanwhile counts from 0 (up to half a second of it lost
+        when it lived less than that)."""
+        return sum(last - self.before.get(pid, 0.0) for pid, (_first, last) in self.seen.items())
 
 
 def load() -> str:
@@ -127,13 +167,13 @@ def after(base_url: str, sizes: list[int], rebuild: bool, show_steps: bool = Fal
             steps: list[tuple[float, str]] = []
             before = definitions(db.session.connection())
             started_load = load()
-            server = backends_cpu(db)
-            wall, used = time.perf_counter(), cpu()
-            made = generate_bulk(
-                size, seed=7, say=lambda text, t0=wall, steps=steps: steps.append((time.perf_counter() - t0, text))
-            )
-            db.session.commit()
-            server = sum(used_now - server.get(pid, 0.0) for pid, used_now in backends_cpu(db).items())
+            with Backends(base_url) as backends:
+                wall, used = time.perf_counter(), cpu()
+                made = generate_bulk(
+                    size, seed=7, say=lambda text, t0=wall, steps=steps: steps.append((time.perf_counter() - t0, text))
+                )
+                db.session.commit()
+            server = backends.used
             same = definitions(db.session.connection()) == before
             db.session.commit()
             wall, used = time.perf_counter() - wall, cpu() - used
