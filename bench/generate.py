@@ -15,18 +15,21 @@ commit.
 set up the same way, on --before appeals (2,000 by default: 1,000,000 would take hours), extrapolated linearly to
 each size; stated as such.
 
-Prints the wall time, appeals per second, this process's CPU time, the CPU time of its PostgreSQL backend (read
-from /proc: the database must be on this machine; parallel index-build workers not counted), the machine's load
-average before and after (other sessions share it) and, for the "before", the time each size would take at the
-rate measured.
+Prints the wall time, appeals per second, this process's CPU time, the CPU time of the PostgreSQL backends of its
+connections (the session's and those that make the indexes again, told by their application_name and read from
+/proc: the database must be on this machine; PostgreSQL's parallel index-build workers are not counted), the
+machine's load average before and after (other sessions share it) and, for the "before", the time each size
+would take at the rate measured. `--steps` adds when each step ended (each index, as it was made).
 """
 
 import argparse
+import contextlib
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,14 +42,69 @@ MAIN_SCHEMA = "bench_generate_main"
 
 
 def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its children that ended (the generator's forked writers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
 
 def backend_cpu(pid: int) -> float:
     """CPU seconds of a PostgreSQL backend on this machine (its parallel index-build workers are not counted)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+#: The application_name of this bench's connections, so that their backends can be told from other sessions'.
+APPLICATION = "bench_generate"
+
+
+class Backends:
+    """The CPU seconds of the PostgreSQL backends of this process's connections and its children's (the session's,
+    the forked writers', the index builders'), told by their application_name: looked at twice a second on a
+    connection of its own, as a writer's backend ends with its connection."""
+
+    def __init__(self, base_url: str):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(base_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.psycopg = psycopg
+        self.seen: dict[int, tuple[float, float]] = {}  # pid: (CPU when first seen, CPU when last seen)
+        self.stop = threading.Event()
+
+    def look(self, cursor) -> None:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION,))
+        for (pid,) in cursor.fetchall():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # gone meanwhile
+                used = backend_cpu(pid)
+                self.seen[pid] = (self.seen.get(pid, (used, used))[0], used)
+
+    def __enter__(self) -> "Backends":
+        self.connection = self.psycopg.connect(self.url, autocommit=True)
+        self.look(self.connection.cursor())
+        self.before = {pid: first for pid, (first, _last) in self.seen.items()}
+
+        def watch():
+            with self.connection.cursor() as cursor:
+                while not self.stop.wait(0.5):
+                    self.look(cursor)
+
+        self.thread = threading.Thread(target=watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.look(self.connection.cursor())
+        self.connection.close()
+
+    @property
+    def used(self) -> float:
+        """CPU seconds since entering; a backend born meanwhile counts from 0 (up to half a second of it lost
+        when it lived less than that)."""
+        return sum(last - self.before.get(pid, 0.0) for pid, (_first, last) in self.seen.items())
 
 
 def load() -> str:
@@ -96,22 +154,26 @@ def definitions(conn) -> dict:
     return {t: (index_definitions(conn, t), foreign_keys(conn, t)) for t in ("citizens", "appeals", "appeal_events")}
 
 
-def after(base_url: str, sizes: list[int], rebuild: bool) -> None:
+def after(base_url: str, sizes: list[int], rebuild: bool, show_steps: bool = False) -> None:
     from reception.demo.bulk import generate_bulk
     from reception.demo.cli import _quiet
     from reception.extensions import db
 
-    app = demo_schema(base_url, SCHEMA, rebuild)
+    sep = "&" if "?" in base_url else "?"
+    app = demo_schema(f"{base_url}{sep}application_name={APPLICATION}", SCHEMA, rebuild)
     for size in sizes:
         empty(app)
         with app.app_context(), _quiet():
-            backend = db.session.scalar(db.text("SELECT pg_backend_pid()"))
+            steps: list[tuple[float, str]] = []
             before = definitions(db.session.connection())
             started_load = load()
-            wall, used, server = time.perf_counter(), cpu(), backend_cpu(backend)
-            made = generate_bulk(size, seed=7)
-            server = backend_cpu(backend) - server
-            db.session.commit()
+            with Backends(base_url) as backends:
+                wall, used = time.perf_counter(), cpu()
+                made = generate_bulk(
+                    size, seed=7, say=lambda text, t0=wall, steps=steps: steps.append((time.perf_counter() - t0, text))
+                )
+                db.session.commit()
+            server = backends.used
             same = definitions(db.session.connection()) == before
             db.session.commit()
             wall, used = time.perf_counter() - wall, cpu() - used
@@ -121,6 +183,9 @@ def after(base_url: str, sizes: list[int], rebuild: bool) -> None:
             f"{started_load} → {load()} | indexes and foreign keys as before: {'yes' if same else 'NO'}",
             flush=True,
         )
+        if show_steps:
+            for at, text in steps:
+                print(f"       {at:7.1f} s  {text}", flush=True)
 
 
 BEFORE = """
@@ -175,12 +240,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--before", type=int, default=2000, help="appeals generated by main's code (0: skip)")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--steps", action="store_true", help="print when each step of the generator ended")
     args = parser.parse_args()
     base_url = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} cores, {base_url.rsplit('/', 1)[-1]}", flush=True)
     if args.before:
         before(base_url, args.before, args.sizes, args.rebuild)
-    after(base_url, args.sizes, args.rebuild)
+    after(base_url, args.sizes, args.rebuild, args.steps)
 
 
 if __name__ == "__main__":

@@ -4,33 +4,37 @@ workers, for main's code ("before") and this tree's ("after"), interleaved and r
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test7 \\
     BENCH_REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/notify_throughput.py \\
-        [--before-ref main] [--runs 3] [--workers 1,2,4] [--before-messages 400] [--after-messages 4000]
+        [--before-ref main|none] [--runs 3] [--workers 1,2,4] [--empty-jobs 400] [--before-messages 400] \\
+        [--after-messages 4000]
 
 It builds its own schema `bench_notify` in that database (dropped and made again each run) and empties
 the Redis database it is given (so give it one of its own). "before" and "after" are `git archive <ref>`
-(main and HEAD by default) unpacked into temporary directories; both run with this venv's Python. For each round, number of workers and tree
-(the trees' order alternates round by round):
+(main and HEAD by default; `--before-ref none` runs "after" alone) unpacked into temporary directories;
+both run with this venv's Python. For each round, number of workers and tree (the trees' order alternates
+round by round), N long-running workers of that tree are started (`flask worker --queue notifications`, as
+in production: rq's forking worker, one work horse per job) and the bench waits until every one of them is
+registered in Redis and idle; then, on those same workers:
 
-* the ceiling: N empty jobs (`empty_job`) through that many `flask worker --burst --queue notifications`
-  processes of that tree (rq's forking worker, one work horse per job, as in production), the rate timed
-  from the first job's start to the last job's end as rq recorded them;
+* the ceiling: E empty jobs (`empty_job`) queued at once;
 * the real thing: M pending outbox rows written, their delivery queued by the tree's own
-  `deliver_after_commit` in one transaction (as the application does: main queues a job a row, this tree
-  one batch job), the same workers started, and the rate timed from the first to the last message the
-  gateway and the SMTP server saw. It then checks every row is `sent`, and that the gateway got each SMS
-  and the SMTP server each e-mail exactly once.
+  `deliver_after_commit` in one transaction (as the application does: main before batches queued a job a
+  row, batches one job that queues the next), until every row is `sent` and the last job (the one that
+  finds nothing left) has ended. It checks the gateway got each SMS and the SMTP server each e-mail
+  exactly once.
 
-"× empty" is messages/s over the empty-job rate of the same tree's workers in the same round. CPU is the
-workers' own (parents and forked work horses, from getrusage of the waited-for children) per message or
-per empty job, less each worker's start-up (a burst worker on an empty queue, measured each round);
-PostgreSQL's, the gateway's and the SMTP server's are not in it. Fewer messages are sent
-"before" (it is ~30× slower), the same number of empty jobs for both.
+Both rates are timed alike, from the first job's start to the last job's end as rq recorded them (the
+rate from the first to the last message the receivers saw is printed beside it); the workers' start-up is
+outside both, and no worker leaves early. The workers are stopped (SIGTERM, rq's warm shutdown) after each
+pair. "× empty" is messages/s over the empty-job rate of the same workers. CPU is the workers' own
+(parents and their reaped work horses, from /proc) per message or per empty job, read while they are idle
+before and after; PostgreSQL's, the gateway's and the SMTP server's are not in it. The load average is
+printed beside each line: the machine is shared.
 """
 
 import argparse
 import logging
 import os
-import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -122,32 +126,86 @@ class Receivers:
             self.mail.clear()
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a live process and of its children it has waited for (a worker and its finished work
+    horses), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def run_workers(tree: Path, count: int, env: dict) -> tuple[float, float]:
-    """Start `count` burst workers of `tree` on the notifications queue; returns (seconds until all exited,
-    their CPU seconds)."""
-    cpu = children_cpu()
-    started = time.perf_counter()
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", "--queue", "notifications"],
-            cwd=tree,
-            env=dict(env, PYTHONPATH=str(tree)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(count)
-    ]
-    for worker in workers:
-        _out, errors = worker.communicate()
-        if worker.returncode != 0:
-            raise SystemExit(f"a worker of {tree} exited with {worker.returncode}:\n{errors[-3000:]}")
-    return time.perf_counter() - started, children_cpu() - cpu
+class Workers:
+    """`count` long-running `flask worker --queue notifications` processes of `tree` (rq's forking worker, one
+    work horse per job, as in production), started and waited for until every one is registered and idle,
+    so that neither start-up nor a worker that quits on an empty queue weighs on what is timed."""
+
+    def __init__(self, tree: Path, count: int, env: dict, redis):
+        self.tree, self.redis = tree, redis
+        self.logs = [tempfile.TemporaryFile(mode="w+") for _ in range(count)]  # noqa: SIM115 (closed by stop())
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--queue", "notifications"],
+                cwd=tree,
+                env=dict(env, PYTHONPATH=str(tree)),
+                stdout=subprocess.DEVNULL,
+                stderr=log,  # a file, not a pipe: a long-running worker would fill a pipe nobody reads and stop
+            )
+            for log in self.logs
+        ]
+        self.wait_idle(timeout=180)
+
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Until each of these workers is registered in Redis and waits for a job (its last horse reaped)."""
+        from rq.worker import Worker
+
+        pids = {p.pid for p in self.processes}
+        deadline = time.monotonic() + timeout
+        while True:
+            for process in self.processes:
+                if process.poll() is not None:
+                    self.fail(f"a worker exited with {process.returncode}")
+            idle = {w.pid for w in Worker.all(connection=self.redis) if w.get_state() == "idle"}
+            if pids <= idle:
+                return
+            if time.monotonic() > deadline:
+                self.fail(f"{len(pids - idle)} of {len(pids)} workers not idle after {timeout} s")
+            time.sleep(0.1)
+
+    def cpu(self) -> float:
+        return sum(process_cpu(p.pid) for p in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)  # rq's warm shutdown: the job under way ends first
+        for process in self.processes:
+            process.wait(timeout=120)
+        for log in self.logs:
+            log.close()
+
+    def fail(self, why: str) -> None:
+        tails = []
+        for log in self.logs:
+            log.seek(0)
+            tails.append(log.read()[-3000:])
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+        raise SystemExit(f"{self.tree}: {why}\n" + "\n---\n".join(tails))
+
+
+def wait_for(check, what: str, workers: Workers, timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            workers.fail(f"timed out waiting for {what}")
+        for process in workers.processes:
+            if process.poll() is not None:
+                workers.fail(f"a worker exited with {process.returncode} while waiting for {what}")
+        time.sleep(0.05)
+
+
+def job_span(jobs) -> float:
+    """Seconds from the first job's start to the last job's end, as rq recorded them."""
+    return max(j.ended_at.timestamp() for j in jobs) - min(j.started_at.timestamp() for j in jobs)
 
 
 #: Run in the tree under test: queue the delivery of every pending row the way that tree's application does.
@@ -175,7 +233,7 @@ def export_tree(ref: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before-ref", default="main")
+    parser.add_argument("--before-ref", default="main", help="the code to compare with ('none': this tree alone)")
     parser.add_argument("--after-ref", default="HEAD", help="the code under test, exported like --before-ref")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", default="1,2,4")
@@ -190,6 +248,7 @@ def main() -> None:
 
     from rq import Queue
     from rq.job import Job
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
     from sqlalchemy import create_engine, func, insert, select, text
 
     from config import Config
@@ -204,9 +263,13 @@ def main() -> None:
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
     receivers = Receivers()
-    trees = {"before": export_tree(args.before_ref), "after": export_tree(args.after_ref)}
+    trees = {"after": export_tree(args.after_ref)}
+    if args.before_ref != "none":
+        trees = {"before": export_tree(args.before_ref), **trees}
 
     def rev(ref: str) -> str:
+        if ref == "none":
+            return "-"
         return subprocess.run(["git", "rev-parse", "--short", ref], cwd=PROJECT, capture_output=True, text=True).stdout
 
     before_rev, after_rev = rev(args.before_ref).strip(), rev(args.after_ref).strip()
@@ -240,11 +303,15 @@ def main() -> None:
         redis = get_redis()
         queue = Queue("notifications", connection=redis)
 
-        def ceiling(tree: Path, workers: int, startup: float) -> tuple[float, float]:
-            redis.flushdb()
+        finished = FinishedJobRegistry(queue=queue)
+        failed = FailedJobRegistry(queue=queue)
+
+        def ceiling(workers: Workers) -> tuple[float, float]:
+            """Empty jobs queued at once to idle workers; (jobs/s, CPU seconds a job)."""
             n = args.empty_jobs
+            cpu = workers.cpu()
             with redis.pipeline() as pipe:
-                queue.enqueue_many(
+                jobs = queue.enqueue_many(
                     [
                         Queue.prepare_data("bench.notify_throughput.empty_job", timeout=60, result_ttl=3600)
                         for _ in range(n)
@@ -252,23 +319,24 @@ def main() -> None:
                     pipeline=pipe,
                 )
                 pipe.execute()
-            ids = queue.job_ids
-            _wall, cpu = run_workers(tree, workers, env)
-            jobs = [job for job in Job.fetch_many(ids, connection=redis) if job and job.ended_at]
-            assert len(jobs) == n, f"only {len(jobs)} empty jobs finished"
-            first = min(job.started_at.timestamp() for job in jobs)
-            last = max(job.ended_at.timestamp() for job in jobs)
-            return n / (last - first), (cpu - workers * startup) / n
+            ids = [job.id for job in jobs]
+            wait_for(lambda: finished.count + failed.count >= n, "the empty jobs", workers)
+            workers.wait_idle()
+            cpu = workers.cpu() - cpu
+            done = [job for job in Job.fetch_many(ids, connection=redis) if job and job.ended_at]
+            if len(done) != n or failed.count:
+                workers.fail(f"only {len(done)} of {n} empty jobs finished, {failed.count} failed")
+            return n / job_span(done), cpu / n
 
-        def deliver(label: str, tree: Path, workers: int, startup: float) -> tuple[float, float, float]:
+        def deliver(label: str, workers: Workers) -> dict:
+            """Pending rows queued as the tree's application queues them, to the same idle workers."""
             n = counts[label]
-            redis.flushdb()
             db.session.execute(OutboxMessage.__table__.delete())
             db.session.execute(
                 insert(OutboxMessage),
                 [
                     {
-                        "dedupe_key": f"bench:{label}:{workers}:{i}:{'sms' if i % 2 == 0 else 'email'}",
+                        "dedupe_key": f"bench:{label}:{len(workers.processes)}:{i}:{'sms' if i % 2 == 0 else 'email'}",
                         "channel": MessageChannel.sms if i % 2 == 0 else MessageChannel.email,
                         "recipient": "+77011234567" if i % 2 == 0 else "aigul@example.kz",
                         "language": "ru",
@@ -285,53 +353,76 @@ def main() -> None:
                 ],
             )
             db.session.commit()
+            receivers.clear()
+            before_ids = set(finished.get_job_ids())
+            cpu = workers.cpu()
             subprocess.run(
                 [sys.executable, "-c", QUEUE_AS_THE_APP_DOES],
-                cwd=tree,
-                env=dict(env, PYTHONPATH=str(tree)),
+                cwd=workers.tree,
+                env=dict(env, PYTHONPATH=str(workers.tree)),
                 check=True,
             )
-            receivers.clear()
-            wall, cpu = run_workers(tree, workers, env)
+
+            def all_sent() -> bool:
+                db.session.rollback()
+                return (
+                    db.session.scalar(
+                        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.sent)
+                    )
+                    == n
+                )
+
+            wait_for(all_sent, f"{n} messages sent", workers)
+            # The chain ends with a job that finds nothing left to claim: it is part of the work, so wait for it.
+            wait_for(lambda: queue.count == 0 and StartedJobRegistry(queue=queue).count == 0, "the last job", workers)
+            workers.wait_idle()
+            cpu = workers.cpu() - cpu
             db.session.rollback()
-            sent = db.session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == MessageState.sent)
-            )
             sms, mail = dict(receivers.sms), dict(receivers.mail)
-            assert sent == n, f"{label}: {sent} of {n} sent"
             assert len(sms) == (n + 1) // 2 and set(sms.values()) == {1}, (
                 f"{label}: SMS {len(sms)}, {set(sms.values())}"
             )
             assert len(mail) == n // 2 and set(mail.values()) == {1}, f"{label}: mail {len(mail)}, {set(mail.values())}"
+            if failed.count:
+                workers.fail(f"{failed.count} jobs failed")
+            jobs = [j for j in Job.fetch_many(sorted(set(finished.get_job_ids()) - before_ids), connection=redis) if j]
             times = sorted(receivers.times)
-            return n / (times[-1] - times[0]), n / wall, (cpu - workers * startup) / n
-
-        def startup_cpu(tree: Path) -> float:
-            """CPU seconds of one worker that starts, finds the queue empty and exits (subtracted per worker)."""
-            redis.flushdb()
-            return run_workers(tree, 1, env)[1]
+            return {
+                "rate": n / job_span(jobs),
+                "received": n / (times[-1] - times[0]),
+                "jobs": len(jobs),
+                "cpu": cpu / n,
+            }
 
         worker_counts = [int(w) for w in args.workers.split(",")]
         for run in range(args.runs):
-            startup = {label: startup_cpu(tree) for label, tree in trees.items()}
-            for workers in worker_counts:
-                labels = ["before", "after"] if (run + workers) % 2 == 0 else ["after", "before"]
+            for count in worker_counts:
+                labels = list(trees)
+                if (run + count) % 2:
+                    labels.reverse()
                 for label in labels:
-                    empty_rate, empty_cpu = ceiling(trees[label], workers, startup[label])
-                    rate, wall_rate, cpu = deliver(label, trees[label], workers, startup[label])
+                    redis.flushdb()
+                    started_load = os.getloadavg()[0]
+                    workers = Workers(trees[label], count, env, redis)
+                    try:
+                        empty_rate, empty_cpu = ceiling(workers)
+                        out = deliver(label, workers)
+                    finally:
+                        workers.stop()
                     row = {
-                        "rate": rate,
-                        "wall": wall_rate,
+                        **out,
                         "empty": empty_rate,
-                        "ratio": rate / empty_rate,
-                        "cpu": cpu * 1000,
+                        "ratio": out["rate"] / empty_rate,
+                        "cpu": out["cpu"] * 1000,
                         "empty_cpu": empty_cpu * 1000,
+                        "load": (started_load + os.getloadavg()[0]) / 2,
                     }
-                    results.setdefault((workers, label), []).append(row)
+                    results.setdefault((count, label), []).append(row)
                     print(
-                        f"round {run + 1}, {workers} worker(s), {label:>6}: {rate:7.1f} msg/s "
-                        f"({wall_rate:6.1f}/s wall incl. start-up), {cpu * 1000:5.1f} ms CPU/msg | empty job "
-                        f"{empty_rate:6.1f}/s, {empty_cpu * 1000:5.1f} ms CPU/job | {rate / empty_rate:5.2f}× empty",
+                        f"round {run + 1}, {count} worker(s), {label:>6}: {row['rate']:7.1f} msg/s "
+                        f"({row['received']:6.1f}/s first to last received, {row['jobs']} jobs), "
+                        f"{row['cpu']:5.2f} ms CPU/msg | empty job {empty_rate:6.1f}/s, {row['empty_cpu']:5.1f} ms "
+                        f"CPU/job | {row['ratio']:5.2f}× empty | load {row['load']:.1f}",
                         flush=True,
                     )
         db.session.remove()
@@ -340,15 +431,20 @@ def main() -> None:
         return statistics.median(r[key] for r in rows)
 
     print(f"\nmedians of {args.runs} rounds")
-    print("| workers | code | messages/s | empty jobs/s | × empty (each round) | CPU ms/message | CPU ms/empty job |")
-    print("|---|---|---|---|---|---|---|")
-    for workers in worker_counts:
-        for label in ("before", "after"):
-            rows = results[(workers, label)]
+    print(
+        "| workers | code | messages/s | empty jobs/s | × empty (median; each round) | CPU ms/message "
+        "| CPU ms/empty job | load average |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for count in worker_counts:
+        for label in trees:
+            rows = results[(count, label)]
             each = ", ".join(f"{r['ratio']:.2f}" for r in rows)
+            loads = [r["load"] for r in rows]
             print(
-                f"| {workers} | {label} | {med(rows, 'rate'):.1f} | {med(rows, 'empty'):.1f} | "
-                f"**{med(rows, 'ratio'):.2f}** ({each}) | {med(rows, 'cpu'):.1f} | {med(rows, 'empty_cpu'):.1f} |"
+                f"| {count} | {label} | {med(rows, 'rate'):.1f} | {med(rows, 'empty'):.1f} | "
+                f"**{med(rows, 'ratio'):.2f}** ({each}) | {med(rows, 'cpu'):.2f} | {med(rows, 'empty_cpu'):.1f} | "
+                f"{min(loads):.1f}–{max(loads):.1f} |"
             )
 
 

@@ -2,8 +2,10 @@
 
 `appeals.generate_appeals` registers each appeal through the real operations (43 a second on PostgreSQL). Here
 the same kind of data is planned with numpy, made into rows in plain Python and written with PostgreSQL's COPY
-(psycopg's binary `cursor.copy()`), the appeals table's indexes set aside while it loads (demo/indexes.py); on
-SQLite, the embedded default, the same rows go in by batched INSERTs: correct, not fast.
+(psycopg's binary `cursor.copy()`) by several processes at once, the indexes and foreign keys of citizens, appeals
+and events set aside while it loads and made again after the rows are committed, several at once
+(demo/indexes.py); on SQLite, the embedded default, the same rows go in by batched INSERTs in the caller's
+transaction: correct, not fast.
 
 What the app relies on holds as if the appeals had come in one by one: registration numbers continue each
 branch's sequence of that year without gaps and the counters end where the numbers do (the next real intake
@@ -17,12 +19,14 @@ Every generated appeal has the same PIN, DEMO_PIN: its status can be looked up w
 PIN. Its hash is made once with the server's PIN key, as for any appeal.
 """
 
+import multiprocessing
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import psycopg
 from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
@@ -37,12 +41,20 @@ from ..directory.models import Branch, BranchLevel, Deputy, Topic
 from ..extensions import db
 from .appeals import DAYS_BACK, SUMMARIES
 from .deputies import GIVEN_FEMALE, GIVEN_MALE, PATRONYMIC_ROOTS, SURNAMES
-from .indexes import set_aside
+from .indexes import add_keys_unchecked, drop, make_again
 
 #: The PIN of every generated appeal (printed by `flask demo generate --help`).
 DEMO_PIN = "123456"
 #: Appeals made into rows and written at a time: bounded memory at a million.
 CHUNK = 50_000
+#: The tables written, in the order their rows go in.
+TABLES = ("citizens", "appeals", "appeal_events")
+#: Processes making rows and writing them by COPY at once, each on its own connection, each every third chunk:
+#: making the rows in Python costs as much as PostgreSQL's taking them, and one process leaves a core idle.
+LOAD_PROCESSES = 3
+#: Connections making the indexes again at once: the two GIN builds (one process each) beside the btrees (each
+#: with PostgreSQL's parallel workers); more only queue for the same cores.
+INDEX_CONNECTIONS = 4
 
 S = ops.S
 #: The old generator's spread of how far an appeal went: registered, routed, in progress, resolved, closed.
@@ -135,7 +147,8 @@ class Generated:
 
 
 def generate_bulk(count: int, seed: int = 7, say: Callable[[str], None] = lambda _text: None) -> Generated:
-    """Add `count` demo appeals with their citizens and events in one transaction; the caller commits."""
+    """Add `count` demo appeals with their citizens and events. On PostgreSQL the rows are committed here, then
+    their indexes made again; on SQLite the caller commits."""
     world = _World.load()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     conn = db.session.connection()
@@ -155,15 +168,34 @@ def generate_bulk(count: int, seed: int = 7, say: Callable[[str], None] = lambda
     iins = _new_iins(plan.new_citizens, np.random.default_rng(seed + 1), set(db.session.scalars(select(Citizen.iin))))
     codes = _tracking_codes(count, np.random.default_rng(), set(db.session.scalars(select(Appeal.tracking_code))))
     ids = _Ids.take(count, plan.new_citizens, plan.events, postgres)
+    counters_before = dict(counters)
     rows = _Rows(plan, world, counters, iins, codes, ids)
-    if postgres:
-        _write_postgresql(conn, rows, say)
-    else:
-        _write_sqlite(rows, say)
+    say("IINs, tracking codes, numbers and ids drawn")
+    if not postgres:
+        events = _write_sqlite(rows, say)
+        _save_counters(counters, rows.counters_touched)
+        return Generated(count, plan.new_citizens, events)
+    saved = drop(conn, list(TABLES))
+    indexes, keys = saved.counts
+    say(f"{indexes} indexes and {keys} foreign keys set aside")
+    # The numbers are taken (the counters moved on) with the indexes dropped, in one commit that ends the lock:
+    # an intake meanwhile numbers after these appeals. The rows then go in on connections of their own, several
+    # at once, and the indexes are made again whatever happens.
     _save_counters(counters, rows.counters_touched)
-    if postgres:
-        conn.exec_driver_sql("ANALYZE citizens, appeals, appeal_events")
-    return Generated(count, plan.new_citizens, rows.next_event - ids.event)
+    db.session.commit()
+    try:
+        events = _copy_in_parallel(db.engine, rows)
+        say(f"appeals: {count} written by {LOAD_PROCESSES} processes")
+    except BaseException:
+        _take_back(ids, plan, counters, counters_before)
+        raise
+    finally:
+        add_keys_unchecked(db.session.connection(), saved)
+        db.session.commit()
+        say(f"making {indexes} indexes again and checking {keys} foreign keys, {INDEX_CONNECTIONS} at a time")
+        make_again(db.engine, saved, connections=INDEX_CONNECTIONS, say=lambda text: say(f"  {text}"))
+        say("indexes and foreign keys made")
+    return Generated(count, plan.new_citizens, events)
 
 
 # --- what there is to generate against -------------------------------------------------------------------------
@@ -293,7 +325,7 @@ class _Ids:
     def take(cls, appeals: int, citizens: int, events: int, postgres: bool) -> "_Ids":
         """The first of a block of ids per table, taken from its sequence (PostgreSQL) or after its last row."""
         first = {}
-        for table, n in (("appeals", appeals), ("citizens", citizens), ("appeal_events", events)):
+        for table, n in zip(TABLES, (citizens, appeals, events), strict=True):
             if postgres:
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 start = db.session.execute(text(f"SELECT nextval({sequence})")).scalar_one()
@@ -372,8 +404,6 @@ class _Rows:
 
     def __init__(self, plan: _Plan, world: _World, counters: dict, iins, codes, ids: _Ids):
         self.plan, self.world, self.counters, self.iins, self.codes, self.ids = plan, world, counters, iins, codes, ids
-        self.counters_touched: set[tuple[int, int]] = set()
-        self.next_event = ids.event
         # Per day back: the local day, the UTC moment of its 09:00, and the appeal's first counted day and deadline.
         self.days = {}
         for back in range(1, DAYS_BACK + 1):
@@ -388,11 +418,18 @@ class _Rows:
         self.candidates: dict[tuple, tuple[list[int], list[int]]] = {}
         self.bounds: dict[int, list[date]] = {}
         self.summaries = [(world.topic_ids[code], in_russian, in_kazakh) for code, in_russian, in_kazakh in SUMMARIES]
-        self.citizen_meta: list[tuple] = []  # per citizen number: (phone, language)
         self.not_considered_reason = str(ops.NOT_CONSIDERED_REASON)
         self.paths = _paths(self.not_considered_reason)
         self.phones = plan.phone.tolist()
-        self.names = plan.name.tolist()
+        self.names = _names(plan.name, [female for _iin, _born, female in iins])
+        # Worked out for all appeals at once, so that chunks can be made apart (in parallel) and in any order:
+        # each appeal's number in its branch's sequence of its year, continuing the counters (which are moved on
+        # to the last number given) ...
+        self.sequence, self.counters_touched = _numbers(plan, world, self.days, counters)
+        # ... and each chunk's first event id: a chunk's events take a block sized for the most events its appeals
+        # can have (an appeal with no deputy to go to has fewer: those ids stay unused, as in any sequence).
+        most = 1 + np.where(plan.not_considered, 1, plan.steps)
+        self.first_event = ids.event + np.concatenate([[0], np.cumsum(most)])
 
     def _deputies(self, region_id: int, day: date, stays_open: bool) -> tuple[list[int], list[int]]:
         """Who held a mandate on the day it came (the Mazhilis until 30 June 2026, the Kurultai after), and for an
@@ -413,9 +450,10 @@ class _Rows:
             self.candidates[key] = ([d for d, _ in chosen], [d for d, f in chosen if f])
         return self.candidates[key]
 
-    def chunks(self):
-        """(citizens, appeals, events) row lists for each CHUNK appeals, in order."""
-        for start in range(0, self.plan.count, CHUNK):
+    def chunks(self, share: int = 0, shares: int = 1):
+        """(citizens, appeals, events) row lists for each CHUNK appeals, in order; with `shares`, only every
+        `shares`-th chunk from the `share`-th (each is made apart from the others)."""
+        for start in range(share * CHUNK, self.plan.count, shares * CHUNK):
             yield self._chunk(start, min(start + CHUNK, self.plan.count))
 
     def _chunk(self, start: int, stop: int):
@@ -447,6 +485,8 @@ class _Rows:
                 "channel",
             )
         ]
+        columns.append(self.sequence[part].tolist())
+        event_id = int(self.first_event[start])
         for i, (
             b,
             back,
@@ -464,6 +504,7 @@ class _Rows:
             gaps,
             type_n,
             channel_n,
+            sequence,
         ) in enumerate(zip(*columns, strict=True), start):
             branch_id, branch_code, region_id, district_id, address_ru, address_kk = branches[b]
             local, nine, counting_from, deadline = days[back]
@@ -472,14 +513,14 @@ class _Rows:
                 citizen_id, phone = None, ""
             else:
                 citizen_id = first_citizen + number
+                phone = f"+7701{self.phones[number]}"  # a returning citizen's too: drawn with the citizen
                 if is_new:
-                    phone = f"+7701{self.phones[number]}"
-                    iin, born, female = self.iins[number]
+                    iin, born, _female = self.iins[number]
                     citizens.append(
                         (
                             citizen_id,
                             iin,
-                            _name(self.names[number], female),
+                            self.names[number],
                             born,
                             phone,
                             "",
@@ -495,14 +536,7 @@ class _Rows:
                             registered,
                         )
                     )
-                    self.citizen_meta.append(phone)
-                else:
-                    phone = self.citizen_meta[number]
             year = local.year
-            key = (branch_id, year)
-            sequence = self.counters.get(key, 0) + 1
-            self.counters[key] = sequence
-            self.counters_touched.add(key)
             topic_id, in_russian, in_kazakh = summaries[summary_n]
             summary, text_ = in_kazakh if kk else in_russian
             appeal_id = self.ids.appeal + i
@@ -529,13 +563,11 @@ class _Rows:
                         elapsed += 60 + gap * span
                         moments.append(registered + timedelta(seconds=elapsed))
             state, decided_at, closes = path[-1]
-            event_id = self.next_event
             for (from_state, to_state, comment), moment in zip(path[0], moments, strict=True):
                 events.append(
                     (event_id, appeal_id, moment, admin, "transition", from_state, to_state, comment, True, True)
                 )
                 event_id += 1
-            self.next_event = event_id
             decided = moments[decided_at] if decided_at is not None else None
             closed = moments[-1] if closes else None
             appeals.append(
@@ -580,6 +612,29 @@ class _Rows:
         return citizens, appeals, events
 
 
+def _numbers(plan: _Plan, world: _World, days: dict, counters: dict) -> tuple[np.ndarray, set[tuple[int, int]]]:
+    """Each appeal's sequence number in its branch and year, in order of registration after the counter's last
+    value; moves `counters` on to the last number given in each, and returns the (branch, year) keys it moved."""
+    year_of = np.zeros(DAYS_BACK + 1, dtype=np.int64)
+    for back, (local, *_rest) in days.items():
+        year_of[back] = local.year
+    branch_ids = np.array([branch[0] for branch in world.branches], dtype=np.int64)
+    key = branch_ids[plan.branch] * 10_000 + year_of[plan.day_back]
+    order = np.argsort(key, kind="stable")  # stable: within a key, in order of registration
+    ordered = key[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    keys = [(k // 10_000, k % 10_000) for k in ordered[starts].tolist()]
+    last = np.array([counters.get(k, 0) for k in keys], dtype=np.int64)
+    sequence = np.empty(plan.count, dtype=np.int64)
+    sequence[order] = np.arange(plan.count) - starts[group] + 1 + last[group]
+    sizes = np.diff(np.concatenate([starts, [plan.count]]))
+    for k, before, size in zip(keys, last.tolist(), sizes.tolist(), strict=True):
+        counters[k] = before + size
+    return sequence, set(keys)
+
+
 NOT_CONSIDERED_PATH = -1
 
 
@@ -599,51 +654,95 @@ def _paths(not_considered_reason: str) -> dict[int, tuple]:
     return made
 
 
-def _name(picks: np.ndarray, female: bool) -> str:
-    """A fictitious full name of the sex the IIN says (deputies.fictitious_name's forms)."""
-    surname = SURNAMES[picks[0] % len(SURNAMES)]
-    root = PATRONYMIC_ROOTS[picks[1] % len(PATRONYMIC_ROOTS)]
-    if female:
-        given = GIVEN_FEMALE[picks[2] % len(GIVEN_FEMALE)]
-        surname = surname if surname.endswith(("и", "ы")) else surname + "а"
-        patronymic = root + "овна" if not root.endswith(("ат", "ан")) else root + "қызы"
-    else:
-        given = GIVEN_MALE[picks[2] % len(GIVEN_MALE)]
-        patronymic = root + "ович" if not root.endswith(("ат", "ан")) else root + "ұлы"
-    return f"{surname} {given} {patronymic}"
+def _names(picks: np.ndarray, female: list[bool]) -> list[str]:
+    """Each new citizen's fictitious full name, of the sex the IIN says (deputies.fictitious_name's forms), from
+    the three numbers drawn for it: the forms are made once per name, not once per citizen."""
+    forms = {
+        True: (
+            [s if s.endswith(("и", "ы")) else s + "а" for s in SURNAMES],
+            GIVEN_FEMALE,
+            [r + "овна" if not r.endswith(("ат", "ан")) else r + "қызы" for r in PATRONYMIC_ROOTS],
+        ),
+        False: (
+            SURNAMES,
+            GIVEN_MALE,
+            [r + "ович" if not r.endswith(("ат", "ан")) else r + "ұлы" for r in PATRONYMIC_ROOTS],
+        ),
+    }
+    surname, root, given = (picks % np.array([len(SURNAMES), len(PATRONYMIC_ROOTS), 1 << 30])).T.tolist()
+    names = []
+    for s, r, g, is_female in zip(surname, root, given, female, strict=True):
+        surnames, given_names, patronymics = forms[is_female]
+        names.append(f"{surnames[s]} {given_names[g % len(given_names)]} {patronymics[r]}")
+    return names
 
 
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def _write_postgresql(conn, rows: _Rows, say) -> None:
-    raw = conn.connection.driver_connection
-    types = {
-        table: _column_types(raw, table, columns)
-        for table, columns in (
-            ("citizens", CITIZEN_COLUMNS),
-            ("appeals", APPEAL_COLUMNS),
-            ("appeal_events", EVENT_COLUMNS),
+def _copy_in_parallel(engine, rows: _Rows) -> int:
+    """Write the rows by binary COPY from LOAD_PROCESSES processes forked from this one (they share the plan as it
+    is), each on a connection of its own that commits its share; returns how many events were written."""
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as raw:
+        types = {
+            table: _column_types(raw, table, columns)
+            for table, columns in zip(TABLES, (CITIZEN_COLUMNS, APPEAL_COLUMNS, EVENT_COLUMNS), strict=True)
+        }
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    processes = [
+        context.Process(target=_copy_share, args=(url, rows, types, share, results), name=f"demo-copy-{share}")
+        for share in range(LOAD_PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    failed = [process.exitcode for process in processes if process.exitcode]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(processes)} processes writing the rows failed (exit codes {failed})")
+    return sum(results.get() for _ in processes)
+
+
+def _copy_share(url: str, rows: _Rows, types: dict, share: int, results) -> None:
+    """In a forked process: every LOAD_PROCESSES-th chunk from the `share`-th, written and committed."""
+    written = 0
+    with psycopg.connect(url) as raw, raw.cursor() as cursor:  # commits on leaving, unless it raised
+        for batches in rows.chunks(share, LOAD_PROCESSES):
+            for table, columns, batch in zip(
+                TABLES, (CITIZEN_COLUMNS, APPEAL_COLUMNS, EVENT_COLUMNS), batches, strict=True
+            ):
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(types[table])
+                    for row in batch:
+                        copy.write_row(row)
+            written += len(batches[2])
+    results.put(written)
+
+
+def _take_back(ids: _Ids, plan: _Plan, counters: dict, counters_before: dict) -> None:
+    """After a failed load: the rows written of the ids taken deleted, and each counter as it was unless an
+    intake has numbered after it since."""
+    db.session.rollback()
+    for table, first, n in (
+        ("appeal_events", ids.event, plan.events),
+        ("appeals", ids.appeal, plan.count),
+        ("citizens", ids.citizen, plan.new_citizens),
+    ):
+        db.session.execute(
+            text(f"DELETE FROM {table} WHERE id BETWEEN :first AND :last"), {"first": first, "last": first + n - 1}
         )
-    }
-    with set_aside(conn, ["citizens", "appeals", "appeal_events"]) as (indexes, keys):
-        say(f"{indexes} indexes and {keys} foreign keys set aside")
-        written = 0
-        with raw.cursor() as cursor:
-            for citizens, appeals, events in rows.chunks():
-                for table, columns, batch in (
-                    ("citizens", CITIZEN_COLUMNS, citizens),
-                    ("appeals", APPEAL_COLUMNS, appeals),
-                    ("appeal_events", EVENT_COLUMNS, events),
-                ):
-                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(types[table])
-                        for row in batch:
-                            copy.write_row(row)
-                written += len(appeals)
-                say(f"appeals: {written} written")
-        say("making the indexes and foreign keys again")
-    say("indexes and foreign keys made")
+    table = RegistrationCounter.__table__
+    for (branch_id, year), last in counters.items():
+        if counters_before.get((branch_id, year)) == last:
+            continue
+        where = (table.c.branch_id == branch_id, table.c.year == year, table.c.last_value == last)
+        if (branch_id, year) in counters_before:
+            db.session.execute(table.update().where(*where).values(last_value=counters_before[(branch_id, year)]))
+        else:
+            db.session.execute(table.delete().where(*where))
+    db.session.commit()
 
 
 def _column_types(raw, table: str, columns: tuple[str, ...]) -> list[int]:
@@ -655,8 +754,9 @@ def _column_types(raw, table: str, columns: tuple[str, ...]) -> list[int]:
     return [oids[column] for column in columns]
 
 
-def _write_sqlite(rows: _Rows, say) -> None:
-    written = 0
+def _write_sqlite(rows: _Rows, say) -> int:
+    """The rows by batched INSERTs, in the caller's transaction; returns how many events."""
+    written = events_written = 0
     for citizens, appeals, events in rows.chunks():
         for model, columns, batch in (
             (Citizen, CITIZEN_COLUMNS, citizens),
@@ -666,7 +766,9 @@ def _write_sqlite(rows: _Rows, say) -> None:
             if batch:
                 db.session.execute(model.__table__.insert(), [dict(zip(columns, row, strict=True)) for row in batch])
         written += len(appeals)
+        events_written += len(events)
         say(f"appeals: {written} written")
+    return events_written
 
 
 def _save_counters(counters: dict, touched: set) -> None:

@@ -111,9 +111,10 @@ def load_command(count: int) -> None:
     help=(
         "Add --appeals N demo appeals with their citizens and events at once (a million in minutes on PostgreSQL). "
         f"Every generated appeal's PIN is {DEMO_PIN}: look one up on the status page with its tracking code and "
-        "that PIN. Numbers continue each branch's sequence of the year. On PostgreSQL it is one transaction that "
-        "locks the appeals table (reads too) while it loads and builds its indexes again. The reports' summary "
-        "counts the new appeals at its next refresh (a periodic job, every 15 minutes)."
+        "that PIN. Numbers continue each branch's sequence of the year. On PostgreSQL it locks citizens, appeals "
+        "and their events (reads too) while it loads, commits, then builds their indexes again, several at once "
+        "(meanwhile the app works, slowly). The reports' summary counts the new appeals at its next refresh (a "
+        "periodic job, every 15 minutes)."
     ),
 )
 @click.option("--appeals", "count", type=click.IntRange(1), required=True, help="How many appeals to add.")
