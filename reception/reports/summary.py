@@ -63,6 +63,10 @@ SLICES = [
     for channel in (True, False)
     if branch or not deputy
 ]
+#: PostgreSQL's work_mem for the refresh (bench/README.md: at a million appeals its sorts and hashes fit).
+WORK_MEM = "256MB"
+#: The columns of the refresh's counts per state.
+STATE_COLUMNS = tuple(f"state_{state.value}" for state in AppealState)
 #: An appeal with no deputy, in the refresh's own grouping (never written: the "all" rows count it).
 NO_DEPUTY = -1
 
@@ -81,8 +85,8 @@ def _local_month(column, now: datetime):
 
 def _appeals_grouped(now: datetime):
     """The appeals grouped by everything the summary counts by (month of registration and of decision, branch,
-    deputy, topic, channel, state, whole days to decision), with their counts: the one pass over the appeals
-    (a CTE: PostgreSQL reads the appeals once and the slices from this)."""
+    deputy, topic, channel, whole days to decision), with their counts and their counts per state: the one
+    pass over the appeals."""
     today = deadlines.local_date(now)
     open_ = Appeal.state.in_(appeal_ops.OPEN_STATES)
     feedback = (
@@ -107,7 +111,6 @@ def _appeals_grouped(now: datetime):
             func.coalesce(Appeal.deputy_id, NO_DEPUTY).label("deputy"),
             Appeal.topic_id.label("topic"),
             cast(Appeal.channel, String).label("channel"),
-            cast(Appeal.state, String).label("state"),
             dashboard.whole_days(Appeal.registered_dt, Appeal.decided_dt).label("days"),
             case((on_time, 1), else_=0).label("on_time"),
             case((open_, 1), else_=0).label("open"),
@@ -115,52 +118,33 @@ def _appeals_grouped(now: datetime):
             func.coalesce(feedback.c.rated, 0).label("rated"),
             func.coalesce(feedback.c.satisfied, 0).label("satisfied"),
             func.coalesce(feedback.c.reopen, 0).label("reopen"),
+            *(case((Appeal.state == state, 1), else_=0).label(f"state_{state.value}") for state in AppealState),
         )
         .select_from(Appeal)
         .outerjoin(feedback, feedback.c.appeal_id == Appeal.id)
         .subquery()
     )
-    keys = [each.c[k] for k in ("month", "decided_month", "branch", "deputy", "topic", "channel", "state", "days")]
-    sums = [func.sum(each.c[k]).label(k) for k in ("on_time", "open", "overdue", "rated", "satisfied", "reopen")]
-    return select(*keys, func.count().label("n"), *sums).group_by(*keys).cte("fine")
+    keys = [each.c[k] for k in ("month", "decided_month", "branch", "deputy", "topic", "channel", "days")]
+    summed = ("on_time", "open", "overdue", "rated", "satisfied", "reopen", *STATE_COLUMNS)
+    return (
+        select(*keys, _int(func.count()).label("n"), *(_sum(each.c[k]).label(k) for k in summed))
+        .group_by(*keys)
+        .cte("fine")
+    )
 
 
-def _by_slices(source, extra: dict, measures: list, slices=SLICES):
-    """SELECT month, the KEYS (their "all" value where a slice does not count by them), `extra` ({name:
-    column}) and the `measures` (aggregates) of `source`, grouped by each slice and `extra`: GROUPING SETS in
-    one pass on PostgreSQL, a UNION ALL of one GROUP BY per slice on SQLite (which has none; its data are
-    small). Rows of an appeal with no deputy under a slice by deputy are left out."""
-    names = list(KEYS)
-    keyed = [source.c[k] for k in names]
-    labelled = [column.label(name) for name, column in extra.items()]
-    if _dialect() == "postgresql":
-        ever = [any(s[i] for s in slices) for i in range(len(names))]
-        # A key left out of a grouping set comes out NULL: its "all" value instead (no key is NULL otherwise).
-        columns = [
-            (func.coalesce(key, literal(KEYS[name])) if on else literal(KEYS[name])).label(name)
-            for name, key, on in zip(names, keyed, ever, strict=True)
-        ]
-        sets = [
-            tuple_(source.c.month, *(k for k, on in zip(keyed, s, strict=True) if on), *extra.values()) for s in slices
-        ]
-        stmt = select(source.c.month, *columns, *labelled, *measures).group_by(func.grouping_sets(*sets))
-    else:
-        stmt = union_all(
-            *(
-                select(
-                    source.c.month,
-                    *((k if on else literal(KEYS[n])).label(n) for n, k, on in zip(names, keyed, s, strict=True)),
-                    *labelled,
-                    *measures,
-                ).group_by(source.c.month, *(k for k, on in zip(keyed, s, strict=True) if on), *extra.values())
-                for s in slices
-            )
-        )
-    grouped = stmt.subquery()
-    return select(grouped).where(grouped.c.deputy != NO_DEPUTY).subquery()
+def _int(value):
+    """An integer, not the bigint of count() or the numeric of a sum of bigints, which PostgreSQL adds up
+    several times slower at each level of the refresh (a count here never nears 2**31)."""
+    return cast(value, Integer)
+
+
+def _sum(column):
+    return _int(func.sum(column))
 
 
 def _json_object(key, value):
+    """An aggregate: {key: value} of the rows, as JSON text."""
     if _dialect() == "postgresql":
         return cast(func.json_object_agg(cast(key, String), value), Text)
     return func.json_group_object(cast(key, String), value)
@@ -170,67 +154,120 @@ def _json_array(*values):
     return func.json_build_array(*values) if _dialect() == "postgresql" else func.json_array(*values)
 
 
-def _map(fine, key: str, measures: tuple[str, ...], where=None, slices=SLICES):
-    """Each slice row's {`key`: sum of `measures`} (a count, or a list of counts) over the rows of `fine`
-    (`where`), as JSON text."""
-    source = fine if where is None else select(fine).where(where).subquery()
-    grouped = _by_slices(
-        source, {"key": source.c[key]}, [func.sum(source.c[m]).label(m) for m in measures], slices=slices
-    )
-    names = ["month", *KEYS]
-    value = grouped.c[measures[0]] if len(measures) == 1 else _json_array(*(grouped.c[m] for m in measures))
-    return (
-        select(*(grouped.c[n] for n in names), _json_object(grouped.c.key, value).label("map"))
-        .group_by(*(grouped.c[n] for n in names))
-        .subquery()
-    )
-
-
 def refresh(now: datetime) -> ReportRefresh:
     """Count everything again in SQL, in one INSERT ... SELECT (the appeals grouped once, every slice from that),
     replacing the previous summary in one transaction (bench/README.md for its time)."""
+    if _dialect() == "postgresql":
+        # The grouping sets' hash tables and the sorts in memory, not spilled to disk in 4 MB batches
+        # (PostgreSQL's default): for this transaction only.
+        db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    db.session.execute(delete(C))
+    columns = ["month", "branch_id", "deputy_id", "topic_id", "channel", *MEASURES, "states", "days", "deputies"]
+    db.session.execute(insert(C).from_select(columns, _rows(now)))
+    stamp = ReportRefresh(refreshed_dt=now, as_of_date=deadlines.local_date(now))
+    db.session.add(stamp)
+    db.session.flush()
+    return stamp
+
+
+def _by_slices(source, sums: list, extra=None, slices=SLICES):
+    """SELECT month, the KEYS (their "all" value where a slice does not count by them), `extra` (as "key") and
+    the `sums` of `source`, grouped by each of `slices` (and `extra`): GROUPING SETS in one pass on
+    PostgreSQL, a UNION ALL of one GROUP BY per slice on SQLite (which has none; its data are small)."""
+    names = list(KEYS)
+    keyed = [source.c[k] for k in names]
+    more = [] if extra is None else [extra]
+    labelled = [column.label("key") for column in more]
+    if _dialect() == "postgresql":
+        ever = [any(s[i] for s in slices) for i in range(len(names))]
+        # A key left out of a grouping set comes out NULL: its "all" value instead (no key is NULL otherwise).
+        columns = [
+            (func.coalesce(k, literal(KEYS[n])) if on else literal(KEYS[n])).label(n)
+            for n, k, on in zip(names, keyed, ever, strict=True)
+        ]
+        sets = [tuple_(source.c.month, *(k for k, on in zip(keyed, s, strict=True) if on), *more) for s in slices]
+        return select(source.c.month, *columns, *labelled, *sums).group_by(func.grouping_sets(*sets))
+    return union_all(
+        *(
+            select(
+                source.c.month,
+                *((k if on else literal(KEYS[n])).label(n) for n, k, on in zip(names, keyed, s, strict=True)),
+                *labelled,
+                *sums,
+            ).group_by(source.c.month, *(k for k, on in zip(keyed, s, strict=True) if on), *more)
+            for s in slices
+        )
+    )
+
+
+def _finest(source, columns: tuple[str, ...], extra: str | None = None):
+    """`source`'s `columns` added up per month and KEYS (and `extra`): the finest slice, which the grouping
+    sets then add up in every other way (from far fewer rows than the appeals' groups of `_appeals_grouped`,
+    which also tell the state, the decision's month and the days to it)."""
+    keys = [source.c.month, *(source.c[k] for k in KEYS), *([] if extra is None else [source.c[extra]])]
+    return select(*keys, *(_sum(source.c[c]).label(c) for c in columns)).group_by(*keys).subquery()
+
+
+def _map(source, key, values: list, slices=SLICES):
+    """Each slice row's {`key`: value} over `source` as JSON text, a value the sum of a column or a list of
+    such sums."""
+    grouped = _by_slices(source, [_sum(v).label(f"v{i}") for i, v in enumerate(values)], key, slices).subquery()
+    sums = [grouped.c[f"v{i}"] for i in range(len(values))]
+    keys = [grouped.c.month, *(grouped.c[k] for k in KEYS)]
+    value = sums[0] if len(sums) == 1 else _json_array(*sums)
+    return select(*keys, _json_object(grouped.c.key, value).label("map")).group_by(*keys).subquery()
+
+
+def _rows(now: datetime):
+    """The SELECT of every summary row, in the order of refresh()'s columns: the counts of each slice, joined
+    to its maps of days to decision and of deputies."""
     fine = _appeals_grouped(now)
     c = fine.c
+    zero = literal(0)
     registered_rows = select(
         c.month,
         *(c[k] for k in KEYS),
         c.n.label("registered"),
         case((c.days.is_not(None), c.n), else_=0).label("decided"),
         *(c[k] for k in ("on_time", "open", "overdue", "rated", "satisfied", "reopen")),
-        literal(0).label("decided_in_month"),
+        zero.label("decided_in_month"),
+        *(c[s] for s in STATE_COLUMNS),
     )
     # The same appeals again under the month of their decision: the "decided" line of the chart by month.
     decided_rows = select(
         c.decided_month.label("month"),
         *(c[k] for k in KEYS),
-        *(literal(0).label(m) for m in MEASURES[:-1]),
+        *(zero.label(m) for m in MEASURES[:-1]),
         c.n.label("decided_in_month"),
+        *(zero.label(s) for s in STATE_COLUMNS),
     ).where(c.decided_month.is_not(None))
-    both = union_all(registered_rows, decided_rows).subquery()
-    counts = _by_slices(both, {}, [func.sum(both.c[m]).label(m) for m in MEASURES])
-    states = _map(fine, "state", ("n",))
-    days = _map(fine, "days", ("n",), c.days.is_not(None))
+    both = _finest(union_all(registered_rows, decided_rows).subquery(), (*MEASURES, *STATE_COLUMNS))
+    counts = _by_slices(both, [_sum(both.c[m]).label(m) for m in (*MEASURES, *STATE_COLUMNS)]).subquery()
+    decided = _finest(select(fine).where(c.days.is_not(None)).subquery(), ("n",), "days")
+    days = _map(decided, decided.c.days, [decided.c.n])
     # Per deputy in the rows for every deputy (a deputy's own rows hold only that deputy's counts, below).
+    held = _finest(select(fine).where(c.deputy != NO_DEPUTY).subquery(), ("n", "open", "overdue"))
     every_deputy = [s for s in SLICES if not s[1]]
-    held = _map(fine, "deputy", ("n", "open", "overdue"), c.deputy != NO_DEPUTY, every_deputy)
-    own = case(
-        (
-            and_(counts.c.deputy != 0, counts.c.registered > 0),
-            cast(
-                (func.json_build_object if _dialect() == "postgresql" else func.json_object)(
-                    cast(counts.c.deputy, String),
-                    _json_array(counts.c.registered, counts.c.open, counts.c.overdue),
-                ),
-                Text,
-            ),
-        ),
-        else_=func.coalesce(held.c.map, "{}"),
+    deputies = _map(held, held.c.deputy, [held.c.n, held.c.open, held.c.overdue], every_deputy)
+    if _dialect() == "postgresql":
+        # Only the states that occur (the reader adds the maps up).
+        pairs = [x for s in STATE_COLUMNS for x in (s[6:], func.nullif(counts.c[s], 0))]
+        states = cast(func.json_strip_nulls(func.json_build_object(*pairs)), Text)
+        one = func.json_build_object
+    else:
+        states = func.json_object(*(x for s in STATE_COLUMNS for x in (s[6:], counts.c[s])))
+        one = func.json_object
+    own = cast(
+        one(cast(counts.c.deputy, String), _json_array(counts.c.registered, counts.c.open, counts.c.overdue)), Text
+    )
+    held_map = case(
+        (counts.c.deputy == 0, func.coalesce(deputies.c.map, "{}")), (counts.c.registered > 0, own), else_="{}"
     )
 
     def joined(part):
         return and_(*(part.c[n] == counts.c[n] for n in ["month", *KEYS]))
 
-    rows = (
+    return (
         select(
             counts.c.month,
             func.nullif(counts.c.branch, 0),
@@ -238,24 +275,17 @@ def refresh(now: datetime) -> ReportRefresh:
             counts.c.topic,
             counts.c.channel,
             *(counts.c[m] for m in MEASURES),
-            func.coalesce(states.c.map, "{}"),
+            states,
             func.coalesce(days.c.map, "{}"),
-            own,
+            held_map,
         )
         .select_from(counts)
-        .outerjoin(states, joined(states))
         .outerjoin(days, joined(days))
-        .outerjoin(held, and_(joined(held), counts.c.deputy == 0))
+        .outerjoin(deputies, joined(deputies))
+        .where(counts.c.deputy != NO_DEPUTY)
         # Written slice by slice: the rows a filter reads lie together on disk.
         .order_by(counts.c.deputy, counts.c.topic, counts.c.channel, counts.c.branch, counts.c.month)
     )
-    db.session.execute(delete(C))
-    columns = ["month", "branch_id", "deputy_id", "topic_id", "channel", *MEASURES, "states", "days", "deputies"]
-    db.session.execute(insert(C).from_select(columns, rows))
-    stamp = ReportRefresh(refreshed_dt=now, as_of_date=deadlines.local_date(now))
-    db.session.add(stamp)
-    db.session.flush()
-    return stamp
 
 
 def tidy() -> None:
