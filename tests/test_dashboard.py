@@ -436,3 +436,86 @@ def test_a_topic_or_channel_filter_is_read_from_the_summary(app, client, auth, m
         page = client.get(f"/reports/dashboard?{PERIOD}{extra}").get_data(as_text=True)
         assert re.search(r'data-as-of="\d{4}', page), extra
         assert figures(page)["registered"] == registered, extra
+
+
+def test_a_deputy_filter_is_read_from_the_summary_as_counting_the_appeals_does(app, make_user):
+    """A deputy with a region, a branch, a topic or a channel (region + deputy above all, the slowest to count
+    at a million appeals): the summary's figures equal those counted from the appeals, chart by chart."""
+    from itertools import product
+
+    from factories import branch
+
+    from reception.reports import figures
+    from reception.reports import summary as cube
+    from reception.reports.dashboard import DashboardFilter
+
+    with app.app_context():
+        d1, d2 = fixtures()
+        varied_appeals(d1, d2)
+    refresh_summary(app)
+    analyst, _ = make_user(Role.analyst)
+    head, _ = make_user(Role.branch_head, "ALM-00")
+    with app.app_context():
+        today = date.today()
+        almaty, astana = branch("ALM-03").region_id, branch("AST-01").region_id
+        places = [
+            (None, None),
+            (almaty, None),
+            (astana, None),
+            (None, branch("ALM-03").id),
+            (almaty, branch("ALM-05").id),
+        ]
+        whole, late = (date(2026, 1, 1), date(2026, 6, 30)), (date(2025, 12, 1), date(2026, 2, 28))
+        refreshed = cube.latest()
+        checked = 0
+        for (user_id, (start, end)), (region, branch_id), deputy, topic_id, channel in product(
+            ((analyst, whole), (analyst, late), (head, whole)),
+            places,
+            (d1, d2),
+            (None, topic("housing").id),
+            ("", Channel.online.value),
+        ):
+            user = db.session.get(User, user_id)
+            f = DashboardFilter(start, end, region, branch_id, topic_id, deputy, channel)
+            assert cube.fits(f, user, refreshed)
+            summarised, counted = figures.from_summary(f, user), figures.counted(f, user, today)
+            assert summarised.headline == counted.headline, f
+            for mine, theirs in zip(summarised.tables, counted.tables, strict=True):
+                assert mine.rows == theirs.rows, (f, mine.key)
+            assert [(c.region.code, c.appeals) for c in summarised.cells] == [
+                (c.region.code, c.appeals) for c in counted.cells
+            ]
+            checked += summarised.headline.decided > 1
+        assert checked > 20
+
+
+@pytest.mark.parametrize("summarised", [False, True], ids=["counted-now", "from-summary"])
+def test_region_and_deputy_match_the_hand_count(app, client, auth, make_user, summarised):
+    """The Almaty region and the second deputy: the fixtures' two appeals of ALM-03 in February (one decided in
+    20 days, past its deadline, its citizen not satisfied and asking to reopen; one open and overdue)."""
+    from factories import branch
+
+    with app.app_context():
+        _, d2 = fixtures()
+        almaty = branch("ALM-03").region_id
+    if summarised:
+        refresh_summary(app)
+    _, email = make_user(Role.analyst)
+    auth.login(email)
+    page = client.get(f"/reports/dashboard?{PERIOD}&region={almaty}&deputy={d2}").get_data(as_text=True)
+    assert bool(re.search(r'data-as-of="\d{4}', page)) == summarised
+    assert figures(page) == {
+        "registered": "2",
+        "decided": "1",
+        "median": "20.0",
+        "p90": "20.0",
+        "on_time": "0.0%",
+        "overdue": "1",
+        "satisfied": "0.0%",
+        "reopen": "1",
+    }
+    shown = tables(page)
+    assert {r[0]: r[1:] for r in shown["workload"]} == {"Второй Депутат": ["2", "1", "1"]}
+    months = {row[0]: row[1:] for row in shown["by_month"]}
+    assert months["2026-02"] == ["2", "1"] and months["2026-03"] == ["0", "0"]  # decided 25 February
+    assert {r[0]: r[1] for r in shown["by_channel"]} == {"Личный приём": "1", "Телефон": "1"}

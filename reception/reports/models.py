@@ -47,9 +47,9 @@ class ReportExport(db.Model):
 class ReportCount(db.Model):
     """Appeals counted per month of registration, branch, topic and channel: the dashboard's summary, refreshed
     by a periodic job (summary.refresh) so that a year over a million appeals reads a few thousand rows.
-    topic_id 0 is every topic and channel "" every channel: each (month, branch) is kept per topic, per
-    channel, per both and for all, so each filter reads its own slice, and each month for the whole country
-    (branch_id NULL) too (summary.py)."""
+    topic_id 0 is every topic, channel "" every channel and deputy_id 0 every deputy: each (month, branch) is
+    kept per topic, per channel, per both and for all, each of these per deputy too, so each filter reads its
+    own slice, and each month for the whole country (branch_id NULL, every deputy) too (summary.py)."""
 
     __tablename__ = "report_counts"
 
@@ -58,6 +58,9 @@ class ReportCount(db.Model):
     month: Mapped[date] = mapped_column(Date)
     #: None: the whole country (every branch together).
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    #: A deputy's id, or 0 for every deputy (no foreign key: 0 names none). A deputy's rows are kept per
+    #: branch only: a deputy's appeals lie in few branches.
+    deputy_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: A topic's id, or 0 for every topic (no foreign key: 0 names none).
     topic_id: Mapped[int] = mapped_column(Integer, default=0)
     #: A channel's value, or "" for every channel.
@@ -80,10 +83,10 @@ class ReportCount(db.Model):
     deputies: Mapped[str] = mapped_column(Text, default="{}")
     days: Mapped[str] = mapped_column(Text, default="{}")
 
-    #: A filter's slice by topic then channel; "appeals by topic" reads a channel's slice of every topic.
+    #: A filter's slice by deputy, topic then channel; "appeals by topic" reads a channel's slice of every topic.
     __table_args__ = (
-        Index("ix_report_counts_slice", "topic_id", "channel", "branch_id", "month"),
-        Index("ix_report_counts_channel_slice", "channel", "topic_id", "branch_id", "month"),
+        Index("ix_report_counts_slice", "deputy_id", "topic_id", "channel", "branch_id", "month"),
+        Index("ix_report_counts_channel_slice", "deputy_id", "channel", "topic_id", "branch_id", "month"),
     )
 
 
