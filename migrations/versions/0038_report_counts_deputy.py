@@ -1,8 +1,8 @@
 """report_counts per deputy too (deputy_id, 0 for every deputy), so that a deputy filter on the dashboard is
 answered from the summary; its two slice indexes lead with the deputy
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-11-30 17:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0037"
-down_revision = "0036"
+revision = "0038"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
