@@ -268,6 +268,46 @@ def test_the_intake_form_reads_no_menu_from_the_database_once_built(app, client,
     assert name in topic_labels(client.get("/appeals/new").get_data(as_text=True))
 
 
+def test_a_value_outside_the_menu_is_refused_at_its_field(app, client, auth, make_user):
+    """The menus' fields check a posted value against the menu's set of values: a retired topic (left out of the
+    menu) or a made-up district is refused where it was chosen, and nothing is registered."""
+    from pageforms import errors_at
+
+    _, email = make_user(Role.staff, "ALM-03")
+    auth.login(email)
+    with app.app_context():
+        retired = db.session.scalar(select(Topic).where(Topic.code == "housing"))
+        retired.is_active = False
+        db.session.commit()
+    try:
+        page = client.get("/appeals/new").get_data(as_text=True)
+        form = form_on(page, "", having="iin")
+        with app.app_context():
+            retired_id = str(topic("housing").id)
+        assert retired_id not in form.options["topic"]
+        data = form.fill(
+            iin=VALID_IIN,
+            full_name="Сейткали Айгуль Болатовна",
+            consent="y",
+            type="complaint",
+            topic=next(v for v in form.options["topic"] if v),
+            summary="Нет воды в доме",
+            text="Третью неделю нет холодной воды.",
+        )
+        refused = client.post("/appeals/new", data={**data, "topic": retired_id, "district": "999999"})
+        assert refused.status_code == 422
+        answer = refused.get_data(as_text=True)
+        assert errors_at(answer, "topic") and errors_at(answer, "district")
+        assert not errors_at(answer, "region")
+        with app.app_context():
+            assert db.session.scalar(select(db.func.count()).select_from(Appeal)) == 0
+        assert client.post("/appeals/new", data=data).status_code == 302
+    finally:
+        with app.app_context():
+            topic("housing").is_active = True
+            db.session.commit()
+
+
 def test_a_bulk_change_to_the_directory_also_makes_new_menus(app, client, auth, make_user):
     _, email = make_user(Role.staff, "ALM-03")
     auth.login(email)
