@@ -151,10 +151,12 @@ def find_citizen(iin: str) -> Citizen | None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_citizens(session: Session, _transaction) -> None:
+def _forget_citizens(session: Session, transaction) -> None:
     # Another transaction may record or change the citizen after this one ends (a rolled-back intake retries
     # after a concurrent one recorded the same IIN); a savepoint's end forgets too, in case it is rolled back.
-    session.info.pop(_CITIZENS_BY_IIN, None)
+    # A flush's own inner transaction ends here as well, and keeps what was read.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_CITIZENS_BY_IIN, None)
 
 
 @dataclass
@@ -197,7 +199,7 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
     if citizen is None:
         citizen = Citizen(iin=data.iin, **values)
         db.session.add(citizen)
-        db.session.info[_CITIZENS_BY_IIN][data.iin] = citizen
+        db.session.info.setdefault(_CITIZENS_BY_IIN, {})[data.iin] = citizen
     else:
         for key, value in values.items():
             setattr(citizen, key, value)
