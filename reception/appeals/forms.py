@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..directory.choices import check_place
-from ..directory.menus import MenuSelect
+from ..directory.menus import MenuSelectField
 from ..formkit import DayMonthYearField, options
 from .iin import InvalidIIN, parse_iin
 from .models import AnonymousGround, AppealType, Channel
@@ -95,12 +95,11 @@ class IntakeForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=255)])
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     # The directory's menus, rendered once per language and directory version (directory/menus.py).
-    citizen_region = SelectField(_l("Region of residence"), coerce=str, validators=[Optional()], widget=MenuSelect())
-    citizen_district = SelectField(
+    citizen_region = MenuSelectField(_l("Region of residence"), coerce=str, validators=[Optional()])
+    citizen_district = MenuSelectField(
         _l("District of residence"),
         coerce=str,
         validators=[Optional()],
-        widget=MenuSelect(),
         render_kw={"data-follows": "citizen_region"},  # static/districts.js
     )
     language = SelectField(
@@ -113,17 +112,16 @@ class IntakeForm(FlaskForm):
     )
 
     type = SelectField(_l("Type"), choices=lambda: options(AppealType.choices()), validators=[DataRequired()])
-    topic = SelectField(_l("Topic"), coerce=str, validators=[DataRequired()], widget=MenuSelect())
+    topic = MenuSelectField(_l("Topic"), coerce=str, validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=lambda: options(Channel.choices()), default=Channel.walk_in.value)
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
     text = TextAreaField(_l("Full text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8})
-    region = SelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()], widget=MenuSelect())
-    district = SelectField(
+    region = MenuSelectField(_l("Region the appeal concerns"), coerce=str, validators=[Optional()])
+    district = MenuSelectField(
         _l("District the appeal concerns"),
         coerce=str,
         validators=[Optional()],
         render_kw={"data-follows": "region"},
-        widget=MenuSelect(),
     )
     is_collective = BooleanField(_l("Collective appeal"))
     cosigners = IntegerField(_l("Number of co-signers"), validators=[Optional(), NumberRange(min=0, max=100000)])

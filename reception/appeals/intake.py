@@ -70,12 +70,13 @@ def intake_appeal(intake: Intake, *, now: datetime | None = None) -> Registered:
 
     Raises a Refused (e.g. AppealError) with nothing stored when the appeal cannot be taken in. Two clerks
     registering the same new citizen at the same moment both succeed, with one citizen: the one who loses
-    the race on the IIN's unique key takes the appeal in again, now finding the citizen.
+    the race on the IIN's unique key takes the appeal in again, now finding the citizen. The same retry,
+    with a new tracking code, covers the (astronomically rare) clash of two random codes.
     """
     try:
         return _take_in(intake, now)
     except IntegrityError:
-        logger.info("intake: the citizen was recorded meanwhile by another request; taking the appeal in again")
+        logger.info("intake: a unique key (the citizen's IIN, the tracking code) was taken meanwhile; again")
         return _take_in(intake, now)
 
 
@@ -109,9 +110,9 @@ def _take_in(intake: Intake, now: datetime | None) -> Registered:
             now=now,
             # Taken at the commit below (numbering.py): the branch's counter is locked only from then on.
             number_at_commit=True,
+            anonymous_ground=intake.anonymous_ground,
         )
         appeal = registered.appeal
-        appeal.anonymous_ground = intake.anonymous_ground if intake.citizen is None else None
         stored = attachments.store(appeal, intake.files, intake.registered_by.id if intake.registered_by else None)
         written = [attachments.path_of(row) for row in stored]
         appeal_registered(appeal)
@@ -126,7 +127,7 @@ def _take_in(intake: Intake, now: datetime | None) -> Registered:
         for path in written:  # nothing on disk without its row
             path.unlink(missing_ok=True)
         raise
-    logger.info("appeal %s taken in (%s)", appeal.registration_number, appeal.channel.value)
+    logger.info("appeal %s taken in (%s)", registered.number, intake.channel.value)
     return registered
 
 

@@ -14,7 +14,7 @@ registration, a deputy's note "New appeal ALM-03/2026/000153").
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import event
+from sqlalchemy import String, cast, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -75,20 +75,57 @@ def _number_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING)
     # In a fixed order, so two transactions numbering appeals of the same two branches cannot deadlock.
     pending.sort(key=lambda item: (item[0].branch_id, item[0].year))
+    postgres = session.get_bind().dialect.name == "postgresql"
     for appeal, _ in pending:
-        sequence = next_sequence(session, appeal.branch_id, appeal.year)
-        number = registration_number(appeal.branch.code, appeal.year, sequence)
-        # Not an edit of the appeal: its version and update time stay as registered.
-        session.execute(
-            Appeal.__table__.update()
-            .where(Appeal.id == appeal.id)
-            .values(sequence=sequence, registration_number=number, updated_dt=Appeal.updated_dt)
-        )
+        if postgres:
+            sequence, number = _number_in_one_statement(session, appeal)
+        else:
+            sequence = next_sequence(session, appeal.branch_id, appeal.year)
+            number = registration_number(appeal.branch.code, appeal.year, sequence)
+            # Not an edit of the appeal: its version and update time stay as registered.
+            session.execute(
+                Appeal.__table__.update()
+                .where(Appeal.id == appeal.id)
+                .values(sequence=sequence, registration_number=number, updated_dt=Appeal.updated_dt)
+            )
         set_committed_value(appeal, "sequence", sequence)
         set_committed_value(appeal, "registration_number", number)
     for _, callbacks in pending:
         for then in callbacks:
             then()
+
+
+def _number_in_one_statement(session: Session, appeal: Appeal) -> tuple[int, str]:
+    """PostgreSQL: the counter's upsert and the appeal's UPDATE in one statement (a CTE), so the counter's row
+    is locked for one round trip fewer; the number is formatted as `registration_number` formats it."""
+    counter = (
+        postgresql.insert(RegistrationCounter)
+        .values(branch_id=appeal.branch_id, year=appeal.year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["branch_id", "year"], set_={"last_value": RegistrationCounter.last_value + 1}
+        )
+        .returning(RegistrationCounter.last_value)
+        .cte("counter")
+    )
+    # Read through subqueries, not joined in FROM: PostgreSQL runs a data-modifying CTE exactly once.
+    sequence = select(counter.c.last_value).scalar_subquery()
+    digits = cast(sequence, String)
+    table = Appeal.__table__
+    stmt = (
+        table.update()
+        .where(table.c.id == appeal.id)
+        .values(
+            sequence=sequence,
+            # At least six digits, as f"{sequence:06d}".
+            registration_number=literal(f"{appeal.branch.code}/{appeal.year}/")
+            + func.lpad(digits, func.greatest(6, func.length(digits)), "0"),
+            # Not an edit of the appeal: its version and update time stay as registered.
+            updated_dt=table.c.updated_dt,
+        )
+        .returning(table.c.sequence, table.c.registration_number)
+    )
+    sequence, number = session.execute(stmt).one()
+    return sequence, number
 
 
 @event.listens_for(Session, "after_soft_rollback")

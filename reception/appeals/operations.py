@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, union
+from sqlalchemy import and_, event, select, union
+from sqlalchemy.orm import Session
 
 from ..accounts.access import visible_branch_ids
 from ..accounts.models import Role, User
@@ -136,8 +137,26 @@ def set_calendar_transfer(day: date, kind: CalendarTransferKind | None, *, note:
 # --- citizens -----------------------------------------------------------------------------------
 
 
+#: session.info key: the citizens looked up by IIN in the current transaction (None for "no such citizen").
+_CITIZENS_BY_IIN = "reception.citizens_by_iin"
+
+
 def find_citizen(iin: str) -> Citizen | None:
-    return db.session.scalar(select(Citizen).where(Citizen.iin == iin))
+    """The citizen with this IIN, read once per transaction: an intake asks three times (its duplicate check, the
+    record's rules, the recording), and the identity map cannot answer a look-up by IIN."""
+    known = db.session.info.setdefault(_CITIZENS_BY_IIN, {})
+    if iin not in known:
+        known[iin] = db.session.scalar(select(Citizen).where(Citizen.iin == iin))
+    return known[iin]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_citizens(session: Session, transaction) -> None:
+    # Another transaction may record or change the citizen after this one ends (a rolled-back intake retries
+    # after a concurrent one recorded the same IIN); a savepoint's end forgets too, in case it is rolled back.
+    # A flush's own inner transaction ends here as well, and keeps what was read.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_CITIZENS_BY_IIN, None)
 
 
 @dataclass
@@ -180,6 +199,7 @@ def record_citizen(data: CitizenData, *, taken_by: User | None, consent: bool) -
     if citizen is None:
         citizen = Citizen(iin=data.iin, **values)
         db.session.add(citizen)
+        db.session.info.setdefault(_CITIZENS_BY_IIN, {})[data.iin] = citizen
     else:
         for key, value in values.items():
             setattr(citizen, key, value)
@@ -222,6 +242,10 @@ class Registered:
     appeal: Appeal
     #: The PIN in clear, shown once on the receipt and never stored.
     pin: str
+    #: The appeal's id and (once taken) registration number, still known after the commit has expired the
+    #: appeal's attributes: the intake's redirect and message need no SELECT of the appeal again.
+    appeal_id: int | None = None
+    number: str | None = None
 
 
 def register_appeal(
@@ -244,6 +268,7 @@ def register_appeal(
     contact_email: str | None = None,
     now: datetime | None = None,
     number_at_commit: bool = False,
+    anonymous_ground: AnonymousGround | None = None,
 ) -> Registered:
     """Register an appeal: number, tracking code, PIN, deadline, first event. The caller commits.
 
@@ -268,7 +293,8 @@ def register_appeal(
         branch=branch,
         year=year,
         sequence=sequence,
-        tracking_code=_unused_tracking_code(),
+        # 50 random bits: a clash is astronomically rare, and the unique index refuses it (intake then retries).
+        tracking_code=new_tracking_code(),
         pin_hash=hash_pin(pin, current_app.config["PIN_HMAC_KEY"]),
         citizen=citizen,
         # Messages about the appeal go to the contacts given with it; by default the citizen's on record.
@@ -291,6 +317,8 @@ def register_appeal(
         counting_from=deadlines.counting_start(now, calendar),
         deadline=deadlines.decision_deadline(now, calendar),
         duplicate_override_reason=duplicate_override_reason.strip(),
+        # Only an appeal without a citizen has a ground to be considered anonymously.
+        anonymous_ground=anonymous_ground if citizen is None else None,
     )
     if number_at_commit:
         numbering.provisional(appeal)  # before anything can flush the appeal
@@ -306,8 +334,10 @@ def register_appeal(
         )
     )
     db.session.flush()
+    registered = Registered(appeal=appeal, pin=pin, appeal_id=appeal.id)
 
     def record() -> None:
+        registered.number = appeal.registration_number
         audit(
             "appeal.register",
             appeal,
@@ -317,16 +347,7 @@ def register_appeal(
         logger.info("appeal %s registered by %s", appeal.registration_number, registered_by)
 
     numbering.when_numbered(appeal, record)
-    return Registered(appeal=appeal, pin=pin)
-
-
-def _unused_tracking_code() -> str:
-    # 50 random bits make a collision astronomically rare; the unique index is the real guarantee.
-    for _ in range(5):
-        code = new_tracking_code()
-        if not db.session.scalar(select(Appeal.id).where(Appeal.tracking_code == code)):
-            return code
-    raise RuntimeError("could not find an unused tracking code")
+    return registered
 
 
 # --- who sees and moves what ---------------------------------------------------------------------

@@ -73,9 +73,9 @@ PIN_KEY = "receipt_pins"
 PDF_PIN_KEY = "receipt_pdf_pins"
 
 
-def _keep_pin(key: str, appeal: Appeal, pin: str) -> None:
+def _keep_pin(key: str, appeal_id: int, pin: str) -> None:
     pins = dict(session.get(key, {}))
-    pins[str(appeal.id)] = pin
+    pins[str(appeal_id)] = pin
     session[key] = pins
 
 
@@ -88,7 +88,7 @@ def _take_pin(key: str, appeal: Appeal) -> str | None:
 
 def keep_receipt_pin(appeal: Appeal, pin: str) -> None:
     """Let the next opening of the appeal's receipt (and then its PDF) show `pin`, once."""
-    _keep_pin(PIN_KEY, appeal, pin)
+    _keep_pin(PIN_KEY, appeal.id, pin)
 
 
 def visible_appeal_or_404(appeal_id: int) -> Appeal:
@@ -129,9 +129,9 @@ def new():
         except Refused as exc:
             flash(str(exc.message), "error")
         else:
-            _keep_pin(PIN_KEY, registered.appeal, registered.pin)
-            flash(_("Appeal %(number)s registered.", number=registered.appeal.registration_number), "success")
-            return redirect(url_for("appeals.receipt", appeal_id=registered.appeal.id))
+            _keep_pin(PIN_KEY, registered.appeal_id, registered.pin)
+            flash(_("Appeal %(number)s registered.", number=registered.number), "success")
+            return redirect(url_for("appeals.receipt", appeal_id=registered.appeal_id))
     errors = {field.name: [str(e) for e in field.errors] for field in form if field.errors}
     return render_template("appeals/new.html", form=form, errors=errors, duplicates=duplicates), 422
 
@@ -237,7 +237,7 @@ def receipt(appeal_id: int):
     pin = _take_pin(PIN_KEY, appeal)
     if pin:
         # The PDF of this receipt may carry the PIN once more; after that it is gone for good.
-        _keep_pin(PDF_PIN_KEY, appeal, pin)
+        _keep_pin(PDF_PIN_KEY, appeal.id, pin)
     language = appeal.citizen.language if appeal.citizen else appeal.language
     url = status_url(appeal.tracking_code)
     with force_locale(language):

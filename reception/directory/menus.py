@@ -15,7 +15,9 @@ from markupsafe import Markup
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from wtforms.fields import SelectField
 from wtforms.fields.choices import Choice
+from wtforms.validators import ValidationError
 from wtforms.widgets import Select, html_params
 
 from ..i18n import current_language
@@ -33,6 +35,8 @@ _CHANGED = "reception.directory_menus_changed"
 _built: dict[tuple[str, int, str, str], list] = {}
 #: The same key -> each option's HTML, unselected and selected (and the <optgroup> tags between them).
 _rendered: dict[tuple[str, int, str, str], list[tuple[str | None, Markup, Markup]]] = {}
+#: The same key -> the menu's values, as its field coerces them (a posted value is checked in one look-up).
+_values: dict[tuple[str, int, str, str], frozenset] = {}
 
 
 class Menu(list):
@@ -66,7 +70,7 @@ def menu(name: str, build: Callable[[], list]) -> list:
     choices = _built.get(key)
     if choices is None:
         choices = build()
-        for cache in (_built, _rendered):
+        for cache in (_built, _rendered, _values):
             for old in [k for k in cache if k[0] != version]:
                 cache.pop(old, None)
         _built[key] = choices
@@ -95,6 +99,23 @@ class MenuSelect(Select):
             html.append(chosen if value is not None and field.coerce(value) == field.data else plain)
         html.append("</select>")
         return Markup("".join(html))
+
+
+class MenuSelectField(SelectField):
+    """A select over one of these menus: rendered by MenuSelect, and a posted value checked against the set of the
+    menu's values, where SelectField builds a Choice for each of the hundreds of options on every POST."""
+
+    widget = MenuSelect()
+
+    def pre_validate(self, form):
+        key = getattr(self.choices, "key", None)
+        if key is None or self.process_errors or not self.validate_choice:
+            return super().pre_validate(form)
+        values = _values.get(key)
+        if values is None:
+            values = _values[key] = frozenset(self.coerce(choice.value) for choice in self.choices)
+        if self.data not in values:
+            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
 
 
 def _render_options(choices: list) -> list[tuple[str | None, Markup, Markup]]:

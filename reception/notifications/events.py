@@ -11,7 +11,7 @@ from ..appeals.models import Appeal, AppealEvent, AppealState, EventKind
 from ..appeals.receipt import status_url
 from .messages import CITIZEN_EVENTS, Facts, citizen_message
 from .models import MessageChannel
-from .outbox import queue_message
+from .outbox import queue_messages
 
 #: Changes of state the citizen hears about, and the message each one sends.
 TOLD = {
@@ -81,36 +81,34 @@ def notify_citizen(
     with force_locale(citizen.language):
         sms, mail = citizen_message(event_key, facts)
     prefix = f"appeal:{appeal.id}:{key or event_key}"
-    queued = 0
+    messages = []
     # The appeal's own contacts: those given with it, not whatever another channel put on the citizen's record.
     if appeal.contact_phone:
-        queued += (
-            queue_message(
-                dedupe_key=f"{prefix}:sms",
-                channel=MessageChannel.sms,
-                recipient=appeal.contact_phone,
-                language=citizen.language,
-                body=sms,
-                appeal_id=appeal.id,
-            )
-            is not None
+        messages.append(
+            {
+                "dedupe_key": f"{prefix}:sms",
+                "channel": MessageChannel.sms,
+                "recipient": appeal.contact_phone,
+                "language": citizen.language,
+                "body": sms,
+                "appeal_id": appeal.id,
+            }
         )
     if email and appeal.contact_email:
-        queued += (
-            queue_message(
-                dedupe_key=f"{prefix}:email",
-                channel=MessageChannel.email,
-                recipient=appeal.contact_email,
-                language=citizen.language,
-                subject=mail.subject,
-                body=mail.text,
-                html_body=mail.html,
-                appeal_id=appeal.id,
-                quiet_hours=reminder,
-            )
-            is not None
+        messages.append(
+            {
+                "dedupe_key": f"{prefix}:email",
+                "channel": MessageChannel.email,
+                "recipient": appeal.contact_email,
+                "language": citizen.language,
+                "subject": mail.subject,
+                "body": mail.text,
+                "html_body": mail.html,
+                "appeal_id": appeal.id,
+                "quiet_hours": reminder,
+            }
         )
-    return queued
+    return queue_messages(messages)
 
 
 def appeal_registered(appeal: Appeal) -> int:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from rq import Retry
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..dbtypes import utcnow
 from ..extensions import db
@@ -90,7 +91,44 @@ def queue_message(
     return message
 
 
-def deliver_after_commit(message_id: int) -> None:
+def queue_messages(messages: list[dict]) -> int:
+    """Add several messages to the outbox in one statement, each unless its dedupe key is already there;
+    returns how many were added. Each dict holds `queue_message`'s arguments. The caller commits.
+
+    One INSERT ... ON CONFLICT DO NOTHING instead of a look-up and a flush per message (an intake queues two):
+    the unique key that `queue_message` checks first decides here, and a concurrent twin is skipped too. The
+    columns' defaults (state pending, the time) apply to each row as in `queue_message`.
+    """
+    rows = [
+        {
+            "dedupe_key": m["dedupe_key"],
+            "channel": m["channel"],
+            "recipient": m["recipient"],
+            "language": m["language"],
+            "subject": m.get("subject", "")[:255],
+            "body": m["body"],
+            "html_body": m.get("html_body", ""),
+            "appeal_id": m.get("appeal_id"),
+            "quiet_hours": m["channel"] == MessageChannel.sms if m.get("quiet_hours") is None else m["quiet_hours"],
+        }
+        for m in messages
+    ]
+    if not rows:
+        return 0
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(OutboxMessage.__table__)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.__table__.c.id)
+    )
+    added = len(db.session.execute(stmt).all())
+    if added:
+        deliver_after_commit()
+    return added
+
+
+def deliver_after_commit(message_id: int | None = None) -> None:
     """Have a delivery job run once the current transaction commits (unless one is already waiting: it
     will take this row too). `message_id` is the row that needs it."""
     enqueue_after_commit(
