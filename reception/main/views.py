@@ -39,7 +39,8 @@ def queue_at_a_glance() -> dict | None:
     user = acting_user()
     today = deadlines.local_date(utcnow())
     figures = queries.overview(appeal_ops.deputy_ids_of(user), queries.QueueFilter(), today).header
-    return {**figures, "overdue_inquiries": registry.overdue_count(user, today)}
+    _first, overdue_inquiries = registry.overdue_preview(user, today, 1)
+    return {**figures, "overdue_inquiries": overdue_inquiries}
 
 
 @bp.route("/login")
