@@ -377,6 +377,21 @@ def varied_appeals(d1: int, d2: int) -> None:
     db.session.commit()
 
 
+def summary_equals_counting(f, user, today, refreshed) -> bool:
+    """The summary answers filter `f` for `user` with the figures counted from the appeals, chart by chart and on
+    the map; True when there are decisions enough to take percentiles of."""
+    from reception.reports import figures
+    from reception.reports import summary as cube
+
+    assert cube.fits(f, user, refreshed)
+    summarised, counted = figures.from_summary(f, user), figures.counted(f, user, today)
+    assert summarised.headline == counted.headline, f
+    for mine, theirs in zip(summarised.tables, counted.tables, strict=True):
+        assert mine.rows == theirs.rows, (f, mine.key)
+    assert [(c.region.code, c.appeals) for c in summarised.cells] == [(c.region.code, c.appeals) for c in counted.cells]
+    return summarised.headline.decided > 1
+
+
 def test_the_summary_answers_every_filter_as_counting_the_appeals_does(app, make_user):
     """Every combination of region, branch, topic and channel the page offers, over two periods: the figures
     from the summary equal those counted from the appeals, chart by chart (percentiles too)."""
@@ -384,7 +399,6 @@ def test_the_summary_answers_every_filter_as_counting_the_appeals_does(app, make
 
     from factories import branch
 
-    from reception.reports import figures
     from reception.reports import summary as cube
     from reception.reports.dashboard import DashboardFilter
 
@@ -407,17 +421,8 @@ def test_the_summary_answers_every_filter_as_counting_the_appeals_does(app, make
         for (user_id, (start, end)), (region, branch_id), topic_id, channel in product(
             ((analyst, whole), (analyst, late), (head, whole)), places, topics, channels
         ):
-            user = db.session.get(User, user_id)
             f = DashboardFilter(start, end, region, branch_id, topic_id, None, channel)
-            assert cube.fits(f, user, refreshed)
-            summarised, counted = figures.from_summary(f, user), figures.counted(f, user, today)
-            assert summarised.headline == counted.headline, f
-            for mine, theirs in zip(summarised.tables, counted.tables, strict=True):
-                assert mine.rows == theirs.rows, (f, mine.key)
-            assert [(c.region.code, c.appeals) for c in summarised.cells] == [
-                (c.region.code, c.appeals) for c in counted.cells
-            ]
-            checked += summarised.headline.decided > 1
+            checked += summary_equals_counting(f, db.session.get(User, user_id), today, refreshed)
         assert checked > 50  # most combinations have decisions to take percentiles of
 
 
@@ -445,7 +450,6 @@ def test_a_deputy_filter_is_read_from_the_summary_as_counting_the_appeals_does(a
 
     from factories import branch
 
-    from reception.reports import figures
     from reception.reports import summary as cube
     from reception.reports.dashboard import DashboardFilter
 
@@ -475,17 +479,8 @@ def test_a_deputy_filter_is_read_from_the_summary_as_counting_the_appeals_does(a
             (None, topic("housing").id),
             ("", Channel.online.value),
         ):
-            user = db.session.get(User, user_id)
             f = DashboardFilter(start, end, region, branch_id, topic_id, deputy, channel)
-            assert cube.fits(f, user, refreshed)
-            summarised, counted = figures.from_summary(f, user), figures.counted(f, user, today)
-            assert summarised.headline == counted.headline, f
-            for mine, theirs in zip(summarised.tables, counted.tables, strict=True):
-                assert mine.rows == theirs.rows, (f, mine.key)
-            assert [(c.region.code, c.appeals) for c in summarised.cells] == [
-                (c.region.code, c.appeals) for c in counted.cells
-            ]
-            checked += summarised.headline.decided > 1
+            checked += summary_equals_counting(f, db.session.get(User, user_id), today, refreshed)
         assert checked > 20
 
 

@@ -43,6 +43,21 @@ def statements_for(app, client, url: str) -> tuple[int, str]:
     return len(statements), response.get_data(as_text=True)
 
 
+def sent_for(engine, client, url: str):
+    """The (statement, parameters) GET `url` sends, as the driver gets them (for EXPLAIN), and the response."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sent, response
+
+
 def assert_fixed(app, client, url: str, grow) -> None:
     """`grow(n)` adds n rows the page at `url` lists; the count with FEW rows equals the count with MANY."""
     with app.app_context():
@@ -197,16 +212,8 @@ def test_deputy_queue_first_page_uses_an_index_on_postgresql(app, client, signed
     email = signed_in(Role.deputy)
     with app.app_context():
         appeals(3, deputy=user(email).deputy)
-    sent = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        assert client.get("/deputy-queue/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+    sent, page = sent_for(engine, client, "/deputy-queue/")
+    assert page.status_code == 200
     first_page = [(s, p) for s, p in sent if "FROM appeals" in s and "ORDER BY appeals.deadline" in s]
     assert len(first_page) == 1, [s for s, _ in sent]
     statement, parameters = first_page[0]
@@ -226,16 +233,7 @@ def test_deputy_queue_overdue_filter_counts_from_the_covering_index_on_postgresq
     email = signed_in(Role.deputy)
     with app.app_context():
         appeals(3, deputy=user(email).deputy)
-    sent = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        page = client.get("/deputy-queue/?overdue=1")
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+    sent, page = sent_for(engine, client, "/deputy-queue/?overdue=1")
     assert page.status_code == 200
     grouped = [(s, p) for s, p in sent if "FROM appeals" in s and "GROUP BY appeals.state, appeals.branch_id" in s]
     assert len(grouped) == 1, [s for s, _ in sent]
